@@ -1,0 +1,69 @@
+/* An experiment, parsed from YAML with libyaml. Every key is declared once in a table
+ * (config.c); errors name file:line:column, what was expected and what to do. */
+#ifndef HW_CONFIG_H
+#define HW_CONFIG_H
+#include "dataset.h"
+#include "options.h"
+#include "size.h"
+#include "strategy.h"
+#include <limits.h>
+
+#define HW_MAX_STRATEGIES 32
+#define HW_MAX_ALLOCATORS 8
+#define HW_MAX_PARAMS     8
+
+enum hw_allocator_kind { HW_ALLOC_GLIBC, HW_ALLOC_JEMALLOC, HW_ALLOC_MIXED };
+enum hw_source_kind { HW_SOURCE_MEMORY, HW_SOURCE_STREAM };
+
+struct hw_allocator_cfg {
+    enum hw_allocator_kind kind;
+    char conf[HW_STR_MAX];             /* MALLOC_CONF for jemalloc, "" for none */
+};
+
+struct hw_param_kv {
+    char key[64];
+    char value[HW_STR_MAX];            /* as written; re-parsed by the strategy's table */
+};
+
+struct hw_strategy_cfg {
+    const struct hw_strategy *strategy;
+    char label[HW_STR_MAX];            /* "chunked-vstack" or "chunked-vstack chunk_rows=100k" */
+    uint32_t nparams;
+    struct hw_param_kv params[HW_MAX_PARAMS];
+    enum hw_dtype out_dtype;           /* the experiment's output unless overridden */
+    enum hw_order out_order;
+    bool has_expect;
+    struct hw_size expect;             /* what the team believes the peak is */
+    bool has_budget;
+    struct hw_size budget;             /* the most a gate allows */
+};
+
+struct hw_config {
+    char path[PATH_MAX];
+    char name[HW_STR_MAX];
+    struct hw_dataset ds;
+    enum hw_source_kind source;
+    enum hw_dtype out_dtype;
+    enum hw_order out_order;
+    uint32_t nallocators;
+    struct hw_allocator_cfg allocators[HW_MAX_ALLOCATORS];
+    uint32_t repeat;
+    uint32_t sample_interval_ms;
+    bool limit_is_fraction;            /* limit: 90% of MemAvailable, or bytes */
+    double limit;
+    double expect_tolerance;           /* 0.10: an expect holds within +-10% */
+    char tmpdir[HW_STR_MAX];
+    uint32_t nstrategies;
+    struct hw_strategy_cfg strategies[HW_MAX_STRATEGIES];
+};
+
+/* 0, or 2 (bad input) with one line in err: "FILE:LINE:COL: what; what to do".
+ * 3 when the file cannot be read at all is still reported as 2: it is the user's input. */
+int hw_config_load(const char *path, struct hw_config *cfg, char *err, size_t errlen);
+/* The same from text in memory; name stands for the file in messages. */
+int hw_config_parse(const char *name, const char *text, size_t len, struct hw_config *cfg,
+                    char *err, size_t errlen);
+const char *hw_allocator_name(enum hw_allocator_kind k);
+int hw_allocator_parse(const char *s, enum hw_allocator_kind *out);
+
+#endif

@@ -1,0 +1,40 @@
+/* The output matrix: rows x cols of the output dtype, C or F order, either a heap allocation
+ * owned by one side or a MAP_SHARED file mapping in the run's tmpdir (np.memmap). */
+#ifndef HW_OUTPUT_H
+#define HW_OUTPUT_H
+#include "run.h"
+
+enum hw_output_kind { HW_OUT_NONE, HW_OUT_HEAP, HW_OUT_FILE };
+
+struct hw_output {
+    uint64_t rows;
+    uint32_t cols;
+    enum hw_dtype dtype;
+    enum hw_order order;
+    uint64_t bytes;
+    enum hw_output_kind kind;
+    enum hw_side side;
+    void *data;
+    int fd;                  /* HW_OUT_FILE */
+    char path[PATH_MAX];
+};
+
+/* Shape from the run; nothing allocated yet. */
+void hw_output_init(struct hw_run *run, struct hw_output *out);
+/* Allocate (untouched: pages commit when written). 0, or -1 (hw_run_fail called). */
+int hw_output_alloc(struct hw_run *run, struct hw_output *out, enum hw_side side);
+/* A file of out->bytes in the run's tmpdir, mapped MAP_SHARED. 0, or -1. */
+int hw_output_map_file(struct hw_run *run, struct hw_output *out, const char *name);
+void hw_output_release(struct hw_run *run, struct hw_output *out);
+
+/* Element stride between consecutive rows of one column, and a cell's element index. */
+static inline size_t hw_output_col_stride(const struct hw_output *o)
+{
+    return o->order == HW_ORDER_C ? o->cols : 1;
+}
+static inline uint64_t hw_output_index(const struct hw_output *o, uint64_t r, uint32_t c)
+{
+    return o->order == HW_ORDER_C ? r * o->cols + c : (uint64_t)c * o->rows + r;
+}
+
+#endif

@@ -1,0 +1,33 @@
+#include "run.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
+
+double hw_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void *hw_alloc(struct hw_run *run, enum hw_side side, size_t bytes)
+{
+    return hw_allocator_alloc(&run->alloc, side, bytes);
+}
+
+void hw_free(struct hw_run *run, enum hw_side side, void *p)
+{
+    if (p)
+        hw_allocator_free(&run->alloc, side, p);
+}
+
+int hw_run_fail(struct hw_run *run, const char *fmt, ...)
+{
+    if (run->error[0] == '\0') {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(run->error, sizeof run->error, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}

@@ -1,0 +1,41 @@
+/* The worker's side of one run: what a strategy sees. A strategy allocates through
+ * hw_alloc (naming the owning side), marks phases (phase.h), and reports failure with
+ * hw_run_fail. */
+#ifndef HW_RUN_H
+#define HW_RUN_H
+#include "alloc.h"
+#include "dataset.h"
+#include "procfs.h"
+#include "strategy.h"
+#include <limits.h>
+#include <stdbool.h>
+#include <sys/resource.h>
+
+struct hw_run {
+    const struct hw_dataset *ds;
+    const struct hw_strategy *strategy;
+    const void *params;            /* the strategy's params struct, parsed by its table */
+    enum hw_dtype out_dtype;
+    enum hw_order out_order;
+    struct hw_allocator alloc;
+    bool phase_reset;              /* false: --no-phase-reset, one whole-run high-water mark */
+    bool clear_refs_ok;            /* false once the kernel refused clear_refs */
+    int event_fd;                  /* JSON lines to the parent */
+    char tmpdir[PATH_MAX];         /* the run's own directory, removed by the parent */
+    double t0;                     /* CLOCK_MONOTONIC at worker start, seconds */
+    /* the open phase */
+    bool in_phase;
+    char phase[64];
+    double phase_t0, phase_cpu0;
+    struct hw_status phase_st0;
+    struct rusage phase_ru0;
+    char error[512];               /* first failure, sent once */
+};
+
+void *hw_alloc(struct hw_run *run, enum hw_side side, size_t bytes);
+void hw_free(struct hw_run *run, enum hw_side side, void *p);
+/* Record the first failure (sent to the parent as the run's reason); returns -1. */
+int hw_run_fail(struct hw_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+double hw_now(void);   /* CLOCK_MONOTONIC seconds */
+
+#endif

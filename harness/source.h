@@ -1,0 +1,30 @@
+/* The source table as a strategy sees it. memory: every column its own allocation plus a
+ * validity bitmap, like Arrow, owned by the Polars side. stream: nothing resident; row ranges
+ * are generated on demand (a Parquet scan). */
+#ifndef HW_SOURCE_H
+#define HW_SOURCE_H
+#include "config.h"
+#include "run.h"
+
+struct hw_column {
+    enum hw_dtype dtype;
+    void *data;             /* NULL once dropped */
+    uint8_t *validity;
+};
+
+struct hw_source {
+    enum hw_source_kind kind;
+    const struct hw_dataset *ds;
+    uint64_t rows;
+    uint32_t cols;
+    struct hw_column *col;  /* memory kind: cols entries */
+};
+
+/* Generate the whole table into memory. 0, or -1 (hw_run_fail already called). */
+int hw_source_load(struct hw_run *run, struct hw_source *src, const struct hw_dataset *ds);
+/* Free one column's buffers (pyarrow self_destruct, or `del df` column by column). */
+void hw_source_drop_column(struct hw_run *run, struct hw_source *src, uint32_t c);
+/* Free whatever is left; safe to call twice. */
+void hw_source_release(struct hw_run *run, struct hw_source *src);
+
+#endif

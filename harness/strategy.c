@@ -1,0 +1,58 @@
+#include "strategy.h"
+#include <stdio.h>
+#include <string.h>
+
+#define HW_STRATEGY(id) extern const struct hw_strategy hw_strategy_##id;
+#include "list.h"
+#undef HW_STRATEGY
+
+static const struct hw_strategy *const registry[] = {
+#define HW_STRATEGY(id) &hw_strategy_##id,
+#include "list.h"
+#undef HW_STRATEGY
+};
+
+size_t hw_strategy_count(void) { return sizeof registry / sizeof registry[0]; }
+
+const struct hw_strategy *hw_strategy_at(size_t i)
+{
+    return i < hw_strategy_count() ? registry[i] : NULL;
+}
+
+const struct hw_strategy *hw_strategy_find(const char *name)
+{
+    for (size_t i = 0; i < hw_strategy_count(); i++)
+        if (strcmp(registry[i]->name, name) == 0)
+            return registry[i];
+    return NULL;
+}
+
+const char *hw_strategy_names(char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < hw_strategy_count() && used < len; i++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", registry[i]->name);
+    return buf;
+}
+
+int hw_strategy_check(const struct hw_strategy *s, char *err, size_t errlen)
+{
+    const char *missing = NULL;
+    if (!s->name || !s->name[0])
+        missing = "a name";
+    else if (!s->run)
+        missing = "a run function";
+    else if (!s->summary || !s->models)
+        missing = "a summary and the code it models";
+    else if (!(s->model_peak > 0) || s->model_source < 0)
+        missing = "a pre-flight model (model_peak > 0, model_source >= 0)";
+    else if ((s->params != NULL) != (s->params_size > 0))
+        missing = "a params table together with its params_size";
+    if (missing) {
+        snprintf(err, errlen, "strategy '%s' has no %s; fix its definition in strategies/",
+                 s->name ? s->name : "(unnamed)", missing);
+        return -1;
+    }
+    return 0;
+}

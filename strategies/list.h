@@ -1,0 +1,6 @@
+/* Every strategy, one line each: the registry (harness/strategy.c) expands this list.
+ * Adding a strategy touches this line and its own file, nothing else. */
+HW_STRATEGY(whole_copy)
+HW_STRATEGY(fused_single_pass)
+HW_STRATEGY(chunked_vstack)
+HW_STRATEGY(memmap)
