@@ -1,14 +1,6 @@
 #include "run.h"
 #include <stdarg.h>
 #include <stdio.h>
-#include <time.h>
-
-double hw_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 void *hw_alloc(struct hw_run *run, enum hw_side side, size_t bytes)
 {

@@ -4,6 +4,7 @@
 #ifndef HW_RUN_H
 #define HW_RUN_H
 #include "alloc.h"
+#include "clock.h"
 #include "dataset.h"
 #include "procfs.h"
 #include "strategy.h"
@@ -36,6 +37,5 @@ void *hw_alloc(struct hw_run *run, enum hw_side side, size_t bytes);
 void hw_free(struct hw_run *run, enum hw_side side, void *p);
 /* Record the first failure (sent to the parent as the run's reason); returns -1. */
 int hw_run_fail(struct hw_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-double hw_now(void);   /* CLOCK_MONOTONIC seconds */
 
 #endif

@@ -5,6 +5,7 @@
 #define HW_SOURCE_H
 #include "config.h"
 #include "run.h"
+#include "tiles.h"
 
 struct hw_column {
     enum hw_dtype dtype;
@@ -24,6 +25,12 @@ struct hw_source {
 int hw_source_load(struct hw_run *run, struct hw_source *src, const struct hw_dataset *ds);
 /* Free one column's buffers (pyarrow self_destruct, or `del df` column by column). */
 void hw_source_drop_column(struct hw_run *run, struct hw_source *src, uint32_t c);
+/* Column c seen from row row0 on (memory kind). */
+struct hw_colview hw_source_view(const struct hw_source *src, uint32_t c, uint64_t row0);
+/* Exact medians of rows [row0, row0+n) of every column into medians[cols], by radix select on
+ * the column in place (Polars' median without a copy). 0, or -1 (hw_run_fail called). */
+int hw_source_medians(struct hw_run *run, const struct hw_source *src, uint64_t row0, uint64_t n,
+                      double *medians);
 /* Free whatever is left; safe to call twice. */
 void hw_source_release(struct hw_run *run, struct hw_source *src);
 

@@ -45,8 +45,8 @@ int hw_strategy_check(const struct hw_strategy *s, char *err, size_t errlen)
         missing = "a run function";
     else if (!s->summary || !s->models)
         missing = "a summary and the code it models";
-    else if (!(s->model_peak > 0) || s->model_source < 0)
-        missing = "a pre-flight model (model_peak > 0, model_source >= 0)";
+    else if (!(s->model_peak >= 0 && s->model_source >= 0 && s->model_peak + s->model_source > 0))
+        missing = "a pre-flight model (model_source, model_peak >= 0, not both 0)";
     else if ((s->params != NULL) != (s->params_size > 0))
         missing = "a params table together with its params_size";
     if (missing) {

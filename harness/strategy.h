@@ -3,6 +3,7 @@
 #ifndef HW_STRATEGY_H
 #define HW_STRATEGY_H
 #include "options.h"
+#include <stdbool.h>
 #include <stddef.h>
 
 struct hw_run;
@@ -17,6 +18,7 @@ struct hw_strategy {
      * (S = source bytes, D = output bytes). */
     double model_source;
     double model_peak;
+    bool output_on_disk;              /* writes the output to a file in the run's tmpdir */
     const struct hw_option *params;   /* NULL-name-terminated, or NULL: no params */
     size_t params_size;               /* the struct the params table describes */
     int (*run)(struct hw_run *run, struct hw_source *src, struct hw_output *out);

@@ -1,9 +1,32 @@
-/* stub: filled in below */
+/* memmap: "lower RSS, only slower" -- the output is a file mapping.
+ *
+ *   X = np.memmap(path, dtype=np.float32, mode="w+", shape=(rows, cols))
+ *   medians = df.median()
+ *   for i, sl in enumerate(df.iter_slices(n_rows=chunk_rows)):
+ *       X[i*n:(i+1)*n] = sl.fill_null(medians).to_numpy()   # a dense chunk, copied in
+ *   X.flush()
+ *
+ * Memory shape: anonymous S (the source stays) plus one chunk; the written file pages are
+ * resident in the mapping and count in RSS (RssFile) and in the cgroup, up to D. With
+ * evict: true each written slice is msync'ed and dropped (MADV_DONTNEED + fadvise), so
+ * the file part stays bounded. */
+#include "output.h"
+#include "phase.h"
+#include "source.h"
 #include "strategy.h"
-#include "run.h"
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
-struct params { uint64_t chunk_rows; bool evict; };
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+struct params {
+    uint64_t chunk_rows;
+    bool evict;
+};
+
 static const struct hw_option params[] = {
     {"chunk_rows", HW_OPT_COUNT, offsetof(struct params, chunk_rows), "10k", 1, 1e12, NULL,
      "rows per slice written into the mapping"},
@@ -11,13 +34,97 @@ static const struct hw_option params[] = {
      "msync and drop written pages behind the write front"},
     {0},
 };
+
+/* The chunk (n rows, the output's order) into rows [r0, r0+n) of the mapping. */
+static void copy_in(const struct hw_output *out, const void *chunk, uint64_t r0, uint64_t n)
+{
+    size_t esz = hw_dtype_size(out->dtype);
+    if (out->order == HW_ORDER_C) {
+        memcpy((char *)out->data + r0 * out->cols * esz, chunk, n * out->cols * esz);
+        return;
+    }
+    for (uint32_t c = 0; c < out->cols; c++)
+        memcpy((char *)out->data + ((uint64_t)c * out->rows + r0) * esz,
+               (const char *)chunk + (uint64_t)c * n * esz, n * esz);
+}
+
+/* Write back and drop the pages of rows [r0, r0+n) (C order: one contiguous range). */
+static void evict_rows(const struct hw_output *out, uint64_t r0, uint64_t n)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    size_t esz = hw_dtype_size(out->dtype);
+    uint64_t start = r0 * out->cols * esz, end = (r0 + n) * out->cols * esz;
+    if (out->order == HW_ORDER_F) {   /* F order writes every column: drop it all */
+        start = 0;
+        end = out->bytes;
+    }
+    start -= start % (uint64_t)page;   /* whole pages only; the partial last page stays */
+    end -= end % (uint64_t)page;
+    if (end <= start)
+        return;
+    char *p = (char *)out->data + start;
+    msync(p, end - start, MS_SYNC);
+    madvise(p, end - start, MADV_DONTNEED);
+    posix_fadvise(out->fd, (off_t)start, (off_t)(end - start), POSIX_FADV_DONTNEED);
+}
+
 static int run_memmap(struct hw_run *run, struct hw_source *src, struct hw_output *out)
 {
-    (void)src; (void)out;
-    return hw_run_fail(run, "not implemented");
+    const struct params *p = run->params;
+    int rc = -1;
+    size_t esz = hw_dtype_size(out->dtype);
+    double *medians = calloc(src->cols, sizeof *medians);
+    struct hw_colview *views = calloc(src->cols, sizeof *views);
+    if (!medians || !views) {
+        hw_run_fail(run, "out of memory for %u medians", src->cols);
+        goto out;
+    }
+    hw_phase_begin(run, "memmap_create");
+    if (hw_output_map_file(run, out, "memmap.f") != 0)
+        goto out;
+    hw_phase_begin(run, "median");
+    if (hw_source_medians(run, src, 0, src->rows, medians) != 0)
+        goto out;
+
+    hw_phase_begin(run, "fill");
+    for (uint64_t r0 = 0; r0 < src->rows; r0 += p->chunk_rows) {
+        uint64_t n = src->rows - r0 < p->chunk_rows ? src->rows - r0 : p->chunk_rows;
+        void *chunk = hw_alloc(run, HW_SIDE_NUMPY, n * src->cols * esz);
+        if (!chunk) {
+            hw_run_fail(run, "out of memory for a chunk of %llu rows", (unsigned long long)n);
+            goto out;
+        }
+        for (uint32_t c = 0; c < src->cols; c++)
+            views[c] = hw_source_view(src, c, r0);
+        hw_tiles_convert(views, src->cols, medians, n, out->dtype, out->order, n, 0, chunk);
+        copy_in(out, chunk, r0, n);
+        hw_free(run, HW_SIDE_NUMPY, chunk);
+        if (p->evict)
+            evict_rows(out, r0, n);
+    }
+    hw_phase_begin(run, "flush");
+    if (msync(out->data, out->bytes, MS_SYNC) != 0) {
+        hw_run_fail(run, "msync of %s failed (disk full?)", out->path);
+        goto out;
+    }
+    hw_phase_begin(run, "drop_source");
+    hw_source_release(run, src);
+    rc = 0;
+out:
+    hw_phase_end(run);
+    free(views);
+    free(medians);
+    return rc;
 }
+
 const struct hw_strategy hw_strategy_memmap = {
-    .name = "memmap", .summary = "stub", .models = "stub",
-    .model_source = 1, .model_peak = 1, .params = params, .params_size = sizeof(struct params),
+    .name = "memmap",
+    .summary = "output in a MAP_SHARED file filled slice by slice (np.memmap)",
+    .models = "X = np.memmap(path, 'w+', shape); for sl in df.iter_slices(n): X[i:j] = sl.fill_null(med).to_numpy()",
+    .model_source = 1.0,
+    .model_peak = 1.0,      /* file pages of the mapping count in RSS until evicted */
+    .output_on_disk = true,
+    .params = params,
+    .params_size = sizeof(struct params),
     .run = run_memmap,
 };

@@ -1,0 +1,101 @@
+/* highwater: measure the real peak memory of ways to turn a big columnar table into a dense
+ * matrix. Subcommands dispatch here; each lives in its own module. */
+#include "cli.h"
+#include "runner.h"
+#include "size.h"
+#include "strategy.h"
+#include "worker.h"
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct hw_flag run_flags[] = {
+    {"--output", 'o', "REPORT.json", {"output", HW_OPT_STRING, offsetof(struct hw_run_opts, report), NULL, 0, 0, NULL,
+     "write the report here (default results/runs/<experiment>-<time>.json)"}},
+    {"--strategies", 0, "a,b", {"strategies", HW_OPT_STRING, offsetof(struct hw_run_opts, strategies), NULL, 0, 0, NULL,
+     "run only these strategies (names or labels from the config)"}},
+    {"--allocators", 0, "a,b", {"allocators", HW_OPT_STRING, offsetof(struct hw_run_opts, allocators), NULL, 0, 0, NULL,
+     "run only these allocators: glibc, jemalloc, mixed"}},
+    {"--rows", 0, "N", {"rows", HW_OPT_COUNT, offsetof(struct hw_run_opts, rows), NULL, 1, 1e12, NULL,
+     "override dataset.rows (70M, 250k, ...)"}},
+    {"--repeat", 0, "K", {"repeat", HW_OPT_UINT, offsetof(struct hw_run_opts, repeat), NULL, 1, 1000, NULL,
+     "override run.repeat"}},
+    {"--no-phase-reset", 0, NULL, {"no-phase-reset", HW_OPT_BOOL, offsetof(struct hw_run_opts, no_phase_reset), NULL, 0, 0, NULL,
+     "no clear_refs: one whole-run peak, comparable with ru_maxrss and /usr/bin/time"}},
+    {"--verbose", 'v', NULL, {"verbose", HW_OPT_BOOL, offsetof(struct hw_run_opts, verbose), NULL, 0, 0, NULL,
+     "progress on stderr even when it is not a terminal"}},
+    {0},
+};
+
+static int usage(FILE *f)
+{
+    fprintf(f, "usage: highwater COMMAND [ARGS]\n\n"
+               "commands:\n"
+               "  run CONFIG [options]   run an experiment; table on stdout, JSON report\n"
+               "  list                   the strategies, with the code each reproduces\n"
+               "  help [COMMAND]         this text, or a command's options\n\n"
+               "exit codes: 0 fine, 1 a gate or budget failed, 2 bad usage or input, 3 could not run\n");
+    return f == stdout ? 0 : 2;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    struct hw_run_opts o = {0};
+    const char *pos[1];
+    int npos;
+    for (int i = 2; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            hw_cli_help(stdout, "highwater run CONFIG [options]", run_flags);
+            return 0;
+        }
+    int rc = hw_cli_parse("run", run_flags, &o, argc, argv, 2, pos, 1, &npos);
+    if (rc)
+        return rc;
+    if (npos != 1) {
+        fprintf(stderr, "highwater run: needs a CONFIG file, e.g. 'highwater run configs/quick.yaml'\n");
+        return 2;
+    }
+    snprintf(o.config, sizeof o.config, "%s", pos[0]);
+    return hw_runner(&o);
+}
+
+static int cmd_list(void)
+{
+    char err[256], buf[64];
+    for (size_t i = 0; i < hw_strategy_count(); i++) {
+        const struct hw_strategy *s = hw_strategy_at(i);
+        if (hw_strategy_check(s, err, sizeof err) != 0) {
+            fprintf(stderr, "highwater: %s\n", err);
+            return 3;
+        }
+        printf("%s\n  %s\n  models: %s\n  pre-flight model: %.2f x source + %.2f x output%s\n",
+               s->name, s->summary, s->models, s->model_source, s->model_peak,
+               s->output_on_disk ? " (output on disk)" : "");
+        for (const struct hw_option *p = s->params; p && p->name; p++)
+            printf("  param %-12s %s (default %s)\n", p->name, p->help, p->def ? p->def : "none");
+        (void)buf;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage(stderr);
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "__worker") == 0)
+        return hw_worker_main();
+    if (strcmp(cmd, "run") == 0)
+        return cmd_run(argc, argv);
+    if (strcmp(cmd, "list") == 0)
+        return cmd_list();
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        if (argc > 2 && strcmp(argv[2], "run") == 0) {
+            hw_cli_help(stdout, "highwater run CONFIG [options]", run_flags);
+            return 0;
+        }
+        return usage(stdout);
+    }
+    fprintf(stderr, "highwater: unknown command '%s'; see 'highwater help'\n", cmd);
+    return 2;
+}

@@ -1,0 +1,87 @@
+#include "output.h"
+#include "size.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+void hw_output_init(struct hw_run *run, struct hw_output *out)
+{
+    memset(out, 0, sizeof *out);
+    out->rows = run->ds->rows;
+    out->cols = run->ds->cols;
+    out->dtype = run->out_dtype;
+    out->order = run->out_order;
+    out->bytes = hw_dataset_output_bytes(run->ds, run->out_dtype);
+    out->fd = -1;
+}
+
+int hw_output_alloc(struct hw_run *run, struct hw_output *out, enum hw_side side)
+{
+    out->data = hw_alloc(run, side, out->bytes);
+    if (!out->data) {
+        char b[32];
+        return hw_run_fail(run, "out of memory allocating the output (%s)",
+                           hw_fmt_bytes((double)out->bytes, b, sizeof b));
+    }
+    out->kind = HW_OUT_HEAP;
+    out->side = side;
+    return 0;
+}
+
+int hw_output_map_file(struct hw_run *run, struct hw_output *out, const char *name)
+{
+    char b1[32], b2[32];
+    struct statvfs vfs;
+    if ((size_t)snprintf(out->path, sizeof out->path, "%s/%s", run->tmpdir, name) >= sizeof out->path) {
+        out->path[0] = '\0';
+        return hw_run_fail(run, "tmpdir path too long: %s", run->tmpdir);
+    }
+    if (statvfs(run->tmpdir, &vfs) == 0) {
+        double avail = (double)vfs.f_bavail * (double)vfs.f_frsize;
+        if (avail < (double)out->bytes)
+            return hw_run_fail(run, "not enough free disk in %s for the memmap output: need %s, "
+                               "have %s; set run.tmpdir to a larger filesystem", run->tmpdir,
+                               hw_fmt_bytes((double)out->bytes, b1, sizeof b1),
+                               hw_fmt_bytes(avail, b2, sizeof b2));
+    }
+    out->fd = open(out->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (out->fd < 0)
+        return hw_run_fail(run, "cannot create %s: %s", out->path, strerror(errno));
+    /* Reserve the blocks now: a sparse file that hits a full disk kills the writer with
+     * SIGBUS in the middle of a store, with no message. */
+    int rc = posix_fallocate(out->fd, 0, (off_t)out->bytes);
+    if (rc != 0) {
+        hw_output_release(run, out);
+        return hw_run_fail(run, "cannot reserve %s for %s: %s",
+                           hw_fmt_bytes((double)out->bytes, b1, sizeof b1), out->path, strerror(rc));
+    }
+    void *p = mmap(NULL, out->bytes, PROT_READ | PROT_WRITE, MAP_SHARED, out->fd, 0);
+    if (p == MAP_FAILED) {
+        int e = errno;
+        hw_output_release(run, out);
+        return hw_run_fail(run, "cannot map %s: %s", out->path, strerror(e));
+    }
+    out->data = p;
+    out->kind = HW_OUT_FILE;
+    return 0;
+}
+
+void hw_output_release(struct hw_run *run, struct hw_output *out)
+{
+    if (out->kind == HW_OUT_HEAP)
+        hw_free(run, out->side, out->data);
+    else if (out->data)
+        munmap(out->data, out->bytes);
+    if (out->fd >= 0)
+        close(out->fd);
+    if (out->path[0])
+        unlink(out->path);
+    out->data = NULL;
+    out->fd = -1;
+    out->path[0] = '\0';
+    out->kind = HW_OUT_NONE;
+}

@@ -1,0 +1,84 @@
+#include "phase.h"
+#include "event.h"
+#include <stdio.h>
+#include <string.h>
+
+static double cpu_seconds(const struct rusage *ru)
+{
+    return (double)ru->ru_utime.tv_sec + (double)ru->ru_utime.tv_usec * 1e-6 +
+           (double)ru->ru_stime.tv_sec + (double)ru->ru_stime.tv_usec * 1e-6;
+}
+
+static cJSON *stats_json(const struct hw_alloc_stats *s)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "allocated", (double)s->allocated);
+    cJSON_AddNumberToObject(o, "active", (double)s->active);
+    cJSON_AddNumberToObject(o, "resident", (double)s->resident);
+    cJSON_AddNumberToObject(o, "mapped", (double)s->mapped);
+    cJSON_AddNumberToObject(o, "retained", (double)s->retained);
+    cJSON_AddNumberToObject(o, "metadata", (double)s->metadata);
+    if (s->have_peak)
+        cJSON_AddNumberToObject(o, "peak_allocated", (double)s->peak_allocated);
+    else
+        cJSON_AddNullToObject(o, "peak_allocated");
+    return o;
+}
+
+void hw_phase_begin(struct hw_run *run, const char *name)
+{
+    if (run->in_phase)
+        hw_phase_end(run);
+    snprintf(run->phase, sizeof run->phase, "%s", name);
+    cJSON *ev = cJSON_CreateObject();
+    cJSON_AddStringToObject(ev, "ev", "begin");
+    cJSON_AddStringToObject(ev, "name", name);
+    hw_event_send(run->event_fd, ev);
+
+    /* Read the starting point first, then reset: the reset sets VmHWM to the current RSS. */
+    hw_status_read(0, &run->phase_st0);
+    getrusage(RUSAGE_SELF, &run->phase_ru0);
+    run->phase_cpu0 = cpu_seconds(&run->phase_ru0);
+    if (run->phase_reset && run->clear_refs_ok && hw_clear_refs() != 0)
+        run->clear_refs_ok = false;
+    hw_allocator_peak_reset(&run->alloc);
+    run->in_phase = true;
+    run->phase_t0 = hw_now();
+}
+
+void hw_phase_end(struct hw_run *run)
+{
+    if (!run->in_phase)
+        return;
+    double t1 = hw_now();
+    struct hw_status st;
+    struct rusage ru;
+    hw_status_read(0, &st);     /* VmHWM first: nothing below may raise it */
+    getrusage(RUSAGE_SELF, &ru);
+    struct hw_alloc_stats je, gl;
+    hw_allocator_stats(&run->alloc, &je, &gl);
+    run->in_phase = false;
+
+    const char *method = !run->phase_reset ? "vmhwm" : run->clear_refs_ok ? "clear_refs" : "sampler";
+    cJSON *ev = cJSON_CreateObject();
+    cJSON_AddStringToObject(ev, "ev", "phase");
+    cJSON_AddStringToObject(ev, "name", run->phase);
+    /* Absolute CLOCK_MONOTONIC: the parent puts it on its own time base (the fork). */
+    cJSON_AddNumberToObject(ev, "start_abs", run->phase_t0);
+    cJSON_AddNumberToObject(ev, "wall_seconds", t1 - run->phase_t0);
+    cJSON_AddNumberToObject(ev, "cpu_seconds", cpu_seconds(&ru) - run->phase_cpu0);
+    cJSON_AddNumberToObject(ev, "peak_rss_bytes", (double)st.vm_hwm);
+    cJSON_AddStringToObject(ev, "peak_method", method);
+    cJSON_AddNumberToObject(ev, "rss_start_bytes", (double)run->phase_st0.vm_rss);
+    cJSON_AddNumberToObject(ev, "rss_end_bytes", (double)st.vm_rss);
+    cJSON_AddNumberToObject(ev, "rss_anon_end_bytes", (double)st.rss_anon);
+    cJSON_AddNumberToObject(ev, "rss_file_end_bytes", (double)st.rss_file);
+    cJSON_AddNumberToObject(ev, "rss_shmem_end_bytes", (double)st.rss_shmem);
+    cJSON_AddNumberToObject(ev, "faults_minor", (double)(ru.ru_minflt - run->phase_ru0.ru_minflt));
+    cJSON_AddNumberToObject(ev, "faults_major", (double)(ru.ru_majflt - run->phase_ru0.ru_majflt));
+    if (je.have)
+        cJSON_AddItemToObject(ev, "allocator", stats_json(&je));
+    if (gl.have)
+        cJSON_AddItemToObject(ev, je.have ? "allocator_glibc" : "allocator", stats_json(&gl));
+    hw_event_send(run->event_fd, ev);
+}

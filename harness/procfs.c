@@ -1,0 +1,93 @@
+#include "procfs.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+long hw_read_text(const char *path, char *buf, size_t len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, len - 1);
+    close(fd);
+    if (n < 0)
+        return -1;
+    buf[n] = '\0';
+    return (long)n;
+}
+
+/* "Key:   1234 kB" -> bytes; *found stays false when the key is absent. */
+static uint64_t kb_field(const char *text, const char *key, bool *found)
+{
+    size_t klen = strlen(key);
+    for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+        if (strncmp(p, key, klen) == 0 && p[klen] == ':') {
+            *found = true;
+            return strtoull(p + klen + 1, NULL, 10) * 1024u;
+        }
+    }
+    return 0;
+}
+
+int hw_status_parse(const char *text, struct hw_status *st)
+{
+    bool rss = false, other = false;
+    memset(st, 0, sizeof *st);
+    st->vm_rss = kb_field(text, "VmRSS", &rss);
+    st->vm_hwm = kb_field(text, "VmHWM", &other);
+    st->rss_anon = kb_field(text, "RssAnon", &other);
+    st->rss_file = kb_field(text, "RssFile", &other);
+    st->rss_shmem = kb_field(text, "RssShmem", &other);
+    return rss ? 0 : -1;
+}
+
+int hw_status_read(pid_t pid, struct hw_status *st)
+{
+    char path[64], buf[4096];
+    if (pid)
+        snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    else
+        snprintf(path, sizeof path, "/proc/self/status");
+    if (hw_read_text(path, buf, sizeof buf) < 0)
+        return -1;
+    return hw_status_parse(buf, st);
+}
+
+int hw_status_read_fd(int fd, struct hw_status *st)
+{
+    char buf[4096];
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    return hw_status_parse(buf, st);
+}
+
+int hw_clear_refs(void)
+{
+    int fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    int rc = write(fd, "5", 1) == 1 ? 0 : -errno;
+    close(fd);
+    return rc;
+}
+
+int hw_meminfo_parse(const char *text, uint64_t *available, uint64_t *total)
+{
+    bool a = false, t = false;
+    *available = kb_field(text, "MemAvailable", &a);
+    *total = kb_field(text, "MemTotal", &t);
+    return a && t ? 0 : -1;
+}
+
+int hw_meminfo_read(uint64_t *available, uint64_t *total)
+{
+    char buf[8192];
+    if (hw_read_text("/proc/meminfo", buf, sizeof buf) < 0)
+        return -1;
+    return hw_meminfo_parse(buf, available, total);
+}

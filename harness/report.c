@@ -1,0 +1,427 @@
+#include "report.h"
+#include "procfs.h"
+#include "sha256.h"
+#include "size.h"
+#include "spec.h"
+#include <errno.h>
+#include <gnu/libc-version.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#ifndef HW_GIT_COMMIT
+#define HW_GIT_COMMIT "unknown"
+#endif
+#ifndef HW_CFLAGS
+#define HW_CFLAGS ""
+#endif
+#ifndef HW_CC
+#define HW_CC "cc"
+#endif
+
+static cJSON *tool_json(void)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "name", "highwater");
+    cJSON_AddStringToObject(o, "version", HW_VERSION);
+    cJSON_AddStringToObject(o, "git_commit", HW_GIT_COMMIT);
+    cJSON_AddStringToObject(o, "compiler", HW_CC);
+    cJSON_AddStringToObject(o, "cflags", HW_CFLAGS);
+    return o;
+}
+
+/* The first "key : value" line of a /proc text file. */
+static void proc_field(const char *path, const char *key, char *out, size_t len)
+{
+    char buf[16384];
+    snprintf(out, len, "unknown");
+    if (hw_read_text(path, buf, sizeof buf) < 0)
+        return;
+    char *p = strstr(buf, key);
+    if (!p || !(p = strchr(p, ':')))
+        return;
+    p += 1 + strspn(p + 1, " \t");
+    size_t n = strcspn(p, "\n");
+    snprintf(out, len, "%.*s", (int)n, p);
+}
+
+/* "always [madvise] never" -> "madvise" */
+static void thp_mode(char *out, size_t len)
+{
+    char buf[256];
+    snprintf(out, len, "unknown");
+    if (hw_read_text("/sys/kernel/mm/transparent_hugepage/enabled", buf, sizeof buf) < 0)
+        return;
+    char *a = strchr(buf, '['), *b = a ? strchr(a, ']') : NULL;
+    if (a && b)
+        snprintf(out, len, "%.*s", (int)(b - a - 1), a + 1);
+}
+
+static cJSON *host_json(void)
+{
+    cJSON *o = cJSON_CreateObject();
+    struct utsname u;
+    char buf[256], host[256] = "unknown";
+    uint64_t avail = 0, total = 0;
+    if (uname(&u) == 0) {
+        snprintf(buf, sizeof buf, "%s %s", u.sysname, u.release);
+        cJSON_AddStringToObject(o, "kernel", buf);
+        cJSON_AddStringToObject(o, "arch", u.machine);
+    }
+    gethostname(host, sizeof host - 1);
+    cJSON_AddStringToObject(o, "hostname", host);
+    proc_field("/proc/cpuinfo", "model name", buf, sizeof buf);
+    cJSON_AddStringToObject(o, "cpu", buf);
+    cJSON_AddNumberToObject(o, "cpus", (double)sysconf(_SC_NPROCESSORS_ONLN));
+    hw_meminfo_read(&avail, &total);
+    cJSON_AddNumberToObject(o, "mem_total_bytes", (double)total);
+    cJSON_AddNumberToObject(o, "mem_available_bytes", (double)avail);
+    cJSON_AddNumberToObject(o, "page_size_bytes", (double)sysconf(_SC_PAGESIZE));
+    thp_mode(buf, sizeof buf);
+    cJSON_AddStringToObject(o, "thp", buf);
+    snprintf(buf, sizeof buf, "glibc %s", gnu_get_libc_version());
+    cJSON_AddStringToObject(o, "libc", buf);
+    cJSON_AddArrayToObject(o, "allocator_versions");
+    return o;
+}
+
+static cJSON *size_json(const struct hw_size *s)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, s->is_ratio ? "ratio" : "bytes", s->value);
+    return o;
+}
+
+static cJSON *config_json(const struct hw_config *cfg, const char *text, size_t len)
+{
+    char hex[65];
+    cJSON *o = cJSON_CreateObject();
+    hw_sha256_hex(text, len, hex);
+    cJSON_AddStringToObject(o, "path", cfg->path);
+    cJSON_AddStringToObject(o, "name", cfg->name);
+    cJSON_AddStringToObject(o, "sha256", hex);
+    cJSON_AddStringToObject(o, "source", cfg->source == HW_SOURCE_STREAM ? "stream" : "memory");
+    cJSON *out = cJSON_AddObjectToObject(o, "output");
+    cJSON_AddStringToObject(out, "dtype", hw_dtype_name(cfg->out_dtype));
+    cJSON_AddStringToObject(out, "order", hw_order_name(cfg->out_order));
+    cJSON *al = cJSON_AddArrayToObject(o, "allocators");
+    for (uint32_t i = 0; i < cfg->nallocators; i++) {
+        cJSON *a = cJSON_CreateObject();
+        cJSON_AddStringToObject(a, "name", hw_allocator_name(cfg->allocators[i].kind));
+        cJSON_AddStringToObject(a, "conf", cfg->allocators[i].conf);
+        cJSON_AddItemToArray(al, a);
+    }
+    cJSON_AddNumberToObject(o, "repeat", cfg->repeat);
+    cJSON_AddNumberToObject(o, "sample_interval_ms", cfg->sample_interval_ms);
+    if (cfg->limit_is_fraction)
+        cJSON_AddNumberToObject(o, "limit_fraction_of_available", cfg->limit);
+    else
+        cJSON_AddNumberToObject(o, "limit_bytes", cfg->limit);
+    cJSON_AddNumberToObject(o, "expect_tolerance", cfg->expect_tolerance);
+    cJSON_AddStringToObject(o, "tmpdir", cfg->tmpdir);
+    cJSON *st = cJSON_AddArrayToObject(o, "strategies");
+    for (uint32_t i = 0; i < cfg->nstrategies; i++) {
+        const struct hw_strategy_cfg *sc = &cfg->strategies[i];
+        cJSON *s = cJSON_CreateObject();
+        cJSON_AddStringToObject(s, "name", sc->strategy->name);
+        cJSON_AddStringToObject(s, "label", sc->label);
+        cJSON *p = cJSON_AddObjectToObject(s, "params");
+        for (uint32_t k = 0; k < sc->nparams; k++)
+            cJSON_AddStringToObject(p, sc->params[k].key, sc->params[k].value);
+        cJSON *so = cJSON_AddObjectToObject(s, "output");
+        cJSON_AddStringToObject(so, "dtype", hw_dtype_name(sc->out_dtype));
+        cJSON_AddStringToObject(so, "order", hw_order_name(sc->out_order));
+        if (sc->has_expect)
+            cJSON_AddItemToObject(s, "expect", size_json(&sc->expect));
+        if (sc->has_budget)
+            cJSON_AddItemToObject(s, "budget", size_json(&sc->budget));
+        cJSON_AddItemToArray(st, s);
+    }
+    return o;
+}
+
+cJSON *hw_report_new(const struct hw_config *cfg, const char *config_text, size_t config_len)
+{
+    cJSON *r = cJSON_CreateObject();
+    if (!r)
+        return NULL;
+    cJSON_AddStringToObject(r, "schema", HW_REPORT_SCHEMA);
+    cJSON_AddItemToObject(r, "tool", tool_json());
+    cJSON_AddItemToObject(r, "host", host_json());
+    cJSON_AddItemToObject(r, "config", config_json(cfg, config_text, config_len));
+    cJSON *ds = hw_dataset_json(&cfg->ds);
+    cJSON_AddNumberToObject(ds, "source_bytes", (double)hw_dataset_source_bytes(&cfg->ds));
+    cJSON_AddNumberToObject(ds, "output_bytes",
+                            (double)hw_dataset_output_bytes(&cfg->ds, cfg->out_dtype));
+    cJSON_AddItemToObject(r, "dataset", ds);
+    cJSON_AddArrayToObject(r, "runs");
+    cJSON_AddArrayToObject(r, "summary");
+    return r;
+}
+
+void hw_report_note_allocator(cJSON *report, const char *version)
+{
+    cJSON *host = cJSON_GetObjectItemCaseSensitive(report, "host");
+    cJSON *arr = cJSON_GetObjectItemCaseSensitive(host, "allocator_versions"), *e;
+    cJSON_ArrayForEach(e, arr)
+        if (strcmp(cJSON_GetStringValue(e), version) == 0)
+            return;
+    cJSON_AddItemToArray(arr, cJSON_CreateString(version));
+}
+
+const char *hw_expect_verdict(double peak_ratio, double expect_ratio, double tolerance)
+{
+    return fabs(peak_ratio / expect_ratio - 1.0) <= tolerance ? "held" : "wrong";
+}
+
+static double num(const cJSON *o, const char *key)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(it) ? it->valuedouble : NAN;
+}
+
+static const char *str(const cJSON *o, const char *key)
+{
+    const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
+    return s ? s : "";
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median_of(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+}
+
+static bool same_group(const cJSON *a, const cJSON *b)
+{
+    return strcmp(str(a, "label"), str(b, "label")) == 0 &&
+           strcmp(str(a, "allocator"), str(b, "allocator")) == 0 &&
+           strcmp(str(a, "allocator_conf"), str(b, "allocator_conf")) == 0;
+}
+
+/* Stats over the ok repeats of one group: median, min, max. */
+static void add_stats(cJSON *o, const char *name, double *v, int n)
+{
+    cJSON *s = cJSON_AddObjectToObject(o, name);
+    if (n == 0)
+        return;
+    cJSON_AddNumberToObject(s, "median", median_of(v, n));
+    cJSON_AddNumberToObject(s, "min", v[0]);
+    cJSON_AddNumberToObject(s, "max", v[n - 1]);
+}
+
+static cJSON *summarize_group(const cJSON *runs, const cJSON *first, double tolerance)
+{
+    int n = cJSON_GetArraySize(runs), ok = 0, total = 0, mismatches = 0, checked = 0;
+    double *peak = calloc((size_t)n + 1, sizeof *peak), *wall = calloc((size_t)n + 1, sizeof *wall);
+    double *ratio = calloc((size_t)n + 1, sizeof *ratio);
+    cJSON *o = cJSON_CreateObject(), *r;
+    cJSON_AddStringToObject(o, "strategy", str(first, "strategy"));
+    cJSON_AddStringToObject(o, "label", str(first, "label"));
+    cJSON_AddStringToObject(o, "allocator", str(first, "allocator"));
+    cJSON_AddStringToObject(o, "allocator_conf", str(first, "allocator_conf"));
+    const char *status = NULL, *reason = NULL;
+    cJSON_ArrayForEach(r, runs) {
+        if (!same_group(r, first))
+            continue;
+        total++;
+        if (strcmp(str(r, "status"), "ok") != 0) {
+            if (!status) {
+                status = str(r, "status");
+                reason = str(r, "reason");
+            }
+            continue;
+        }
+        peak[ok] = num(r, "peak_rss_bytes");
+        ratio[ok] = num(r, "peak_ratio");
+        wall[ok++] = num(r, "wall_seconds");
+        const cJSON *out = cJSON_GetObjectItemCaseSensitive(r, "output");
+        const cJSON *m = cJSON_GetObjectItemCaseSensitive(out, "matches_reference");
+        if (cJSON_IsBool(m)) {
+            checked++;
+            mismatches += cJSON_IsFalse(m);
+        }
+    }
+    if (peak && wall && ratio) {
+        cJSON_AddNumberToObject(o, "runs", total);
+        cJSON_AddNumberToObject(o, "ok", ok);
+        cJSON_AddStringToObject(o, "status", ok == total ? "ok" : ok ? "partial" : status);
+        if (reason && ok < total)
+            cJSON_AddStringToObject(o, "reason", reason);
+        add_stats(o, "peak_rss_bytes", peak, ok);
+        add_stats(o, "peak_ratio", ratio, ok);
+        add_stats(o, "wall_seconds", wall, ok);
+        cJSON_AddStringToObject(o, "output_check", checked == 0 ? "unchecked"
+                                : mismatches ? "mismatch" : "matches");
+        double expect = num(first, "expect_ratio");
+        if (!isnan(expect) && ok > 0) {
+            double med = cJSON_GetObjectItemCaseSensitive(
+                cJSON_GetObjectItemCaseSensitive(o, "peak_ratio"), "median")->valuedouble;
+            cJSON_AddNumberToObject(o, "expect_ratio", expect);
+            cJSON_AddStringToObject(o, "expect_verdict", hw_expect_verdict(med, expect, tolerance));
+            cJSON_AddNumberToObject(o, "expect_error", med / expect - 1.0);
+        }
+    }
+    free(peak);
+    free(wall);
+    free(ratio);
+    return o;
+}
+
+void hw_report_summarize(cJSON *report)
+{
+    cJSON *runs = cJSON_GetObjectItemCaseSensitive(report, "runs"), *r, *s;
+    double tol = num(cJSON_GetObjectItemCaseSensitive(report, "config"), "expect_tolerance");
+    if (isnan(tol))
+        tol = 0.10;
+    cJSON *summary = cJSON_CreateArray();
+    cJSON_ArrayForEach(r, runs) {
+        bool seen = false;
+        cJSON_ArrayForEach(s, summary)
+            if (same_group(s, r))
+                seen = true;
+        if (!seen)
+            cJSON_AddItemToArray(summary, summarize_group(runs, r, tol));
+    }
+    cJSON_ReplaceItemInObjectCaseSensitive(report, "summary", summary);
+}
+
+int hw_report_write(const cJSON *report, const char *path, char *err, size_t len)
+{
+    char tmp[PATH_MAX + 8];
+    int rc = -1;
+    FILE *f = NULL;
+    char *text = cJSON_Print(report);
+    if (!text) {
+        snprintf(err, len, "%s: out of memory printing the report", path);
+        return -1;
+    }
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    if (!(f = fopen(tmp, "w"))) {
+        snprintf(err, len, "%s: cannot write the report: %s; choose a writable path with -o",
+                 path, strerror(errno));
+        goto out;
+    }
+    size_t n = strlen(text);
+    bool ok = fwrite(text, 1, n, f) == n && fputc('\n', f) != EOF;
+    ok = (fclose(f) == 0) && ok;
+    f = NULL;
+    if (!ok) {
+        snprintf(err, len, "%s: writing the report failed (disk full?): %s", path, strerror(errno));
+        unlink(tmp);
+        goto out;
+    }
+    if (rename(tmp, path) != 0) {
+        snprintf(err, len, "%s: cannot rename %s into place: %s", path, tmp, strerror(errno));
+        unlink(tmp);
+        goto out;
+    }
+    rc = 0;
+out:
+    free(text);
+    return rc;
+}
+
+int hw_report_load(const char *path, cJSON **out, char *err, size_t len)
+{
+    int rc = 2;
+    char *text = NULL;
+    cJSON *r = NULL;
+    FILE *f = fopen(path, "r");
+    *out = NULL;
+    if (!f) {
+        snprintf(err, len, "%s: cannot read: %s", path, strerror(errno));
+        return 2;
+    }
+    if (fseek(f, 0, SEEK_END) != 0 || ftell(f) < 0) {
+        snprintf(err, len, "%s: cannot read: not a regular file", path);
+        goto out;
+    }
+    long size = ftell(f);
+    rewind(f);
+    if (!(text = malloc((size_t)size + 1)) || fread(text, 1, (size_t)size, f) != (size_t)size) {
+        snprintf(err, len, "%s: cannot read %ld bytes", path, size);
+        goto out;
+    }
+    text[size] = '\0';
+    if (!(r = cJSON_ParseWithLength(text, (size_t)size))) {
+        const char *at = cJSON_GetErrorPtr();
+        snprintf(err, len, "%s: not valid JSON (truncated or malformed) at byte %ld; "
+                 "regenerate the report", path, at ? (long)(at - text) : -1L);
+        goto out;
+    }
+    const char *schema = str(r, "schema");
+    if (strcmp(schema, HW_REPORT_SCHEMA) != 0) {
+        snprintf(err, len, "%s: field 'schema' is '%s', expected '%s'", path, schema,
+                 HW_REPORT_SCHEMA);
+        goto out;
+    }
+    *out = r;
+    r = NULL;
+    rc = 0;
+out:
+    cJSON_Delete(r);
+    free(text);
+    fclose(f);
+    return rc;
+}
+
+static const char *ratio_text(double v, char *buf, size_t len)
+{
+    if (isnan(v))
+        snprintf(buf, len, "-");
+    else
+        snprintf(buf, len, "%.2fx", v);
+    return buf;
+}
+
+void hw_report_print_table(const cJSON *report, FILE *f)
+{
+    const cJSON *ds = cJSON_GetObjectItemCaseSensitive(report, "dataset");
+    const cJSON *summary = cJSON_GetObjectItemCaseSensitive(report, "summary"), *s;
+    char b1[32], b2[32], b3[32], b4[32];
+    fprintf(f, "%s: %s rows x %.0f cols, source %s, output %s\n",
+            str(cJSON_GetObjectItemCaseSensitive(report, "config"), "name"),
+            hw_fmt_count((uint64_t)num(ds, "rows"), b1, sizeof b1), num(ds, "cols"),
+            hw_fmt_bytes(num(ds, "source_bytes"), b2, sizeof b2),
+            hw_fmt_bytes(num(ds, "output_bytes"), b3, sizeof b3));
+    fprintf(f, "%-34s %-9s %10s %7s %7s %-16s %8s  %s\n", "strategy", "allocator", "peak",
+            "xout", "expect", "verdict", "wall", "output");
+    cJSON_ArrayForEach(s, summary) {
+        char alloc[64];
+        const char *conf = str(s, "allocator_conf");
+        snprintf(alloc, sizeof alloc, "%s%s%s", str(s, "allocator"), conf[0] ? "+" : "", conf);
+        const cJSON *pk = cJSON_GetObjectItemCaseSensitive(s, "peak_rss_bytes");
+        const cJSON *pr = cJSON_GetObjectItemCaseSensitive(s, "peak_ratio");
+        const cJSON *wl = cJSON_GetObjectItemCaseSensitive(s, "wall_seconds");
+        if (num(s, "ok") == 0) {
+            fprintf(f, "%-34s %-9s %s: %s\n", str(s, "label"), alloc, str(s, "status"),
+                    str(s, "reason"));
+            continue;
+        }
+        char verdict[32] = "-";
+        if (cJSON_GetObjectItemCaseSensitive(s, "expect_verdict")) {
+            if (strcmp(str(s, "expect_verdict"), "held") == 0)
+                snprintf(verdict, sizeof verdict, "held");
+            else
+                snprintf(verdict, sizeof verdict, "wrong by %+.0f%%", num(s, "expect_error") * 100);
+        }
+        char wall[32];
+        snprintf(wall, sizeof wall, "%.2fs", num(wl, "median"));
+        const char *check = str(s, "output_check");
+        fprintf(f, "%-34s %-9s %10s %7s %7s %-16s %8s  %s%s\n", str(s, "label"), alloc,
+                hw_fmt_bytes(num(pk, "median"), b1, sizeof b1), ratio_text(num(pr, "median"), b2, sizeof b2),
+                ratio_text(num(s, "expect_ratio"), b3, sizeof b3), verdict, wall,
+                strcmp(check, "matches") == 0 ? "ok" : strcmp(check, "mismatch") == 0 ? "MISMATCH" : check,
+                num(s, "ok") < num(s, "runs") ? " (some repeats failed)" : "");
+        (void)b4;
+    }
+}

@@ -1,0 +1,30 @@
+/* The report (schema highwater.report/1) is one cJSON tree, the single source of every view:
+ * the JSON file, the stdout table, and later the gate, Markdown and HTML. */
+#ifndef HW_REPORT_H
+#define HW_REPORT_H
+#include "config.h"
+#include <cjson/cJSON.h>
+#include <stdio.h>
+
+#define HW_REPORT_SCHEMA "highwater.report/1"
+#define HW_VERSION "0.1.0"
+
+/* Root with schema, tool, host, config (resolved, sha256 of config_text), dataset, empty
+ * runs[] and summary[]. NULL on allocation failure. */
+cJSON *hw_report_new(const struct hw_config *cfg, const char *config_text, size_t config_len);
+/* Record an allocator version seen in a worker, once, in host.allocator_versions. */
+void hw_report_note_allocator(cJSON *report, const char *version);
+/* Rebuild summary[] from runs[]: per (label, allocator, allocator_conf), median/min/max peak
+ * and wall over the ok repeats, and the expect verdict on the median peak. */
+void hw_report_summarize(cJSON *report);
+/* Write to path.tmp then rename: a reader never sees half a report. 0, or -1 with err. */
+int hw_report_write(const cJSON *report, const char *path, char *err, size_t len);
+/* Read and parse a report; checks the schema name. 0, or 2 with err naming the file. */
+int hw_report_load(const char *path, cJSON **out, char *err, size_t len);
+/* The human table (stdout): one row per summary entry. */
+void hw_report_print_table(const cJSON *report, FILE *f);
+
+/* Verdict of a measured peak against a belief: "held" within tolerance, else "wrong". */
+const char *hw_expect_verdict(double peak_ratio, double expect_ratio, double tolerance);
+
+#endif

@@ -1,0 +1,164 @@
+#include "spec.h"
+#include "event.h"
+#include <stdio.h>
+#include <string.h>
+
+cJSON *hw_dataset_json(const struct hw_dataset *ds)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "rows", (double)ds->rows);
+    cJSON_AddNumberToObject(o, "cols", ds->cols);
+    cJSON_AddNumberToObject(o, "seed", (double)ds->seed);
+    cJSON_AddNumberToObject(o, "all_null_columns", ds->all_null_columns);
+    cJSON *g = cJSON_AddArrayToObject(o, "dtypes");
+    for (uint32_t i = 0; i < ds->ngroups; i++) {
+        const struct hw_col_group *cg = &ds->groups[i];
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "dtype", hw_dtype_name(cg->dtype));
+        cJSON_AddNumberToObject(e, "count", cg->count);
+        cJSON_AddNumberToObject(e, "null_rate", cg->null_rate);
+        cJSON_AddNumberToObject(e, "inf_rate", cg->inf_rate);
+        cJSON_AddNumberToObject(e, "nan_rate", cg->nan_rate);
+        cJSON_AddItemToArray(g, e);
+    }
+    return o;
+}
+
+static int num(const cJSON *o, const char *key, double *v, char *err, size_t len)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!cJSON_IsNumber(it)) {
+        snprintf(err, len, "field '%s' missing or not a number", key);
+        return -1;
+    }
+    *v = it->valuedouble;
+    return 0;
+}
+
+static const char *str(const cJSON *o, const char *key, char *err, size_t len)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!cJSON_IsString(it)) {
+        snprintf(err, len, "field '%s' missing or not a string", key);
+        return NULL;
+    }
+    return it->valuestring;
+}
+
+int hw_dataset_from_json(const cJSON *j, struct hw_dataset *ds, char *err, size_t len)
+{
+    double rows, cols, seed, alln;
+    memset(ds, 0, sizeof *ds);
+    if (num(j, "rows", &rows, err, len) || num(j, "cols", &cols, err, len) ||
+        num(j, "seed", &seed, err, len) || num(j, "all_null_columns", &alln, err, len))
+        return -1;
+    ds->rows = (uint64_t)rows;
+    ds->cols = (uint32_t)cols;
+    ds->seed = (uint64_t)seed;
+    ds->all_null_columns = (uint32_t)alln;
+    const cJSON *g = cJSON_GetObjectItemCaseSensitive(j, "dtypes"), *e;
+    if (!cJSON_IsArray(g) || cJSON_GetArraySize(g) > HW_MAX_GROUPS) {
+        snprintf(err, len, "field 'dtypes' missing or not an array of at most %d groups",
+                 HW_MAX_GROUPS);
+        return -1;
+    }
+    uint32_t total = 0;
+    cJSON_ArrayForEach(e, g) {
+        struct hw_col_group *cg = &ds->groups[ds->ngroups++];
+        const char *dt = str(e, "dtype", err, len);
+        double count;
+        if (!dt || num(e, "count", &count, err, len) ||
+            num(e, "null_rate", &cg->null_rate, err, len) ||
+            num(e, "inf_rate", &cg->inf_rate, err, len) ||
+            num(e, "nan_rate", &cg->nan_rate, err, len))
+            return -1;
+        if (hw_dtype_parse(dt, &cg->dtype) != 0) {
+            snprintf(err, len, "unknown dtype '%s'", dt);
+            return -1;
+        }
+        cg->count = (uint32_t)count;
+        total += cg->count;
+    }
+    if (total != ds->cols || ds->cols == 0 || ds->cols > HW_MAX_COLS) {
+        snprintf(err, len, "dtype counts add up to %u, cols is %u", total, ds->cols);
+        return -1;
+    }
+    return 0;
+}
+
+cJSON *hw_spec_json(const struct hw_spec *spec)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "mode", spec->mode == HW_MODE_RUN ? "run" : "reference");
+    cJSON_AddItemToObject(o, "dataset", hw_dataset_json(&spec->ds));
+    cJSON_AddStringToObject(o, "source", spec->source == HW_SOURCE_STREAM ? "stream" : "memory");
+    if (spec->strategy)
+        cJSON_AddStringToObject(o, "strategy", spec->strategy->name);
+    cJSON *p = cJSON_AddObjectToObject(o, "params");
+    for (uint32_t i = 0; i < spec->nparams; i++)
+        cJSON_AddStringToObject(p, spec->params[i].key, spec->params[i].value);
+    cJSON_AddStringToObject(o, "dtype", hw_dtype_name(spec->out_dtype));
+    cJSON_AddStringToObject(o, "order", hw_order_name(spec->out_order));
+    cJSON_AddStringToObject(o, "allocator", hw_allocator_name(spec->allocator));
+    cJSON_AddBoolToObject(o, "phase_reset", spec->phase_reset);
+    cJSON_AddStringToObject(o, "tmpdir", spec->tmpdir);
+    if (spec->have_reference) {
+        char hex[17];
+        hw_u64_hex(spec->ref_checksum, hex);
+        cJSON_AddStringToObject(o, "reference_checksum", hex);
+        cJSON *m = cJSON_AddArrayToObject(o, "reference_medians");
+        for (uint32_t c = 0; c < spec->ds.cols; c++)
+            cJSON_AddItemToArray(m, cJSON_CreateNumber(spec->ref_medians[c]));
+    }
+    return o;
+}
+
+int hw_spec_from_json(const cJSON *j, struct hw_spec *spec, char *err, size_t len)
+{
+    memset(spec, 0, sizeof *spec);
+    const char *mode = str(j, "mode", err, len), *s;
+    if (!mode)
+        return -1;
+    spec->mode = strcmp(mode, "run") == 0 ? HW_MODE_RUN : HW_MODE_REFERENCE;
+    if (hw_dataset_from_json(cJSON_GetObjectItemCaseSensitive(j, "dataset"), &spec->ds, err, len))
+        return -1;
+    if (!(s = str(j, "source", err, len)))
+        return -1;
+    spec->source = strcmp(s, "stream") == 0 ? HW_SOURCE_STREAM : HW_SOURCE_MEMORY;
+    if (!(s = str(j, "dtype", err, len)) || hw_dtype_parse(s, &spec->out_dtype) != 0)
+        return s ? (snprintf(err, len, "bad output dtype '%s'", s), -1) : -1;
+    if (!(s = str(j, "order", err, len)))
+        return -1;
+    spec->out_order = strcmp(s, "F") == 0 ? HW_ORDER_F : HW_ORDER_C;
+    if (!(s = str(j, "allocator", err, len)) || hw_allocator_parse(s, &spec->allocator) != 0)
+        return s ? (snprintf(err, len, "bad allocator '%s'", s), -1) : -1;
+    spec->phase_reset = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "phase_reset"));
+    if (!(s = str(j, "tmpdir", err, len)))
+        return -1;
+    snprintf(spec->tmpdir, sizeof spec->tmpdir, "%s", s);
+    if (spec->mode == HW_MODE_RUN) {
+        if (!(s = str(j, "strategy", err, len)))
+            return -1;
+        if (!(spec->strategy = hw_strategy_find(s))) {
+            snprintf(err, len, "unknown strategy '%s'", s);
+            return -1;
+        }
+        const cJSON *p = cJSON_GetObjectItemCaseSensitive(j, "params"), *e;
+        cJSON_ArrayForEach(e, p) {
+            if (spec->nparams == HW_MAX_PARAMS || !cJSON_IsString(e))
+                break;
+            struct hw_param_kv *kv = &spec->params[spec->nparams++];
+            snprintf(kv->key, sizeof kv->key, "%s", e->string);
+            snprintf(kv->value, sizeof kv->value, "%s", e->valuestring);
+        }
+    }
+    const char *hex = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "reference_checksum"));
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "reference_medians"), *e;
+    if (hex && cJSON_IsArray(m) && (uint32_t)cJSON_GetArraySize(m) == spec->ds.cols &&
+        hw_hex_u64(hex, &spec->ref_checksum) == 0) {
+        uint32_t c = 0;
+        cJSON_ArrayForEach(e, m) spec->ref_medians[c++] = e->valuedouble;
+        spec->have_reference = true;
+    }
+    return 0;
+}

@@ -1,0 +1,257 @@
+#include "worker.h"
+#include "checksum.h"
+#include "event.h"
+#include "output.h"
+#include "phase.h"
+#include "reference.h"
+#include "source.h"
+#include "spec.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+static char *read_all(int fd)
+{
+    size_t len = 0, cap = 8192;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (len + 1 == cap) {
+            char *p = realloc(buf, cap *= 2);
+            if (!p)
+                break;
+            buf = p;
+        }
+        ssize_t n = read(fd, buf + len, cap - len - 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            buf[len] = '\0';
+            return n == 0 ? buf : (free(buf), NULL);
+        }
+        len += (size_t)n;
+    }
+    free(buf);
+    return NULL;
+}
+
+static void send_error(const char *msg)
+{
+    cJSON *ev = cJSON_CreateObject();
+    cJSON_AddStringToObject(ev, "ev", "error");
+    cJSON_AddStringToObject(ev, "msg", msg);
+    hw_event_send(HW_EVENT_FD, ev);
+}
+
+static int run_reference(const struct hw_spec *spec)
+{
+    double *med = calloc(spec->ds.cols, sizeof *med);
+    if (!med || hw_reference_medians(&spec->ds, med) != 0) {
+        free(med);
+        send_error("reference: out of memory for a column copy");
+        return 3;
+    }
+    uint64_t sum = hw_reference_checksum(&spec->ds, med, spec->out_dtype);
+    char hex[17];
+    hw_u64_hex(sum, hex);
+    cJSON *ev = cJSON_CreateObject();
+    cJSON_AddStringToObject(ev, "ev", "reference");
+    cJSON_AddStringToObject(ev, "checksum", hex);
+    cJSON *m = cJSON_AddArrayToObject(ev, "medians");
+    for (uint32_t c = 0; c < spec->ds.cols; c++)
+        cJSON_AddItemToArray(m, cJSON_CreateNumber(med[c]));
+    free(med);
+    hw_event_send(HW_EVENT_FD, ev);
+    return 0;
+}
+
+/* Visit the output in storage order in blocks. A file output is read back with pread after
+ * the mapping is gone, so checking it faults nothing into this process's RSS. A heap
+ * output is read in place: its pages are resident already. */
+struct check {
+    const struct hw_spec *spec;
+    uint64_t checksum, differing;
+    double max_abs;
+    bool compare;
+};
+
+static void check_block(struct check *k, const struct hw_output *o, uint64_t e0, size_t n, const void *p)
+{
+    k->checksum += hw_checksum_range(o->dtype, o->order, o->rows, o->cols, e0, n, p);
+    if (k->compare)
+        hw_reference_compare(&k->spec->ds, k->spec->ref_medians, o->dtype, o->order, e0, n, p,
+                             &k->differing, &k->max_abs);
+}
+
+static int check_output(struct check *k, struct hw_output *o)
+{
+    size_t esz = hw_dtype_size(o->dtype);
+    uint64_t total = o->rows * o->cols;
+    if (o->kind == HW_OUT_HEAP) {
+        check_block(k, o, 0, total, o->data);
+        return 0;
+    }
+    if (o->data)
+        munmap(o->data, o->bytes);
+    o->data = NULL;
+    enum { BLOCK = 1u << 16 };   /* elements: a small buffer, it adds to the RSS at the end */
+    void *buf = malloc(BLOCK * esz);
+    if (!buf)
+        return -1;
+    for (uint64_t e = 0; e < total; e += BLOCK) {
+        size_t n = total - e < BLOCK ? (size_t)(total - e) : BLOCK;
+        ssize_t got = pread(o->fd, buf, n * esz, (off_t)(e * esz));
+        if (got != (ssize_t)(n * esz)) {
+            free(buf);
+            return -1;
+        }
+        check_block(k, o, e, n, buf);
+    }
+    posix_fadvise(o->fd, 0, 0, POSIX_FADV_DONTNEED);
+    free(buf);
+    return 0;
+}
+
+static int run_strategy(const struct hw_spec *spec, struct hw_run *run)
+{
+    int rc = 3;
+    char err[512];
+    struct hw_source src = {0};
+    struct hw_output out;
+    void *params = NULL;
+    const struct hw_strategy *s = spec->strategy;
+
+    hw_output_init(run, &out);
+    if (s->params_size) {
+        params = calloc(1, s->params_size);
+        if (!params || hw_options_defaults(s->params, params, err, sizeof err) != 0) {
+            hw_run_fail(run, "params of %s: %s", s->name, params ? err : "out of memory");
+            goto out;
+        }
+        for (uint32_t i = 0; i < spec->nparams; i++) {
+            const struct hw_option *opt = hw_option_find(s->params, spec->params[i].key);
+            if (!opt || hw_option_set(opt, params, spec->params[i].value, err, sizeof err) != 0) {
+                hw_run_fail(run, "param %s of %s: %s", spec->params[i].key, s->name,
+                            opt ? err : "unknown");
+                goto out;
+            }
+        }
+    }
+    run->params = params;
+
+    if (spec->source == HW_SOURCE_MEMORY) {
+        hw_phase_begin(run, "load_source");
+        int lrc = hw_source_load(run, &src, &spec->ds);
+        hw_phase_end(run);
+        if (lrc != 0)
+            goto out;
+    } else {
+        src.kind = HW_SOURCE_STREAM;
+        src.ds = &spec->ds;
+        src.rows = spec->ds.rows;
+        src.cols = spec->ds.cols;
+    }
+    int src_rc = s->run(run, &src, &out);
+    hw_phase_end(run);
+    if (src_rc != 0)
+        goto out;
+    if (out.kind == HW_OUT_NONE || (!out.data && out.kind == HW_OUT_HEAP)) {
+        hw_run_fail(run, "strategy %s returned without an output", s->name);
+        goto out;
+    }
+    /* Check after the last phase: none of this is measured, and it must not raise the
+     * high-water mark (it allocates one small buffer at most). */
+    struct check k = {.spec = spec};
+    if (check_output(&k, &out) != 0) {
+        hw_run_fail(run, "cannot read back the output file %s", out.path);
+        goto out;
+    }
+    if (spec->have_reference && k.checksum != spec->ref_checksum) {
+        k = (struct check){.spec = spec, .compare = true};
+        check_output(&k, &out);
+    }
+    char hex[17];
+    hw_u64_hex(k.checksum, hex);
+    cJSON *ev = cJSON_CreateObject();
+    cJSON_AddStringToObject(ev, "ev", "output");
+    cJSON_AddStringToObject(ev, "checksum", hex);
+    cJSON_AddStringToObject(ev, "kind", out.kind == HW_OUT_FILE ? "file" : "heap");
+    cJSON_AddNumberToObject(ev, "bytes", (double)out.bytes);
+    if (spec->have_reference) {
+        cJSON_AddBoolToObject(ev, "matches_reference", k.checksum == spec->ref_checksum);
+        cJSON_AddNumberToObject(ev, "cells_differing", (double)k.differing);
+        cJSON_AddNumberToObject(ev, "max_abs_diff", k.max_abs);
+    }
+    hw_event_send(HW_EVENT_FD, ev);
+    rc = 0;
+out:
+    hw_output_release(run, &out);
+    hw_source_release(run, &src);
+    free(params);
+    if (rc != 0)
+        send_error(run->error[0] ? run->error : "strategy failed without a reason");
+    return rc;
+}
+
+int hw_worker_main(void)
+{
+    int rc = 3;
+    char err[512];
+    cJSON *j = NULL;
+    struct hw_spec *spec = calloc(1, sizeof *spec);
+    struct hw_run *run = calloc(1, sizeof *run);
+    char *text = read_all(HW_SPEC_FD);
+    close(HW_SPEC_FD);
+    if (!spec || !run || !text || !(j = cJSON_Parse(text))) {
+        send_error("worker: cannot read its spec (out of memory or a broken pipe)");
+        goto out;
+    }
+    if (hw_spec_from_json(j, spec, err, sizeof err) != 0) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "worker: bad spec: %s", err);
+        send_error(msg);
+        goto out;
+    }
+    cJSON_Delete(j);
+    j = NULL;
+    free(text);
+    text = NULL;
+    if (spec->mode == HW_MODE_REFERENCE) {
+        rc = run_reference(spec);
+        goto out;
+    }
+    run->ds = &spec->ds;
+    run->strategy = spec->strategy;
+    run->out_dtype = spec->out_dtype;
+    run->out_order = spec->out_order;
+    run->phase_reset = spec->phase_reset;
+    run->clear_refs_ok = true;
+    run->event_fd = HW_EVENT_FD;
+    run->t0 = hw_now();
+    snprintf(run->tmpdir, sizeof run->tmpdir, "%s", spec->tmpdir);
+    if (hw_allocator_open(&run->alloc, spec->allocator, err, sizeof err) != 0) {
+        send_error(err);
+        goto out;
+    }
+    cJSON *hello = cJSON_CreateObject();
+    cJSON_AddStringToObject(hello, "ev", "hello");
+    cJSON_AddStringToObject(hello, "allocator_version", run->alloc.version);
+    cJSON_AddNumberToObject(hello, "t_abs", run->t0);
+    hw_event_send(HW_EVENT_FD, hello);
+    rc = run_strategy(spec, run);
+    hw_allocator_close(&run->alloc);
+out:
+    cJSON_Delete(j);
+    free(text);
+    free(spec);
+    free(run);
+    if (rc == 0) {
+        cJSON *ev = cJSON_CreateObject();
+        cJSON_AddStringToObject(ev, "ev", "done");
+        hw_event_send(HW_EVENT_FD, ev);
+    }
+    return rc;
+}

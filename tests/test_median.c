@@ -1,0 +1,302 @@
+/* The radix select against the obvious answer: copy the valid finite values, sort them,
+ * take the middle. Bit-identical doubles, whether the column comes in one buffer or in
+ * random chunks with unaligned validity offsets. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "median.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const enum hw_dtype sources[] = {HW_F64, HW_F32, HW_I64, HW_I32, HW_I16, HW_I8};
+
+static uint64_t rng(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* The sort order of the reference: numeric, -0.0 before +0.0 (they are distinct values). */
+static int cmp_double(const void *pa, const void *pb)
+{
+    double a = *(const double *)pa, b = *(const double *)pb;
+    if (a < b)
+        return -1;
+    if (a > b)
+        return 1;
+    return (signbit(b) != 0) - (signbit(a) != 0);
+}
+
+static bool as_double(enum hw_dtype t, const void *data, size_t i, double *v)
+{
+    switch (t) {
+    case HW_F64: *v = ((const double *)data)[i]; break;
+    case HW_F32: *v = ((const float *)data)[i]; break;
+    case HW_I64: *v = (double)((const int64_t *)data)[i]; break;
+    case HW_I32: *v = ((const int32_t *)data)[i]; break;
+    case HW_I16: *v = ((const int16_t *)data)[i]; break;
+    case HW_I8:  *v = ((const int8_t *)data)[i]; break;
+    default:     return false;
+    }
+    return isfinite(*v);
+}
+
+static double sorted_median(enum hw_dtype t, const void *data, const uint8_t *validity, size_t n)
+{
+    double *vals = malloc((n + 1) * sizeof *vals);
+    assert_non_null(vals);
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool valid = !validity || ((validity[i / 8] >> (i % 8)) & 1);
+        if (valid && as_double(t, data, i, &vals[count]))
+            count++;
+    }
+    double m = 0.0;
+    if (count) {
+        qsort(vals, count, sizeof *vals, cmp_double);
+        m = hw_median_mid(vals[(count - 1) / 2], vals[count / 2]);
+    }
+    free(vals);
+    return m;
+}
+
+/* Element i of a random column: drawn from a small pool (heavy duplicates) or from the
+ * whole range, with +-0, +-inf and NaN mixed into float columns. */
+static void put_random(enum hw_dtype t, void *data, size_t i, uint64_t *s, unsigned pool)
+{
+    uint64_t r = rng(s);
+    uint64_t v = pool ? r % pool : r;
+    bool sign = (r >> 62) & 1;
+    unsigned special = (r >> 56) & 31; /* 0..31: a few special values */
+    switch (t) {
+    case HW_F64: {
+        double d = pool ? (double)v * (sign ? -0.25 : 0.25) : ldexp((double)(v >> 11), -40) * (sign ? -1 : 1);
+        if (special == 0) d = sign ? -0.0 : 0.0;
+        if (special == 1) d = sign ? -INFINITY : INFINITY;
+        if (special == 2) d = NAN;
+        if (special == 3) d = sign ? -5e-324 : 5e-324; /* denormals have keys too */
+        ((double *)data)[i] = d;
+        break;
+    }
+    case HW_F32: {
+        float f = pool ? (float)v * (sign ? -0.5f : 0.5f) : ldexpf((float)(v >> 40), -12) * (sign ? -1 : 1);
+        if (special == 0) f = sign ? -0.0f : 0.0f;
+        if (special == 1) f = sign ? -INFINITY : INFINITY;
+        if (special == 2) f = sign ? -NAN : NAN;
+        ((float *)data)[i] = f;
+        break;
+    }
+    case HW_I64: ((int64_t *)data)[i] = pool ? (int64_t)v - pool / 2 : (int64_t)v; break;
+    case HW_I32: ((int32_t *)data)[i] = pool ? (int32_t)v - (int32_t)(pool / 2) : (int32_t)v; break;
+    case HW_I16: ((int16_t *)data)[i] = (int16_t)(pool ? (int64_t)v - pool / 2 : (int64_t)v); break;
+    case HW_I8:  ((int8_t *)data)[i] = (int8_t)(pool ? (int64_t)v - pool / 2 : (int64_t)v); break;
+    default:     break;
+    }
+}
+
+struct column {
+    enum hw_dtype t;
+    size_t n;
+    void *data;
+    uint8_t *validity;
+};
+
+static struct column random_column(enum hw_dtype t, size_t n, uint64_t *s, unsigned pool,
+                                   double null_rate)
+{
+    struct column c = {t, n, malloc(n * 8 + 8), calloc(n / 8 + 1, 1)};
+    assert_non_null(c.data);
+    assert_non_null(c.validity);
+    for (size_t i = 0; i < n; i++) {
+        put_random(t, c.data, i, s, pool);
+        if ((double)(rng(s) >> 11) / 9007199254740992.0 >= null_rate)
+            c.validity[i / 8] |= (uint8_t)(1u << (i % 8));
+    }
+    return c;
+}
+
+static void free_column(struct column *c)
+{
+    free(c->data);
+    free(c->validity);
+}
+
+static void assert_same_double(double got, double want)
+{
+    if (memcmp(&got, &want, sizeof got) != 0)
+        fail_msg("median %.17g (%a), expected %.17g (%a)", got, got, want, want);
+}
+
+/* Feed every pass in random chunks; alternate between passing the bitmap's base with
+ * vbit0 = start and passing the byte holding start with vbit0 = start % 8. */
+static double chunked_median(const struct column *c, uint64_t *s)
+{
+    struct hw_median m;
+    size_t size = hw_dtype_size(c->t);
+    assert_int_equal(hw_median_init(&m, c->t), 0);
+    while (hw_median_pass_needed(&m)) {
+        for (size_t start = 0; start < c->n;) {
+            size_t len = rng(s) % 97;
+            if (len > c->n - start)
+                len = c->n - start;
+            const char *d = (const char *)c->data + start * size;
+            if (rng(s) & 1)
+                hw_median_feed(&m, d, c->validity, start, len);
+            else
+                hw_median_feed(&m, d, c->validity + start / 8, start % 8, len);
+            start += len;
+        }
+        hw_median_end_pass(&m);
+    }
+    double v = hw_median_value(&m);
+    hw_median_release(&m);
+    return v;
+}
+
+static void check_column(const struct column *c, uint64_t *s)
+{
+    double want = sorted_median(c->t, c->data, c->validity, c->n), got = NAN;
+    assert_int_equal(hw_median_column(c->t, c->data, c->validity, c->n, &got), 0);
+    assert_same_double(got, want);
+    assert_same_double(chunked_median(c, s), want);
+}
+
+static void test_random_columns(void **state)
+{
+    (void)state;
+    uint64_t s = 2024;
+    static const size_t sizes[] = {1, 2, 3, 8, 9, 100, 101, 1000, 4097, 20000};
+    static const unsigned pools[] = {0, 2, 5, 300, 70000};
+    static const double null_rates[] = {0.0, 0.3, 0.97};
+    for (size_t d = 0; d < sizeof sources / sizeof *sources; d++)
+        for (size_t z = 0; z < sizeof sizes / sizeof *sizes; z++)
+            for (size_t p = 0; p < sizeof pools / sizeof *pools; p++)
+                for (size_t r = 0; r < sizeof null_rates / sizeof *null_rates; r++) {
+                    struct column c = random_column(sources[d], sizes[z], &s, pools[p], null_rates[r]);
+                    check_column(&c, &s);
+                    free_column(&c);
+                }
+}
+
+/* Without a bitmap every element is valid. */
+static void test_no_validity(void **state)
+{
+    (void)state;
+    uint64_t s = 5;
+    for (size_t d = 0; d < sizeof sources / sizeof *sources; d++) {
+        struct column c = random_column(sources[d], 777, &s, 50, 0.0);
+        double got, want = sorted_median(c.t, c.data, NULL, c.n);
+        assert_int_equal(hw_median_column(c.t, c.data, NULL, c.n, &got), 0);
+        assert_same_double(got, want);
+        free_column(&c);
+    }
+}
+
+static double median_f64(const double *v, size_t n)
+{
+    double m = NAN;
+    assert_int_equal(hw_median_column(HW_F64, v, NULL, n, &m), 0);
+    return m;
+}
+
+static void test_edge_cases(void **state)
+{
+    (void)state;
+    double m = 1;
+    uint8_t none[2] = {0, 0};
+    int32_t ints[9] = {5, 5, 5, 5, 5, 5, 5, 5, 5};
+    assert_int_equal(hw_median_column(HW_I32, ints, none, 9, &m), 0); /* all null */
+    assert_same_double(m, 0.0);
+    assert_int_equal(hw_median_column(HW_I32, ints, NULL, 0, &m), 0); /* empty */
+    assert_same_double(m, 0.0);
+    assert_same_double(median_f64((double[]){NAN, INFINITY, -INFINITY}, 3), 0.0);
+    assert_same_double(median_f64((double[]){NAN, 2.5, INFINITY}, 3), 2.5); /* single value */
+    assert_int_equal(hw_median_column(HW_I32, ints, NULL, 9, &m), 0);
+    assert_same_double(m, 5.0);
+
+    /* Zeros: -0.0 sorts below +0.0, and the median is the actual middle value. */
+    assert_same_double(median_f64((double[]){-0.0, 0.0}, 2), 0.0);
+    assert_same_double(median_f64((double[]){0.0, -0.0, -0.0}, 3), -0.0);
+    assert_same_double(median_f64((double[]){-0.0, -0.0}, 2), -0.0);
+    float fz[3] = {0.0f, -0.0f, -0.0f};
+    assert_int_equal(hw_median_column(HW_F32, fz, NULL, 3, &m), 0);
+    assert_same_double(m, -0.0);
+
+    /* Middle values split at every digit position (different prefixes in later passes). */
+    assert_same_double(median_f64((double[]){1.0, 2.0}, 2), 1.5);
+    assert_same_double(median_f64((double[]){1.0, nextafter(1.0, 2.0)}, 2),
+                       (1.0 + nextafter(1.0, 2.0)) / 2);
+    int64_t i64[4] = {INT64_MIN, INT64_MAX, (int64_t)1 << 62, ((int64_t)1 << 62) + 1};
+    assert_int_equal(hw_median_column(HW_I64, i64, NULL, 4, &m), 0);
+    assert_same_double(m, hw_median_mid((double)((int64_t)1 << 62), (double)(((int64_t)1 << 62) + 1)));
+    int32_t i32[2] = {-1, 0};
+    assert_int_equal(hw_median_column(HW_I32, i32, NULL, 2, &m), 0);
+    assert_same_double(m, -0.5);
+    int8_t i8[5] = {-128, 127, -1, 0, 1};
+    assert_int_equal(hw_median_column(HW_I8, i8, NULL, 5, &m), 0);
+    assert_same_double(m, 0.0);
+    int16_t i16[4] = {-32768, -32768, 32767, 32767};
+    assert_int_equal(hw_median_column(HW_I16, i16, NULL, 4, &m), 0);
+    assert_same_double(m, -0.5);
+}
+
+/* f16 is not a source dtype, but the select supports it: keys of half floats. */
+static void test_f16(void **state)
+{
+    (void)state;
+    __extension__ _Float16 h[6] = {(_Float16)-2.0f, (_Float16)3.0f, (_Float16)0.5f,
+                                   (_Float16)INFINITY, (_Float16)-1.0f, (_Float16)0.25f};
+    double m = NAN;
+    assert_int_equal(hw_median_column(HW_F16, h, NULL, 6, &m), 0);
+    assert_same_double(m, 0.25); /* -2 -1 0.25 0.5 3: odd count of finite */
+}
+
+/* Feeding after the last pass, or ending an extra pass, changes nothing. */
+static void test_extra_calls(void **state)
+{
+    (void)state;
+    struct hw_median m;
+    double v[3] = {3, 1, 2};
+    assert_int_equal(hw_median_init(&m, HW_F64), 0);
+    int passes = 0;
+    while (hw_median_pass_needed(&m)) {
+        hw_median_feed(&m, v, NULL, 0, 3);
+        hw_median_end_pass(&m);
+        passes++;
+    }
+    assert_int_equal(passes, 4);
+    hw_median_feed(&m, v, NULL, 0, 3);
+    hw_median_end_pass(&m);
+    assert_same_double(hw_median_value(&m), 2.0);
+    assert_int_equal(m.count, 3);
+    hw_median_release(&m);
+    hw_median_release(&m); /* safe twice */
+
+    assert_int_equal(hw_median_init(&m, HW_I8), 0);
+    assert_int_equal(m.npasses, 1);
+    hw_median_release(&m);
+    assert_int_equal(hw_median_init(&m, HW_I16), 0);
+    assert_int_equal(m.npasses, 1);
+    hw_median_release(&m);
+    assert_int_equal(hw_median_init(&m, HW_F32), 0);
+    assert_int_equal(m.npasses, 2);
+    hw_median_release(&m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_random_columns),
+        cmocka_unit_test(test_no_validity),
+        cmocka_unit_test(test_edge_cases),
+        cmocka_unit_test(test_f16),
+        cmocka_unit_test(test_extra_calls),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
