@@ -40,6 +40,10 @@ static size_t type_size(enum hw_opt_type t)
 
 static int expected(char *err, size_t errlen, const char *what, const char *value)
 {
+    if (!*value) {
+        snprintf(err, errlen, "expected %s, got nothing", what);
+        return -1;
+    }
     snprintf(err, errlen, "expected %s, got '%.64s%s'", what, value,
              strlen(value) > 64 ? "..." : "");
     return -1;

@@ -116,7 +116,7 @@ static double select_median(double *vals, size_t count)
         return 0.0;
     size_t k_hi = count / 2; /* (count - 1) / 2 is k_hi, or k_hi - 1 when count is even */
     double hi = quickselect(vals, count, k_hi);
-    double lo = hi;
+    double lo = count % 2 ? hi : max_of(vals, k_hi);
     return hw_median_mid(lo, hi);
 }
 

@@ -682,8 +682,9 @@ static int resolve_report_path(struct ctx *c)
         mkdir("results/runs", 0755);
         snprintf(c->report_path, sizeof c->report_path, "results/runs/%s-%s.json", c->cfg->name, stamp);
     }
-    /* Fail before any run, not after an hour of measuring. */
-    char dir[PATH_MAX];
+    /* Fail before any run, not after an hour of measuring: create the temp file the
+     * report will be written through (access() would say yes to root anywhere). */
+    char dir[PATH_MAX], tmp[PATH_MAX + 8];
     snprintf(dir, sizeof dir, "%s", c->report_path);
     char *slash = strrchr(dir, '/');
     if (slash)
@@ -696,10 +697,21 @@ static int resolve_report_path(struct ctx *c)
                 c->report_path, dir);
         return -1;
     }
-    if (access(dir, W_OK) != 0) {
-        fprintf(stderr, "highwater: -o %s: directory %s is not writable; choose another path\n",
-                c->report_path, dir);
+    if (stat(c->report_path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "highwater: -o %s: is a directory; give a file name such as %s/report.json\n",
+                c->report_path, c->report_path);
         return -1;
+    }
+    snprintf(tmp, sizeof tmp, "%s.tmp", c->report_path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0 && errno != EEXIST) {
+        fprintf(stderr, "highwater: -o %s: cannot write there: %s; choose another path\n",
+                c->report_path, strerror(errno));
+        return -1;
+    }
+    if (fd >= 0) {
+        close(fd);
+        unlink(tmp);
     }
     return 0;
 }

@@ -250,11 +250,13 @@ static void test_edge_cases(void **state)
 static void test_f16(void **state)
 {
     (void)state;
-    __extension__ _Float16 h[6] = {(_Float16)-2.0f, (_Float16)3.0f, (_Float16)0.5f,
-                                   (_Float16)INFINITY, (_Float16)-1.0f, (_Float16)0.25f};
+    /* -2, 3, 0.5, +inf, -1, 0.25, -0, and a subnormal (2^-24) as binary16 bit patterns */
+    uint16_t h[8] = {0xc000, 0x4200, 0x3800, 0x7c00, 0xbc00, 0x3400, 0x8000, 0x0001};
     double m = NAN;
     assert_int_equal(hw_median_column(HW_F16, h, NULL, 6, &m), 0);
     assert_same_double(m, 0.25); /* -2 -1 0.25 0.5 3: odd count of finite */
+    assert_int_equal(hw_median_column(HW_F16, h, NULL, 8, &m), 0);
+    assert_same_double(m, 0x1p-24); /* -2 -1 -0 [2^-24] 0.25 0.5 3: subnormal exact */
 }
 
 /* Feeding after the last pass, or ending an extra pass, changes nothing. */
