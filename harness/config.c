@@ -55,6 +55,8 @@ static const struct hw_option top_nested[] = {
     {0},
 };
 
+/* Choices below map by index to these. */
+static const enum hw_source_kind source_kinds[] = {HW_SOURCE_MEMORY, HW_SOURCE_STREAM};
 struct dataset_keys { uint64_t rows, seed, cols, all_null_columns; int source; };
 static const struct hw_option dataset_table[] = {
     {"rows", HW_OPT_COUNT, offsetof(struct dataset_keys, rows), NULL, 1, ROWS_ABSURD, NULL,
@@ -74,7 +76,7 @@ static const struct hw_option dataset_nested[] = {
     {0},
 };
 
-/* Order of the choices below is the order of the enum values they map to. */
+/* Choices below map by index to these. */
 static const enum hw_dtype source_dtypes[] = {HW_F64, HW_F32, HW_I64, HW_I32, HW_I16, HW_I8};
 struct group_keys { int dtype; uint64_t count; double null_rate, inf_rate, nan_rate; };
 static const struct hw_option group_table[] = {
@@ -197,7 +199,7 @@ static int fail(struct ctx *c, const yaml_node_t *at, const char *fmt, ...)
     return rc;
 }
 
-static const char *text(const yaml_node_t *n)
+static const char *value_of(const yaml_node_t *n)
 {
     return (const char *)n->data.scalar.value;
 }
@@ -211,7 +213,7 @@ static const char *describe(const yaml_node_t *n, char *buf, size_t len)
         return "a list";
     if (n->data.scalar.length == 0 && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
         return "nothing";
-    snprintf(buf, len, "'%.64s%s'", text(n), n->data.scalar.length > 64 ? "..." : "");
+    snprintf(buf, len, "'%.64s%s'", value_of(n), n->data.scalar.length > 64 ? "..." : "");
     return buf;
 }
 
@@ -283,17 +285,17 @@ static int unknown_key(struct ctx *c, const struct scope *s, const yaml_node_t *
 
     scope_names(s, all);
     hw_option_names(all, names, sizeof names);
-    close = hw_option_suggest(all, text(key));
+    close = hw_option_suggest(all, value_of(key));
     if (close && s->list_always)
         return fail(c, key, "unknown %s '%s' %s; did you mean '%s'? (its %ss: %s)", s->noun,
-                    text(key), s->owner, close, s->noun, names);
+                    value_of(key), s->owner, close, s->noun, names);
     if (close)
-        return fail(c, key, "unknown %s '%s' %s; did you mean '%s'?", s->noun, text(key),
+        return fail(c, key, "unknown %s '%s' %s; did you mean '%s'?", s->noun, value_of(key),
                     s->owner, close);
     if (s->list_always)
-        return fail(c, key, "unknown %s '%s' %s; its %ss: %s", s->noun, text(key), s->owner,
+        return fail(c, key, "unknown %s '%s' %s; its %ss: %s", s->noun, value_of(key), s->owner,
                     s->noun, names);
-    return fail(c, key, "unknown %s '%s' %s; known %ss: %s", s->noun, text(key), s->owner,
+    return fail(c, key, "unknown %s '%s' %s; known %ss: %s", s->noun, value_of(key), s->owner,
                 s->noun, names);
 }
 
@@ -318,9 +320,9 @@ static int set_scalar(struct ctx *c, const struct scope *s, const struct hw_opti
     if (val->type != YAML_SCALAR_NODE)
         return fail(c, val, "%s%s%s: expected a single value, got %s", s->path, sep, opt->name,
                     describe(val, buf, sizeof buf));
-    if (hw_option_set(opt, s->base, text(val), why, sizeof why) == 0)
+    if (hw_option_set(opt, s->base, value_of(val), why, sizeof why) == 0)
         return 0;
-    if (opt->help && only_range_failed(opt, text(val)))
+    if (opt->help && only_range_failed(opt, value_of(val)))
         return fail(c, val, "%s%s%s: %s; %s", s->path, sep, opt->name, why, opt->help);
     return fail(c, val, "%s%s%s: %s", s->path, sep, opt->name, why);
 }
@@ -331,13 +333,14 @@ static int walk(struct ctx *c, struct scope *s, yaml_node_t *map)
 {
     char buf[80], names[512];
     struct hw_option all[MAX_KEYS + 1];
+    const char *where = s->path[0] ? s->path : "the top level";
     int rc = scope_init(c, s, map);
 
     if (rc)
         return rc;
     if (map->type != YAML_MAPPING_NODE) {
         scope_names(s, all);
-        return fail(c, map, "%s: expected a mapping of %ss (%s), got %s", s->path, s->noun,
+        return fail(c, map, "%s: expected a mapping of %ss (%s), got %s", where, s->noun,
                     hw_option_names(all, names, sizeof names), describe(map, buf, sizeof buf));
     }
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
@@ -346,14 +349,14 @@ static int walk(struct ctx *c, struct scope *s, yaml_node_t *map)
         int i;
 
         if (key->type != YAML_SCALAR_NODE)
-            return fail(c, key, "%s: %ss must be plain names, got %s", s->path, s->noun,
+            return fail(c, key, "%s: %ss must be plain names, got %s", where, s->noun,
                         describe(key, buf, sizeof buf));
-        i = scope_index(s, text(key));
+        i = scope_index(s, value_of(key));
         if (i < 0)
             return unknown_key(c, s, key);
         if (s->val_at[i])
             return fail(c, key, "duplicate %s '%s' %s (first at line %zu); keep one", s->noun,
-                        text(key), s->owner, s->key_at[i]->start_mark.line + 1);
+                        value_of(key), s->owner, s->key_at[i]->start_mark.line + 1);
         s->key_at[i] = key;
         s->val_at[i] = val;
         if ((size_t)i < s->nkeys && (rc = set_scalar(c, s, &s->keys[i], val)))
@@ -431,7 +434,6 @@ static int parse_group(struct ctx *c, yaml_node_t *item, size_t i, struct hw_col
 
     snprintf(path, sizeof path, "dataset.columns[%zu]", i);
     snprintf(owner, sizeof owner, "in %s", path);
-    s.owner = owner;
     if ((rc = defaults(c, group_table, &gk)) || (rc = walk(c, &s, item)) ||
         (rc = require(c, &s, item, "dtype", "dtype: f32")) ||
         (rc = require(c, &s, item, "count", "count: 4")))
@@ -481,7 +483,7 @@ static int parse_dataset(struct ctx *c, yaml_node_t *map, struct hw_config *cfg)
         return rc;
     ds->rows = dk.rows;
     ds->seed = dk.seed;
-    cfg->source = dk.source == 1 ? HW_SOURCE_STREAM : HW_SOURCE_MEMORY;
+    cfg->source = source_kinds[dk.source];
     if (given(&s, "cols") && dk.cols != ds->cols)
         return fail(c, given(&s, "cols"),
                     "dataset.cols is %llu but the column groups add up to %u; fix a group's "
@@ -566,7 +568,7 @@ static int parse_allocator(struct ctx *c, yaml_node_t *item, size_t i,
     if (item->type == YAML_SCALAR_NODE) {
         /* A bare name is the name row alone: same parser, same message. */
         char why[320];
-        if (hw_option_set(&alloc_table[0], &ak, text(item), why, sizeof why) != 0)
+        if (hw_option_set(&alloc_table[0], &ak, value_of(item), why, sizeof why) != 0)
             return fail(c, item, "%s: %s", path, why);
     } else if (item->type == YAML_MAPPING_NODE) {
         if ((rc = walk(c, &s, item)) || (rc = require(c, &s, item, "name", "name: jemalloc")))
@@ -689,7 +691,7 @@ static int parse_params(struct ctx *c, yaml_node_t *map, const char *path,
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
          p++) {
         struct hw_param_kv *kv = &sc->params[sc->nparams];
-        const char *k = text(node(c, p->key)), *v = text(node(c, p->value));
+        const char *k = value_of(node(c, p->key)), *v = value_of(node(c, p->value));
         if (sc->nparams == HW_MAX_PARAMS) {
             rc = fail(c, node(c, p->key), "%s: more than %d params; remove some", params_path,
                       HW_MAX_PARAMS);
@@ -763,7 +765,7 @@ static int strategy_keys_of(struct ctx *c, yaml_node_t *item, struct scope *s,
         /* A bare name: the name row alone, through the same parser. */
         char why[320];
         *name_at = item;
-        if (hw_option_set(&strategy_table[0], s->base, text(item), why, sizeof why) != 0)
+        if (hw_option_set(&strategy_table[0], s->base, value_of(item), why, sizeof why) != 0)
             return fail(c, item, "%s: %s", s->path, why);
         return scope_init(c, s, item);
     }
@@ -912,12 +914,12 @@ static int syntax_error(struct ctx *c, const yaml_parser_t *p)
                    "brackets here", p->problem ? p->problem : "error");
 }
 
-int hw_config_parse(const char *name, const char *text_, size_t len, struct hw_config *cfg,
+int hw_config_parse(const char *name, const char *text, size_t len, struct hw_config *cfg,
                     char *err, size_t errlen)
 {
     yaml_parser_t parser;
     yaml_document_t doc, extra;
-    struct ctx c = {.file = name, .text = text_, .len = len, .doc = &doc, .err = err,
+    struct ctx c = {.file = name, .text = text, .len = len, .doc = &doc, .err = err,
                     .errlen = errlen};
     bool have_parser = false, have_doc = false;
     yaml_node_t *root;
@@ -930,7 +932,7 @@ int hw_config_parse(const char *name, const char *text_, size_t len, struct hw_c
         rc = fail_at(&c, 0, 0, "out of memory while parsing; free some memory and retry");
         goto out;
     }
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text_, len);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     if (!(have_doc = yaml_parser_load(&parser, &doc))) {
         rc = syntax_error(&c, &parser);
         goto out;
@@ -963,7 +965,7 @@ out:
 }
 
 /* Read it all before parsing, so messages can locate reader errors by offset too. */
-static int read_file(const char *path, char **text_, size_t *len, char *err, size_t errlen)
+static int read_file(const char *path, char **text, size_t *len, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
     char *buf = NULL, *grown;
@@ -998,7 +1000,7 @@ static int read_file(const char *path, char **text_, size_t *len, char *err, siz
         snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
         goto out;
     }
-    *text_ = buf;
+    *text = buf;
     *len = used;
     buf = NULL;
     rc = 0;
@@ -1010,14 +1012,14 @@ out:
 
 int hw_config_load(const char *path, struct hw_config *cfg, char *err, size_t errlen)
 {
-    char *text_ = NULL;
+    char *text = NULL;
     size_t len = 0;
     int rc;
 
     memset(cfg, 0, sizeof *cfg);
-    if ((rc = read_file(path, &text_, &len, err, errlen)) == 0)
-        rc = hw_config_parse(path, text_, len, cfg, err, errlen);
-    free(text_);
+    if ((rc = read_file(path, &text, &len, err, errlen)) == 0)
+        rc = hw_config_parse(path, text, len, cfg, err, errlen);
+    free(text);
     return rc;
 }
 

@@ -61,7 +61,7 @@ static int cmd_run(int argc, char **argv)
 
 static int cmd_list(void)
 {
-    char err[256], buf[64];
+    char err[256];
     for (size_t i = 0; i < hw_strategy_count(); i++) {
         const struct hw_strategy *s = hw_strategy_at(i);
         if (hw_strategy_check(s, err, sizeof err) != 0) {
@@ -73,7 +73,6 @@ static int cmd_list(void)
                s->output_on_disk ? " (output on disk)" : "");
         for (const struct hw_option *p = s->params; p && p->name; p++)
             printf("  param %-12s %s (default %s)\n", p->name, p->help, p->def ? p->def : "none");
-        (void)buf;
     }
     return 0;
 }

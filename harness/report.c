@@ -387,7 +387,7 @@ void hw_report_print_table(const cJSON *report, FILE *f)
 {
     const cJSON *ds = cJSON_GetObjectItemCaseSensitive(report, "dataset");
     const cJSON *summary = cJSON_GetObjectItemCaseSensitive(report, "summary"), *s;
-    char b1[32], b2[32], b3[32], b4[32];
+    char b1[32], b2[32], b3[32];
     fprintf(f, "%s: %s rows x %.0f cols, source %s, output %s\n",
             str(cJSON_GetObjectItemCaseSensitive(report, "config"), "name"),
             hw_fmt_count((uint64_t)num(ds, "rows"), b1, sizeof b1), num(ds, "cols"),
@@ -422,6 +422,5 @@ void hw_report_print_table(const cJSON *report, FILE *f)
                 ratio_text(num(s, "expect_ratio"), b3, sizeof b3), verdict, wall,
                 strcmp(check, "matches") == 0 ? "ok" : strcmp(check, "mismatch") == 0 ? "MISMATCH" : check,
                 num(s, "ok") < num(s, "runs") ? " (some repeats failed)" : "");
-        (void)b4;
     }
 }

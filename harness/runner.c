@@ -163,7 +163,7 @@ static void child_exec(const struct ctx *c, const struct hw_allocator_cfg *ac, i
     _exit(127);
 }
 
-static void handle_line(struct ctx *c, struct child *ch, const char *line)
+static void handle_line(struct child *ch, const char *line)
 {
     cJSON *ev = cJSON_Parse(line);
     if (!ev)
@@ -173,7 +173,6 @@ static void handle_line(struct ctx *c, struct child *ch, const char *line)
         const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ev, "name"));
         snprintf(ch->phase, sizeof ch->phase, "%s", name ? name : "?");
     }
-    (void)c;
     cJSON_AddItemToArray(ch->events, ev);
 }
 
@@ -240,7 +239,7 @@ static int supervise(struct ctx *c, const struct hw_allocator_cfg *ac, const cJS
                 hw_linebuf_feed(&lb, buf, (size_t)n);
                 char *line;
                 while ((line = hw_linebuf_pop(&lb))) {
-                    handle_line(c, ch, line);
+                    handle_line(ch, line);
                     free(line);
                 }
             }
@@ -737,7 +736,17 @@ static char *read_file(const char *path, size_t *len)
 static int save(struct ctx *c)
 {
     char err[PATH_MAX + 256];
+    struct hw_status self;
     hw_report_summarize(c->report);
+    /* The harness's own cost: the parent's high-water mark, kept small because a worker's
+     * ru_maxrss can include the parent's RSS at fork time. */
+    if (hw_status_read(0, &self) == 0) {
+        cJSON *h = cJSON_GetObjectItemCaseSensitive(c->report, "harness");
+        if (!h)
+            h = cJSON_AddObjectToObject(c->report, "harness");
+        cJSON_DeleteItemFromObjectCaseSensitive(h, "parent_peak_rss_bytes");
+        cJSON_AddNumberToObject(h, "parent_peak_rss_bytes", (double)self.vm_hwm);
+    }
     if (hw_report_write(c->report, c->report_path, err, sizeof err) != 0) {
         fprintf(stderr, "highwater: %s\n", err);
         return -1;

@@ -258,6 +258,21 @@ static void test_class_rates_int(void **state)
     hw_gen_fill(&ds, 4, 0, N, d16, v);
     for (size_t i = 0; i < N / 8; i++)
         assert_int_equal(v[i], 0xff);
+    /* i8 values are the low byte of the draw: uniform, chi-square with 255 degrees of
+     * freedom within 5 sigma (sigma = sqrt(2 * 255)). */
+    int8_t *d8 = (int8_t *)d;
+    uint64_t hist[256] = {0}, valid = 0;
+    hw_gen_fill(&ds, 5, 0, N, d8, v);
+    for (size_t i = 0; i < N; i++)
+        if (hw_valid_bit(v, i)) {
+            hist[(uint8_t)d8[i]]++;
+            valid++;
+        }
+    assert_within(valid, N, 0.8, "i8 valid");
+    double chi2 = 0, expect = valid / 256.0;
+    for (int b = 0; b < 256; b++)
+        chi2 += (hist[b] - expect) * (hist[b] - expect) / expect;
+    assert_true(chi2 < 255 + 5 * sqrt(2 * 255.0));
     free(d);
     free(v);
 }
