@@ -25,60 +25,79 @@ static cJSON *stats_json(const struct hw_alloc_stats *s)
     return o;
 }
 
-void hw_phase_begin(struct hw_run *run, const char *name)
-{
-    if (run->in_phase)
-        hw_phase_end(run);
-    snprintf(run->phase, sizeof run->phase, "%s", name);
-    cJSON *ev = cJSON_CreateObject();
-    cJSON_AddStringToObject(ev, "ev", "begin");
-    cJSON_AddStringToObject(ev, "name", name);
-    hw_event_send(run->event_fd, ev);
-
-    /* Read the starting point first, then reset: the reset sets VmHWM to the current RSS. */
-    hw_status_read(0, &run->phase_st0);
-    getrusage(RUSAGE_SELF, &run->phase_ru0);
-    run->phase_cpu0 = cpu_seconds(&run->phase_ru0);
-    if (run->phase_reset && run->clear_refs_ok && hw_clear_refs() != 0)
-        run->clear_refs_ok = false;
-    hw_allocator_peak_reset(&run->alloc);
-    run->in_phase = true;
-    run->phase_t0 = hw_now();
-}
-
-void hw_phase_end(struct hw_run *run)
-{
-    if (!run->in_phase)
-        return;
-    double t1 = hw_now();
+/* Where one phase ends and the next begins, the kernel's figures are read and the
+ * high-water mark is reset back to back, before any bookkeeping: building and sending the
+ * event, refreshing the allocator's stats. That bookkeeping touches memory (tens of KiB
+ * under jemalloc); done first, it would fall in a gap no phase peak covers. Done after
+ * the reset, it is charged to the next phase, whose peak therefore covers it. */
+struct boundary {
+    double t;
     struct hw_status st;
     struct rusage ru;
-    hw_status_read(0, &st);     /* VmHWM first: nothing below may raise it */
-    getrusage(RUSAGE_SELF, &ru);
+};
+
+static void cross_boundary(struct hw_run *run, struct boundary *b, bool reset)
+{
+    b->t = hw_now();
+    hw_status_read(0, &b->st);
+    getrusage(RUSAGE_SELF, &b->ru);
+    if (reset && run->phase_reset && run->clear_refs_ok && hw_clear_refs() != 0)
+        run->clear_refs_ok = false;
+}
+
+static void send_phase(struct hw_run *run, const struct boundary *b)
+{
     struct hw_alloc_stats je, gl;
     hw_allocator_stats(&run->alloc, &je, &gl);
-    run->in_phase = false;
-
     const char *method = !run->phase_reset ? "vmhwm" : run->clear_refs_ok ? "clear_refs" : "sampler";
     cJSON *ev = cJSON_CreateObject();
     cJSON_AddStringToObject(ev, "ev", "phase");
     cJSON_AddStringToObject(ev, "name", run->phase);
     /* Absolute CLOCK_MONOTONIC: the parent puts it on its own time base (the fork). */
     cJSON_AddNumberToObject(ev, "start_abs", run->phase_t0);
-    cJSON_AddNumberToObject(ev, "wall_seconds", t1 - run->phase_t0);
-    cJSON_AddNumberToObject(ev, "cpu_seconds", cpu_seconds(&ru) - run->phase_cpu0);
-    cJSON_AddNumberToObject(ev, "peak_rss_bytes", (double)st.vm_hwm);
+    cJSON_AddNumberToObject(ev, "wall_seconds", b->t - run->phase_t0);
+    cJSON_AddNumberToObject(ev, "cpu_seconds", cpu_seconds(&b->ru) - run->phase_cpu0);
+    cJSON_AddNumberToObject(ev, "peak_rss_bytes", (double)b->st.vm_hwm);
     cJSON_AddStringToObject(ev, "peak_method", method);
     cJSON_AddNumberToObject(ev, "rss_start_bytes", (double)run->phase_st0.vm_rss);
-    cJSON_AddNumberToObject(ev, "rss_end_bytes", (double)st.vm_rss);
-    cJSON_AddNumberToObject(ev, "rss_anon_end_bytes", (double)st.rss_anon);
-    cJSON_AddNumberToObject(ev, "rss_file_end_bytes", (double)st.rss_file);
-    cJSON_AddNumberToObject(ev, "rss_shmem_end_bytes", (double)st.rss_shmem);
-    cJSON_AddNumberToObject(ev, "faults_minor", (double)(ru.ru_minflt - run->phase_ru0.ru_minflt));
-    cJSON_AddNumberToObject(ev, "faults_major", (double)(ru.ru_majflt - run->phase_ru0.ru_majflt));
+    cJSON_AddNumberToObject(ev, "rss_end_bytes", (double)b->st.vm_rss);
+    cJSON_AddNumberToObject(ev, "rss_anon_end_bytes", (double)b->st.rss_anon);
+    cJSON_AddNumberToObject(ev, "rss_file_end_bytes", (double)b->st.rss_file);
+    cJSON_AddNumberToObject(ev, "rss_shmem_end_bytes", (double)b->st.rss_shmem);
+    cJSON_AddNumberToObject(ev, "faults_minor", (double)(b->ru.ru_minflt - run->phase_ru0.ru_minflt));
+    cJSON_AddNumberToObject(ev, "faults_major", (double)(b->ru.ru_majflt - run->phase_ru0.ru_majflt));
     if (je.have)
         cJSON_AddItemToObject(ev, "allocator", stats_json(&je));
     if (gl.have)
         cJSON_AddItemToObject(ev, je.have ? "allocator_glibc" : "allocator", stats_json(&gl));
     hw_event_send(run->event_fd, ev);
+    run->in_phase = false;
+}
+
+void hw_phase_begin(struct hw_run *run, const char *name)
+{
+    struct boundary b;
+    cross_boundary(run, &b, true);
+    if (run->in_phase)
+        send_phase(run, &b);
+    snprintf(run->phase, sizeof run->phase, "%s", name);
+    cJSON *ev = cJSON_CreateObject();
+    cJSON_AddStringToObject(ev, "ev", "begin");
+    cJSON_AddStringToObject(ev, "name", name);
+    hw_event_send(run->event_fd, ev);
+    run->phase_st0 = b.st;
+    run->phase_ru0 = b.ru;
+    run->phase_cpu0 = cpu_seconds(&b.ru);
+    run->phase_t0 = b.t;
+    hw_allocator_peak_reset(&run->alloc);
+    run->in_phase = true;
+}
+
+void hw_phase_end(struct hw_run *run)
+{
+    if (!run->in_phase)
+        return;
+    struct boundary b;
+    cross_boundary(run, &b, false);
+    send_phase(run, &b);
 }

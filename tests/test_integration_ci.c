@@ -293,9 +293,18 @@ static void cross_checks(void **state)
         if (fabs(peak - with_resets) > fmax(0.02 * peak, 2 << 20))
             fail_msg("%s/%s: no-reset peak %.0f vs reset peak %.0f", st, al, peak, with_resets);
     }
-    /* The sampler never sees more than the kernel's exact high-water mark. */
+    /* The sampler never sees more than the kernel's high-water mark, up to the counters'
+     * resolution: since 6.2 the RSS counters are per-CPU (percpu_counter, batch 32 pages),
+     * the high-water mark is taken from the approximate sum while /proc/PID/status may sum
+     * exactly, so they can differ by up to CPUs x 3 counters (anon, file, shmem) x 32 pages.
+     * Measured here: up to 36 KiB. */
+    double slack = (double)sysconf(_SC_NPROCESSORS_CONF) * 3 * 32 * (double)sysconf(_SC_PAGESIZE);
     cJSON_ArrayForEach(r, cJSON_GetObjectItem(s->reset, "runs"))
-        assert_true(num(r, "sampler_peak_bytes") <= num(r, "peak_rss_bytes") + 4096);
+        if (num(r, "sampler_peak_bytes") > num(r, "peak_rss_bytes") + slack)
+            fail_msg("%s/%s: sampler %.0f above the exact peak %.0f by more than %.0f",
+                     cJSON_GetStringValue(cJSON_GetObjectItem(r, "strategy")),
+                     cJSON_GetStringValue(cJSON_GetObjectItem(r, "allocator")),
+                     num(r, "sampler_peak_bytes"), num(r, "peak_rss_bytes"), slack);
 }
 
 static void stdout_table_and_no_leftovers(void **state)
