@@ -334,6 +334,17 @@ static void bad_report_paths(void **state)
                         "No such file or directory; choose another path\n");
     assert_int_equal(run_cmd("run configs/does-not-exist.yaml", "o4"), 2);
     assert_non_null(strstr(slurp("o4", "err"), "configs/does-not-exist.yaml"));
+    /* A bad config through the binary: exit 2, one line naming file:line:column. */
+    char cfg[700];
+    snprintf(cfg, sizeof cfg, "%s/bad.yaml", work);
+    FILE *f = fopen(cfg, "w");
+    fputs("dataset:\n  rows: 1M\n  columns: [{dtype: f32, count: 4}]\nstrategies:\n  - whole_copy\n", f);
+    fclose(f);
+    snprintf(args, sizeof args, "run %s", cfg);
+    assert_int_equal(run_cmd(args, "o6"), 2);
+    char want[1200];
+    snprintf(want, sizeof want, "highwater: %s:5:5: unknown strategy 'whole_copy'; did you mean 'whole-copy'?", cfg);
+    assert_memory_equal(slurp("o6", "err"), want, strlen(want));
     assert_int_equal(run_cmd("run configs/ci.yaml --strategies nope", "o5"), 2);
     assert_non_null(strstr(slurp("o5", "err"), "'nope' is not in configs/ci.yaml; choose from: whole-copy"));
 }
