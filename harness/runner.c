@@ -718,17 +718,32 @@ static int resolve_report_path(struct ctx *c)
 static char *read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "r");
+    size_t cap = 0;
     char *buf = NULL;
+    *len = 0;
     if (!f)
         return NULL;
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long n = ftell(f);
-        rewind(f);
-        if (n >= 0 && (buf = malloc((size_t)n + 1))) {
-            *len = fread(buf, 1, (size_t)n, f);
-            buf[*len] = '\0';
+    for (;;) {
+        if (*len + 4096 + 1 > cap) {
+            char *p = realloc(buf, cap = cap ? cap * 2 : 8192);
+            if (!p) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = p;
         }
+        size_t n = fread(buf + *len, 1, cap - *len - 1, f);
+        *len += n;
+        if (n == 0)
+            break;
     }
+    if (buf && ferror(f)) {
+        free(buf);
+        buf = NULL;
+    }
+    if (buf)
+        buf[*len] = '\0';
     fclose(f);
     return buf;
 }
@@ -766,7 +781,14 @@ int hw_runner(const struct hw_run_opts *o)
     c.cfg = calloc(1, sizeof *c.cfg);
     if (!c.cfg)
         goto out;
-    if (hw_config_load(o->config, c.cfg, err, sizeof err) != 0) {
+    /* Read once: the same bytes are parsed and hashed, and a pipe can be read only once. */
+    text = read_file(o->config, &text_len);
+    if (!text) {
+        fprintf(stderr, "highwater: %s: cannot read: %s\n", o->config, strerror(errno));
+        rc = 2;
+        goto out;
+    }
+    if (hw_config_parse(o->config, text, text_len, c.cfg, err, sizeof err) != 0) {
         fprintf(stderr, "highwater: %s\n", err);
         rc = 2;
         goto out;
@@ -784,10 +806,9 @@ int hw_runner(const struct hw_run_opts *o)
         rc = 2;
         goto out;
     }
-    text = read_file(o->config, &text_len);
     ssize_t n = readlink("/proc/self/exe", c.self, sizeof c.self - 1);
-    if (!text || n <= 0) {
-        fprintf(stderr, "highwater: cannot read %s or /proc/self/exe\n", o->config);
+    if (n <= 0) {
+        fprintf(stderr, "highwater: cannot read /proc/self/exe to start workers; highwater needs Linux /proc\n");
         goto out;
     }
     c.self[n] = '\0';

@@ -368,6 +368,35 @@ static void preflight_skips_everything(void **state)
     cJSON_Delete(r);
 }
 
+/* The limit guard at run time: with limit 250 MiB, whole-copy is predicted at 2 S = 221 MiB
+ * and starts; glibc peaks at 227 MiB and finishes, jemalloc keeps freed columns resident,
+ * passes 250 MiB in to_numpy and is killed there (over_budget), and the experiment goes on. */
+static void limit_kills_the_worker(void **state)
+{
+    (void)state;
+    char cfg[700], args[1500];
+    snprintf(cfg, sizeof cfg, "%s/limit.yaml", work);
+    FILE *in = fopen("configs/ci.yaml", "r"), *out = fopen(cfg, "w");
+    char line[512];
+    while (fgets(line, sizeof line, in)) {
+        fputs(line, out);
+        if (strncmp(line, "  repeat:", 9) == 0)
+            fputs("  limit: 250MiB\n", out);
+    }
+    fclose(in);
+    fclose(out);
+    snprintf(args, sizeof args, "run %s --strategies whole-copy -o %s/limit.json", cfg, work);
+    assert_int_equal(run_cmd(args, "limit"), 0);
+    cJSON *r = load("limit.json");
+    assert_non_null(r);
+    const cJSON *gl = find_run(r, "whole-copy", "glibc"), *je = find_run(r, "whole-copy", "jemalloc");
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(gl, "status")), "ok");
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(je, "status")), "over_budget");
+    const char *reason = cJSON_GetStringValue(cJSON_GetObjectItem(je, "reason"));
+    assert_non_null(strstr(reason, "passed the limit 250.0 MiB during phase to_numpy; the worker was killed"));
+    cJSON_Delete(r);
+}
+
 static pid_t child_of(pid_t parent)
 {
     DIR *d = opendir("/proc");
@@ -450,6 +479,7 @@ int main(void)
         cmocka_unit_test(stdout_table_and_no_leftovers),
         cmocka_unit_test(bad_report_paths),
         cmocka_unit_test(preflight_skips_everything),
+        cmocka_unit_test(limit_kills_the_worker),
         cmocka_unit_test(ctrl_c_cleans_up),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
