@@ -15,7 +15,7 @@ static const struct hw_flag run_flags[] = {
     {"--strategies", 0, "a,b", {"strategies", HW_OPT_STRING, offsetof(struct hw_run_opts, strategies), NULL, 0, 0, NULL,
      "run only these strategies (names or labels from the config)"}},
     {"--allocators", 0, "a,b", {"allocators", HW_OPT_STRING, offsetof(struct hw_run_opts, allocators), NULL, 0, 0, NULL,
-     "run only these allocators: glibc, jemalloc, mixed"}},
+     "run these allocators instead of the config's: glibc, jemalloc, mixed"}},
     {"--rows", 0, "N", {"rows", HW_OPT_COUNT, offsetof(struct hw_run_opts, rows), NULL, 1, 1e12, NULL,
      "override dataset.rows (70M, 250k, ...)"}},
     {"--repeat", 0, "K", {"repeat", HW_OPT_UINT, offsetof(struct hw_run_opts, repeat), NULL, 1, 1000, NULL,

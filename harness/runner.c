@@ -155,6 +155,10 @@ static void child_exec(const struct ctx *c, const struct hw_allocator_cfg *ac, i
     if (ac) {
         if (ac->kind == HW_ALLOC_JEMALLOC)
             setenv("LD_PRELOAD", HW_JEMALLOC_SO, 1);
+        /* Debian's jemalloc uses initial-exec TLS: dlopen'ed (mixed) it needs room in the
+         * static TLS block, which glibc reserves only on request. */
+        if (ac->kind == HW_ALLOC_MIXED)
+            setenv("GLIBC_TUNABLES", "glibc.rtld.optional_static_tls=65536", 1);
         if (ac->conf[0])
             setenv(ac->kind == HW_ALLOC_GLIBC ? "GLIBC_TUNABLES" : "MALLOC_CONF", ac->conf, 1);
     }
@@ -624,6 +628,29 @@ static int check_filter(const char *flag, const char *list, const struct hw_conf
     return 0;
 }
 
+/* --allocators replaces the config's list; an allocator the config also lists keeps its
+ * conf (the first such entry), a new one runs with none. */
+static void override_allocators(struct hw_config *cfg, const char *list)
+{
+    struct hw_allocator_cfg out[HW_MAX_ALLOCATORS];
+    uint32_t n = 0;
+    char copy[256];
+    snprintf(copy, sizeof copy, "%s", list);
+    for (char *save = NULL, *t = strtok_r(copy, ",", &save); t && n < HW_MAX_ALLOCATORS;
+         t = strtok_r(NULL, ",", &save)) {
+        memset(&out[n], 0, sizeof out[n]);
+        hw_allocator_parse(t, &out[n].kind);
+        for (uint32_t a = 0; a < cfg->nallocators; a++)
+            if (cfg->allocators[a].kind == out[n].kind) {
+                out[n] = cfg->allocators[a];
+                break;
+            }
+        n++;
+    }
+    memcpy(cfg->allocators, out, sizeof out[0] * n);
+    cfg->nallocators = n;
+}
+
 static void plan(struct ctx *c)
 {
     const struct hw_config *cfg = c->cfg;
@@ -635,8 +662,6 @@ static void plan(struct ctx *c)
             continue;
         for (uint32_t a = 0; a < cfg->nallocators; a++) {
             const struct hw_allocator_cfg *ac = &cfg->allocators[a];
-            if (!listed(c->o->allocators, hw_allocator_name(ac->kind), NULL))
-                continue;
             for (uint32_t r = 1; r <= cfg->repeat; r++) {
                 struct job *j = &c->jobs[c->njobs++];
                 memset(j, 0, sizeof *j);
@@ -802,6 +827,8 @@ int hw_runner(const struct hw_run_opts *o)
         rc = 2;
         goto out;
     }
+    if (o->allocators[0])
+        override_allocators(c.cfg, o->allocators);
     if (resolve_report_path(&c) != 0) {
         rc = 2;
         goto out;
