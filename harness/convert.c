@@ -90,6 +90,74 @@ void hw_convert(enum hw_dtype src_dtype, const void *data, const uint8_t *validi
     kernel(src_dtype, out_dtype)(data, validity, vbit0, n, median, dst, stride);
 }
 
+/* Casts without a fill: nulls and non-finite values pass through as the cast makes them
+ * (Polars' cast keeps NaN and inf; a null's slot holds whatever its value was). */
+typedef void cast_fn(const void *data, size_t n, void *dst);
+
+#define DEF_CAST(SN, ST, ON, OT)                                                               \
+    static void cast_##SN##_##ON(const void *data, size_t n, void *dst_)                        \
+    {                                                                                           \
+        const ST *src = data;                                                                   \
+        OT *dst = dst_;                                                                         \
+        for (size_t i = 0; i < n; i++)                                                          \
+            dst[i] = (OT)src[i];                                                                \
+    }
+#define DEF_CAST_SOURCE(SN, ST)                                                                \
+    DEF_CAST(SN, ST, f64, double) DEF_CAST(SN, ST, f32, float) DEF_CAST(SN, ST, f16, hw_f16)
+
+DEF_CAST_SOURCE(f64, double)
+DEF_CAST_SOURCE(f32, float)
+DEF_CAST_SOURCE(f16, hw_f16)
+DEF_CAST_SOURCE(i64, int64_t)
+DEF_CAST_SOURCE(i32, int32_t)
+DEF_CAST_SOURCE(i16, int16_t)
+DEF_CAST_SOURCE(i8, int8_t)
+
+#define CAST_ROW(SN) {[HW_F64] = cast_##SN##_f64, [HW_F32] = cast_##SN##_f32, [HW_F16] = cast_##SN##_f16}
+
+static cast_fn *const casts[HW_DTYPE_COUNT][HW_DTYPE_COUNT] = {
+    [HW_F64] = CAST_ROW(f64), [HW_F32] = CAST_ROW(f32), [HW_F16] = CAST_ROW(f16),
+    [HW_I64] = CAST_ROW(i64), [HW_I32] = CAST_ROW(i32), [HW_I16] = CAST_ROW(i16),
+    [HW_I8] = CAST_ROW(i8),
+};
+
+void hw_cast(enum hw_dtype src_dtype, const void *data, size_t n, enum hw_dtype out_dtype, void *dst)
+{
+    cast_fn *fn = (unsigned)src_dtype < HW_DTYPE_COUNT && (unsigned)out_dtype < HW_DTYPE_COUNT
+                      ? casts[src_dtype][out_dtype] : NULL;
+    if (!fn)
+        abort();
+    fn(data, n, dst);
+}
+
+#define DEF_FINITE_MASK(SN, ST, FINITE)                                                        \
+    static void mask_##SN(const void *data, const uint8_t *in, size_t n, uint8_t *out)          \
+    {                                                                                           \
+        const ST *src = data;                                                                   \
+        for (size_t b = 0; b < (n + 7) / 8; b++) {                                              \
+            unsigned byte = in ? in[b] : 0xffu, keep = 0;                                       \
+            for (unsigned j = 0; j < 8 && b * 8 + j < n; j++)                                   \
+                keep |= (unsigned)(((byte >> j) & 1u) && FINITE(src[b * 8 + j])) << j;          \
+            out[b] = (uint8_t)keep;                                                             \
+        }                                                                                       \
+    }
+DEF_FINITE_MASK(f64, double, FINITE_FLOAT)
+DEF_FINITE_MASK(f32, float, FINITE_FLOAT)
+DEF_FINITE_MASK(f16, hw_f16, FINITE_HALF)
+
+void hw_finite_mask(enum hw_dtype dtype, const void *data, const uint8_t *validity, size_t n,
+                    uint8_t *out)
+{
+    switch (dtype) {
+    case HW_F64: mask_f64(data, validity, n, out); break;
+    case HW_F32: mask_f32(data, validity, n, out); break;
+    case HW_F16: mask_f16(data, validity, n, out); break;
+    default:     /* integers are always finite: the mask is the validity */
+        for (size_t b = 0; b < (n + 7) / 8; b++)
+            out[b] = validity ? validity[b] : 0xff;
+    }
+}
+
 /* Aligned scratch for one element of any dtype: value and dst may be unaligned. */
 union elem {
     double f64;

@@ -85,3 +85,51 @@ void hw_output_release(struct hw_run *run, struct hw_output *out)
     out->path[0] = '\0';
     out->kind = HW_OUT_NONE;
 }
+
+/* Byte range [start, end) of the mapping, shrunk to whole pages: a page is dropped only once
+ * nothing more will be written into it. */
+static void evict_range(const struct hw_output *out, uint64_t start, uint64_t end, bool last)
+{
+    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+    start -= start % page;
+    end = last ? out->bytes : end - end % page;
+    if (end <= start)
+        return;
+    char *p = (char *)out->data + start;
+    msync(p, end - start, MS_SYNC);
+    madvise(p, end - start, MADV_DONTNEED);
+    posix_fadvise(out->fd, (off_t)start, (off_t)(end - start), POSIX_FADV_DONTNEED);
+}
+
+void hw_output_evict_rows(const struct hw_output *out, uint64_t row0, uint64_t n)
+{
+    size_t esz = hw_dtype_size(out->dtype);
+    bool last = row0 + n >= out->rows;
+    if (out->kind != HW_OUT_FILE)
+        return;
+    if (out->order == HW_ORDER_C) {
+        evict_range(out, row0 * out->cols * esz, (row0 + n) * out->cols * esz, last);
+        return;
+    }
+    for (uint32_t c = 0; c < out->cols; c++) {
+        uint64_t base = (uint64_t)c * out->rows;
+        evict_range(out, (base + row0) * esz, (base + row0 + n) * esz, last && c + 1 == out->cols);
+    }
+}
+
+long long hw_output_file_resident(const struct hw_output *out)
+{
+    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), pages = (out->bytes + page - 1) / page;
+    long long resident = 0;
+    unsigned char vec[4096];
+    if (out->kind != HW_OUT_FILE || !out->data)
+        return -1;
+    for (uint64_t p0 = 0; p0 < pages; p0 += sizeof vec) {
+        uint64_t k = pages - p0 < sizeof vec ? pages - p0 : sizeof vec;
+        if (mincore((char *)out->data + p0 * page, k * page, vec) != 0)
+            return -1;
+        for (uint64_t i = 0; i < k; i++)
+            resident += vec[i] & 1;
+    }
+    return resident * (long long)page;
+}

@@ -26,6 +26,12 @@ int hw_output_alloc(struct hw_run *run, struct hw_output *out, enum hw_side side
 /* A file of out->bytes in the run's tmpdir, mapped MAP_SHARED. 0, or -1. */
 int hw_output_map_file(struct hw_run *run, struct hw_output *out, const char *name);
 void hw_output_release(struct hw_run *run, struct hw_output *out);
+/* File output: write back and drop from RSS and the page cache the pages of rows
+ * [row0, row0+n) that are complete (a page shared with rows not yet written stays until a
+ * later call covers it). */
+void hw_output_evict_rows(const struct hw_output *out, uint64_t row0, uint64_t n);
+/* File output: bytes of the file resident in the page cache (mincore), or -1. */
+long long hw_output_file_resident(const struct hw_output *out);
 
 /* Element stride between consecutive rows of one column, and a cell's element index. */
 static inline size_t hw_output_col_stride(const struct hw_output *o)

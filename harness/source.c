@@ -65,7 +65,7 @@ struct hw_colview hw_source_view(const struct hw_source *src, uint32_t c, uint64
 }
 
 int hw_source_medians(struct hw_run *run, const struct hw_source *src, uint64_t row0, uint64_t n,
-                      double *medians)
+                      double *medians, uint64_t *counts)
 {
     for (uint32_t c = 0; c < src->cols; c++) {
         struct hw_colview v = hw_source_view(src, c, row0);
@@ -77,7 +77,15 @@ int hw_source_medians(struct hw_run *run, const struct hw_source *src, uint64_t 
             hw_median_end_pass(&m);
         }
         medians[c] = hw_median_value(&m);
+        if (counts)
+            counts[c] = m.count;
         hw_median_release(&m);
     }
     return 0;
+}
+
+void hw_source_read(const struct hw_source *src, uint32_t c, uint64_t row0, size_t n, void *data,
+                    uint8_t *validity)
+{
+    hw_gen_fill(src->ds, c, row0, n, data, validity);
 }

@@ -25,12 +25,17 @@ struct hw_source {
 int hw_source_load(struct hw_run *run, struct hw_source *src, const struct hw_dataset *ds);
 /* Free one column's buffers (pyarrow self_destruct, or `del df` column by column). */
 void hw_source_drop_column(struct hw_run *run, struct hw_source *src, uint32_t c);
+/* Rows [row0, row0+n) of column c decoded on demand, as a Parquet reader would (stream
+ * kind; works for any kind). validity bit i is row row0+i. */
+void hw_source_read(const struct hw_source *src, uint32_t c, uint64_t row0, size_t n, void *data,
+                    uint8_t *validity);
 /* Column c seen from row row0 on (memory kind). */
 struct hw_colview hw_source_view(const struct hw_source *src, uint32_t c, uint64_t row0);
 /* Exact medians of rows [row0, row0+n) of every column into medians[cols], by radix select on
- * the column in place (Polars' median without a copy). 0, or -1 (hw_run_fail called). */
+ * the column in place (Polars' median without a copy); counts[cols] (may be NULL) gets each
+ * column's number of valid finite values (0: the median is None). 0, or -1 (hw_run_fail). */
 int hw_source_medians(struct hw_run *run, const struct hw_source *src, uint64_t row0, uint64_t n,
-                      double *medians);
+                      double *medians, uint64_t *counts);
 /* Free whatever is left; safe to call twice. */
 void hw_source_release(struct hw_run *run, struct hw_source *src);
 

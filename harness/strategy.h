@@ -19,6 +19,7 @@ struct hw_strategy {
     double model_source;
     double model_peak;
     bool output_on_disk;              /* writes the output to a file in the run's tmpdir */
+    bool streams_source;              /* reads the source on demand: the worker loads nothing */
     const struct hw_option *params;   /* NULL-name-terminated, or NULL: no params */
     size_t params_size;               /* the struct the params table describes */
     int (*run)(struct hw_run *run, struct hw_source *src, struct hw_output *out);

@@ -142,7 +142,7 @@ static int run_strategy(const struct hw_spec *spec, struct hw_run *run)
     }
     run->params = params;
 
-    if (spec->source == HW_SOURCE_MEMORY) {
+    if (!s->streams_source) {
         hw_phase_begin(run, "load_source");
         int lrc = hw_source_load(run, &src, &spec->ds);
         hw_phase_end(run);
@@ -164,6 +164,7 @@ static int run_strategy(const struct hw_spec *spec, struct hw_run *run)
     }
     /* Check after the last phase: none of this is measured, and it must not raise the
      * high-water mark (it allocates one small buffer at most). */
+    long long resident = hw_output_file_resident(&out);   /* before the mapping goes */
     struct check k = {.spec = spec};
     if (check_output(&k, &out) != 0) {
         hw_run_fail(run, "cannot read back the output file %s", out.path);
@@ -180,6 +181,8 @@ static int run_strategy(const struct hw_spec *spec, struct hw_run *run)
     cJSON_AddStringToObject(ev, "checksum", hex);
     cJSON_AddStringToObject(ev, "kind", out.kind == HW_OUT_FILE ? "file" : "heap");
     cJSON_AddNumberToObject(ev, "bytes", (double)out.bytes);
+    if (resident >= 0)   /* the file's pages still in the page cache (mincore) */
+        cJSON_AddNumberToObject(ev, "file_resident_bytes", (double)resident);
     if (spec->have_reference) {
         cJSON_AddBoolToObject(ev, "matches_reference", k.checksum == spec->ref_checksum);
         cJSON_AddNumberToObject(ev, "cells_differing", (double)k.differing);

@@ -66,14 +66,14 @@ static int run_chunked_vstack(struct hw_run *run, struct hw_source *src, struct 
     }
     if (p->median == 0) {
         hw_phase_begin(run, "median");
-        if (hw_source_medians(run, src, 0, src->rows, medians) != 0)
+        if (hw_source_medians(run, src, 0, src->rows, medians, NULL) != 0)
             goto out;
     }
     hw_phase_begin(run, "chunks");
     for (uint64_t k = 0; k < nchunks; k++) {
         uint64_t r0 = k * p->chunk_rows;
         uint64_t n = src->rows - r0 < p->chunk_rows ? src->rows - r0 : p->chunk_rows;
-        if (p->median == 1 && hw_source_medians(run, src, r0, n, medians) != 0)
+        if (p->median == 1 && hw_source_medians(run, src, r0, n, medians, NULL) != 0)
             goto out;
         chunks[k] = hw_alloc(run, HW_SIDE_NUMPY, n * src->cols * esz);
         if (!chunks[k]) {

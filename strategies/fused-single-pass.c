@@ -25,7 +25,7 @@ static int run_fused_single_pass(struct hw_run *run, struct hw_source *src, stru
         goto out;
     }
     hw_phase_begin(run, "median");
-    if (hw_source_medians(run, src, 0, src->rows, medians) != 0)
+    if (hw_source_medians(run, src, 0, src->rows, medians, NULL) != 0)
         goto out;
 
     hw_phase_begin(run, "convert");

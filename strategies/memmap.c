@@ -14,13 +14,11 @@
 #include "phase.h"
 #include "source.h"
 #include "strategy.h"
-#include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 struct params {
     uint64_t chunk_rows;
@@ -48,26 +46,6 @@ static void copy_in(const struct hw_output *out, const void *chunk, uint64_t r0,
                (const char *)chunk + (uint64_t)c * n * esz, n * esz);
 }
 
-/* Write back and drop the pages of rows [r0, r0+n) (C order: one contiguous range). */
-static void evict_rows(const struct hw_output *out, uint64_t r0, uint64_t n)
-{
-    long page = sysconf(_SC_PAGESIZE);
-    size_t esz = hw_dtype_size(out->dtype);
-    uint64_t start = r0 * out->cols * esz, end = (r0 + n) * out->cols * esz;
-    if (out->order == HW_ORDER_F) {   /* F order writes every column: drop it all */
-        start = 0;
-        end = out->bytes;
-    }
-    start -= start % (uint64_t)page;   /* whole pages only; the partial last page stays */
-    end -= end % (uint64_t)page;
-    if (end <= start)
-        return;
-    char *p = (char *)out->data + start;
-    msync(p, end - start, MS_SYNC);
-    madvise(p, end - start, MADV_DONTNEED);
-    posix_fadvise(out->fd, (off_t)start, (off_t)(end - start), POSIX_FADV_DONTNEED);
-}
-
 static int run_memmap(struct hw_run *run, struct hw_source *src, struct hw_output *out)
 {
     const struct params *p = run->params;
@@ -83,7 +61,7 @@ static int run_memmap(struct hw_run *run, struct hw_source *src, struct hw_outpu
     if (hw_output_map_file(run, out, "memmap.f") != 0)
         goto out;
     hw_phase_begin(run, "median");
-    if (hw_source_medians(run, src, 0, src->rows, medians) != 0)
+    if (hw_source_medians(run, src, 0, src->rows, medians, NULL) != 0)
         goto out;
 
     hw_phase_begin(run, "fill");
@@ -100,7 +78,7 @@ static int run_memmap(struct hw_run *run, struct hw_source *src, struct hw_outpu
         copy_in(out, chunk, r0, n);
         hw_free(run, HW_SIDE_NUMPY, chunk);
         if (p->evict)
-            evict_rows(out, r0, n);
+            hw_output_evict_rows(out, r0, n);
     }
     hw_phase_begin(run, "flush");
     if (msync(out->data, out->bytes, MS_SYNC) != 0) {
