@@ -133,3 +133,14 @@ long long hw_output_file_resident(const struct hw_output *out)
     }
     return resident * (long long)page;
 }
+
+int hw_output_flush(struct hw_run *run, const struct hw_output *out, bool evict)
+{
+    if (msync(out->data, out->bytes, MS_SYNC) != 0)
+        return hw_run_fail(run, "msync of %s failed: %s (disk full?)", out->path, strerror(errno));
+    /* Pages evicted behind the write front can linger in per-CPU LRU batches; once all is
+     * written back, one pass over the whole file drops what is left. */
+    if (evict)
+        posix_fadvise(out->fd, 0, 0, POSIX_FADV_DONTNEED);
+    return 0;
+}

@@ -30,6 +30,9 @@ void hw_output_release(struct hw_run *run, struct hw_output *out);
  * [row0, row0+n) that are complete (a page shared with rows not yet written stays until a
  * later call covers it). */
 void hw_output_evict_rows(const struct hw_output *out, uint64_t row0, uint64_t n);
+/* File output: write every dirty page back (np.memmap.flush); with evict, also drop the
+ * whole file from the page cache. 0, or -1 (hw_run_fail called: disk full?). */
+int hw_output_flush(struct hw_run *run, const struct hw_output *out, bool evict);
 /* File output: bytes of the file resident in the page cache (mincore), or -1. */
 long long hw_output_file_resident(const struct hw_output *out);
 

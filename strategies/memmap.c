@@ -81,10 +81,8 @@ static int run_memmap(struct hw_run *run, struct hw_source *src, struct hw_outpu
             hw_output_evict_rows(out, r0, n);
     }
     hw_phase_begin(run, "flush");
-    if (msync(out->data, out->bytes, MS_SYNC) != 0) {
-        hw_run_fail(run, "msync of %s failed (disk full?)", out->path);
+    if (hw_output_flush(run, out, p->evict) != 0)
         goto out;
-    }
     hw_phase_begin(run, "drop_source");
     hw_source_release(run, src);
     rc = 0;

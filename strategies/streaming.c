@@ -135,10 +135,8 @@ static int run_streaming(struct hw_run *run, struct hw_source *src, struct hw_ou
     }
     if (p->output == 1) {
         hw_phase_begin(run, "flush");
-        if (msync(out->data, out->bytes, MS_SYNC) != 0) {
-            hw_run_fail(run, "msync of %s failed (disk full?)", out->path);
+        if (hw_output_flush(run, out, p->evict) != 0)
             goto out;
-        }
     }
     rc = 0;
 out:
