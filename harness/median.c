@@ -128,6 +128,19 @@ int hw_median_init(struct hw_median *m, enum hw_dtype dtype)
     return 0;
 }
 
+void hw_median_reset(struct hw_median *m, enum hw_dtype dtype)
+{
+    uint64_t *hist[2] = {m->hist[0], m->hist[1]};
+    memset(hist[0], 0, BUCKETS * sizeof(uint64_t));
+    memset(hist[1], 0, BUCKETS * sizeof(uint64_t));
+    memset(m, 0, sizeof *m);
+    m->dtype = dtype;
+    m->bits = key_bits(dtype);
+    m->npasses = (m->bits + 15) / 16;
+    m->hist[0] = hist[0];
+    m->hist[1] = hist[1];
+}
+
 bool hw_median_pass_needed(const struct hw_median *m) { return m->pass < m->npasses; }
 
 void hw_median_feed(struct hw_median *m, const void *data, const uint8_t *validity,

@@ -24,6 +24,8 @@ struct hw_median {
 
 /* 0, or -1 if the tables could not be allocated. */
 int  hw_median_init(struct hw_median *m, enum hw_dtype dtype);
+/* Start over for another column, keeping the tables (cleared): no allocation. */
+void hw_median_reset(struct hw_median *m, enum hw_dtype dtype);
 bool hw_median_pass_needed(const struct hw_median *m);
 /* Feed n values; validity bit (vbit0 + i) says whether element i is valid (NULL: all valid). */
 void hw_median_feed(struct hw_median *m, const void *data, const uint8_t *validity,

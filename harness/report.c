@@ -229,7 +229,8 @@ static cJSON *summarize_group(const cJSON *runs, const cJSON *first, double tole
     cJSON_AddStringToObject(o, "label", str(first, "label"));
     cJSON_AddStringToObject(o, "allocator", str(first, "allocator"));
     cJSON_AddStringToObject(o, "allocator_conf", str(first, "allocator_conf"));
-    const char *status = NULL, *reason = NULL;
+    const char *status = NULL, *reason = NULL, *peak_phase = NULL;
+    double differing = 0, max_abs = 0, top = -1;
     cJSON_ArrayForEach(r, runs) {
         if (!same_group(r, first))
             continue;
@@ -249,6 +250,12 @@ static cJSON *summarize_group(const cJSON *runs, const cJSON *first, double tole
         if (cJSON_IsBool(m)) {
             checked++;
             mismatches += cJSON_IsFalse(m);
+            differing = fmax(differing, num(out, "cells_differing"));
+            max_abs = fmax(max_abs, num(out, "max_abs_diff"));
+        }
+        if (num(r, "peak_rss_bytes") > top) {
+            top = num(r, "peak_rss_bytes");
+            peak_phase = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "peak_phase"));
         }
     }
     if (peak && wall && ratio) {
@@ -262,6 +269,12 @@ static cJSON *summarize_group(const cJSON *runs, const cJSON *first, double tole
         add_stats(o, "wall_seconds", wall, ok);
         cJSON_AddStringToObject(o, "output_check", checked == 0 ? "unchecked"
                                 : mismatches ? "mismatch" : "matches");
+        if (mismatches) {
+            cJSON_AddNumberToObject(o, "cells_differing", differing);
+            cJSON_AddNumberToObject(o, "max_abs_diff", max_abs);
+        }
+        if (peak_phase)
+            cJSON_AddStringToObject(o, "peak_phase", peak_phase);
         double expect = num(first, "expect_ratio");
         if (!isnan(expect) && ok > 0) {
             double med = cJSON_GetObjectItemCaseSensitive(
@@ -269,6 +282,7 @@ static cJSON *summarize_group(const cJSON *runs, const cJSON *first, double tole
             cJSON_AddNumberToObject(o, "expect_ratio", expect);
             cJSON_AddStringToObject(o, "expect_verdict", hw_expect_verdict(med, expect, tolerance));
             cJSON_AddNumberToObject(o, "expect_error", med / expect - 1.0);
+            cJSON_AddNumberToObject(o, "expect_factor", med / expect);
         }
     }
     free(peak);
@@ -394,7 +408,7 @@ void hw_report_print_table(const cJSON *report, FILE *f)
             hw_fmt_count((uint64_t)num(ds, "rows"), b1, sizeof b1), num(ds, "cols"),
             hw_fmt_bytes(num(ds, "source_bytes"), b2, sizeof b2),
             hw_fmt_bytes(num(ds, "output_bytes"), b3, sizeof b3));
-    fprintf(f, "%-34s %-9s %10s %7s %7s %-16s %8s  %s\n", "strategy", "allocator", "peak",
+    fprintf(f, "%-34s %-9s %10s %7s %7s %-20s %8s  %s\n", "strategy", "allocator", "peak",
             "xout", "expect", "verdict", "wall", "output");
     cJSON_ArrayForEach(s, summary) {
         char alloc[64];
@@ -413,15 +427,20 @@ void hw_report_print_table(const cJSON *report, FILE *f)
             if (strcmp(str(s, "expect_verdict"), "held") == 0)
                 snprintf(verdict, sizeof verdict, "held");
             else
-                snprintf(verdict, sizeof verdict, "wrong by %+.0f%%", num(s, "expect_error") * 100);
+                snprintf(verdict, sizeof verdict, "wrong x%.2f (%+.0f%%)", num(s, "expect_factor"),
+                         num(s, "expect_error") * 100);
         }
         char wall[32];
         snprintf(wall, sizeof wall, "%.2fs", num(wl, "median"));
         const char *check = str(s, "output_check");
-        fprintf(f, "%-34s %-9s %10s %7s %7s %-16s %8s  %s%s\n", str(s, "label"), alloc,
+        char output[96];
+        if (strcmp(check, "mismatch") == 0)   /* a correctness failure, not a footnote */
+            snprintf(output, sizeof output, "WRONG: %.0f cells differ", num(s, "cells_differing"));
+        else
+            snprintf(output, sizeof output, "%s", strcmp(check, "matches") == 0 ? "ok" : check);
+        fprintf(f, "%-34s %-9s %10s %7s %7s %-20s %8s  %s%s\n", str(s, "label"), alloc,
                 hw_fmt_bytes(num(pk, "median"), b1, sizeof b1), ratio_text(num(pr, "median"), b2, sizeof b2),
-                ratio_text(num(s, "expect_ratio"), b3, sizeof b3), verdict, wall,
-                strcmp(check, "matches") == 0 ? "ok" : strcmp(check, "mismatch") == 0 ? "MISMATCH" : check,
+                ratio_text(num(s, "expect_ratio"), b3, sizeof b3), verdict, wall, output,
                 num(s, "ok") < num(s, "runs") ? " (some repeats failed)" : "");
     }
 }

@@ -3,6 +3,7 @@
 #include "clock.h"
 #include "config.h"
 #include "event.h"
+#include "lessons.h"
 #include "procfs.h"
 #include "report.h"
 #include "sampler.h"
@@ -473,7 +474,7 @@ static void run_fill(struct ctx *c, const struct job *j, struct child *ch, cJSON
     cJSON *phases = cJSON_AddArrayToObject(r, "phases");
     const cJSON *e;
     double peak = 0, wall = 0, cpu = 0;
-    const char *method = NULL;
+    const char *method = NULL, *peak_phase = NULL;
     cJSON_ArrayForEach(e, ch->events) {
         const char *k = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "ev"));
         if (k && strcmp(k, "hello") == 0) {
@@ -498,6 +499,8 @@ static void run_fill(struct ctx *c, const struct job *j, struct child *ch, cJSON
         }
         if (!method || (m && strcmp(m, "sampler") == 0))
             method = m;
+        if (phase_num(p, "peak_rss_bytes") > peak)
+            peak_phase = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "name"));
         peak = fmax(peak, phase_num(p, "peak_rss_bytes"));
         wall += phase_num(p, "wall_seconds");
         cpu += phase_num(p, "cpu_seconds");
@@ -515,6 +518,10 @@ static void run_fill(struct ctx *c, const struct job *j, struct child *ch, cJSON
         cJSON_AddNullToObject(r, "peak_ratio");
     }
     cJSON_AddStringToObject(r, "peak_method", method ? method : "none");
+    if (peak_phase)
+        cJSON_AddStringToObject(r, "peak_phase", peak_phase);
+    else
+        cJSON_AddNullToObject(r, "peak_phase");
     cJSON_AddNumberToObject(r, "sampler_peak_bytes", (double)ch->tl->max.rss);
     const cJSON *ex = cJSON_GetObjectItemCaseSensitive(r, "expect_ratio");
     if (ok && cJSON_IsNumber(ex)) {
@@ -778,6 +785,11 @@ static int save(struct ctx *c)
     char err[PATH_MAX + 256];
     struct hw_status self;
     hw_report_summarize(c->report);
+    cJSON *lessons = hw_lessons_build(c->report);
+    if (cJSON_HasObjectItem(c->report, "lessons"))
+        cJSON_ReplaceItemInObjectCaseSensitive(c->report, "lessons", lessons);
+    else
+        cJSON_AddItemToObject(c->report, "lessons", lessons);
     /* The harness's own cost: the parent's high-water mark, kept small because a worker's
      * ru_maxrss can include the parent's RSS at fork time. */
     if (hw_status_read(0, &self) == 0) {
@@ -889,6 +901,7 @@ int hw_runner(const struct hw_run_opts *o)
     if (save(&c) != 0)
         goto out_signals;
     hw_report_print_table(c.report, stdout);
+    hw_lessons_print(cJSON_GetObjectItemCaseSensitive(c.report, "lessons"), stdout);
     printf("report: %s\n", c.report_path);
     fflush(stdout);
     if (g_interrupted) {

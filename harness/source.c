@@ -67,11 +67,12 @@ struct hw_colview hw_source_view(const struct hw_source *src, uint32_t c, uint64
 int hw_source_medians(struct hw_run *run, const struct hw_source *src, uint64_t row0, uint64_t n,
                       double *medians, uint64_t *counts)
 {
+    struct hw_median m;
+    if (hw_median_init(&m, src->col[0].dtype) != 0)
+        return hw_run_fail(run, "out of memory for the median tables");
     for (uint32_t c = 0; c < src->cols; c++) {
         struct hw_colview v = hw_source_view(src, c, row0);
-        struct hw_median m;
-        if (hw_median_init(&m, v.dtype) != 0)
-            return hw_run_fail(run, "out of memory for the median tables");
+        hw_median_reset(&m, v.dtype);
         while (hw_median_pass_needed(&m)) {
             hw_median_feed(&m, v.data, v.validity, v.vbit0, n);
             hw_median_end_pass(&m);
@@ -79,8 +80,8 @@ int hw_source_medians(struct hw_run *run, const struct hw_source *src, uint64_t 
         medians[c] = hw_median_value(&m);
         if (counts)
             counts[c] = m.count;
-        hw_median_release(&m);
     }
+    hw_median_release(&m);
     return 0;
 }
 

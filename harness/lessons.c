@@ -1,0 +1,220 @@
+#include "lessons.h"
+#include "size.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* jemalloc 5.3's default: extents at least this big are purged as soon as they are freed. */
+#define JEMALLOC_OVERSIZE_THRESHOLD (8.0 * 1024 * 1024)
+/* An allocator keeping less than this (x output) resident beyond what is allocated is noise. */
+#define KEPT_WORTH_TELLING 0.10
+
+static double num(const cJSON *o, const char *k)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsNumber(it) ? it->valuedouble : NAN;
+}
+
+static const char *str(const cJSON *o, const char *k)
+{
+    const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
+    return s ? s : "";
+}
+
+static double median_ratio(const cJSON *s)
+{
+    return num(cJSON_GetObjectItemCaseSensitive(s, "peak_ratio"), "median");
+}
+
+static void add(cJSON *lessons, const char *kind, const char *label, double weight, const char *text)
+{
+    cJSON *l = cJSON_CreateObject();
+    cJSON_AddStringToObject(l, "kind", kind);
+    cJSON_AddStringToObject(l, "label", label);
+    cJSON_AddNumberToObject(l, "weight", weight);
+    cJSON_AddStringToObject(l, "text", text);
+    cJSON_AddItemToArray(lessons, l);
+}
+
+static bool seen_label(const cJSON *summary, const cJSON *upto, const char *label)
+{
+    const cJSON *s;
+    cJSON_ArrayForEach(s, summary) {
+        if (s == upto)
+            return false;
+        if (strcmp(str(s, "label"), label) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* One belief per strategy label, over its allocators: measured ratios side by side. */
+static void beliefs(cJSON *lessons, const cJSON *summary)
+{
+    const cJSON *s, *t;
+    char held[1024] = "";
+    size_t hused = 0;
+    cJSON_ArrayForEach(s, summary) {
+        const char *label = str(s, "label");
+        double expect = num(s, "expect_ratio");
+        if (isnan(expect) || seen_label(summary, s, label))
+            continue;
+        char measured[512] = "", phase[128] = "";
+        size_t used = 0;
+        double worst = 1.0;
+        bool wrong = false;
+        cJSON_ArrayForEach(t, summary) {
+            if (strcmp(str(t, "label"), label) != 0 || isnan(median_ratio(t)))
+                continue;
+            double f = median_ratio(t) / expect;
+            if (fabs(log(f)) > fabs(log(worst))) {
+                worst = f;
+                snprintf(phase, sizeof phase, "%s", str(t, "peak_phase"));
+            }
+            wrong |= strcmp(str(t, "expect_verdict"), "wrong") == 0;
+            used += (size_t)snprintf(measured + used, used < sizeof measured ? sizeof measured - used : 0,
+                                     "%s%.2fx (%s)", used ? ", " : "", median_ratio(t), str(t, "allocator"));
+        }
+        if (!measured[0])
+            continue;
+        if (!wrong) {
+            hused += (size_t)snprintf(held + hused, hused < sizeof held ? sizeof held - hused : 0,
+                                      "%s%s %.2fx", hused ? ", " : "", label, expect);
+            continue;
+        }
+        char text[1024];
+        snprintf(text, sizeof text, "%s: believed %.2fx, measured %s: %.2fx the belief%s%s", label,
+                 expect, measured, worst, phase[0] ? "; the peak is in phase " : "", phase);
+        add(lessons, "belief", label, fabs(log(worst)), text);
+    }
+    if (held[0]) {
+        char text[1200];
+        snprintf(text, sizeof text, "held within the tolerance: %s", held);
+        add(lessons, "held", "", 0, text);
+    }
+}
+
+static void correctness(cJSON *lessons, const cJSON *summary, const cJSON *report)
+{
+    const cJSON *s, *ds = cJSON_GetObjectItemCaseSensitive(report, "dataset");
+    double cells = num(ds, "rows") * num(ds, "cols");
+    cJSON_ArrayForEach(s, summary) {
+        if (strcmp(str(s, "output_check"), "mismatch") != 0 || seen_label(summary, s, str(s, "label")))
+            continue;
+        char text[1024];
+        double diff = num(s, "cells_differing");
+        snprintf(text, sizeof text, "%s: WRONG OUTPUT, %.0f of %.0f cells (%.2f%%) differ from the "
+                 "reference, max |diff| %.4g", str(s, "label"), diff, cells, 100.0 * diff / cells,
+                 num(s, "max_abs_diff"));
+        add(lessons, "correctness", str(s, "label"), 100.0 + diff / cells, text);
+    }
+}
+
+static const cJSON *find_summary(const cJSON *summary, const char *label, const char *allocator)
+{
+    const cJSON *s;
+    cJSON_ArrayForEach(s, summary)
+        if (strcmp(str(s, "label"), label) == 0 && strcmp(str(s, "allocator"), allocator) == 0)
+            return s;
+    return NULL;
+}
+
+/* jemalloc (alone or as mixed's Polars side) holding freed memory where it matters: a run
+ * whose peak exceeds the glibc run of the same strategy by a tenth of the output or more,
+ * with what jemalloc held (resident - allocated) by the end of the peak phase. One line per
+ * run, then the reason once, with the scale at which it stops holding. */
+static void allocator_effects(cJSON *lessons, const cJSON *report, const cJSON *summary)
+{
+    const cJSON *r, *p, *ds = cJSON_GetObjectItemCaseSensitive(report, "dataset");
+    double column = num(ds, "rows") * 4.0;   /* an f32 source column, the mix's common case */
+    bool any = false;
+    char b1[32], b2[32];
+    cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(report, "runs")) {
+        const char *alloc = str(r, "allocator");
+        if (num(r, "repeat") != 1 || strcmp(str(r, "status"), "ok") != 0 ||
+            (strcmp(alloc, "jemalloc") != 0 && strcmp(alloc, "mixed") != 0))
+            continue;
+        const cJSON *gl = find_summary(summary, str(r, "label"), "glibc");
+        double extra = gl ? num(r, "peak_ratio") - median_ratio(gl) : NAN;
+        double d = num(r, "output_bytes"), kept = 0;
+        cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(r, "phases")) {
+            const cJSON *a = cJSON_GetObjectItemCaseSensitive(p, "allocator");
+            kept = fmax(kept, num(a, "resident") - num(a, "allocated"));
+            if (strcmp(str(p, "name"), str(r, "peak_phase")) == 0)
+                break;
+        }
+        if (isnan(extra) ? kept < KEPT_WORTH_TELLING * d : extra < KEPT_WORTH_TELLING)
+            continue;
+        char versus[128] = "";
+        if (!isnan(extra))
+            snprintf(versus, sizeof versus, " against %.2fx with glibc (%+.2fx)", median_ratio(gl), extra);
+        char text[1024];
+        snprintf(text, sizeof text, "%s: %.2fx with %s%s; jemalloc held %.2fx output (%s) of freed "
+                 "memory resident by the end of phase %s", str(r, "label"), num(r, "peak_ratio"),
+                 alloc, versus, kept / d, hw_fmt_bytes(kept, b1, sizeof b1), str(r, "peak_phase"));
+        add(lessons, "allocator", str(r, "label"), isnan(extra) ? kept / d : extra, text);
+        any = true;
+    }
+    if (!any)
+        return;
+    char text[1024];
+    snprintf(text, sizeof text,
+             "why: jemalloc 5.3 keeps freed extents below its 8 MiB oversize_threshold resident "
+             "until dirty_decay_ms (10 s) purges them, and purges larger ones at once. The source "
+             "columns here are %s, %s it; at %.1fM rows an f32 column crosses it, so runs on either "
+             "side of that scale are in different regimes: do not plan one from the other",
+             hw_fmt_bytes(column, b2, sizeof b2), column < JEMALLOC_OVERSIZE_THRESHOLD ? "below" : "above",
+             JEMALLOC_OVERSIZE_THRESHOLD / 4.0 / 1e6);
+    add(lessons, "allocator", "", -1, text);
+}
+
+static int by_weight(const void *a, const void *b)
+{
+    double x = num(*(const cJSON *const *)a, "weight"), y = num(*(const cJSON *const *)b, "weight");
+    return (x < y) - (x > y);
+}
+
+cJSON *hw_lessons_build(const cJSON *report)
+{
+    const cJSON *summary = cJSON_GetObjectItemCaseSensitive(report, "summary");
+    cJSON *all = cJSON_CreateArray(), *out = cJSON_CreateArray();
+    correctness(all, summary, report);
+    beliefs(all, summary);
+    allocator_effects(all, report, summary);
+    /* Correctness failures first, then the beliefs most wrong by factor, held ones last,
+     * then what allocators did. */
+    int n = cJSON_GetArraySize(all);
+    const cJSON **v = calloc((size_t)n + 1, sizeof *v);
+    for (int i = 0; v && i < n; i++)
+        v[i] = cJSON_GetArrayItem(all, i);
+    if (v) {
+        static const char *const order[] = {"correctness", "belief", "held", "allocator"};
+        for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
+            const cJSON **part = calloc((size_t)n + 1, sizeof *part);
+            int m = 0;
+            for (int i = 0; part && i < n; i++)
+                if (strcmp(str(v[i], "kind"), order[k]) == 0)
+                    part[m++] = v[i];
+            if (part)
+                qsort(part, (size_t)m, sizeof *part, by_weight);
+            for (int i = 0; part && i < m; i++)
+                cJSON_AddItemToArray(out, cJSON_Duplicate(part[i], 1));
+            free(part);
+        }
+    }
+    free(v);
+    cJSON_Delete(all);
+    return out;
+}
+
+void hw_lessons_print(const cJSON *lessons, FILE *f)
+{
+    const cJSON *l;
+    int i = 0;
+    if (cJSON_GetArraySize(lessons) == 0)
+        return;
+    fprintf(f, "\nlessons:\n");
+    cJSON_ArrayForEach(l, lessons)
+        fprintf(f, "%2d. %s\n", ++i, str(l, "text"));
+}
