@@ -499,13 +499,17 @@ static void run_fill(struct ctx *c, const struct job *j, struct child *ch, cJSON
         }
         if (!method || (m && strcmp(m, "sampler") == 0))
             method = m;
-        if (phase_num(p, "peak_rss_bytes") > peak)
-            peak_phase = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "name"));
         peak = fmax(peak, phase_num(p, "peak_rss_bytes"));
         wall += phase_num(p, "wall_seconds");
         cpu += phase_num(p, "cpu_seconds");
         cJSON_AddItemToArray(phases, p);
     }
+    /* The phase that reached the peak: a phase that starts at its predecessor's peak (the
+     * usual case after an allocation) ties with it, so the first one within the counters'
+     * resolution wins. */
+    cJSON_ArrayForEach(e, phases)
+        if (!peak_phase && phase_num(e, "peak_rss_bytes") >= peak - fmax(1 << 20, peak * 1e-3))
+            peak_phase = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "name"));
     bool ok = strcmp(status, "ok") == 0;
     cJSON_AddNumberToObject(r, "wall_seconds", wall);
     cJSON_AddNumberToObject(r, "cpu_seconds", cpu);

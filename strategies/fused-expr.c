@@ -10,7 +10,9 @@
  *
  * An all-null column has no median (None), so fill_null leaves it null, the check finds it,
  * and the re-select builds a second whole frame while the first is still bound. The seed's
- * table has one such column, so this path runs. As in select-chain, NaN counts as missing.
+ * table has one such column, so this path runs. As in select-chain, NaN counts as missing,
+ * and inf is replaced after the cast: with an f16 output, values beyond f16's range become
+ * inf in the cast and then the median, unlike the reference (which keeps the cast's inf).
  *
  * Memory shape: S + D' after the chained select, S + 2D' during the re-select, S + D' + D
  * at to_numpy: about 3 D. */
@@ -23,7 +25,42 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One chained expression per column; columns without a median keep their nulls. */
+/* One chained expression per column, evaluated as Polars does: each step of the chain is a
+ * new Series (cast, then replace, then fill_null into the result frame), the intermediates
+ * dropped once the next exists. Columns without a median keep their nulls. */
+static int chain_column(struct hw_run *run, const struct hw_column *col, uint64_t rows, double median,
+                        bool none, struct hw_frame *f, uint32_t c)
+{
+    int rc = -1;
+    size_t bytes = rows * hw_dtype_size(f->dtype), vbytes = hw_validity_bytes(rows);
+    void *cast = hw_alloc(run, HW_SIDE_POLARS, bytes), *replaced = NULL;
+    uint8_t *cast_v = hw_alloc(run, HW_SIDE_POLARS, vbytes), *replaced_v = NULL;
+    if (!cast || !cast_v)
+        goto out;
+    hw_cast(col->dtype, col->data, rows, f->dtype, cast);
+    memcpy(cast_v, col->validity, vbytes);
+    replaced = hw_alloc(run, HW_SIDE_POLARS, bytes);
+    replaced_v = hw_alloc(run, HW_SIDE_POLARS, vbytes);
+    if (!replaced || !replaced_v)
+        goto out;
+    memcpy(replaced, cast, bytes);
+    /* After the cast: a value the output dtype cannot hold (f16) is inf now, and goes too. */
+    hw_finite_mask(f->dtype, cast, cast_v, rows, replaced_v);
+    hw_free(run, HW_SIDE_POLARS, cast);
+    hw_free(run, HW_SIDE_POLARS, cast_v);
+    cast = cast_v = NULL;
+    hw_convert(f->dtype, replaced, replaced_v, 0, rows, median, f->dtype, f->data[c], 1);
+    if (none)   /* no valid finite value anywhere: the median is None, fill_null leaves nulls */
+        memset(f->validity[c], 0, vbytes);
+    rc = 0;
+out:
+    hw_free(run, HW_SIDE_POLARS, cast);
+    hw_free(run, HW_SIDE_POLARS, cast_v);
+    hw_free(run, HW_SIDE_POLARS, replaced);
+    hw_free(run, HW_SIDE_POLARS, replaced_v);
+    return rc ? hw_run_fail(run, "out of memory for the expression chain of column %u", c) : 0;
+}
+
 static int chained_select(struct hw_run *run, const struct hw_source *src, enum hw_dtype dt,
                           const double *medians, const uint64_t *counts, struct hw_frame *f)
 {
@@ -33,16 +70,10 @@ static int chained_select(struct hw_run *run, const struct hw_source *src, enum 
     for (uint32_t c = 0; c < src->cols; c++)
         nullable[c] = counts[c] == 0;
     int rc = hw_frame_alloc(run, f, dt, src->rows, src->cols, nullable);
+    for (uint32_t c = 0; rc == 0 && c < src->cols; c++)
+        rc = chain_column(run, &src->col[c], src->rows, medians[c], nullable[c], f, c);
     free(nullable);
-    if (rc != 0)
-        return -1;
-    for (uint32_t c = 0; c < src->cols; c++) {
-        const struct hw_column *col = &src->col[c];
-        hw_convert(col->dtype, col->data, col->validity, 0, src->rows, medians[c], dt, f->data[c], 1);
-        if (f->validity[c])   /* no valid finite value anywhere: the median is None */
-            memset(f->validity[c], 0, hw_validity_bytes(src->rows));
-    }
-    return 0;
+    return rc;
 }
 
 static bool has_nulls(const struct hw_frame *f)
@@ -62,8 +93,15 @@ static int fill_zero(struct hw_run *run, const struct hw_frame *in, struct hw_fr
     free(none);
     if (rc != 0)
         return -1;
-    for (uint32_t c = 0; c < in->cols; c++)
-        hw_convert(in->dtype, in->data[c], in->validity[c], 0, in->rows, 0.0, in->dtype, out->data[c], 1);
+    /* fill_null(0) fills nulls only: a valid inf (an f16 overflow of the fill) stays. */
+    size_t esz = hw_dtype_size(in->dtype);
+    for (uint32_t c = 0; c < in->cols; c++) {
+        char *dst = out->data[c];
+        memcpy(dst, in->data[c], in->rows * esz);
+        for (uint64_t r = 0; in->validity[c] && r < in->rows; r++)
+            if (!hw_valid_bit(in->validity[c], r))
+                memset(dst + r * esz, 0, esz);   /* all-zero bits: +0.0 in every float dtype */
+    }
     return 0;
 }
 

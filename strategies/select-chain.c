@@ -9,7 +9,9 @@
  * alive while filled_df is built and converted; df itself is never dropped. Modelling
  * choices: replace() also turns NaN into null (the seed's intent: every non-finite becomes
  * the median) and the medians are the source columns' (exact), so the output matches the
- * reference bit for bit. Frames hold the output dtype (f32 by default).
+ * reference bit for bit for f32 and f64. Frames hold the output dtype (f32 by default); with
+ * f16, values beyond its range turn inf in the cast and then become the median, a deviation
+ * the report counts (cells_differing), like fused-expr's.
  *
  * Memory shape: S + 2D' while frame 2 is built (D' = D plus bitmaps), S + 2D' again at
  * fill_null, S + 2D' + D at to_numpy: about 4 D, the ~160 GB of the seed. */
