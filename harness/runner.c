@@ -681,23 +681,32 @@ static void plan(struct ctx *c)
                 j->repeat = r;
                 j->output_bytes = hw_dataset_output_bytes(&cfg->ds, sc->out_dtype);
                 const struct hw_strategy *st = sc->strategy;
-                /* A memmap's file pages count in RSS too, so its output counts like any other. */
-                j->predicted = st->model_source * (double)source + st->model_peak * (double)j->output_bytes;
+                /* A memmap's file pages count in RSS too, so its output counts like any other,
+                 * unless the strategy's own estimate knows they are evicted. */
+                struct hw_estimate e = {.rows = (double)cfg->ds.rows, .source_bytes = (double)source,
+                                        .output_bytes = (double)j->output_bytes};
+                void *params = NULL;
+                char err[512];
+                if (hw_strategy_params(st, sc->params, sc->nparams, &params, err, sizeof err) != 0) {
+                    snprintf(j->skip, sizeof j->skip, "pre-flight: %.480s", err);
+                    continue;
+                }
+                hw_strategy_estimate(st, params, &e);
+                free(params);
+                j->predicted = e.peak_bytes;
                 if (j->predicted > (double)c->limit) {
                     snprintf(j->skip, sizeof j->skip,
-                             "pre-flight: predicted peak %s (model %.2f x source %s + %.2f x output) "
-                             "exceeds the limit %s",
-                             hw_fmt_bytes(j->predicted, b1, sizeof b1), st->model_source,
-                             hw_fmt_bytes((double)source, b2, sizeof b2), st->model_peak,
-                             c->limit_text);
+                             "pre-flight: predicted peak %s (model %s, source %s) exceeds the limit %s",
+                             hw_fmt_bytes(j->predicted, b1, sizeof b1), e.model,
+                             hw_fmt_bytes((double)source, b2, sizeof b2), c->limit_text);
                     continue;
                 }
                 struct statvfs vfs;
-                if (st->output_on_disk && statvfs(cfg->tmpdir, &vfs) == 0 &&
-                    (double)vfs.f_bavail * vfs.f_frsize < (double)j->output_bytes) {
+                if (e.disk_bytes > 0 && statvfs(cfg->tmpdir, &vfs) == 0 &&
+                    (double)vfs.f_bavail * vfs.f_frsize < e.disk_bytes) {
                     snprintf(j->skip, sizeof j->skip,
                              "pre-flight: the output file needs %s of disk in %s, %s free; set run.tmpdir",
-                             hw_fmt_bytes((double)j->output_bytes, b1, sizeof b1), cfg->tmpdir,
+                             hw_fmt_bytes(e.disk_bytes, b1, sizeof b1), cfg->tmpdir,
                              hw_fmt_bytes((double)vfs.f_bavail * vfs.f_frsize, b3, sizeof b3));
                 }
             }

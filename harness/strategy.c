@@ -1,4 +1,6 @@
 #include "strategy.h"
+#include "config.h"
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -54,5 +56,43 @@ int hw_strategy_check(const struct hw_strategy *s, char *err, size_t errlen)
                  s->name ? s->name : "(unnamed)", missing);
         return -1;
     }
+    return 0;
+}
+
+void hw_strategy_estimate(const struct hw_strategy *s, const void *params, struct hw_estimate *e)
+{
+    e->peak_bytes = s->model_source * e->source_bytes + s->model_peak * e->output_bytes;
+    e->disk_bytes = s->output_on_disk ? e->output_bytes : 0;
+    snprintf(e->model, sizeof e->model, "%.2f x source + %.2f x output", s->model_source, s->model_peak);
+    if (s->estimate)
+        s->estimate(params, e);
+}
+
+int hw_strategy_params(const struct hw_strategy *s, const struct hw_param_kv *kv, uint32_t n,
+                       void **out, char *err, size_t errlen)
+{
+    char why[256];
+    *out = NULL;
+    if (!s->params_size)
+        return 0;
+    void *p = calloc(1, s->params_size);
+    if (!p) {
+        snprintf(err, errlen, "params of %s: out of memory", s->name);
+        return -1;
+    }
+    if (hw_options_defaults(s->params, p, why, sizeof why) != 0) {
+        snprintf(err, errlen, "params of %s: a default does not parse: %s", s->name, why);
+        free(p);
+        return -1;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        const struct hw_option *opt = hw_option_find(s->params, kv[i].key);
+        if (!opt || hw_option_set(opt, p, kv[i].value, why, sizeof why) != 0) {
+            snprintf(err, errlen, "param %s of %s: %s", kv[i].key, s->name, opt ? why : "unknown");
+            free(p);
+            return -1;
+        }
+    }
+    *out = p;
     return 0;
 }

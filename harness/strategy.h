@@ -5,10 +5,20 @@
 #include "options.h"
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct hw_run;
 struct hw_source;
 struct hw_output;
+
+/* What a run will need, for the pre-flight check: in, the sizes; out, the predicted peak
+ * RSS, the bytes it writes to its tmpdir, and the model in words for a skip reason. */
+struct hw_estimate {
+    double rows, source_bytes, output_bytes;
+    double peak_bytes;
+    double disk_bytes;
+    char model[160];
+};
 
 struct hw_strategy {
     const char *name;          /* "chunked-vstack" */
@@ -23,6 +33,8 @@ struct hw_strategy {
     const struct hw_option *params;   /* NULL-name-terminated, or NULL: no params */
     size_t params_size;               /* the struct the params table describes */
     int (*run)(struct hw_run *run, struct hw_source *src, struct hw_output *out);
+    /* Optional: a model that depends on the params (an evicting memmap needs far less). */
+    void (*estimate)(const void *params, struct hw_estimate *e);
 };
 
 const struct hw_strategy *hw_strategy_find(const char *name);
@@ -30,6 +42,13 @@ size_t hw_strategy_count(void);
 const struct hw_strategy *hw_strategy_at(size_t i);
 /* "whole-copy, fused-single-pass, ..." */
 const char *hw_strategy_names(char *buf, size_t len);
+/* The pre-flight estimate: the strategy's own, or model_source * S + model_peak * D. */
+void hw_strategy_estimate(const struct hw_strategy *s, const void *params, struct hw_estimate *e);
+/* The params struct (defaults, then each key=value through the table), calloc'ed into *out
+ * (NULL for a strategy without params). 0, or -1 with err. */
+struct hw_param_kv;
+int hw_strategy_params(const struct hw_strategy *s, const struct hw_param_kv *kv, uint32_t n,
+                       void **out, char *err, size_t errlen);
 /* 0, or -1 with err naming what is missing (a name, a run, a model, a params size). */
 int hw_strategy_check(const struct hw_strategy *s, char *err, size_t errlen);
 

@@ -125,20 +125,9 @@ static int run_strategy(const struct hw_spec *spec, struct hw_run *run)
     const struct hw_strategy *s = spec->strategy;
 
     hw_output_init(run, &out);
-    if (s->params_size) {
-        params = calloc(1, s->params_size);
-        if (!params || hw_options_defaults(s->params, params, err, sizeof err) != 0) {
-            hw_run_fail(run, "params of %s: %s", s->name, params ? err : "out of memory");
-            goto out;
-        }
-        for (uint32_t i = 0; i < spec->nparams; i++) {
-            const struct hw_option *opt = hw_option_find(s->params, spec->params[i].key);
-            if (!opt || hw_option_set(opt, params, spec->params[i].value, err, sizeof err) != 0) {
-                hw_run_fail(run, "param %s of %s: %s", spec->params[i].key, s->name,
-                            opt ? err : "unknown");
-                goto out;
-            }
-        }
+    if (hw_strategy_params(s, spec->params, spec->nparams, &params, err, sizeof err) != 0) {
+        hw_run_fail(run, "%s", err);
+        goto out;
     }
     run->params = params;
 

@@ -16,6 +16,7 @@
 #include "strategy.h"
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -93,6 +94,17 @@ out:
     return rc;
 }
 
+/* The source stays; the mapping's pages count in RSS unless evicted behind the front. */
+static void estimate(const void *params, struct hw_estimate *e)
+{
+    const struct params *p = params;
+    double chunk = (double)p->chunk_rows * e->output_bytes / e->rows;
+    if (p->evict) {
+        e->peak_bytes = e->source_bytes + 2 * chunk;
+        snprintf(e->model, sizeof e->model, "source + 2 chunks, the output evicted to disk");
+    }
+}
+
 const struct hw_strategy hw_strategy_memmap = {
     .name = "memmap",
     .summary = "output in a MAP_SHARED file filled slice by slice (np.memmap)",
@@ -103,4 +115,5 @@ const struct hw_strategy hw_strategy_memmap = {
     .params = params,
     .params_size = sizeof(struct params),
     .run = run_memmap,
+    .estimate = estimate,
 };

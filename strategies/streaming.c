@@ -22,6 +22,7 @@
 #include "strategy.h"
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
@@ -148,6 +149,23 @@ out:
     return rc;
 }
 
+/* D and a row group; with an evicting memmap, the row group twice (the batch and the rows
+ * not yet written back) and the process. */
+static void estimate(const void *params, struct hw_estimate *e)
+{
+    const struct params *p = params;
+    double group = (double)p->row_group_rows * e->source_bytes / e->rows;
+    group = group < e->source_bytes ? group : e->source_bytes;
+    e->disk_bytes = p->output == 1 ? e->output_bytes : 0;
+    if (p->output == 1 && p->evict) {
+        e->peak_bytes = 2 * group + 16.0 * (1 << 20);
+        snprintf(e->model, sizeof e->model, "2 x a row group + 16 MiB, the output evicted to disk");
+    } else {
+        e->peak_bytes = e->output_bytes + group;
+        snprintf(e->model, sizeof e->model, "output + a row group");
+    }
+}
+
 const struct hw_strategy hw_strategy_streaming = {
     .name = "streaming",
     .summary = "row groups decoded on demand (a Parquet scan) into a preallocated output",
@@ -158,4 +176,5 @@ const struct hw_strategy hw_strategy_streaming = {
     .params = params,
     .params_size = sizeof(struct params),
     .run = run_streaming,
+    .estimate = estimate,
 };
