@@ -64,6 +64,12 @@ struct hw_colview hw_source_view(const struct hw_source *src, uint32_t c, uint64
     };
 }
 
+void hw_source_views(const struct hw_source *src, uint64_t row0, struct hw_colview *views)
+{
+    for (uint32_t c = 0; c < src->cols; c++)
+        views[c] = hw_source_view(src, c, row0);
+}
+
 int hw_source_medians(struct hw_run *run, const struct hw_source *src, uint64_t row0, uint64_t n,
                       double *medians, uint64_t *counts)
 {

@@ -31,6 +31,8 @@ void hw_source_read(const struct hw_source *src, uint32_t c, uint64_t row0, size
                     uint8_t *validity);
 /* Column c seen from row row0 on (memory kind). */
 struct hw_colview hw_source_view(const struct hw_source *src, uint32_t c, uint64_t row0);
+/* Every column seen from row row0 on, into views[cols]. */
+void hw_source_views(const struct hw_source *src, uint64_t row0, struct hw_colview *views);
 /* Exact medians of rows [row0, row0+n) of every column into medians[cols], by radix select on
  * the column in place (Polars' median without a copy); counts[cols] (may be NULL) gets each
  * column's number of valid finite values (0: the median is None). 0, or -1 (hw_run_fail). */

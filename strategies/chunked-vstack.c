@@ -80,8 +80,7 @@ static int run_chunked_vstack(struct hw_run *run, struct hw_source *src, struct 
             hw_run_fail(run, "out of memory for chunk %llu", (unsigned long long)k);
             goto out;
         }
-        for (uint32_t c = 0; c < src->cols; c++)
-            views[c] = hw_source_view(src, c, r0);
+        hw_source_views(src, r0, views);
         hw_tiles_convert(views, src->cols, medians, n, out->dtype, out->order, n, 0, chunks[k]);
     }
     hw_phase_begin(run, "vstack");

@@ -31,8 +31,7 @@ static int run_fused_single_pass(struct hw_run *run, struct hw_source *src, stru
     hw_phase_begin(run, "convert");
     if (hw_output_alloc(run, out, HW_SIDE_NUMPY) != 0)
         goto out;
-    for (uint32_t c = 0; c < src->cols; c++)
-        views[c] = hw_source_view(src, c, 0);
+    hw_source_views(src, 0, views);
     hw_tiles_convert(views, src->cols, medians, src->rows, out->dtype, out->order, out->rows, 0,
                      out->data);
 

@@ -73,8 +73,7 @@ static int run_memmap(struct hw_run *run, struct hw_source *src, struct hw_outpu
             hw_run_fail(run, "out of memory for a chunk of %llu rows", (unsigned long long)n);
             goto out;
         }
-        for (uint32_t c = 0; c < src->cols; c++)
-            views[c] = hw_source_view(src, c, r0);
+        hw_source_views(src, r0, views);
         hw_tiles_convert(views, src->cols, medians, n, out->dtype, out->order, n, 0, chunk);
         copy_in(out, chunk, r0, n);
         hw_free(run, HW_SIDE_NUMPY, chunk);
