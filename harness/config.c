@@ -140,10 +140,13 @@ static const struct hw_option alloc_table[] = {
     {0},
 };
 
-struct strategy_keys { char name[HW_STR_MAX]; struct hw_size expect; };
+struct strategy_keys { char name[HW_STR_MAX], label[HW_STR_MAX]; struct hw_size expect; };
 static const struct hw_option strategy_table[] = {
     {"name", HW_OPT_STRING, offsetof(struct strategy_keys, name), NULL, 0, 0, NULL,
      "a strategy from `highwater list`"},
+    {"label", HW_OPT_STRING, offsetof(struct strategy_keys, label), NULL, 0, 0, NULL,
+     "the entry's name in reports and gates (default: the name and its params); keep it "
+     "when tuning params to compare before and after"},
     {"expect", HW_OPT_SIZE, offsetof(struct strategy_keys, expect), NULL, 0, 0, NULL,
      "what the team believes the peak is: 2.0x the output, or bytes"},
     {0},
@@ -840,6 +843,12 @@ static int parse_strategy(struct ctx *c, yaml_node_t *item, size_t i, struct hw_
         return rc;
     sc->out_dtype = output_dtypes[ok.dtype];
     sc->out_order = output_orders[ok.order];
+    if (given(&s, "label")) {
+        if (!sk.label[0])
+            return fail(c, given(&s, "label"), "%s.label: expected a name, got nothing", path);
+        memcpy(sc->label, sk.label, sizeof sc->label);
+        return 0;
+    }
     return build_label(c, item, path, sc, dtype_given, order_given);
 }
 

@@ -1,6 +1,7 @@
 /* highwater: measure the real peak memory of ways to turn a big columnar table into a dense
  * matrix. Subcommands dispatch here; each lives in its own module. */
 #include "cli.h"
+#include "gate.h"
 #include "runner.h"
 #include "size.h"
 #include "strategy.h"
@@ -27,12 +28,61 @@ static const struct hw_flag run_flags[] = {
     {0},
 };
 
+static const struct hw_flag gate_flags[] = {
+    {"--baseline", 'b', "BASE.json", {"baseline", HW_OPT_STRING, offsetof(struct hw_gate_opts, baseline), NULL, 0, 0, NULL,
+     "the report to compare against (required), e.g. results/baselines/ci.json"}},
+    {"--tolerance", 0, "P%", {"tolerance", HW_OPT_PERCENT, offsetof(struct hw_gate_opts, tolerance), "3%", 0, 1, NULL,
+     "fail past baseline x (1 + P) + slack (default 3%: measured noise, see README)"}},
+    {"--slack", 0, "BYTES", {"slack", HW_OPT_BYTES, offsetof(struct hw_gate_opts, slack), "8MiB", 0, 0, NULL,
+     "absolute allowance on top (default 8MiB: small runs' fixed costs)"}},
+    {"--junit", 0, "FILE", {"junit", HW_OPT_STRING, offsetof(struct hw_gate_opts, junit), NULL, 0, 0, NULL,
+     "also write JUnit XML (one testcase per compared run)"}},
+    {"--markdown", 0, "FILE", {"markdown", HW_OPT_STRING, offsetof(struct hw_gate_opts, markdown), NULL, 0, 0, NULL,
+     "also write a Markdown summary (pull-request comment, job summary)"}},
+    {"--allow-missing", 0, NULL, {"allow-missing", HW_OPT_BOOL, offsetof(struct hw_gate_opts, allow_missing), NULL, 0, 0, NULL,
+     "a baseline run missing from the report is skipped, not a failure"}},
+    {"--allow-shape-change", 0, NULL, {"allow-shape-change", HW_OPT_BOOL, offsetof(struct hw_gate_opts, allow_shape_change), NULL, 0, 0, NULL,
+     "compare reports of different dataset shape or output dtype/order"}},
+    {0},
+};
+
+static int cmd_gate(int argc, char **argv)
+{
+    struct hw_gate_opts o = {0};
+    const char *pos[1];
+    int npos;
+    char err[256];
+    for (int i = 2; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            hw_cli_help(stdout, "highwater gate REPORT.json --baseline BASE.json [options]", gate_flags);
+            return 0;
+        }
+    /* Defaults go through the same parser as the flags. */
+    for (const struct hw_flag *f = gate_flags; f->name; f++)
+        if (f->opt.def && hw_option_set(&f->opt, &o, f->opt.def, err, sizeof err) != 0) {
+            fprintf(stderr, "highwater gate: default of %s: %s\n", f->name, err);
+            return 3;
+        }
+    int rc = hw_cli_parse("gate", gate_flags, &o, argc, argv, 2, pos, 1, &npos);
+    if (rc)
+        return rc;
+    if (npos != 1 || !o.baseline[0]) {
+        fprintf(stderr, "highwater gate: needs a REPORT and --baseline BASE, e.g. 'highwater gate "
+                        "results/runs/ci.json --baseline results/baselines/ci.json'\n");
+        return 2;
+    }
+    snprintf(o.report, sizeof o.report, "%s", pos[0]);
+    return hw_gate(&o);
+}
+
 static int usage(FILE *f)
 {
     fprintf(f, "usage: highwater COMMAND [ARGS]\n\n"
                "commands:\n"
                "  run CONFIG [options]   run an experiment; table on stdout, JSON report\n"
                "  list                   the strategies, with the code each reproduces\n"
+               "  gate REPORT --baseline BASE [options]\n"
+               "                         fail (exit 1) when a peak regressed past the baseline\n"
                "  help [COMMAND]         this text, or a command's options\n\n"
                "exit codes: 0 fine, 1 a gate or budget failed, 2 bad usage or input, 3 could not run\n");
     return f == stdout ? 0 : 2;
@@ -88,9 +138,15 @@ int main(int argc, char **argv)
         return cmd_run(argc, argv);
     if (strcmp(cmd, "list") == 0)
         return cmd_list();
+    if (strcmp(cmd, "gate") == 0)
+        return cmd_gate(argc, argv);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         if (argc > 2 && strcmp(argv[2], "run") == 0) {
             hw_cli_help(stdout, "highwater run CONFIG [options]", run_flags);
+            return 0;
+        }
+        if (argc > 2 && strcmp(argv[2], "gate") == 0) {
+            hw_cli_help(stdout, "highwater gate REPORT.json --baseline BASE.json [options]", gate_flags);
             return 0;
         }
         return usage(stdout);

@@ -275,6 +275,13 @@ static cJSON *summarize_group(const cJSON *runs, const cJSON *first, double tole
         }
         if (peak_phase)
             cJSON_AddStringToObject(o, "peak_phase", peak_phase);
+        double budget = num(first, "budget_ratio");
+        if (!isnan(budget) && ok > 0) {
+            double med = cJSON_GetObjectItemCaseSensitive(
+                cJSON_GetObjectItemCaseSensitive(o, "peak_ratio"), "median")->valuedouble;
+            cJSON_AddNumberToObject(o, "budget_ratio", budget);
+            cJSON_AddStringToObject(o, "budget_verdict", med > budget + 1e-9 ? "exceeded" : "within");
+        }
         double expect = num(first, "expect_ratio");
         if (!isnan(expect) && ok > 0) {
             double med = cJSON_GetObjectItemCaseSensitive(
@@ -433,11 +440,15 @@ void hw_report_print_table(const cJSON *report, FILE *f)
         char wall[32];
         snprintf(wall, sizeof wall, "%.2fs", num(wl, "median"));
         const char *check = str(s, "output_check");
-        char output[96];
+        char output[128];
         if (strcmp(check, "mismatch") == 0)   /* a correctness failure, not a footnote */
             snprintf(output, sizeof output, "WRONG: %.0f cells differ", num(s, "cells_differing"));
         else
             snprintf(output, sizeof output, "%s", strcmp(check, "matches") == 0 ? "ok" : check);
+        if (strcmp(str(s, "budget_verdict"), "exceeded") == 0) {
+            size_t n = strlen(output);
+            snprintf(output + n, sizeof output - n, "; OVER BUDGET %.2fx", num(s, "budget_ratio"));
+        }
         fprintf(f, "%-34s %-9s %10s %7s %7s %-20s %8s  %s%s\n", str(s, "label"), alloc,
                 hw_fmt_bytes(num(pk, "median"), b1, sizeof b1), ratio_text(num(pr, "median"), b2, sizeof b2),
                 ratio_text(num(s, "expect_ratio"), b3, sizeof b3), verdict, wall, output,

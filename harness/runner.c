@@ -819,6 +819,23 @@ static int save(struct ctx *c)
     return 0;
 }
 
+/* A config budget exceeded (on the median over repeats) fails the run as a gate would. */
+static bool over_budget(const cJSON *report)
+{
+    const cJSON *s;
+    bool over = false;
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(report, "summary")) {
+        const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "budget_verdict"));
+        if (v && strcmp(v, "exceeded") == 0) {
+            fprintf(stderr, "highwater: %s/%s passed its budget\n",
+                    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "label")),
+                    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "allocator")));
+            over = true;
+        }
+    }
+    return over;
+}
+
 int hw_runner(const struct hw_run_opts *o)
 {
     int rc = 3;
@@ -921,7 +938,7 @@ int hw_runner(const struct hw_run_opts *o)
         fprintf(stderr, "highwater: interrupted; the report holds the runs so far: %s\n", c.report_path);
         rc = 130;
     } else {
-        rc = failed ? 3 : 0;
+        rc = failed ? 3 : over_budget(c.report) ? 1 : 0;
     }
 out_signals:
     sigaction(SIGINT, &old_int, NULL);

@@ -13,6 +13,8 @@ declare -A pkgs=(
 
 missing=()
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+# The tests check the gate's JUnit output with xmllint.
+command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
 for mod in "${!pkgs[@]}"; do
   if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists "$mod"; then
     missing+=("${pkgs[$mod]}")

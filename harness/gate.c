@@ -1,0 +1,552 @@
+#include "gate.h"
+#include "report.h"
+#include "size.h"
+#include <errno.h>
+#include <stdarg.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define HW_GATE_SCHEMA "highwater.gate/1"
+
+static double num(const cJSON *o, const char *k)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsNumber(it) ? it->valuedouble : NAN;
+}
+
+static const char *str(const cJSON *o, const char *k)
+{
+    const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
+    return s ? s : "";
+}
+
+/* ---- input checks: a malformed report is an error naming the file and the field ---- */
+
+static int need(const cJSON *o, const char *k, int type, const char *path, const char *where,
+                char *err, size_t len)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, k);
+    bool ok = it && (type == cJSON_Number ? cJSON_IsNumber(it)
+                     : type == cJSON_String ? cJSON_IsString(it)
+                     : type == cJSON_Array ? cJSON_IsArray(it)
+                     : cJSON_IsObject(it));
+    if (ok)
+        return 0;
+    static const char *const what[] = {[cJSON_Number] = "a number", [cJSON_String] = "a string",
+                                       [cJSON_Array] = "a list", [cJSON_Object] = "an object"};
+    snprintf(err, len, "%s: field '%s%s%s' is %s, expected %s; regenerate the report with "
+             "'highwater run'", path, where, where[0] ? "." : "", k, it ? "of the wrong type" : "missing",
+             what[type]);
+    return -1;
+}
+
+static int validate(const cJSON *r, const char *path, char *err, size_t len)
+{
+    const cJSON *ds = cJSON_GetObjectItemCaseSensitive(r, "dataset"), *run;
+    if (need(r, "dataset", cJSON_Object, path, "", err, len) ||
+        need(ds, "rows", cJSON_Number, path, "dataset", err, len) ||
+        need(ds, "cols", cJSON_Number, path, "dataset", err, len) ||
+        need(ds, "dtypes", cJSON_Array, path, "dataset", err, len) ||
+        need(r, "runs", cJSON_Array, path, "", err, len))
+        return -1;
+    int i = 0;
+    cJSON_ArrayForEach(run, cJSON_GetObjectItemCaseSensitive(r, "runs")) {
+        char where[32];
+        snprintf(where, sizeof where, "runs[%d]", i++);
+        if (need(run, "label", cJSON_String, path, where, err, len) ||
+            need(run, "allocator", cJSON_String, path, where, err, len) ||
+            need(run, "allocator_conf", cJSON_String, path, where, err, len) ||
+            need(run, "status", cJSON_String, path, where, err, len) ||
+            need(run, "output_dtype", cJSON_String, path, where, err, len) ||
+            need(run, "output_order", cJSON_String, path, where, err, len) ||
+            need(run, "output_bytes", cJSON_Number, path, where, err, len))
+            return -1;
+        if (strcmp(str(run, "status"), "ok") == 0 &&
+            (need(run, "peak_rss_bytes", cJSON_Number, path, where, err, len) ||
+             need(run, "output", cJSON_Object, path, where, err, len)))
+            return -1;
+    }
+    return 0;
+}
+
+/* Apples to apples: the same table shape and dtype mix. "" when they agree. */
+static void shape_difference(const cJSON *a, const cJSON *b, char *why, size_t len)
+{
+    const cJSON *da = cJSON_GetObjectItemCaseSensitive(a, "dataset");
+    const cJSON *db = cJSON_GetObjectItemCaseSensitive(b, "dataset");
+    why[0] = '\0';
+    if (num(da, "rows") != num(db, "rows"))
+        snprintf(why, len, "dataset.rows (%.0f vs %.0f)", num(da, "rows"), num(db, "rows"));
+    else if (num(da, "cols") != num(db, "cols"))
+        snprintf(why, len, "dataset.cols (%.0f vs %.0f)", num(da, "cols"), num(db, "cols"));
+    else if (!cJSON_Compare(cJSON_GetObjectItemCaseSensitive(da, "dtypes"),
+                            cJSON_GetObjectItemCaseSensitive(db, "dtypes"), true))
+        snprintf(why, len, "dataset.dtypes (the dtype mix or its rates)");
+    else if (num(da, "all_null_columns") != num(db, "all_null_columns") &&
+             !(isnan(num(da, "all_null_columns")) && isnan(num(db, "all_null_columns"))))
+        snprintf(why, len, "dataset.all_null_columns (%.0f vs %.0f)", num(da, "all_null_columns"),
+                 num(db, "all_null_columns"));
+}
+
+/* ---- one side's figures per (label, allocator, conf): medians over the ok repeats ---- */
+
+struct group {
+    const cJSON *first;
+    int runs, ok;
+    double peak, ratio, output_bytes;
+    const char *bad_status, *bad_reason;
+    int matches, mismatches;
+    double cells_differing;
+    double budget_ratio;
+};
+
+static bool same_key(const cJSON *a, const cJSON *b)
+{
+    return strcmp(str(a, "label"), str(b, "label")) == 0 &&
+           strcmp(str(a, "allocator"), str(b, "allocator")) == 0 &&
+           strcmp(str(a, "allocator_conf"), str(b, "allocator_conf")) == 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static bool group_of(const cJSON *report, const cJSON *key, struct group *g)
+{
+    const cJSON *r;
+    double peaks[1024];
+    memset(g, 0, sizeof *g);
+    g->budget_ratio = NAN;
+    cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(report, "runs")) {
+        if (!same_key(r, key))
+            continue;
+        if (!g->first)
+            g->first = r;
+        g->runs++;
+        g->output_bytes = num(r, "output_bytes");
+        if (!isnan(num(r, "budget_ratio")))
+            g->budget_ratio = num(r, "budget_ratio");
+        if (strcmp(str(r, "status"), "ok") != 0) {
+            if (!g->bad_status) {
+                g->bad_status = str(r, "status");
+                g->bad_reason = str(r, "reason");
+            }
+            continue;
+        }
+        if (g->ok < (int)(sizeof peaks / sizeof peaks[0]))
+            peaks[g->ok++] = num(r, "peak_rss_bytes");
+        const cJSON *m = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "output"),
+                                                          "matches_reference");
+        if (cJSON_IsTrue(m))
+            g->matches++;
+        else if (cJSON_IsFalse(m)) {
+            g->mismatches++;
+            g->cells_differing = fmax(g->cells_differing,
+                                      num(cJSON_GetObjectItemCaseSensitive(r, "output"), "cells_differing"));
+        }
+    }
+    if (g->ok) {
+        qsort(peaks, (size_t)g->ok, sizeof peaks[0], cmp_double);
+        g->peak = g->ok % 2 ? peaks[g->ok / 2] : (peaks[g->ok / 2 - 1] + peaks[g->ok / 2]) / 2;
+        g->ratio = g->peak / g->output_bytes;
+    }
+    return g->first != NULL;
+}
+
+/* ---- the comparison ---- */
+
+static cJSON *entry(const cJSON *key, const char *verdict, bool failed)
+{
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddStringToObject(e, "label", str(key, "label"));
+    cJSON_AddStringToObject(e, "strategy", str(key, "strategy"));
+    cJSON_AddStringToObject(e, "allocator", str(key, "allocator"));
+    cJSON_AddStringToObject(e, "allocator_conf", str(key, "allocator_conf"));
+    cJSON_AddStringToObject(e, "verdict", verdict);
+    cJSON_AddBoolToObject(e, "failed", failed);
+    return e;
+}
+
+static void set_message(cJSON *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_message(cJSON *e, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    cJSON_AddStringToObject(e, "message", msg);
+}
+
+static void figures(cJSON *e, const struct group *old, const struct group *new, double limit)
+{
+    if (old && old->ok) {
+        cJSON_AddNumberToObject(e, "old_peak_bytes", old->peak);
+        cJSON_AddNumberToObject(e, "old_peak_ratio", old->ratio);
+    }
+    if (new && new->ok) {
+        cJSON_AddNumberToObject(e, "new_peak_bytes", new->peak);
+        cJSON_AddNumberToObject(e, "new_peak_ratio", new->ratio);
+    }
+    if (old && new && old->ok && new->ok)
+        cJSON_AddNumberToObject(e, "delta", new->peak / old->peak - 1.0);
+    if (!isnan(limit))
+        cJSON_AddNumberToObject(e, "limit_bytes", limit);
+}
+
+static cJSON *compare_one(const struct group *old, const struct group *new, const cJSON *key,
+                          const struct hw_gate_opts *o)
+{
+    char b1[32], b2[32], b3[32], b4[32];
+    double limit = old->ok ? old->peak * (1.0 + o->tolerance) + (double)o->slack : NAN;
+    cJSON *e;
+    if (new->ok < new->runs) {
+        e = entry(key, "failed", true);
+        set_message(e, "a run is %s: %s", new->bad_status, new->bad_reason);
+    } else if (new->mismatches && old->matches && !old->mismatches) {
+        e = entry(key, "output", true);
+        set_message(e, "the output no longer matches the reference: %.0f cells differ",
+                    new->cells_differing);
+    } else if (new->mismatches && old->mismatches && new->cells_differing != old->cells_differing) {
+        e = entry(key, "output", true);
+        set_message(e, "a known deviation changed: %.0f cells differ, %.0f in the baseline",
+                    new->cells_differing, old->cells_differing);
+    } else if (!isnan(new->budget_ratio) && new->ratio > new->budget_ratio + 1e-9) {
+        e = entry(key, "budget", true);
+        set_message(e, "peak %.2fx passed its budget %.2fx (from the config)", new->ratio,
+                    new->budget_ratio);
+    } else if (!old->ok) {
+        e = entry(key, "pass", false);
+        set_message(e, "no ok run in the baseline (%s): nothing to compare; update the baseline",
+                    old->bad_status ? old->bad_status : "none");
+    } else if (new->peak > limit) {
+        e = entry(key, "regression", true);
+        set_message(e, "peak %s is %+.1f%% over the baseline's %s, past the limit %s "
+                    "(+%.0f%% + %s)", hw_fmt_bytes(new->peak, b1, sizeof b1),
+                    100 * (new->peak / old->peak - 1), hw_fmt_bytes(old->peak, b2, sizeof b2),
+                    hw_fmt_bytes(limit, b3, sizeof b3), 100 * o->tolerance,
+                    hw_fmt_bytes((double)o->slack, b4, sizeof b4));
+    } else if (new->peak < old->peak * (1.0 - o->tolerance) - (double)o->slack) {
+        e = entry(key, "improved", false);
+        set_message(e, "%+.1f%%: update the baseline", 100 * (new->peak / old->peak - 1));
+    } else {
+        e = entry(key, "pass", false);
+        set_message(e, "%+.1f%%, within the limit", 100 * (new->peak / old->peak - 1));
+    }
+    figures(e, old, new, limit);
+    return e;
+}
+
+static void count(cJSON *res, const char *k)
+{
+    cJSON *c = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(res, "counts"), k);
+    cJSON_SetNumberValue(c, c->valuedouble + 1);
+}
+
+/* Visit each key of a report once. */
+static bool first_of_key(const cJSON *runs, const cJSON *r)
+{
+    const cJSON *q;
+    cJSON_ArrayForEach(q, runs) {
+        if (q == r)
+            return true;
+        if (same_key(q, r))
+            return false;
+    }
+    return true;
+}
+
+cJSON *hw_gate_compare(const cJSON *report, const char *report_path, const cJSON *base,
+                       const char *base_path, const struct hw_gate_opts *o, int *code, char *err,
+                       size_t errlen)
+{
+    char why[256];
+    *code = 2;
+    if (validate(report, report_path, err, errlen) || validate(base, base_path, err, errlen))
+        return NULL;
+    shape_difference(report, base, why, sizeof why);
+    if (why[0] && !o->allow_shape_change) {
+        snprintf(err, errlen, "%s and %s differ in %s: compare reports of the same shape, or pass "
+                 "--allow-shape-change", report_path, base_path, why);
+        return NULL;
+    }
+    cJSON *res = cJSON_CreateObject();
+    cJSON_AddStringToObject(res, "schema", HW_GATE_SCHEMA);
+    cJSON_AddStringToObject(res, "report", report_path);
+    cJSON_AddStringToObject(res, "baseline", base_path);
+    cJSON_AddNumberToObject(res, "tolerance", o->tolerance);
+    cJSON_AddNumberToObject(res, "slack_bytes", (double)o->slack);
+    if (why[0])
+        cJSON_AddStringToObject(res, "shape_change", why);
+    cJSON *counts = cJSON_AddObjectToObject(res, "counts");
+    static const char *const kinds[] = {"compared", "failed", "improved", "missing", "new"};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        cJSON_AddNumberToObject(counts, kinds[i], 0);
+    cJSON *entries = cJSON_AddArrayToObject(res, "entries");
+    const cJSON *runs = cJSON_GetObjectItemCaseSensitive(base, "runs"), *r;
+    cJSON_ArrayForEach(r, runs) {
+        if (!first_of_key(runs, r))
+            continue;
+        struct group old, new;
+        group_of(base, r, &old);
+        cJSON *e;
+        if (!group_of(report, r, &new)) {
+            e = entry(r, o->allow_missing ? "skipped" : "missing", !o->allow_missing);
+            set_message(e, "in the baseline but not in the report%s",
+                        o->allow_missing ? " (--allow-missing)" : "; run it, or pass --allow-missing");
+            figures(e, &old, NULL, NAN);
+            count(res, "missing");
+        } else {
+            /* Outputs must be of one kind to compare: a dtype/order change is a shape change. */
+            const cJSON *nf = new.first;
+            if ((strcmp(str(nf, "output_dtype"), str(r, "output_dtype")) ||
+                 strcmp(str(nf, "output_order"), str(r, "output_order"))) && !o->allow_shape_change) {
+                snprintf(err, errlen, "%s and %s differ in the output of %s/%s (%s %s vs %s %s): "
+                         "compare reports of the same shape, or pass --allow-shape-change",
+                         report_path, base_path, str(r, "label"), str(r, "allocator"),
+                         str(nf, "output_dtype"), str(nf, "output_order"), str(r, "output_dtype"),
+                         str(r, "output_order"));
+                cJSON_Delete(res);
+                return NULL;
+            }
+            e = compare_one(&old, &new, r, o);
+            count(res, "compared");
+            if (strcmp(str(e, "verdict"), "improved") == 0)
+                count(res, "improved");
+        }
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "failed")))
+            count(res, "failed");
+        cJSON_AddItemToArray(entries, e);
+    }
+    /* Runs only in the report are news, never failures (a budget still applies). */
+    runs = cJSON_GetObjectItemCaseSensitive(report, "runs");
+    cJSON_ArrayForEach(r, runs) {
+        struct group old, new;
+        if (!first_of_key(runs, r) || group_of(base, r, &old))
+            continue;
+        group_of(report, r, &new);
+        bool over = new.ok && !isnan(new.budget_ratio) && new.ratio > new.budget_ratio + 1e-9;
+        cJSON *e = entry(r, over ? "budget" : "new", over);
+        if (over)
+            set_message(e, "peak %.2fx passed its budget %.2fx (from the config)", new.ratio, new.budget_ratio);
+        else
+            set_message(e, "not in the baseline; add it by updating the baseline");
+        figures(e, NULL, &new, NAN);
+        count(res, "new");
+        if (over)
+            count(res, "failed");
+        cJSON_AddItemToArray(entries, e);
+    }
+    double failed = num(counts, "failed");
+    cJSON_AddBoolToObject(res, "passed", failed == 0);
+    *code = failed == 0 ? 0 : 1;
+    return res;
+}
+
+/* ---- views ---- */
+
+static const char *fmt_or_dash(const cJSON *e, const char *k, char *buf, size_t len)
+{
+    double v = num(e, k);
+    if (isnan(v))
+        return "-";
+    return hw_fmt_bytes(v, buf, len);
+}
+
+static const char *delta_text(const cJSON *e, char *buf, size_t len)
+{
+    double d = num(e, "delta");
+    if (isnan(d))
+        return "-";
+    snprintf(buf, len, "%+.1f%%", 100 * d);
+    return buf;
+}
+
+void hw_gate_print_table(const cJSON *res, FILE *f)
+{
+    const cJSON *e, *counts = cJSON_GetObjectItemCaseSensitive(res, "counts");
+    char b1[32], b2[32], b3[32], b4[32];
+    fprintf(f, "%-34s %-9s %10s %10s %8s %10s  %s\n", "strategy", "allocator", "old", "new",
+            "delta", "limit", "verdict");
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(res, "entries")) {
+        char alloc[64];
+        const char *conf = str(e, "allocator_conf");
+        snprintf(alloc, sizeof alloc, "%s%s%s", str(e, "allocator"), conf[0] ? "+" : "", conf);
+        fprintf(f, "%-34s %-9s %10s %10s %8s %10s  %s%s: %s\n", str(e, "label"), alloc,
+                fmt_or_dash(e, "old_peak_bytes", b1, sizeof b1), fmt_or_dash(e, "new_peak_bytes", b2, sizeof b2),
+                delta_text(e, b3, sizeof b3), fmt_or_dash(e, "limit_bytes", b4, sizeof b4),
+                cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "failed")) ? "FAIL " : "",
+                str(e, "verdict"), str(e, "message"));
+    }
+    fprintf(f, "gate: %s (%.0f compared, %.0f failed, %.0f improved, %.0f missing, %.0f new; "
+            "limit = baseline x %.0f%% + %s)\n",
+            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "passed")) ? "PASS" : "FAIL",
+            num(counts, "compared"), num(counts, "failed"), num(counts, "improved"),
+            num(counts, "missing"), num(counts, "new"), 100 * (1 + num(res, "tolerance")),
+            hw_fmt_bytes(num(res, "slack_bytes"), b1, sizeof b1));
+}
+
+static void xml_escaped(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '&': fputs("&amp;", f); break;
+        case '"': fputs("&quot;", f); break;
+        case '\'': fputs("&apos;", f); break;
+        default:
+            if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
+                fputc(*s, f);
+        }
+    }
+}
+
+/* Write through a temp file and rename, as reports are. */
+static FILE *open_out(const char *path, char *tmp, size_t len, char *err, size_t errlen)
+{
+    snprintf(tmp, len, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        snprintf(err, errlen, "%s: cannot write: %s; choose a writable path", path, strerror(errno));
+    return f;
+}
+
+static int close_out(FILE *f, const char *tmp, const char *path, char *err, size_t errlen)
+{
+    bool ok = !ferror(f);
+    ok = (fclose(f) == 0) && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        snprintf(err, errlen, "%s: writing failed: %s (disk full?)", path, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+int hw_gate_write_junit(const cJSON *res, const char *path, char *err, size_t errlen)
+{
+    char tmp[PATH_MAX + 8];
+    FILE *f = open_out(path, tmp, sizeof tmp, err, errlen);
+    const cJSON *e;
+    if (!f)
+        return -1;
+    int tests = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(res, "entries")), failures = 0, skipped = 0;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(res, "entries")) {
+        failures += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "failed"));
+        skipped += strcmp(str(e, "verdict"), "skipped") == 0;
+    }
+    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    fprintf(f, "<testsuites name=\"highwater\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\">\n",
+            tests, failures, skipped);
+    fprintf(f, "  <testsuite name=\"highwater gate\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\">\n",
+            tests, failures, skipped);
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(res, "entries")) {
+        fputs("    <testcase classname=\"highwater.", f);
+        xml_escaped(f, str(e, "allocator"));
+        if (str(e, "allocator_conf")[0]) {
+            fputc('+', f);
+            xml_escaped(f, str(e, "allocator_conf"));
+        }
+        fputs("\" name=\"", f);
+        xml_escaped(f, str(e, "label"));
+        fputs("\">\n", f);
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "failed"))) {
+            fputs("      <failure type=\"", f);
+            xml_escaped(f, str(e, "verdict"));
+            fputs("\" message=\"", f);
+            xml_escaped(f, str(e, "message"));
+            fputs("\"/>\n", f);
+        } else if (strcmp(str(e, "verdict"), "skipped") == 0) {
+            fputs("      <skipped message=\"", f);
+            xml_escaped(f, str(e, "message"));
+            fputs("\"/>\n", f);
+        } else {
+            fputs("      <system-out>", f);
+            xml_escaped(f, str(e, "verdict"));
+            fputs(": ", f);
+            xml_escaped(f, str(e, "message"));
+            fputs("</system-out>\n", f);
+        }
+        fputs("    </testcase>\n", f);
+    }
+    fputs("  </testsuite>\n</testsuites>\n", f);
+    return close_out(f, tmp, path, err, errlen);
+}
+
+/* Markdown table cells: a | would split the cell. */
+static void md_cell(FILE *f, const char *s)
+{
+    for (; *s; s++)
+        fputs(*s == '|' ? "\\|" : (char[]){*s, 0}, f);
+}
+
+int hw_gate_write_markdown(const cJSON *res, const char *path, char *err, size_t errlen)
+{
+    char tmp[PATH_MAX + 8], b1[32], b2[32], b3[32], b4[32];
+    FILE *f = open_out(path, tmp, sizeof tmp, err, errlen);
+    const cJSON *e, *counts = cJSON_GetObjectItemCaseSensitive(res, "counts");
+    if (!f)
+        return -1;
+    bool passed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "passed"));
+    fprintf(f, "### highwater gate: %s\n\n", passed ? "PASS" : "FAIL");
+    fprintf(f, "%.0f compared, %.0f failed, %.0f improved, %.0f missing, %.0f new. Limit: baseline "
+            "peak x %.0f%% + %s. Baseline `%s`, report `%s`.\n\n", num(counts, "compared"),
+            num(counts, "failed"), num(counts, "improved"), num(counts, "missing"), num(counts, "new"),
+            100 * (1 + num(res, "tolerance")), hw_fmt_bytes(num(res, "slack_bytes"), b1, sizeof b1),
+            str(res, "baseline"), str(res, "report"));
+    fprintf(f, "| strategy | allocator | baseline | new | delta | limit | verdict |\n");
+    fprintf(f, "|---|---|---:|---:|---:|---:|---|\n");
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(res, "entries")) {
+        bool failed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "failed"));
+        fputs("| ", f);
+        md_cell(f, str(e, "label"));
+        fputs(" | ", f);
+        md_cell(f, str(e, "allocator"));
+        if (str(e, "allocator_conf")[0]) {
+            fputc('+', f);
+            md_cell(f, str(e, "allocator_conf"));
+        }
+        fprintf(f, " | %s | %s | %s | %s | %s", fmt_or_dash(e, "old_peak_bytes", b1, sizeof b1),
+                fmt_or_dash(e, "new_peak_bytes", b2, sizeof b2), delta_text(e, b3, sizeof b3),
+                fmt_or_dash(e, "limit_bytes", b4, sizeof b4), failed ? "**FAIL** " : "");
+        md_cell(f, str(e, "verdict"));
+        fputs(": ", f);
+        md_cell(f, str(e, "message"));
+        fputs(" |\n", f);
+    }
+    return close_out(f, tmp, path, err, errlen);
+}
+
+int hw_gate(const struct hw_gate_opts *o)
+{
+    int code = 2;
+    char err[PATH_MAX * 2 + 512];
+    cJSON *report = NULL, *base = NULL, *res = NULL;
+    if (hw_report_load(o->report, &report, err, sizeof err) != 0 ||
+        hw_report_load(o->baseline, &base, err, sizeof err) != 0) {
+        fprintf(stderr, "highwater gate: %s\n", err);
+        goto out;
+    }
+    res = hw_gate_compare(report, o->report, base, o->baseline, o, &code, err, sizeof err);
+    if (!res) {
+        fprintf(stderr, "highwater gate: %s\n", err);
+        goto out;
+    }
+    hw_gate_print_table(res, stdout);
+    fflush(stdout);
+    if ((o->junit[0] && hw_gate_write_junit(res, o->junit, err, sizeof err) != 0) ||
+        (o->markdown[0] && hw_gate_write_markdown(res, o->markdown, err, sizeof err) != 0)) {
+        fprintf(stderr, "highwater gate: %s\n", err);
+        code = 2;
+    }
+out:
+    cJSON_Delete(res);
+    cJSON_Delete(report);
+    cJSON_Delete(base);
+    return code;
+}
