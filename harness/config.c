@@ -56,15 +56,13 @@ static const struct hw_option top_nested[] = {
 };
 
 /* Choices below map by index to these. */
-static const enum hw_source_kind source_kinds[] = {HW_SOURCE_MEMORY, HW_SOURCE_STREAM};
-struct dataset_keys { uint64_t rows, seed, cols, all_null_columns; int source; };
+struct dataset_keys { uint64_t rows, seed, cols, all_null_columns; };
 static const struct hw_option dataset_table[] = {
     {"rows", HW_OPT_COUNT, offsetof(struct dataset_keys, rows), NULL, 1, ROWS_ABSURD, NULL,
      "rows of the source: 70M at full scale, 1M for a quick run, more than 1T is absurd"},
-    {"seed", HW_OPT_UINT, offsetof(struct dataset_keys, seed), "42", 0, 0, NULL,
+    /* Below 2^53: reports and specs carry it as a JSON number, exact only that far. */
+    {"seed", HW_OPT_UINT, offsetof(struct dataset_keys, seed), "42", 0, 9007199254740991.0, NULL,
      "the same seed gives the same table, cell for cell"},
-    {"source", HW_OPT_ENUM, offsetof(struct dataset_keys, source), "memory", 0, 0,
-     "memory|stream", "memory: a DataFrame in RAM; stream: row groups on demand"},
     {"cols", HW_OPT_UINT, offsetof(struct dataset_keys, cols), NULL, 1, HW_MAX_COLS, NULL,
      "optional check: the column groups' counts must add up to it"},
     {"all_null_columns", HW_OPT_UINT, offsetof(struct dataset_keys, all_null_columns), "0", 0,
@@ -493,7 +491,6 @@ static int parse_dataset(struct ctx *c, yaml_node_t *map, struct hw_config *cfg)
         return rc;
     ds->rows = dk.rows;
     ds->seed = dk.seed;
-    cfg->source = source_kinds[dk.source];
     if (given(&s, "cols") && dk.cols != ds->cols)
         return fail(c, given(&s, "cols"),
                     "dataset.cols is %llu but the column groups add up to %u; fix a group's "

@@ -42,7 +42,6 @@ struct hw_config {
     char path[PATH_MAX];
     char name[HW_STR_MAX];
     struct hw_dataset ds;
-    enum hw_source_kind source;
     enum hw_dtype out_dtype;
     enum hw_order out_order;
     uint32_t nallocators;

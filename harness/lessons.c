@@ -9,6 +9,7 @@
 #define JEMALLOC_OVERSIZE_THRESHOLD (8.0 * 1024 * 1024)
 /* An allocator keeping less than this (x output) resident beyond what is allocated is noise. */
 #define KEPT_WORTH_TELLING 0.10
+#define KEPT_AT_LEAST_BYTES (8.0 * 1024 * 1024)
 
 static double num(const cJSON *o, const char *k)
 {
@@ -144,7 +145,10 @@ static void allocator_effects(cJSON *lessons, const cJSON *report, const cJSON *
             if (strcmp(str(p, "name"), str(r, "peak_phase")) == 0)
                 break;
         }
-        if (isnan(extra) ? kept < KEPT_WORTH_TELLING * d : extra < KEPT_WORTH_TELLING)
+        /* Both relative and absolute: at a few thousand rows the process itself is many
+         * times the output, and a few MiB of allocator metadata would read as a lesson. */
+        if ((isnan(extra) ? kept < KEPT_WORTH_TELLING * d : extra < KEPT_WORTH_TELLING) ||
+            kept < KEPT_AT_LEAST_BYTES)
             continue;
         char versus[128] = "";
         if (!isnan(extra))

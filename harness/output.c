@@ -65,6 +65,9 @@ int hw_output_map_file(struct hw_run *run, struct hw_output *out, const char *na
         hw_output_release(run, out);
         return hw_run_fail(run, "cannot map %s: %s", out->path, strerror(e));
     }
+    /* Unlinked at once: the mapping and the fd keep it alive, and a worker killed by
+     * anything (even SIGKILL, with its parent) leaves no 32 GB file behind. */
+    unlink(out->path);
     out->data = p;
     out->kind = HW_OUT_FILE;
     return 0;

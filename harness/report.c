@@ -102,7 +102,6 @@ static cJSON *config_json(const struct hw_config *cfg, const char *text, size_t 
     cJSON_AddStringToObject(o, "path", cfg->path);
     cJSON_AddStringToObject(o, "name", cfg->name);
     cJSON_AddStringToObject(o, "sha256", hex);
-    cJSON_AddStringToObject(o, "source", cfg->source == HW_SOURCE_STREAM ? "stream" : "memory");
     cJSON *out = cJSON_AddObjectToObject(o, "output");
     cJSON_AddStringToObject(out, "dtype", hw_dtype_name(cfg->out_dtype));
     cJSON_AddStringToObject(out, "order", hw_order_name(cfg->out_order));

@@ -3,6 +3,7 @@
 #include "clock.h"
 #include "config.h"
 #include "event.h"
+#include "launcher.h"
 #include "lessons.h"
 #include "procfs.h"
 #include "report.h"
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -48,6 +50,7 @@ struct child {
     struct rusage ru;
     double t_start, t_end;
     bool over_budget, interrupted, spawn_failed;
+    int spawn_errno;
     uint64_t over_rss;
     char phase[64];
     cJSON *events;
@@ -65,6 +68,7 @@ struct ctx {
     const struct hw_run_opts *o;
     struct hw_config *cfg;
     char self[PATH_MAX];
+    struct hw_launcher launcher;
     char report_path[PATH_MAX];
     uint64_t limit;
     char limit_text[128];
@@ -130,44 +134,6 @@ static void drop_tmpdir(struct ctx *c)
 
 /* ---- spawning and supervising one child ---- */
 
-static void child_exec(const struct ctx *c, const struct hw_allocator_cfg *ac, int spec_r, int ev_w)
-{
-    /* Own process group: the terminal's Ctrl-C reaches the parent only, which then kills
-     * the whole group and still cleans up and writes the report. */
-    setpgid(0, 0);
-    /* Move both ends clear of 3 and 4 first: dup2 onto itself would keep O_CLOEXEC, and
-     * one dup2 could close the other's source. */
-    spec_r = fcntl(spec_r, F_DUPFD, 16);
-    ev_w = fcntl(ev_w, F_DUPFD, 16);
-    if (spec_r < 0 || ev_w < 0 || dup2(spec_r, HW_SPEC_FD) < 0 || dup2(ev_w, HW_EVENT_FD) < 0)
-        _exit(127);
-    for (int fd = HW_EVENT_FD + 1; fd < 1024; fd++)
-        close(fd);
-    int fd = open("/proc/self/oom_score_adj", O_WRONLY);
-    if (fd >= 0) {
-        /* If the kernel must kill, it kills the worker, never the parent holding the report. */
-        if (write(fd, "1000", 4) < 0) {
-        }
-        close(fd);
-    }
-    unsetenv("LD_PRELOAD");
-    unsetenv("MALLOC_CONF");
-    unsetenv("GLIBC_TUNABLES");
-    if (ac) {
-        if (ac->kind == HW_ALLOC_JEMALLOC)
-            setenv("LD_PRELOAD", HW_JEMALLOC_SO, 1);
-        /* Debian's jemalloc uses initial-exec TLS: dlopen'ed (mixed) it needs room in the
-         * static TLS block, which glibc reserves only on request. */
-        if (ac->kind == HW_ALLOC_MIXED)
-            setenv("GLIBC_TUNABLES", "glibc.rtld.optional_static_tls=65536", 1);
-        if (ac->conf[0])
-            setenv(ac->kind == HW_ALLOC_GLIBC ? "GLIBC_TUNABLES" : "MALLOC_CONF", ac->conf, 1);
-    }
-    char *argv[] = {"highwater", "__worker", NULL};
-    execv(c->self, argv);
-    _exit(127);
-}
-
 static void handle_line(struct child *ch, const char *line)
 {
     cJSON *ev = cJSON_Parse(line);
@@ -205,17 +171,18 @@ static int supervise(struct ctx *c, const struct hw_allocator_cfg *ac, const cJS
     struct hw_linebuf lb = {0};
     ch->events = cJSON_CreateArray();
     ch->tl = malloc(sizeof *ch->tl);
-    if (!text || !ch->events || !ch->tl || pipe2(spec_pipe, O_CLOEXEC) || pipe2(ev_pipe, O_CLOEXEC))
+    if (ch->tl)
+        hw_timeline_init(ch->tl);
+    if (!text || !ch->events || !ch->tl || pipe2(spec_pipe, O_CLOEXEC) || pipe2(ev_pipe, O_CLOEXEC)) {
+        ch->spawn_errno = errno ? errno : ENOMEM;
         goto out;
-    hw_timeline_init(ch->tl);
-    fflush(NULL);
+    }
     ch->t_start = hw_now();
-    ch->pid = fork();
-    if (ch->pid < 0)
+    ch->pid = hw_launcher_spawn(&c->launcher, ac, spec_pipe[0], ev_pipe[1]);
+    if (ch->pid < 0) {
+        ch->spawn_errno = errno;
         goto out;
-    if (ch->pid == 0)
-        child_exec(c, ac, spec_pipe[0], ev_pipe[1]);
-    setpgid(ch->pid, ch->pid);   /* also here: no window where a kill misses the group */
+    }
     close(spec_pipe[0]);
     close(ev_pipe[1]);
     spec_pipe[0] = ev_pipe[1] = -1;
@@ -274,8 +241,11 @@ static int supervise(struct ctx *c, const struct hw_allocator_cfg *ac, const cJS
             killed = true;
         }
     }
-    while (wait4(ch->pid, &ch->wstatus, 0, &ch->ru) < 0 && errno == EINTR)
-        ;
+    if (hw_launcher_wait(&c->launcher, &ch->wstatus, &ch->ru) != 0) {
+        /* The launcher is gone (killed from outside): the worker went with it. */
+        ch->wstatus = SIGKILL;
+        memset(&ch->ru, 0, sizeof ch->ru);
+    }
     /* A grandchild could outlive the worker in its group; the group goes with it. */
     killpg(ch->pid, SIGKILL);
     ch->t_end = hw_now();
@@ -320,7 +290,7 @@ static const char *child_status(const struct ctx *c, const struct child *ch, cha
     const cJSON *err = find_event(ch, "error");
     reason[0] = '\0';
     if (ch->spawn_failed) {
-        snprintf(reason, len, "could not start a worker: %s", strerror(errno));
+        snprintf(reason, len, "could not start a worker: %s", strerror(ch->spawn_errno));
         return "failed";
     }
     if (ch->interrupted) {
@@ -374,7 +344,7 @@ static void compute_reference(struct ctx *c, enum hw_dtype dtype)
     struct reference *ref = &c->refs[c->nrefs++];
     struct hw_spec *spec = calloc(1, sizeof *spec);
     struct child ch = {0};
-    char reason[512];
+    char reason[512] = "could not start the reference worker";
     memset(ref, 0, sizeof *ref);
     ref->dtype = dtype;
     if (!spec)
@@ -526,7 +496,7 @@ static void run_fill(struct ctx *c, const struct job *j, struct child *ch, cJSON
         cJSON_AddStringToObject(r, "peak_phase", peak_phase);
     else
         cJSON_AddNullToObject(r, "peak_phase");
-    cJSON_AddNumberToObject(r, "sampler_peak_bytes", (double)ch->tl->max.rss);
+    cJSON_AddNumberToObject(r, "sampler_peak_bytes", ch->tl ? (double)ch->tl->max.rss : 0.0);
     const cJSON *ex = cJSON_GetObjectItemCaseSensitive(r, "expect_ratio");
     if (ok && cJSON_IsNumber(ex)) {
         double ratio = peak / (double)j->output_bytes;
@@ -547,7 +517,10 @@ static void run_fill(struct ctx *c, const struct job *j, struct child *ch, cJSON
     } else {
         cJSON_AddNullToObject(r, "output");
     }
-    cJSON_AddItemToObject(r, "timeline", hw_timeline_json(ch->tl, c->cfg->sample_interval_ms));
+    if (ch->tl)
+        cJSON_AddItemToObject(r, "timeline", hw_timeline_json(ch->tl, c->cfg->sample_interval_ms));
+    else
+        cJSON_AddNullToObject(r, "timeline");
 }
 
 static cJSON *run_job(struct ctx *c, struct job *j)
@@ -569,7 +542,6 @@ static cJSON *run_job(struct ctx *c, struct job *j)
     }
     spec->mode = HW_MODE_RUN;
     spec->ds = c->cfg->ds;
-    spec->source = c->cfg->source;
     spec->strategy = j->sc->strategy;
     spec->nparams = j->sc->nparams;
     memcpy(spec->params, j->sc->params, sizeof spec->params);
@@ -622,8 +594,9 @@ static int check_filter(const char *flag, const char *list, const struct hw_conf
         if (strategies) {
             for (uint32_t i = 0; i < cfg->nstrategies; i++) {
                 found |= strcmp(t, cfg->strategies[i].strategy->name) == 0 || strcmp(t, cfg->strategies[i].label) == 0;
-                used += (size_t)snprintf(known + used, sizeof known - used > 0 ? sizeof known - used : 0,
-                                         "%s%s", i ? ", " : "", cfg->strategies[i].label);
+                if (used < sizeof known)
+                    used += (size_t)snprintf(known + used, sizeof known - used, "%s%s", i ? ", " : "",
+                                             cfg->strategies[i].label);
             }
         } else {
             enum hw_allocator_kind k;
@@ -811,6 +784,9 @@ static int save(struct ctx *c)
             h = cJSON_AddObjectToObject(c->report, "harness");
         cJSON_DeleteItemFromObjectCaseSensitive(h, "parent_peak_rss_bytes");
         cJSON_AddNumberToObject(h, "parent_peak_rss_bytes", (double)self.vm_hwm);
+        /* What a worker's ru_maxrss could inherit: the launcher's, not the parent's. */
+        cJSON_DeleteItemFromObjectCaseSensitive(h, "launcher_peak_rss_bytes");
+        cJSON_AddNumberToObject(h, "launcher_peak_rss_bytes", (double)hw_launcher_rss(&c->launcher));
     }
     if (hw_report_write(c->report, c->report_path, err, sizeof err) != 0) {
         fprintf(stderr, "highwater: %s\n", err);
@@ -842,8 +818,8 @@ int hw_runner(const struct hw_run_opts *o)
     char err[1024];
     size_t text_len = 0;
     char *text = NULL;
-    struct ctx c = {.o = o};
-    struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
+    struct ctx c = {.o = o, .launcher = {.pid = -1, .sock = -1}};
+    struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term, old_hup;
 
     c.cfg = calloc(1, sizeof *c.cfg);
     if (!c.cfg)
@@ -881,6 +857,10 @@ int hw_runner(const struct hw_run_opts *o)
         goto out;
     }
     c.self[n] = '\0';
+    if (hw_launcher_start(&c.launcher, c.self, err, sizeof err) != 0) {
+        fprintf(stderr, "highwater: %s\n", err);
+        goto out;
+    }
 
     uint64_t avail = 0, total = 0;
     char b1[32], b2[32];
@@ -909,6 +889,7 @@ int hw_runner(const struct hw_run_opts *o)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
+    sigaction(SIGHUP, &sa, &old_hup);
 
     for (uint32_t i = 0; i < c.njobs && !g_interrupted; i++)
         if (!c.jobs[i].skip[0])
@@ -943,7 +924,9 @@ int hw_runner(const struct hw_run_opts *o)
 out_signals:
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGHUP, &old_hup, NULL);
 out:
+    hw_launcher_stop(&c.launcher);
     drop_tmpdir(&c);
     cJSON_Delete(c.report);
     free(c.jobs);

@@ -91,7 +91,6 @@ cJSON *hw_spec_json(const struct hw_spec *spec)
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "mode", spec->mode == HW_MODE_RUN ? "run" : "reference");
     cJSON_AddItemToObject(o, "dataset", hw_dataset_json(&spec->ds));
-    cJSON_AddStringToObject(o, "source", spec->source == HW_SOURCE_STREAM ? "stream" : "memory");
     if (spec->strategy)
         cJSON_AddStringToObject(o, "strategy", spec->strategy->name);
     cJSON *p = cJSON_AddObjectToObject(o, "params");
@@ -122,9 +121,6 @@ int hw_spec_from_json(const cJSON *j, struct hw_spec *spec, char *err, size_t le
     spec->mode = strcmp(mode, "run") == 0 ? HW_MODE_RUN : HW_MODE_REFERENCE;
     if (hw_dataset_from_json(cJSON_GetObjectItemCaseSensitive(j, "dataset"), &spec->ds, err, len))
         return -1;
-    if (!(s = str(j, "source", err, len)))
-        return -1;
-    spec->source = strcmp(s, "stream") == 0 ? HW_SOURCE_STREAM : HW_SOURCE_MEMORY;
     if (!(s = str(j, "dtype", err, len)) || hw_dtype_parse(s, &spec->out_dtype) != 0)
         return s ? (snprintf(err, len, "bad output dtype '%s'", s), -1) : -1;
     if (!(s = str(j, "order", err, len)))

@@ -10,7 +10,6 @@ enum hw_spec_mode { HW_MODE_RUN, HW_MODE_REFERENCE };
 struct hw_spec {
     enum hw_spec_mode mode;
     struct hw_dataset ds;
-    enum hw_source_kind source;
     const struct hw_strategy *strategy;
     uint32_t nparams;
     struct hw_param_kv params[HW_MAX_PARAMS];

@@ -32,8 +32,11 @@ static const struct error_case errors[] = {
     ERR("unknown key suggests", "dataset:\n  rowz: 1M\n  columns: [{dtype: f32, count: 4}]\n" ST,
      "2:3: unknown key 'rowz' in dataset; did you mean 'rows'?", false),
     ERR("unknown key lists", "dataset:\n  rows: 1M\n  colour: red\n  columns: []\n" ST,
-     "3:3: unknown key 'colour' in dataset; known keys: rows, seed, source, cols, "
+     "3:3: unknown key 'colour' in dataset; known keys: rows, seed, cols, "
      "all_null_columns, columns", false),
+    ERR("seed beyond 2^53", "dataset:\n  rows: 1M\n  seed: 9007199254740993\n  columns: [{dtype: f32, count: 4}]\n" ST,
+     "3:9: dataset.seed: must be between 0 and 9007199254740991, got 9007199254740993; the same "
+     "seed gives the same table, cell for cell", false),
     ERR("unknown section", "datset:\n  rows: 1M\n" ST,
      "1:1: unknown key 'datset' at the top level; did you mean 'dataset'?", false),
     ERR("unknown key in a column group",
@@ -88,7 +91,7 @@ static const struct error_case errors[] = {
     ERR("mapping where a value goes", "dataset:\n  rows: {n: 1}\n  columns: []\n" ST,
      "2:9: dataset.rows: expected a single value, got a mapping", false),
     ERR("value where a mapping goes", "dataset: 1M\n" ST,
-     "1:10: dataset: expected a mapping of keys (rows, seed, source, cols, all_null_columns, "
+     "1:10: dataset: expected a mapping of keys (rows, seed, cols, all_null_columns, "
      "columns), got '1M'", false),
     ERR("value where a list goes", "dataset:\n  rows: 1M\n  columns: f32\n" ST,
      "3:12: dataset.columns: expected a list of column groups like "
@@ -97,7 +100,7 @@ static const struct error_case errors[] = {
      "3:13: dataset.columns[0]: expected a mapping of keys (dtype, count, null_rate, inf_rate, "
      "nan_rate), got a list", false),
     ERR("empty section", "dataset:\n" ST,
-     "1:9: dataset: expected a mapping of keys (rows, seed, source, cols, all_null_columns, "
+     "1:9: dataset: expected a mapping of keys (rows, seed, cols, all_null_columns, "
      "columns), got nothing", false),
     ERR("key that is not a name", "dataset:\n  ? [a]\n  : 1\n" ST,
      "2:5: dataset: keys must be plain names, got a list", false),
@@ -344,7 +347,6 @@ static void test_defaults(void **state)
     assert_int_equal(cfg->ds.groups[0].dtype, HW_F32);
     assert_true(cfg->ds.groups[0].null_rate == 0 && cfg->ds.groups[0].inf_rate == 0 &&
                 cfg->ds.groups[0].nan_rate == 0);
-    assert_int_equal(cfg->source, HW_SOURCE_MEMORY);
     assert_int_equal(cfg->out_dtype, HW_F32);
     assert_int_equal(cfg->out_order, HW_ORDER_C);
     assert_int_equal(cfg->nallocators, 2);
@@ -375,7 +377,6 @@ static void test_everything_given(void **state)
         "dataset:\n"
         "  rows: 2.5k\n"
         "  seed: 7\n"
-        "  source: stream\n"
         "  cols: 6\n"
         "  all_null_columns: 2\n"
         "  columns:\n"
@@ -395,7 +396,6 @@ static void test_everything_given(void **state)
     assert_string_equal(cfg->name, "full.run-1");
     assert_int_equal(cfg->ds.rows, 2500);
     assert_int_equal(cfg->ds.seed, 7);
-    assert_int_equal(cfg->source, HW_SOURCE_STREAM);
     assert_int_equal(cfg->ds.cols, 6);
     assert_int_equal(cfg->ds.all_null_columns, 2);
     assert_int_equal(cfg->ds.groups[0].dtype, HW_F64);

@@ -607,7 +607,7 @@ static void ctrl_c_cleans_up(void **state)
               "glibc", "--rows", "2M", "-o", report, (char *)NULL);
         _exit(127);
     }
-    /* Wait for the worker's memmap file to exist. */
+    /* Wait for the worker to map its memmap file (unlinked at once, so look at its maps). */
     pid_t worker = 0;
     bool mapped = false;
     for (int i = 0; i < 3000 && !mapped; i++) {
@@ -615,7 +615,7 @@ static void ctrl_c_cleans_up(void **state)
         if (!worker || kill(worker, 0) != 0)
             worker = child_of(pid);
         char cmd[800];
-        snprintf(cmd, sizeof cmd, "ls %s/highwater-*/memmap.f >/dev/null 2>&1", tmp);
+        snprintf(cmd, sizeof cmd, "grep -q 'memmap.f (deleted)' /proc/%d/maps 2>/dev/null", (int)worker);
         mapped = worker && system(cmd) == 0;
     }
     assert_true(mapped);
