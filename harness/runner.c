@@ -443,7 +443,7 @@ static void run_fill(struct ctx *c, const struct job *j, struct child *ch, cJSON
     cJSON_AddStringToObject(r, "reason", reason);
     cJSON *phases = cJSON_AddArrayToObject(r, "phases");
     const cJSON *e;
-    double peak = 0, wall = 0, cpu = 0;
+    double peak = 0, wall = 0, cpu = 0, vmhwm = 0;
     const char *method = NULL, *peak_phase = NULL;
     cJSON_ArrayForEach(e, ch->events) {
         const char *k = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "ev"));
@@ -463,9 +463,14 @@ static void run_fill(struct ctx *c, const struct job *j, struct child *ch, cJSON
         cJSON_AddNumberToObject(p, "start_seconds", start);
         const char *m = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "peak_method"));
         if (m && strcmp(m, "sampler") == 0) {
-            /* The kernel refused clear_refs: the phase peak is the sampler's. */
-            uint64_t s = hw_timeline_max_between(ch->tl, start, start + phase_num(p, "wall_seconds"));
-            set_num(p, "peak_rss_bytes", (double)s);
+            /* The kernel refused clear_refs: VmHWM never reset, so it is the whole run's exact
+             * mark so far (kept, and the run's peak below); the phase's own peak can only come
+             * from the samples, never above that mark. */
+            double hwm = phase_num(p, "peak_rss_bytes");
+            vmhwm = fmax(vmhwm, hwm);
+            double s = ch->tl ? (double)hw_timeline_max_between(ch->tl, start, start + phase_num(p, "wall_seconds")) : 0;
+            cJSON_AddNumberToObject(p, "vmhwm_bytes", hwm);
+            set_num(p, "peak_rss_bytes", fmin(s, hwm));
         }
         if (!method || (m && strcmp(m, "sampler") == 0))
             method = m;
@@ -474,6 +479,7 @@ static void run_fill(struct ctx *c, const struct job *j, struct child *ch, cJSON
         cpu += phase_num(p, "cpu_seconds");
         cJSON_AddItemToArray(phases, p);
     }
+    peak = fmax(peak, vmhwm);
     /* The phase that reached the peak: a phase that starts at its predecessor's peak (the
      * usual case after an allocation) ties with it, so the first one within the counters'
      * resolution wins. */
@@ -795,7 +801,8 @@ static int save(struct ctx *c)
     return 0;
 }
 
-/* A config budget exceeded (on the median over repeats) fails the run as a gate would. */
+/* A config budget exceeded (on the median over repeats), or a worker killed at the memory
+ * limit, fails the run as a gate would: exit 1 (DESIGN.md: "a gate or budget failed"). */
 static bool over_budget(const cJSON *report)
 {
     const cJSON *s;
@@ -804,6 +811,15 @@ static bool over_budget(const cJSON *report)
         const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "budget_verdict"));
         if (v && strcmp(v, "exceeded") == 0) {
             fprintf(stderr, "highwater: %s/%s passed its budget\n",
+                    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "label")),
+                    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "allocator")));
+            over = true;
+        }
+    }
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(report, "runs")) {
+        const char *st = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "status"));
+        if (st && strcmp(st, "over_budget") == 0) {
+            fprintf(stderr, "highwater: %s/%s was killed at the memory limit\n",
                     cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "label")),
                     cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "allocator")));
             over = true;

@@ -47,11 +47,21 @@ void hw_timeline_add(struct hw_timeline *tl, const struct hw_sample *s)
 uint64_t hw_timeline_max_between(const struct hw_timeline *tl, double t0, double t1)
 {
     uint64_t m = 0;
+    const struct hw_bucket *before = NULL;
     for (uint32_t i = 0; i < tl->nbuckets; i++) {
-        const struct hw_sample *h = &tl->b[i].hi;
-        if (h->t >= t0 && h->t <= t1 && h->rss > m)
-            m = h->rss;
+        const struct hw_bucket *b = &tl->b[i];
+        for (int k = 0; k < 2; k++) {
+            const struct hw_sample *s = k ? &b->hi : &b->lo;
+            if (s->t >= t0 && s->t <= t1 && s->rss > m)
+                m = s->rss;
+        }
+        if (b->lo.t <= t1 || b->hi.t <= t1)
+            before = b;
     }
+    /* A window shorter than a merged bucket may hold none of its two kept samples: the
+     * bucket that covers it then stands for it, by its highest sample. */
+    if (m == 0 && before)
+        m = before->hi.rss;
     return m;
 }
 

@@ -30,7 +30,8 @@ struct hw_timeline {
 
 void hw_timeline_init(struct hw_timeline *tl);
 void hw_timeline_add(struct hw_timeline *tl, const struct hw_sample *s);
-/* Highest sample within [t0, t1], from the decimated buckets (their hi points are exact). */
+/* Highest kept sample within [t0, t1]; if none falls inside (a window narrower than a
+ * merged bucket), the highest sample of the bucket covering it. */
 uint64_t hw_timeline_max_between(const struct hw_timeline *tl, double t0, double t1);
 /* {interval_ms, samples, t[], rss[], anon[], file[]} in time order. */
 cJSON *hw_timeline_json(const struct hw_timeline *tl, double interval_ms);

@@ -220,7 +220,8 @@ int hw_worker_main(void)
     run->out_dtype = spec->out_dtype;
     run->out_order = spec->out_order;
     run->phase_reset = spec->phase_reset;
-    run->clear_refs_ok = true;
+    /* A test hook: behave as on a kernel that refuses clear_refs (the sampler fallback). */
+    run->clear_refs_ok = getenv("HW_TEST_REFUSE_CLEAR_REFS") == NULL;
     run->event_fd = HW_EVENT_FD;
     run->t0 = hw_now();
     snprintf(run->tmpdir, sizeof run->tmpdir, "%s", spec->tmpdir);
