@@ -1,10 +1,13 @@
 /* memmap: "lower RSS, only slower" -- the output is a file mapping.
  *
  *   X = np.memmap(path, dtype=np.float32, mode="w+", shape=(rows, cols))
- *   medians = df.median()
+ *   clean = [pl.when(pl.col(c).is_finite()).then(pl.col(c)) for c in df.columns]  # inf, NaN -> null
+ *   medians = df.select(clean).median()
  *   for i, sl in enumerate(df.iter_slices(n_rows=chunk_rows)):
- *       X[i*n:(i+1)*n] = sl.fill_null(medians).to_numpy()   # a dense chunk, copied in
+ *       X[i*n:(i+1)*n] = sl.select(clean).fill_null(medians).to_numpy()   # a dense chunk, copied in
  *   X.flush()
+ *
+ * As in chunked-vstack, the slice-sized intermediate frames are not modelled.
  *
  * Memory shape: anonymous S (the source stays) plus one chunk; the written file pages are
  * resident in the mapping and count in RSS (RssFile) and in the cgroup, up to D. With
