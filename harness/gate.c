@@ -282,6 +282,21 @@ cJSON *hw_gate_compare(const cJSON *report, const char *report_path, const cJSON
     cJSON_AddNumberToObject(res, "slack_bytes", (double)o->slack);
     if (why[0])
         cJSON_AddStringToObject(res, "shape_change", why);
+    /* Peaks depend on the kernel, the libc and the allocators too: say when they changed. */
+    static const char *const host_keys[] = {"kernel", "cpu", "libc", "thp", "mem_total_bytes"};
+    const cJSON *ha = cJSON_GetObjectItemCaseSensitive(report, "host");
+    const cJSON *hb = cJSON_GetObjectItemCaseSensitive(base, "host");
+    for (size_t i = 0; ha && hb && i < sizeof host_keys / sizeof host_keys[0]; i++) {
+        const cJSON *x = cJSON_GetObjectItemCaseSensitive(ha, host_keys[i]);
+        const cJSON *y = cJSON_GetObjectItemCaseSensitive(hb, host_keys[i]);
+        if (x && y && !cJSON_Compare(x, y, true)) {
+            char note[256];
+            snprintf(note, sizeof note, "host.%s differs from the baseline's: peaks may move for "
+                     "reasons outside the code; keep one baseline per machine", host_keys[i]);
+            cJSON_AddStringToObject(res, "host_change", note);
+            break;
+        }
+    }
     cJSON *counts = cJSON_AddObjectToObject(res, "counts");
     static const char *const kinds[] = {"compared", "failed", "improved", "missing", "new"};
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
@@ -370,6 +385,11 @@ void hw_gate_print_table(const cJSON *res, FILE *f)
 {
     const cJSON *e, *counts = cJSON_GetObjectItemCaseSensitive(res, "counts");
     char b1[32], b2[32], b3[32], b4[32];
+    if (cJSON_HasObjectItem(res, "host_change"))
+        fprintf(f, "note: %s\n", str(res, "host_change"));
+    if (cJSON_HasObjectItem(res, "shape_change"))
+        fprintf(f, "note: the dataset changed (%s); compared anyway (--allow-shape-change)\n",
+                str(res, "shape_change"));
     fprintf(f, "%-34s %-9s %10s %10s %8s %10s  %s\n", "strategy", "allocator", "old", "new",
             "delta", "limit", "verdict");
     cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(res, "entries")) {

@@ -23,6 +23,8 @@ static const struct hw_flag run_flags[] = {
      "override run.repeat"}},
     {"--no-phase-reset", 0, NULL, {"no-phase-reset", HW_OPT_BOOL, offsetof(struct hw_run_opts, no_phase_reset), NULL, 0, 0, NULL,
      "no clear_refs: one whole-run peak, comparable with ru_maxrss and /usr/bin/time"}},
+    {"--no-timeline", 0, NULL, {"no-timeline", HW_OPT_BOOL, offsetof(struct hw_run_opts, no_timeline), NULL, 0, 0, NULL,
+     "leave the RSS timelines out of the report (a small file, e.g. a baseline)"}},
     {"--verbose", 'v', NULL, {"verbose", HW_OPT_BOOL, offsetof(struct hw_run_opts, verbose), NULL, 0, 0, NULL,
      "progress on stderr even when it is not a terminal"}},
     {0},

@@ -523,7 +523,7 @@ static void run_fill(struct ctx *c, const struct job *j, struct child *ch, cJSON
     } else {
         cJSON_AddNullToObject(r, "output");
     }
-    if (ch->tl)
+    if (ch->tl && !c->o->no_timeline)
         cJSON_AddItemToObject(r, "timeline", hw_timeline_json(ch->tl, c->cfg->sample_interval_ms));
     else
         cJSON_AddNullToObject(r, "timeline");

@@ -14,6 +14,7 @@ struct hw_run_opts {
     uint64_t rows;            /* --rows; 0 = the config's */
     uint64_t repeat;          /* --repeat; 0 = the config's */
     bool no_phase_reset;
+    bool no_timeline;         /* reports without timelines: small files for baselines */
     bool verbose;
 };
 
