@@ -580,10 +580,12 @@ static int parse_allocator(struct ctx *c, yaml_node_t *item, size_t i,
     } else if (item->type == YAML_MAPPING_NODE) {
         if ((rc = walk(c, &s, item)) || (rc = require(c, &s, item, "name", "name: jemalloc")))
             return rc;
-        if (ak.name == HW_ALLOC_GLIBC && given(&s, "conf"))
-            return fail(c, given_key(&s, "conf"),
-                        "%s.conf: glibc takes no conf (MALLOC_CONF is read by jemalloc); remove "
-                        "it or use jemalloc or mixed", path);
+        /* glibc's conf goes to GLIBC_TUNABLES: name=value pairs of glibc.* tunables. */
+        if (ak.name == HW_ALLOC_GLIBC && given(&s, "conf") &&
+            (strncmp(ak.conf, "glibc.", 6) != 0 || !strchr(ak.conf, '=')))
+            return fail(c, given(&s, "conf"),
+                        "%s.conf: for glibc, a GLIBC_TUNABLES string like glibc.malloc.hugetlb=1, "
+                        "got '%s'", path, ak.conf);
     } else {
         return fail(c, item, "%s: expected an allocator name or {name: jemalloc, conf: ...}, "
                     "got %s", path, describe(item, buf, sizeof buf));

@@ -112,11 +112,13 @@ static void correctness(cJSON *lessons, const cJSON *summary, const cJSON *repor
     }
 }
 
+/* The plain allocator (no conf) of that label: the comparison point. */
 static const cJSON *find_summary(const cJSON *summary, const char *label, const char *allocator)
 {
     const cJSON *s;
     cJSON_ArrayForEach(s, summary)
-        if (strcmp(str(s, "label"), label) == 0 && strcmp(str(s, "allocator"), allocator) == 0)
+        if (strcmp(str(s, "label"), label) == 0 && strcmp(str(s, "allocator"), allocator) == 0 &&
+            !str(s, "allocator_conf")[0])
             return s;
     return NULL;
 }
@@ -153,10 +155,12 @@ static void allocator_effects(cJSON *lessons, const cJSON *report, const cJSON *
         char versus[128] = "";
         if (!isnan(extra))
             snprintf(versus, sizeof versus, " against %.2fx with glibc (%+.2fx)", median_ratio(gl), extra);
-        char text[1024];
+        char text[1024], who[300];
+        const char *conf = str(r, "allocator_conf");
+        snprintf(who, sizeof who, "%s%s%s", alloc, conf[0] ? "+" : "", conf);
         snprintf(text, sizeof text, "%s: %.2fx with %s%s; jemalloc held %.2fx output (%s) of freed "
                  "memory resident by the end of phase %s", str(r, "label"), num(r, "peak_ratio"),
-                 alloc, versus, kept / d, hw_fmt_bytes(kept, b1, sizeof b1), str(r, "peak_phase"));
+                 who, versus, kept / d, hw_fmt_bytes(kept, b1, sizeof b1), str(r, "peak_phase"));
         add(lessons, "allocator", str(r, "label"), isnan(extra) ? kept / d : extra, text);
         any = true;
     }

@@ -414,17 +414,25 @@ void hw_report_print_table(const cJSON *report, FILE *f)
             hw_fmt_count((uint64_t)num(ds, "rows"), b1, sizeof b1), num(ds, "cols"),
             hw_fmt_bytes(num(ds, "source_bytes"), b2, sizeof b2),
             hw_fmt_bytes(num(ds, "output_bytes"), b3, sizeof b3));
-    fprintf(f, "%-34s %-9s %10s %7s %7s %-20s %8s  %s\n", "strategy", "allocator", "peak",
+    /* Column widths from the content: labels and allocator confs can be long. */
+    int lw = 34, aw = 9;
+    cJSON_ArrayForEach(s, summary) {
+        int l = (int)strlen(str(s, "label"));
+        int a = (int)(strlen(str(s, "allocator")) + strlen(str(s, "allocator_conf")) + 1);
+        lw = l > lw ? l : lw;
+        aw = a > aw ? a : aw;
+    }
+    fprintf(f, "%-*s %-*s %10s %7s %7s %-20s %8s  %s\n", lw, "strategy", aw, "allocator", "peak",
             "xout", "expect", "verdict", "wall", "output");
     cJSON_ArrayForEach(s, summary) {
-        char alloc[64];
+        char alloc[300];
         const char *conf = str(s, "allocator_conf");
         snprintf(alloc, sizeof alloc, "%s%s%s", str(s, "allocator"), conf[0] ? "+" : "", conf);
         const cJSON *pk = cJSON_GetObjectItemCaseSensitive(s, "peak_rss_bytes");
         const cJSON *pr = cJSON_GetObjectItemCaseSensitive(s, "peak_ratio");
         const cJSON *wl = cJSON_GetObjectItemCaseSensitive(s, "wall_seconds");
         if (num(s, "ok") == 0) {
-            fprintf(f, "%-34s %-9s %s: %s\n", str(s, "label"), alloc, str(s, "status"),
+            fprintf(f, "%-*s %-*s %s: %s\n", lw, str(s, "label"), aw, alloc, str(s, "status"),
                     str(s, "reason"));
             continue;
         }
@@ -448,7 +456,7 @@ void hw_report_print_table(const cJSON *report, FILE *f)
             size_t n = strlen(output);
             snprintf(output + n, sizeof output - n, "; OVER BUDGET %.2fx", num(s, "budget_ratio"));
         }
-        fprintf(f, "%-34s %-9s %10s %7s %7s %-20s %8s  %s%s\n", str(s, "label"), alloc,
+        fprintf(f, "%-*s %-*s %10s %7s %7s %-20s %8s  %s%s\n", lw, str(s, "label"), aw, alloc,
                 hw_fmt_bytes(num(pk, "median"), b1, sizeof b1), ratio_text(num(pr, "median"), b2, sizeof b2),
                 ratio_text(num(s, "expect_ratio"), b3, sizeof b3), verdict, wall, output,
                 num(s, "ok") < num(s, "runs") ? " (some repeats failed)" : "");

@@ -213,8 +213,8 @@ static const struct error_case errors[] = {
     ERR("unknown allocator", DS "run:\n  allocators: [glibc, tcmalloc]\n" ST,
      "5:23: run.allocators[1]: expected one of glibc, jemalloc, mixed, got 'tcmalloc'", false),
     ERR("conf for glibc", DS "run:\n  allocators: [{name: glibc, conf: \"x:1\"}]\n" ST,
-     "5:30: run.allocators[0].conf: glibc takes no conf (MALLOC_CONF is read by jemalloc); "
-     "remove it or use jemalloc or mixed", false),
+     "5:36: run.allocators[0].conf: for glibc, a GLIBC_TUNABLES string like "
+     "glibc.malloc.hugetlb=1, got 'x:1'", false),
     ERR("same allocator twice", DS "run:\n  allocators: [jemalloc, jemalloc]\n" ST,
      "5:26: run.allocators[1]: jemalloc is listed twice (also run.allocators[0]); remove one "
      "or give it another conf", false),
