@@ -6,9 +6,12 @@
 #include "size.h"
 #include "strategy.h"
 #include "worker.h"
+#include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static const struct hw_flag run_flags[] = {
     {"--output", 'o', "REPORT.json", {"output", HW_OPT_STRING, offsetof(struct hw_run_opts, report), NULL, 0, 0, NULL,
@@ -88,6 +91,10 @@ static int usage(FILE *f)
                "  list                   the strategies, with the code each reproduces\n"
                "  gate REPORT --baseline BASE [options]\n"
                "                         fail (exit 1) when a peak regressed past the baseline\n"
+               "  spec CONFIG [run options]\n"
+               "                         the first selected run's worker spec, as JSON\n"
+               "  worker SPEC.json       run that one worker by hand (events on stdout),\n"
+               "                         e.g. under /usr/bin/time -v\n"
                "  help [COMMAND]         this text, or a command's options\n\n"
                "exit codes: 0 fine, 1 a gate or budget failed, 2 bad usage or input, 3 could not run\n");
     return f == stdout ? 0 : 2;
@@ -112,6 +119,47 @@ static int cmd_run(int argc, char **argv)
     }
     snprintf(o.config, sizeof o.config, "%s", pos[0]);
     return hw_runner(&o);
+}
+
+/* One worker by hand: the spec from `highwater spec`, events as JSON lines on stdout. The
+ * allocator is the caller's to set (LD_PRELOAD=libjemalloc.so.2 for a jemalloc spec). */
+static int cmd_worker(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "highwater worker: needs a SPEC.json from 'highwater spec', e.g. "
+                        "'highwater spec configs/ci.yaml --strategies whole-copy --allocators glibc > s.json'\n");
+        return 2;
+    }
+    int fd = open(argv[2], O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        fprintf(stderr, "highwater worker: %s: cannot read: %s\n", argv[2], strerror(errno));
+        return 2;
+    }
+    fflush(stdout);
+    if (dup2(fd, HW_SPEC_FD) < 0 || dup2(STDOUT_FILENO, HW_EVENT_FD) < 0) {
+        fprintf(stderr, "highwater worker: cannot set up fds 3 and 4: %s\n", strerror(errno));
+        return 3;
+    }
+    if (fd != HW_SPEC_FD)
+        close(fd);
+    return hw_worker_main();
+}
+
+static int cmd_spec(int argc, char **argv)
+{
+    struct hw_run_opts o = {0};
+    const char *pos[1];
+    int npos;
+    int rc = hw_cli_parse("spec", run_flags, &o, argc, argv, 2, pos, 1, &npos);
+    if (rc)
+        return rc;
+    if (npos != 1) {
+        fprintf(stderr, "highwater spec: needs a CONFIG, e.g. 'highwater spec configs/ci.yaml "
+                        "--strategies whole-copy --allocators glibc --no-phase-reset'\n");
+        return 2;
+    }
+    snprintf(o.config, sizeof o.config, "%s", pos[0]);
+    return hw_runner_spec(&o);
 }
 
 static int cmd_list(void)
@@ -145,6 +193,10 @@ int main(int argc, char **argv)
         return cmd_list();
     if (strcmp(cmd, "gate") == 0)
         return cmd_gate(argc, argv);
+    if (strcmp(cmd, "spec") == 0)
+        return cmd_spec(argc, argv);
+    if (strcmp(cmd, "worker") == 0)
+        return cmd_worker(argc, argv);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         if (argc > 2 && strcmp(argv[2], "run") == 0) {
             hw_cli_help(stdout, "highwater run CONFIG [options]", run_flags);

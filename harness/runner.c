@@ -529,6 +529,26 @@ static void run_fill(struct ctx *c, const struct job *j, struct child *ch, cJSON
         cJSON_AddNullToObject(r, "timeline");
 }
 
+static void fill_spec(struct ctx *c, const struct job *j, const char *tmpdir, struct hw_spec *spec)
+{
+    spec->mode = HW_MODE_RUN;
+    spec->ds = c->cfg->ds;
+    spec->strategy = j->sc->strategy;
+    spec->nparams = j->sc->nparams;
+    memcpy(spec->params, j->sc->params, sizeof spec->params);
+    spec->out_dtype = j->sc->out_dtype;
+    spec->out_order = j->sc->out_order;
+    spec->allocator = j->ac->kind;
+    spec->phase_reset = !c->o->no_phase_reset;
+    snprintf(spec->tmpdir, sizeof spec->tmpdir, "%s", tmpdir);
+    struct reference *ref = reference_for(c, j->sc->out_dtype);
+    if (ref && ref->have) {
+        spec->have_reference = true;
+        spec->ref_checksum = ref->checksum;
+        memcpy(spec->ref_medians, ref->medians, sizeof ref->medians);
+    }
+}
+
 static cJSON *run_job(struct ctx *c, struct job *j)
 {
     cJSON *r = run_header(c, j);
@@ -546,22 +566,7 @@ static cJSON *run_job(struct ctx *c, struct job *j)
         free(spec);
         return r;
     }
-    spec->mode = HW_MODE_RUN;
-    spec->ds = c->cfg->ds;
-    spec->strategy = j->sc->strategy;
-    spec->nparams = j->sc->nparams;
-    memcpy(spec->params, j->sc->params, sizeof spec->params);
-    spec->out_dtype = j->sc->out_dtype;
-    spec->out_order = j->sc->out_order;
-    spec->allocator = j->ac->kind;
-    spec->phase_reset = !c->o->no_phase_reset;
-    snprintf(spec->tmpdir, sizeof spec->tmpdir, "%s", c->tmpdir);
-    struct reference *ref = reference_for(c, j->sc->out_dtype);
-    if (ref && ref->have) {
-        spec->have_reference = true;
-        spec->ref_checksum = ref->checksum;
-        memcpy(spec->ref_medians, ref->medians, sizeof ref->medians);
-    }
+    fill_spec(c, j, c->tmpdir, spec);
     cJSON *js = hw_spec_json(spec);
     char label[HW_STR_MAX + 64];
     snprintf(label, sizeof label, "%s/%s", j->sc->label, hw_allocator_name(j->ac->kind));
@@ -828,6 +833,72 @@ static bool over_budget(const cJSON *report)
     return over;
 }
 
+/* The config with the command line's overrides and filters applied. 0, or an exit code. */
+static int load_config(struct ctx *c, char **text, size_t *text_len)
+{
+    char err[1024];
+    const struct hw_run_opts *o = c->o;
+    c->cfg = calloc(1, sizeof *c->cfg);
+    if (!c->cfg)
+        return 3;
+    /* Read once: the same bytes are parsed and hashed, and a pipe can be read only once. */
+    *text = read_file(o->config, text_len);
+    if (!*text) {
+        fprintf(stderr, "highwater: %s: cannot read: %s\n", o->config, strerror(errno));
+        return 2;
+    }
+    if (hw_config_parse(o->config, *text, *text_len, c->cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "highwater: %s\n", err);
+        return 2;
+    }
+    if (o->rows)
+        c->cfg->ds.rows = o->rows;
+    if (o->repeat)
+        c->cfg->repeat = (uint32_t)o->repeat;
+    if (check_filter("--strategies", o->strategies, c->cfg, true) ||
+        check_filter("--allocators", o->allocators, c->cfg, false))
+        return 2;
+    if (o->allocators[0])
+        override_allocators(c->cfg, o->allocators);
+    return 0;
+}
+
+int hw_runner_spec(const struct hw_run_opts *o)
+{
+    size_t text_len = 0;
+    char *text = NULL;
+    struct ctx c = {.o = o, .limit = UINT64_MAX};
+    int rc = load_config(&c, &text, &text_len);
+    if (rc == 0) {
+        c.jobs = calloc((size_t)c.cfg->nstrategies * c.cfg->nallocators * c.cfg->repeat + 1, sizeof *c.jobs);
+        rc = 3;
+        if (c.jobs)
+            plan(&c);
+    }
+    if (c.jobs && c.njobs > 0) {
+        struct hw_spec *spec = calloc(1, sizeof *spec);
+        if (spec) {
+            fill_spec(&c, &c.jobs[0], c.cfg->tmpdir, spec);
+            cJSON *j = hw_spec_json(spec);
+            char *s = j ? cJSON_Print(j) : NULL;
+            if (s) {
+                printf("%s\n", s);
+                rc = 0;
+            }
+            free(s);
+            cJSON_Delete(j);
+        }
+        free(spec);
+    } else if (c.jobs) {
+        fprintf(stderr, "highwater spec: no run selected; check --strategies and --allocators\n");
+        rc = 2;
+    }
+    free(c.jobs);
+    free(c.cfg);
+    free(text);
+    return rc;
+}
+
 int hw_runner(const struct hw_run_opts *o)
 {
     int rc = 3;
@@ -837,32 +908,9 @@ int hw_runner(const struct hw_run_opts *o)
     struct ctx c = {.o = o, .launcher = {.pid = -1, .sock = -1}};
     struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term, old_hup;
 
-    c.cfg = calloc(1, sizeof *c.cfg);
-    if (!c.cfg)
+    if ((rc = load_config(&c, &text, &text_len)) != 0)
         goto out;
-    /* Read once: the same bytes are parsed and hashed, and a pipe can be read only once. */
-    text = read_file(o->config, &text_len);
-    if (!text) {
-        fprintf(stderr, "highwater: %s: cannot read: %s\n", o->config, strerror(errno));
-        rc = 2;
-        goto out;
-    }
-    if (hw_config_parse(o->config, text, text_len, c.cfg, err, sizeof err) != 0) {
-        fprintf(stderr, "highwater: %s\n", err);
-        rc = 2;
-        goto out;
-    }
-    if (o->rows)
-        c.cfg->ds.rows = o->rows;
-    if (o->repeat)
-        c.cfg->repeat = (uint32_t)o->repeat;
-    if (check_filter("--strategies", o->strategies, c.cfg, true) ||
-        check_filter("--allocators", o->allocators, c.cfg, false)) {
-        rc = 2;
-        goto out;
-    }
-    if (o->allocators[0])
-        override_allocators(c.cfg, o->allocators);
+    rc = 3;
     if (resolve_report_path(&c) != 0) {
         rc = 2;
         goto out;

@@ -18,7 +18,12 @@ struct hw_run_opts {
     bool verbose;
 };
 
-/* The process exit code: 0 done, 2 bad input, 3 could not run, 130 interrupted. */
+/* The process exit code: 0 done, 1 a budget failed, 2 bad input, 3 could not run,
+ * 130 interrupted. */
 int hw_runner(const struct hw_run_opts *o);
+/* `highwater spec`: the spec of the first run the options select, as JSON on stdout, for
+ * running one worker by hand (`highwater worker SPEC.json`, e.g. under /usr/bin/time -v).
+ * Exit code as above. */
+int hw_runner_spec(const struct hw_run_opts *o);
 
 #endif

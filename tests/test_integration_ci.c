@@ -377,6 +377,13 @@ static void cross_checks(void **state)
         if (fabs(peak - with_resets) > fmax(0.02 * peak, 2 << 20))
             fail_msg("%s/%s: no-reset peak %.0f vs reset peak %.0f", st, al, peak, with_resets);
     }
+    /* On runs longer than 200 ms the 1 ms sampler sees the peak within 5%. */
+    cJSON_ArrayForEach(r, cJSON_GetObjectItem(s->reset, "runs"))
+        if (num(r, "wall_seconds") > 0.2 && num(r, "sampler_peak_bytes") < 0.95 * num(r, "peak_rss_bytes"))
+            fail_msg("%s/%s: sampler %.0f below 95%% of the exact peak %.0f",
+                     cJSON_GetStringValue(cJSON_GetObjectItem(r, "label")),
+                     cJSON_GetStringValue(cJSON_GetObjectItem(r, "allocator")),
+                     num(r, "sampler_peak_bytes"), num(r, "peak_rss_bytes"));
     /* The sampler never sees more than the kernel's high-water mark, up to the counters'
      * resolution: since 6.2 the RSS counters are per-CPU (percpu_counter, batch 32 pages),
      * the high-water mark is taken from the approximate sum while /proc/PID/status may sum
@@ -592,6 +599,99 @@ static void sampler_fallback_without_clear_refs(void **state)
     cJSON_Delete(r);
 }
 
+/* One worker run by hand, the documented way (README, "Cross-checks"): `highwater spec` then
+ * `/usr/bin/time -v highwater worker`. GNU time's "Maximum resident set size" is the worker's
+ * ru_maxrss; without phase resets the worker's own VmHWM must agree within 1% or 1 MiB. */
+static void time_v_agrees_with_the_worker(void **state)
+{
+    (void)state;
+    char args[1024], path[700];
+    snprintf(args, sizeof args, "spec configs/ci.yaml --strategies chunked-vstack --allocators glibc "
+             "--no-phase-reset");
+    assert_int_equal(run_cmd(args, "spec"), 0);
+    snprintf(path, sizeof path, "%s/spec.out", work);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "/usr/bin/time -v %s worker %s >%s/events.out 2>%s/time.err", bin, path, work, work);
+    assert_int_equal(system(cmd), 0);
+    const char *t = strstr(slurp("time", "err"), "Maximum resident set size (kbytes): ");
+    assert_non_null(t);
+    double time_kb = atof(t + strlen("Maximum resident set size (kbytes): "));
+    double hwm = 0;
+    char *events = strdup(slurp("events", "out"));
+    for (char *save = NULL, *line = strtok_r(events, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        cJSON *ev = cJSON_Parse(line);
+        if (ev && strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(ev, "ev")), "phase") == 0) {
+            assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(ev, "peak_method")), "vmhwm");
+            hwm = fmax(hwm, num(ev, "peak_rss_bytes"));
+        }
+        cJSON_Delete(ev);
+    }
+    free(events);
+    double time_bytes = time_kb * 1024;
+    if (fabs(hwm - time_bytes) > fmax(0.01 * hwm, 1 << 20))
+        fail_msg("worker VmHWM %.0f vs /usr/bin/time %.0f", hwm, time_bytes);
+    assert_true(hwm > 300.0 * (1 << 20));   /* the chunked peak, not an empty run */
+}
+
+static const cJSON *find_conf(const cJSON *report, const char *label, const char *allocator, const char *conf)
+{
+    const cJSON *r;
+    cJSON_ArrayForEach(r, cJSON_GetObjectItem(report, "runs"))
+        if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(r, "label")), label) == 0 &&
+            strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(r, "allocator")), allocator) == 0 &&
+            strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(r, "allocator_conf")), conf) == 0)
+            return r;
+    fail_msg("no run %s/%s+%s", label, allocator, conf);
+    return NULL;
+}
+
+static double faults(const cJSON *run)
+{
+    const cJSON *p;
+    double n = 0;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItem(run, "phases"))
+        n += num(p, "faults_minor");
+    return n;
+}
+
+/* configs/allocators.yaml, whole-copy: one allocator effect, deterministic. jemalloc's default
+ * dirty decay keeps the dropped source columns (1 MB each, below the 8 MiB threshold)
+ * resident: after drop_source its resident exceeds its allocated by >= 0.25 D. With
+ * dirty_decay_ms:0 they are purged at the free: <= 0.05 D, and the run's peak comes within
+ * 0.05 D of glibc's. With thp:always (THP "madvise" here) jemalloc asks for huge pages: a
+ * fault maps 2 MiB instead of 4 KiB, so the run takes under a tenth of the faults. */
+static void allocator_conf_changes_the_peak(void **state)
+{
+    (void)state;
+    char args[1024];
+    snprintf(args, sizeof args, "run configs/allocators.yaml --strategies whole-copy -o %s/alloc.json", work);
+    assert_int_equal(run_cmd(args, "alloc"), 0);
+    cJSON *r = load("alloc.json");
+    assert_non_null(r);
+    const cJSON *gl = find_conf(r, "whole-copy", "glibc", "");
+    const cJSON *je = find_conf(r, "whole-copy", "jemalloc", "");
+    const cJSON *je0 = find_conf(r, "whole-copy", "jemalloc", "dirty_decay_ms:0");
+    double d = num(je, "output_bytes");
+    const cJSON *a = cJSON_GetObjectItem(find_phase(je, "drop_source"), "allocator");
+    const cJSON *a0 = cJSON_GetObjectItem(find_phase(je0, "drop_source"), "allocator");
+    assert_true(num(a, "resident") - num(a, "allocated") >= 0.25 * d);
+    assert_true(num(a0, "resident") - num(a0, "allocated") <= 0.05 * d);
+    assert_true(fabs(num(je0, "peak_rss_bytes") - num(gl, "peak_rss_bytes")) <= 0.05 * d);
+    assert_true(num(je, "peak_rss_bytes") - num(je0, "peak_rss_bytes") >= 0.25 * d);
+    char thp[64] = "";
+    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+    if (f) {
+        if (!fgets(thp, sizeof thp, f))
+            thp[0] = '\0';
+        fclose(f);
+    }
+    if (!strstr(thp, "[never]")) {
+        const cJSON *jt = find_conf(r, "whole-copy", "jemalloc", "thp:always");
+        assert_true(faults(jt) < 0.1 * faults(je));
+    }
+    cJSON_Delete(r);
+}
+
 static pid_t child_of(pid_t parent)
 {
     if (parent <= 0)
@@ -683,6 +783,8 @@ int main(void)
         cmocka_unit_test(preflight_skips_everything),
         cmocka_unit_test(limit_kills_the_worker),
         cmocka_unit_test(sampler_fallback_without_clear_refs),
+        cmocka_unit_test(time_v_agrees_with_the_worker),
+        cmocka_unit_test(allocator_conf_changes_the_peak),
         cmocka_unit_test(mixed_splits_the_sides),
         cmocka_unit_test(every_output_dtype_and_order),
         cmocka_unit_test(ctrl_c_cleans_up),
