@@ -1,6 +1,7 @@
 /* highwater: measure the real peak memory of ways to turn a big columnar table into a dense
  * matrix. Subcommands dispatch here; each lives in its own module. */
 #include "cli.h"
+#include "compare.h"
 #include "gate.h"
 #include "runner.h"
 #include "size.h"
@@ -91,6 +92,7 @@ static int usage(FILE *f)
                "  list                   the strategies, with the code each reproduces\n"
                "  gate REPORT --baseline BASE [options]\n"
                "                         fail (exit 1) when a peak regressed past the baseline\n"
+               "  compare A.json B.json  two reports side by side, with deltas\n"
                "  spec CONFIG [run options]\n"
                "                         the first selected run's worker spec, as JSON\n"
                "  worker SPEC.json       run that one worker by hand (events on stdout),\n"
@@ -195,6 +197,13 @@ int main(int argc, char **argv)
         return cmd_gate(argc, argv);
     if (strcmp(cmd, "spec") == 0)
         return cmd_spec(argc, argv);
+    if (strcmp(cmd, "compare") == 0) {
+        if (argc != 4) {
+            fprintf(stderr, "highwater compare: needs two reports, e.g. 'highwater compare before.json after.json'\n");
+            return 2;
+        }
+        return hw_compare(argv[2], argv[3]);
+    }
     if (strcmp(cmd, "worker") == 0)
         return cmd_worker(argc, argv);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {

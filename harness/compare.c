@@ -1,0 +1,112 @@
+#include "compare.h"
+#include "report.h"
+#include "size.h"
+#include <math.h>
+#include <string.h>
+
+static double num(const cJSON *o, const char *k)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsNumber(it) ? it->valuedouble : NAN;
+}
+
+static const char *str(const cJSON *o, const char *k)
+{
+    const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
+    return s ? s : "";
+}
+
+static double median_of(const cJSON *s, const char *k)
+{
+    return num(cJSON_GetObjectItemCaseSensitive(s, k), "median");
+}
+
+static const cJSON *match(const cJSON *report, const cJSON *key)
+{
+    const cJSON *s;
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(report, "summary"))
+        if (strcmp(str(s, "label"), str(key, "label")) == 0 &&
+            strcmp(str(s, "allocator"), str(key, "allocator")) == 0 &&
+            strcmp(str(s, "allocator_conf"), str(key, "allocator_conf")) == 0)
+            return s;
+    return NULL;
+}
+
+static const char *bytes(const cJSON *s, char *buf, size_t len)
+{
+    double v = s ? median_of(s, "peak_rss_bytes") : NAN;
+    if (isnan(v))
+        snprintf(buf, len, "%s", s ? str(s, "status") : "-");
+    else
+        hw_fmt_bytes(v, buf, len);
+    return buf;
+}
+
+static const char *delta(double a, double b, char *buf, size_t len)
+{
+    if (isnan(a) || isnan(b) || a == 0)
+        snprintf(buf, len, "-");
+    else
+        snprintf(buf, len, "%+.1f%%", 100 * (b / a - 1));
+    return buf;
+}
+
+static const char *verdict(const cJSON *s)
+{
+    if (!s)
+        return "-";
+    const char *v = str(s, "expect_verdict");
+    if (strcmp(str(s, "output_check"), "mismatch") == 0)
+        return "WRONG";
+    return v[0] ? v : "-";
+}
+
+static void row(const cJSON *a, const cJSON *b, const cJSON *key, FILE *f)
+{
+    char alloc[300], b1[32], b2[32], d1[32], w1[32], w2[32], d2[32];
+    const char *conf = str(key, "allocator_conf");
+    snprintf(alloc, sizeof alloc, "%s%s%s", str(key, "allocator"), conf[0] ? "+" : "", conf);
+    double wa = a ? median_of(a, "wall_seconds") : NAN, wb = b ? median_of(b, "wall_seconds") : NAN;
+    snprintf(w1, sizeof w1, isnan(wa) ? "-" : "%.2fs", wa);
+    snprintf(w2, sizeof w2, isnan(wb) ? "-" : "%.2fs", wb);
+    fprintf(f, "%-34s %-12s %10s %10s %8s %8s %8s %8s  %s -> %s\n", str(key, "label"), alloc,
+            bytes(a, b1, sizeof b1), bytes(b, b2, sizeof b2),
+            delta(a ? median_of(a, "peak_rss_bytes") : NAN, b ? median_of(b, "peak_rss_bytes") : NAN, d1, sizeof d1),
+            w1, w2, delta(wa, wb, d2, sizeof d2), verdict(a), verdict(b));
+}
+
+void hw_compare_print(const cJSON *a, const char *a_path, const cJSON *b, const char *b_path, FILE *f)
+{
+    const cJSON *s;
+    const cJSON *da = cJSON_GetObjectItemCaseSensitive(a, "dataset");
+    const cJSON *db = cJSON_GetObjectItemCaseSensitive(b, "dataset");
+    fprintf(f, "A: %s (%.0f rows)\nB: %s (%.0f rows)\n", a_path, num(da, "rows"), b_path, num(db, "rows"));
+    if (num(da, "rows") != num(db, "rows") || num(da, "cols") != num(db, "cols") ||
+        !cJSON_Compare(cJSON_GetObjectItemCaseSensitive(da, "dtypes"),
+                       cJSON_GetObjectItemCaseSensitive(db, "dtypes"), true))
+        fprintf(f, "note: the datasets differ; compare the x-output ratios, not the bytes\n");
+    fprintf(f, "%-34s %-12s %10s %10s %8s %8s %8s %8s  %s\n", "strategy", "allocator", "peak A",
+            "peak B", "delta", "wall A", "wall B", "delta", "verdict A -> B");
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(a, "summary"))
+        row(s, match(b, s), s, f);
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(b, "summary"))
+        if (!match(a, s))
+            row(NULL, s, s, f);
+}
+
+int hw_compare(const char *a_path, const char *b_path)
+{
+    char err[8192];
+    cJSON *a = NULL, *b = NULL;
+    int rc = 2;
+    if (hw_report_load(a_path, &a, err, sizeof err) != 0 || hw_report_load(b_path, &b, err, sizeof err) != 0) {
+        fprintf(stderr, "highwater compare: %s\n", err);
+        goto out;
+    }
+    hw_compare_print(a, a_path, b, b_path, stdout);
+    rc = 0;
+out:
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    return rc;
+}
