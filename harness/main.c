@@ -1,5 +1,6 @@
 /* highwater: measure the real peak memory of ways to turn a big columnar table into a dense
  * matrix. Subcommands dispatch here; each lives in its own module. */
+#include "calibrate.h"
 #include "cli.h"
 #include "compare.h"
 #include "gate.h"
@@ -12,6 +13,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 static const struct hw_flag run_flags[] = {
@@ -93,6 +95,7 @@ static int usage(FILE *f)
                "  gate REPORT --baseline BASE [options]\n"
                "                         fail (exit 1) when a peak regressed past the baseline\n"
                "  compare A.json B.json  two reports side by side, with deltas\n"
+               "  calibrate              this machine's warm memcpy and first-touch rates\n"
                "  spec CONFIG [run options]\n"
                "                         the first selected run's worker spec, as JSON\n"
                "  worker SPEC.json       run that one worker by hand (events on stdout),\n"
@@ -164,6 +167,50 @@ static int cmd_spec(int argc, char **argv)
     return hw_runner_spec(&o);
 }
 
+struct calibrate_opts { uint64_t bytes; bool json; };
+static const struct hw_flag calibrate_flags[] = {
+    {"--bytes", 0, "SIZE", {"bytes", HW_OPT_BYTES, offsetof(struct calibrate_opts, bytes), "256MiB", 4194304, 1e15, NULL,
+     "buffer size (default 256MiB: past the caches and glibc's non-temporal memcpy threshold)"}},
+    {"--json", 0, NULL, {"json", HW_OPT_BOOL, offsetof(struct calibrate_opts, json), NULL, 0, 0, NULL,
+     "print the figures as JSON"}},
+    {0},
+};
+
+/* Run in a process of its own when measuring for a report; here, the command itself. */
+static int cmd_calibrate(int argc, char **argv)
+{
+    struct calibrate_opts o = {0};
+    struct hw_calibration cal;
+    const char *pos[1];
+    int npos;
+    char err[512];
+    for (int i = 2; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            hw_cli_help(stdout, "highwater calibrate [--bytes 256MiB] [--json]", calibrate_flags);
+            return 0;
+        }
+    if (hw_option_set(&calibrate_flags[0].opt, &o, calibrate_flags[0].opt.def, err, sizeof err) != 0)
+        return 3;
+    int rc = hw_cli_parse("calibrate", calibrate_flags, &o, argc, argv, 2, pos, 0, &npos);
+    if (rc)
+        return rc;
+    if (hw_calibrate(o.bytes, &cal, err, sizeof err) != 0) {
+        fprintf(stderr, "highwater calibrate: %s\n", err);
+        return 3;
+    }
+    if (o.json) {
+        cJSON *j = hw_calibration_json(&cal);
+        char *s = j ? cJSON_Print(j) : NULL;
+        if (s)
+            printf("%s\n", s);
+        free(s);
+        cJSON_Delete(j);
+        return s ? 0 : 3;
+    }
+    hw_calibration_print(&cal, stdout);
+    return 0;
+}
+
 static int cmd_list(void)
 {
     char err[256];
@@ -197,6 +244,8 @@ int main(int argc, char **argv)
         return cmd_gate(argc, argv);
     if (strcmp(cmd, "spec") == 0)
         return cmd_spec(argc, argv);
+    if (strcmp(cmd, "calibrate") == 0)
+        return cmd_calibrate(argc, argv);
     if (strcmp(cmd, "compare") == 0) {
         if (argc != 4) {
             fprintf(stderr, "highwater compare: needs two reports, e.g. 'highwater compare before.json after.json'\n");

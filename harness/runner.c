@@ -375,13 +375,66 @@ static void compute_reference(struct ctx *c, enum hw_dtype dtype)
     free(spec);
 }
 
-/* ---- one run into the report ---- */
-
 static double phase_num(const cJSON *p, const char *k)
 {
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(p, k);
     return cJSON_IsNumber(it) ? it->valuedouble : 0;
 }
+
+/* The machine's memcpy and first-touch rates, in a child, into the report's host block. */
+static void calibrate(struct ctx *c)
+{
+    struct hw_spec *spec = calloc(1, sizeof *spec);
+    struct child ch = {0};
+    char reason[512] = "could not start the calibration worker";
+    cJSON *host = cJSON_GetObjectItemCaseSensitive(c->report, "host");
+    if (!spec)
+        return;
+    spec->mode = HW_MODE_CALIBRATE;
+    spec->ds = c->cfg->ds;
+    snprintf(spec->tmpdir, sizeof spec->tmpdir, "%s", c->cfg->tmpdir);
+    cJSON *j = hw_spec_json(spec);
+    progress(c, "calibrate: memcpy and first-touch rates");
+    const cJSON *ev = NULL;
+    if (j && supervise(c, NULL, j, "calibrate", &ch) == 0 &&
+        strcmp(child_status(c, &ch, reason, sizeof reason), "ok") == 0)
+        ev = find_event(&ch, "calibration");
+    if (ev)
+        cJSON_AddItemToObject(host, "calibration",
+                              cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(ev, "calibration"), 1));
+    else {
+        cJSON_AddNullToObject(host, "calibration");
+        if (!g_interrupted)
+            fprintf(stderr, "highwater: calibration failed (%s); the report has no machine rates\n", reason);
+    }
+    cJSON_Delete(j);
+    child_release(&ch);
+    free(spec);
+}
+
+/* Bytes of output per second of the strategy's own phases (not the source's generation),
+ * and that as a fraction of this machine's warm memcpy and first-touch rates. */
+static void add_throughput(struct ctx *c, cJSON *r, const struct job *j)
+{
+    const cJSON *p, *cal = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(c->report, "host"), "calibration");
+    double wall = 0;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(r, "phases"))
+        if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "name")), "load_source") != 0)
+            wall += phase_num(p, "wall_seconds");
+    if (!(wall > 0))
+        return;
+    cJSON *t = cJSON_AddObjectToObject(r, "throughput");
+    double rate = (double)j->output_bytes / wall;
+    cJSON_AddNumberToObject(t, "output_bytes_per_second", rate);
+    double mc = phase_num(cal, "memcpy_warm_bytes_per_s"), ft = phase_num(cal, "fault_4k_bytes_per_s");
+    if (mc > 0)
+        cJSON_AddNumberToObject(t, "fraction_of_memcpy_warm", rate / mc);
+    if (ft > 0)
+        cJSON_AddNumberToObject(t, "fraction_of_first_touch_4k", rate / ft);
+}
+
+/* ---- one run into the report ---- */
+
 
 static void set_num(cJSON *o, const char *k, double v)
 {
@@ -572,6 +625,7 @@ static cJSON *run_job(struct ctx *c, struct job *j)
     snprintf(label, sizeof label, "%s/%s", j->sc->label, hw_allocator_name(j->ac->kind));
     supervise(c, j->ac, js, label, &ch);
     run_fill(c, j, &ch, r);
+    add_throughput(c, r, j);
     drop_tmpdir(c);
     cJSON_Delete(js);
     child_release(&ch);
@@ -955,6 +1009,7 @@ int hw_runner(const struct hw_run_opts *o)
     sigaction(SIGTERM, &sa, &old_term);
     sigaction(SIGHUP, &sa, &old_hup);
 
+    calibrate(&c);
     for (uint32_t i = 0; i < c.njobs && !g_interrupted; i++)
         if (!c.jobs[i].skip[0])
             compute_reference(&c, c.jobs[i].sc->out_dtype);

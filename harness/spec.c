@@ -89,7 +89,9 @@ int hw_dataset_from_json(const cJSON *j, struct hw_dataset *ds, char *err, size_
 cJSON *hw_spec_json(const struct hw_spec *spec)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "mode", spec->mode == HW_MODE_RUN ? "run" : "reference");
+    static const char *const modes[] = {[HW_MODE_RUN] = "run", [HW_MODE_REFERENCE] = "reference",
+                                        [HW_MODE_CALIBRATE] = "calibrate"};
+    cJSON_AddStringToObject(o, "mode", modes[spec->mode]);
     cJSON_AddItemToObject(o, "dataset", hw_dataset_json(&spec->ds));
     if (spec->strategy)
         cJSON_AddStringToObject(o, "strategy", spec->strategy->name);
@@ -118,7 +120,9 @@ int hw_spec_from_json(const cJSON *j, struct hw_spec *spec, char *err, size_t le
     const char *mode = str(j, "mode", err, len), *s;
     if (!mode)
         return -1;
-    spec->mode = strcmp(mode, "run") == 0 ? HW_MODE_RUN : HW_MODE_REFERENCE;
+    spec->mode = strcmp(mode, "run") == 0         ? HW_MODE_RUN
+                 : strcmp(mode, "calibrate") == 0 ? HW_MODE_CALIBRATE
+                                                  : HW_MODE_REFERENCE;
     if (hw_dataset_from_json(cJSON_GetObjectItemCaseSensitive(j, "dataset"), &spec->ds, err, len))
         return -1;
     if (!(s = str(j, "dtype", err, len)) || hw_dtype_parse(s, &spec->out_dtype) != 0)

@@ -5,7 +5,7 @@
 #include "config.h"
 #include <cjson/cJSON.h>
 
-enum hw_spec_mode { HW_MODE_RUN, HW_MODE_REFERENCE };
+enum hw_spec_mode { HW_MODE_RUN, HW_MODE_REFERENCE, HW_MODE_CALIBRATE };
 
 struct hw_spec {
     enum hw_spec_mode mode;

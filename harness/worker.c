@@ -1,4 +1,5 @@
 #include "worker.h"
+#include "calibrate.h"
 #include "checksum.h"
 #include "event.h"
 #include "output.h"
@@ -44,6 +45,22 @@ static void send_error(const char *msg)
     cJSON_AddStringToObject(ev, "ev", "error");
     cJSON_AddStringToObject(ev, "msg", msg);
     hw_event_send(HW_EVENT_FD, ev);
+}
+
+/* The machine's memory costs, in a process of its own: the parent stays small. */
+static int run_calibrate(void)
+{
+    struct hw_calibration cal;
+    char err[512];
+    if (hw_calibrate(0, &cal, err, sizeof err) != 0) {
+        send_error(err);
+        return 3;
+    }
+    cJSON *ev = cJSON_CreateObject();
+    cJSON_AddStringToObject(ev, "ev", "calibration");
+    cJSON_AddItemToObject(ev, "calibration", hw_calibration_json(&cal));
+    hw_event_send(HW_EVENT_FD, ev);
+    return 0;
 }
 
 static int run_reference(const struct hw_spec *spec)
@@ -213,6 +230,10 @@ int hw_worker_main(void)
     text = NULL;
     if (spec->mode == HW_MODE_REFERENCE) {
         rc = run_reference(spec);
+        goto out;
+    }
+    if (spec->mode == HW_MODE_CALIBRATE) {
+        rc = run_calibrate();
         goto out;
     }
     run->ds = &spec->ds;
