@@ -332,11 +332,17 @@ static void report_has_every_documented_field(void **state)
     assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(r, "schema")), "highwater.report/1");
     require(cJSON_GetObjectItem(r, "tool"), tool, "tool");
     require(cJSON_GetObjectItem(r, "host"), host, "host");
+    /* calibrate ran in its own process: warm copies beat first touch by far on any machine. */
+    const cJSON *cal = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "host"), "calibration");
+    assert_true(num(cal, "memcpy_warm_bytes_per_s") > 1.5 * num(cal, "fault_4k_bytes_per_s"));
+    assert_true(num(cal, "fault_4k_bytes_per_s") > 0);
     require(cJSON_GetObjectItem(r, "config"), config, "config");
     assert_int_equal(strlen(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "config"), "sha256"))), 64);
     require(cJSON_GetObjectItem(r, "dataset"), dataset, "dataset");
     cJSON_ArrayForEach(run_i, cJSON_GetObjectItem(r, "runs")) {
         require(run_i, run, "run");
+        const cJSON *tp = cJSON_GetObjectItem(run_i, "throughput");
+        assert_true(num(tp, "fraction_of_memcpy_warm") > 0 && num(tp, "fraction_of_memcpy_warm") < 1);
         require(cJSON_GetObjectItem(run_i, "output"), output, "run.output");
         require(cJSON_GetObjectItem(run_i, "timeline"), timeline, "run.timeline");
         assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(run_i, "phases")) >= 3);
