@@ -1,33 +1,22 @@
 #include "compare.h"
+#include "json.h"
 #include "report.h"
 #include "size.h"
 #include <math.h>
 #include <string.h>
 
-static double num(const cJSON *o, const char *k)
-{
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsNumber(it) ? it->valuedouble : NAN;
-}
-
-static const char *str(const cJSON *o, const char *k)
-{
-    const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
-    return s ? s : "";
-}
-
 static double median_of(const cJSON *s, const char *k)
 {
-    return num(cJSON_GetObjectItemCaseSensitive(s, k), "median");
+    return hw_jnum(cJSON_GetObjectItemCaseSensitive(s, k), "median");
 }
 
 static const cJSON *match(const cJSON *report, const cJSON *key)
 {
     const cJSON *s;
     cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(report, "summary"))
-        if (strcmp(str(s, "label"), str(key, "label")) == 0 &&
-            strcmp(str(s, "allocator"), str(key, "allocator")) == 0 &&
-            strcmp(str(s, "allocator_conf"), str(key, "allocator_conf")) == 0)
+        if (strcmp(hw_jstr(s, "label"), hw_jstr(key, "label")) == 0 &&
+            strcmp(hw_jstr(s, "allocator"), hw_jstr(key, "allocator")) == 0 &&
+            strcmp(hw_jstr(s, "allocator_conf"), hw_jstr(key, "allocator_conf")) == 0)
             return s;
     return NULL;
 }
@@ -36,7 +25,7 @@ static const char *bytes(const cJSON *s, char *buf, size_t len)
 {
     double v = s ? median_of(s, "peak_rss_bytes") : NAN;
     if (isnan(v))
-        snprintf(buf, len, "%s", s ? str(s, "status") : "-");
+        snprintf(buf, len, "%s", s ? hw_jstr(s, "status") : "-");
     else
         hw_fmt_bytes(v, buf, len);
     return buf;
@@ -55,8 +44,8 @@ static const char *verdict(const cJSON *s)
 {
     if (!s)
         return "-";
-    const char *v = str(s, "expect_verdict");
-    if (strcmp(str(s, "output_check"), "mismatch") == 0)
+    const char *v = hw_jstr(s, "expect_verdict");
+    if (strcmp(hw_jstr(s, "output_check"), "mismatch") == 0)
         return "WRONG";
     return v[0] ? v : "-";
 }
@@ -64,12 +53,12 @@ static const char *verdict(const cJSON *s)
 static void row(const cJSON *a, const cJSON *b, const cJSON *key, FILE *f)
 {
     char alloc[300], b1[32], b2[32], d1[32], w1[32], w2[32], d2[32];
-    const char *conf = str(key, "allocator_conf");
-    snprintf(alloc, sizeof alloc, "%s%s%s", str(key, "allocator"), conf[0] ? "+" : "", conf);
+    const char *conf = hw_jstr(key, "allocator_conf");
+    snprintf(alloc, sizeof alloc, "%s%s%s", hw_jstr(key, "allocator"), conf[0] ? "+" : "", conf);
     double wa = a ? median_of(a, "wall_seconds") : NAN, wb = b ? median_of(b, "wall_seconds") : NAN;
     snprintf(w1, sizeof w1, isnan(wa) ? "-" : "%.2fs", wa);
     snprintf(w2, sizeof w2, isnan(wb) ? "-" : "%.2fs", wb);
-    fprintf(f, "%-34s %-12s %10s %10s %8s %8s %8s %8s  %s -> %s\n", str(key, "label"), alloc,
+    fprintf(f, "%-34s %-12s %10s %10s %8s %8s %8s %8s  %s -> %s\n", hw_jstr(key, "label"), alloc,
             bytes(a, b1, sizeof b1), bytes(b, b2, sizeof b2),
             delta(a ? median_of(a, "peak_rss_bytes") : NAN, b ? median_of(b, "peak_rss_bytes") : NAN, d1, sizeof d1),
             w1, w2, delta(wa, wb, d2, sizeof d2), verdict(a), verdict(b));
@@ -80,8 +69,8 @@ void hw_compare_print(const cJSON *a, const char *a_path, const cJSON *b, const 
     const cJSON *s;
     const cJSON *da = cJSON_GetObjectItemCaseSensitive(a, "dataset");
     const cJSON *db = cJSON_GetObjectItemCaseSensitive(b, "dataset");
-    fprintf(f, "A: %s (%.0f rows)\nB: %s (%.0f rows)\n", a_path, num(da, "rows"), b_path, num(db, "rows"));
-    if (num(da, "rows") != num(db, "rows") || num(da, "cols") != num(db, "cols") ||
+    fprintf(f, "A: %s (%.0f rows)\nB: %s (%.0f rows)\n", a_path, hw_jnum(da, "rows"), b_path, hw_jnum(db, "rows"));
+    if (hw_jnum(da, "rows") != hw_jnum(db, "rows") || hw_jnum(da, "cols") != hw_jnum(db, "cols") ||
         !cJSON_Compare(cJSON_GetObjectItemCaseSensitive(da, "dtypes"),
                        cJSON_GetObjectItemCaseSensitive(db, "dtypes"), true))
         fprintf(f, "note: the datasets differ; compare the x-output ratios, not the bytes\n");

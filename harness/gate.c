@@ -1,4 +1,5 @@
 #include "gate.h"
+#include "json.h"
 #include "report.h"
 #include "size.h"
 #include <errno.h>
@@ -9,18 +10,6 @@
 #include <unistd.h>
 
 #define HW_GATE_SCHEMA "highwater.gate/1"
-
-static double num(const cJSON *o, const char *k)
-{
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsNumber(it) ? it->valuedouble : NAN;
-}
-
-static const char *str(const cJSON *o, const char *k)
-{
-    const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
-    return s ? s : "";
-}
 
 /* ---- input checks: a malformed report is an error naming the file and the field ---- */
 
@@ -63,7 +52,7 @@ static int validate(const cJSON *r, const char *path, char *err, size_t len)
             need(run, "output_order", cJSON_String, path, where, err, len) ||
             need(run, "output_bytes", cJSON_Number, path, where, err, len))
             return -1;
-        if (strcmp(str(run, "status"), "ok") == 0 &&
+        if (strcmp(hw_jstr(run, "status"), "ok") == 0 &&
             (need(run, "peak_rss_bytes", cJSON_Number, path, where, err, len) ||
              need(run, "output", cJSON_Object, path, where, err, len)))
             return -1;
@@ -77,17 +66,17 @@ static void shape_difference(const cJSON *a, const cJSON *b, char *why, size_t l
     const cJSON *da = cJSON_GetObjectItemCaseSensitive(a, "dataset");
     const cJSON *db = cJSON_GetObjectItemCaseSensitive(b, "dataset");
     why[0] = '\0';
-    if (num(da, "rows") != num(db, "rows"))
-        snprintf(why, len, "dataset.rows (%.0f vs %.0f)", num(da, "rows"), num(db, "rows"));
-    else if (num(da, "cols") != num(db, "cols"))
-        snprintf(why, len, "dataset.cols (%.0f vs %.0f)", num(da, "cols"), num(db, "cols"));
+    if (hw_jnum(da, "rows") != hw_jnum(db, "rows"))
+        snprintf(why, len, "dataset.rows (%.0f vs %.0f)", hw_jnum(da, "rows"), hw_jnum(db, "rows"));
+    else if (hw_jnum(da, "cols") != hw_jnum(db, "cols"))
+        snprintf(why, len, "dataset.cols (%.0f vs %.0f)", hw_jnum(da, "cols"), hw_jnum(db, "cols"));
     else if (!cJSON_Compare(cJSON_GetObjectItemCaseSensitive(da, "dtypes"),
                             cJSON_GetObjectItemCaseSensitive(db, "dtypes"), true))
         snprintf(why, len, "dataset.dtypes (the dtype mix or its rates)");
-    else if (num(da, "all_null_columns") != num(db, "all_null_columns") &&
-             !(isnan(num(da, "all_null_columns")) && isnan(num(db, "all_null_columns"))))
-        snprintf(why, len, "dataset.all_null_columns (%.0f vs %.0f)", num(da, "all_null_columns"),
-                 num(db, "all_null_columns"));
+    else if (hw_jnum(da, "all_null_columns") != hw_jnum(db, "all_null_columns") &&
+             !(isnan(hw_jnum(da, "all_null_columns")) && isnan(hw_jnum(db, "all_null_columns"))))
+        snprintf(why, len, "dataset.all_null_columns (%.0f vs %.0f)", hw_jnum(da, "all_null_columns"),
+                 hw_jnum(db, "all_null_columns"));
 }
 
 /* ---- one side's figures per (label, allocator, conf): medians over the ok repeats ---- */
@@ -104,9 +93,9 @@ struct group {
 
 static bool same_key(const cJSON *a, const cJSON *b)
 {
-    return strcmp(str(a, "label"), str(b, "label")) == 0 &&
-           strcmp(str(a, "allocator"), str(b, "allocator")) == 0 &&
-           strcmp(str(a, "allocator_conf"), str(b, "allocator_conf")) == 0;
+    return strcmp(hw_jstr(a, "label"), hw_jstr(b, "label")) == 0 &&
+           strcmp(hw_jstr(a, "allocator"), hw_jstr(b, "allocator")) == 0 &&
+           strcmp(hw_jstr(a, "allocator_conf"), hw_jstr(b, "allocator_conf")) == 0;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -127,18 +116,18 @@ static bool group_of(const cJSON *report, const cJSON *key, struct group *g)
         if (!g->first)
             g->first = r;
         g->runs++;
-        g->output_bytes = num(r, "output_bytes");
-        if (!isnan(num(r, "budget_ratio")))
-            g->budget_ratio = num(r, "budget_ratio");
-        if (strcmp(str(r, "status"), "ok") != 0) {
+        g->output_bytes = hw_jnum(r, "output_bytes");
+        if (!isnan(hw_jnum(r, "budget_ratio")))
+            g->budget_ratio = hw_jnum(r, "budget_ratio");
+        if (strcmp(hw_jstr(r, "status"), "ok") != 0) {
             if (!g->bad_status) {
-                g->bad_status = str(r, "status");
-                g->bad_reason = str(r, "reason");
+                g->bad_status = hw_jstr(r, "status");
+                g->bad_reason = hw_jstr(r, "reason");
             }
             continue;
         }
         if (g->ok < (int)(sizeof peaks / sizeof peaks[0]))
-            peaks[g->ok++] = num(r, "peak_rss_bytes");
+            peaks[g->ok++] = hw_jnum(r, "peak_rss_bytes");
         const cJSON *m = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "output"),
                                                           "matches_reference");
         if (cJSON_IsTrue(m))
@@ -146,7 +135,7 @@ static bool group_of(const cJSON *report, const cJSON *key, struct group *g)
         else if (cJSON_IsFalse(m)) {
             g->mismatches++;
             g->cells_differing = fmax(g->cells_differing,
-                                      num(cJSON_GetObjectItemCaseSensitive(r, "output"), "cells_differing"));
+                                      hw_jnum(cJSON_GetObjectItemCaseSensitive(r, "output"), "cells_differing"));
         }
     }
     if (g->ok) {
@@ -162,10 +151,10 @@ static bool group_of(const cJSON *report, const cJSON *key, struct group *g)
 static cJSON *entry(const cJSON *key, const char *verdict, bool failed)
 {
     cJSON *e = cJSON_CreateObject();
-    cJSON_AddStringToObject(e, "label", str(key, "label"));
-    cJSON_AddStringToObject(e, "strategy", str(key, "strategy"));
-    cJSON_AddStringToObject(e, "allocator", str(key, "allocator"));
-    cJSON_AddStringToObject(e, "allocator_conf", str(key, "allocator_conf"));
+    cJSON_AddStringToObject(e, "label", hw_jstr(key, "label"));
+    cJSON_AddStringToObject(e, "strategy", hw_jstr(key, "strategy"));
+    cJSON_AddStringToObject(e, "allocator", hw_jstr(key, "allocator"));
+    cJSON_AddStringToObject(e, "allocator_conf", hw_jstr(key, "allocator_conf"));
     cJSON_AddStringToObject(e, "verdict", verdict);
     cJSON_AddBoolToObject(e, "failed", failed);
     return e;
@@ -318,19 +307,19 @@ cJSON *hw_gate_compare(const cJSON *report, const char *report_path, const cJSON
         } else {
             /* Outputs must be of one kind to compare: a dtype/order change is a shape change. */
             const cJSON *nf = new.first;
-            if ((strcmp(str(nf, "output_dtype"), str(r, "output_dtype")) ||
-                 strcmp(str(nf, "output_order"), str(r, "output_order"))) && !o->allow_shape_change) {
+            if ((strcmp(hw_jstr(nf, "output_dtype"), hw_jstr(r, "output_dtype")) ||
+                 strcmp(hw_jstr(nf, "output_order"), hw_jstr(r, "output_order"))) && !o->allow_shape_change) {
                 snprintf(err, errlen, "%s and %s differ in the output of %s/%s (%s %s vs %s %s): "
                          "compare reports of the same shape, or pass --allow-shape-change",
-                         report_path, base_path, str(r, "label"), str(r, "allocator"),
-                         str(nf, "output_dtype"), str(nf, "output_order"), str(r, "output_dtype"),
-                         str(r, "output_order"));
+                         report_path, base_path, hw_jstr(r, "label"), hw_jstr(r, "allocator"),
+                         hw_jstr(nf, "output_dtype"), hw_jstr(nf, "output_order"), hw_jstr(r, "output_dtype"),
+                         hw_jstr(r, "output_order"));
                 cJSON_Delete(res);
                 return NULL;
             }
             e = compare_one(&old, &new, r, o);
             count(res, "compared");
-            if (strcmp(str(e, "verdict"), "improved") == 0)
+            if (strcmp(hw_jstr(e, "verdict"), "improved") == 0)
                 count(res, "improved");
         }
         if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "failed")))
@@ -356,7 +345,7 @@ cJSON *hw_gate_compare(const cJSON *report, const char *report_path, const cJSON
             count(res, "failed");
         cJSON_AddItemToArray(entries, e);
     }
-    double failed = num(counts, "failed");
+    double failed = hw_jnum(counts, "failed");
     cJSON_AddBoolToObject(res, "passed", failed == 0);
     *code = failed == 0 ? 0 : 1;
     return res;
@@ -366,7 +355,7 @@ cJSON *hw_gate_compare(const cJSON *report, const char *report_path, const cJSON
 
 static const char *fmt_or_dash(const cJSON *e, const char *k, char *buf, size_t len)
 {
-    double v = num(e, k);
+    double v = hw_jnum(e, k);
     if (isnan(v))
         return "-";
     return hw_fmt_bytes(v, buf, len);
@@ -374,7 +363,7 @@ static const char *fmt_or_dash(const cJSON *e, const char *k, char *buf, size_t 
 
 static const char *delta_text(const cJSON *e, char *buf, size_t len)
 {
-    double d = num(e, "delta");
+    double d = hw_jnum(e, "delta");
     if (isnan(d))
         return "-";
     snprintf(buf, len, "%+.1f%%", 100 * d);
@@ -386,28 +375,28 @@ void hw_gate_print_table(const cJSON *res, FILE *f)
     const cJSON *e, *counts = cJSON_GetObjectItemCaseSensitive(res, "counts");
     char b1[32], b2[32], b3[32], b4[32];
     if (cJSON_HasObjectItem(res, "host_change"))
-        fprintf(f, "note: %s\n", str(res, "host_change"));
+        fprintf(f, "note: %s\n", hw_jstr(res, "host_change"));
     if (cJSON_HasObjectItem(res, "shape_change"))
         fprintf(f, "note: the dataset changed (%s); compared anyway (--allow-shape-change)\n",
-                str(res, "shape_change"));
+                hw_jstr(res, "shape_change"));
     fprintf(f, "%-34s %-9s %10s %10s %8s %10s  %s\n", "strategy", "allocator", "old", "new",
             "delta", "limit", "verdict");
     cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(res, "entries")) {
         char alloc[64];
-        const char *conf = str(e, "allocator_conf");
-        snprintf(alloc, sizeof alloc, "%s%s%s", str(e, "allocator"), conf[0] ? "+" : "", conf);
-        fprintf(f, "%-34s %-9s %10s %10s %8s %10s  %s%s: %s\n", str(e, "label"), alloc,
+        const char *conf = hw_jstr(e, "allocator_conf");
+        snprintf(alloc, sizeof alloc, "%s%s%s", hw_jstr(e, "allocator"), conf[0] ? "+" : "", conf);
+        fprintf(f, "%-34s %-9s %10s %10s %8s %10s  %s%s: %s\n", hw_jstr(e, "label"), alloc,
                 fmt_or_dash(e, "old_peak_bytes", b1, sizeof b1), fmt_or_dash(e, "new_peak_bytes", b2, sizeof b2),
                 delta_text(e, b3, sizeof b3), fmt_or_dash(e, "limit_bytes", b4, sizeof b4),
                 cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "failed")) ? "FAIL " : "",
-                str(e, "verdict"), str(e, "message"));
+                hw_jstr(e, "verdict"), hw_jstr(e, "message"));
     }
     fprintf(f, "gate: %s (%.0f compared, %.0f failed, %.0f improved, %.0f missing, %.0f new; "
             "limit = baseline x %.0f%% + %s)\n",
             cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "passed")) ? "PASS" : "FAIL",
-            num(counts, "compared"), num(counts, "failed"), num(counts, "improved"),
-            num(counts, "missing"), num(counts, "new"), 100 * (1 + num(res, "tolerance")),
-            hw_fmt_bytes(num(res, "slack_bytes"), b1, sizeof b1));
+            hw_jnum(counts, "compared"), hw_jnum(counts, "failed"), hw_jnum(counts, "improved"),
+            hw_jnum(counts, "missing"), hw_jnum(counts, "new"), 100 * (1 + hw_jnum(res, "tolerance")),
+            hw_fmt_bytes(hw_jnum(res, "slack_bytes"), b1, sizeof b1));
 }
 
 static void xml_escaped(FILE *f, const char *s)
@@ -458,7 +447,7 @@ int hw_gate_write_junit(const cJSON *res, const char *path, char *err, size_t er
     int tests = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(res, "entries")), failures = 0, skipped = 0;
     cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(res, "entries")) {
         failures += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "failed"));
-        skipped += strcmp(str(e, "verdict"), "skipped") == 0;
+        skipped += strcmp(hw_jstr(e, "verdict"), "skipped") == 0;
     }
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     fprintf(f, "<testsuites name=\"highwater\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\">\n",
@@ -467,29 +456,29 @@ int hw_gate_write_junit(const cJSON *res, const char *path, char *err, size_t er
             tests, failures, skipped);
     cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(res, "entries")) {
         fputs("    <testcase classname=\"highwater.", f);
-        xml_escaped(f, str(e, "allocator"));
-        if (str(e, "allocator_conf")[0]) {
+        xml_escaped(f, hw_jstr(e, "allocator"));
+        if (hw_jstr(e, "allocator_conf")[0]) {
             fputc('+', f);
-            xml_escaped(f, str(e, "allocator_conf"));
+            xml_escaped(f, hw_jstr(e, "allocator_conf"));
         }
         fputs("\" name=\"", f);
-        xml_escaped(f, str(e, "label"));
+        xml_escaped(f, hw_jstr(e, "label"));
         fputs("\">\n", f);
         if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "failed"))) {
             fputs("      <failure type=\"", f);
-            xml_escaped(f, str(e, "verdict"));
+            xml_escaped(f, hw_jstr(e, "verdict"));
             fputs("\" message=\"", f);
-            xml_escaped(f, str(e, "message"));
+            xml_escaped(f, hw_jstr(e, "message"));
             fputs("\"/>\n", f);
-        } else if (strcmp(str(e, "verdict"), "skipped") == 0) {
+        } else if (strcmp(hw_jstr(e, "verdict"), "skipped") == 0) {
             fputs("      <skipped message=\"", f);
-            xml_escaped(f, str(e, "message"));
+            xml_escaped(f, hw_jstr(e, "message"));
             fputs("\"/>\n", f);
         } else {
             fputs("      <system-out>", f);
-            xml_escaped(f, str(e, "verdict"));
+            xml_escaped(f, hw_jstr(e, "verdict"));
             fputs(": ", f);
-            xml_escaped(f, str(e, "message"));
+            xml_escaped(f, hw_jstr(e, "message"));
             fputs("</system-out>\n", f);
         }
         fputs("    </testcase>\n", f);
@@ -515,28 +504,28 @@ int hw_gate_write_markdown(const cJSON *res, const char *path, char *err, size_t
     bool passed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "passed"));
     fprintf(f, "### highwater gate: %s\n\n", passed ? "PASS" : "FAIL");
     fprintf(f, "%.0f compared, %.0f failed, %.0f improved, %.0f missing, %.0f new. Limit: baseline "
-            "peak x %.0f%% + %s. Baseline `%s`, report `%s`.\n\n", num(counts, "compared"),
-            num(counts, "failed"), num(counts, "improved"), num(counts, "missing"), num(counts, "new"),
-            100 * (1 + num(res, "tolerance")), hw_fmt_bytes(num(res, "slack_bytes"), b1, sizeof b1),
-            str(res, "baseline"), str(res, "report"));
+            "peak x %.0f%% + %s. Baseline `%s`, report `%s`.\n\n", hw_jnum(counts, "compared"),
+            hw_jnum(counts, "failed"), hw_jnum(counts, "improved"), hw_jnum(counts, "missing"), hw_jnum(counts, "new"),
+            100 * (1 + hw_jnum(res, "tolerance")), hw_fmt_bytes(hw_jnum(res, "slack_bytes"), b1, sizeof b1),
+            hw_jstr(res, "baseline"), hw_jstr(res, "report"));
     fprintf(f, "| strategy | allocator | baseline | new | delta | limit | verdict |\n");
     fprintf(f, "|---|---|---:|---:|---:|---:|---|\n");
     cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(res, "entries")) {
         bool failed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "failed"));
         fputs("| ", f);
-        md_cell(f, str(e, "label"));
+        md_cell(f, hw_jstr(e, "label"));
         fputs(" | ", f);
-        md_cell(f, str(e, "allocator"));
-        if (str(e, "allocator_conf")[0]) {
+        md_cell(f, hw_jstr(e, "allocator"));
+        if (hw_jstr(e, "allocator_conf")[0]) {
             fputc('+', f);
-            md_cell(f, str(e, "allocator_conf"));
+            md_cell(f, hw_jstr(e, "allocator_conf"));
         }
         fprintf(f, " | %s | %s | %s | %s | %s", fmt_or_dash(e, "old_peak_bytes", b1, sizeof b1),
                 fmt_or_dash(e, "new_peak_bytes", b2, sizeof b2), delta_text(e, b3, sizeof b3),
                 fmt_or_dash(e, "limit_bytes", b4, sizeof b4), failed ? "**FAIL** " : "");
-        md_cell(f, str(e, "verdict"));
+        md_cell(f, hw_jstr(e, "verdict"));
         fputs(": ", f);
-        md_cell(f, str(e, "message"));
+        md_cell(f, hw_jstr(e, "message"));
         fputs(" |\n", f);
     }
     return close_out(f, tmp, path, err, errlen);

@@ -1,4 +1,5 @@
 #include "lessons.h"
+#include "json.h"
 #include "size.h"
 #include <math.h>
 #include <stdio.h>
@@ -11,21 +12,9 @@
 #define KEPT_WORTH_TELLING 0.10
 #define KEPT_AT_LEAST_BYTES (8.0 * 1024 * 1024)
 
-static double num(const cJSON *o, const char *k)
-{
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsNumber(it) ? it->valuedouble : NAN;
-}
-
-static const char *str(const cJSON *o, const char *k)
-{
-    const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
-    return s ? s : "";
-}
-
 static double median_ratio(const cJSON *s)
 {
-    return num(cJSON_GetObjectItemCaseSensitive(s, "peak_ratio"), "median");
+    return hw_jnum(cJSON_GetObjectItemCaseSensitive(s, "peak_ratio"), "median");
 }
 
 static void add(cJSON *lessons, const char *kind, const char *label, double weight, const char *text)
@@ -44,7 +33,7 @@ static bool seen_label(const cJSON *summary, const cJSON *upto, const char *labe
     cJSON_ArrayForEach(s, summary) {
         if (s == upto)
             return false;
-        if (strcmp(str(s, "label"), label) == 0)
+        if (strcmp(hw_jstr(s, "label"), label) == 0)
             return true;
     }
     return false;
@@ -57,8 +46,8 @@ static void beliefs(cJSON *lessons, const cJSON *summary)
     char held[1024] = "";
     size_t hused = 0;
     cJSON_ArrayForEach(s, summary) {
-        const char *label = str(s, "label");
-        double expect = num(s, "expect_ratio");
+        const char *label = hw_jstr(s, "label");
+        double expect = hw_jnum(s, "expect_ratio");
         if (isnan(expect) || seen_label(summary, s, label))
             continue;
         char measured[512] = "", phase[128] = "";
@@ -66,16 +55,16 @@ static void beliefs(cJSON *lessons, const cJSON *summary)
         double worst = 1.0;
         bool wrong = false;
         cJSON_ArrayForEach(t, summary) {
-            if (strcmp(str(t, "label"), label) != 0 || isnan(median_ratio(t)))
+            if (strcmp(hw_jstr(t, "label"), label) != 0 || isnan(median_ratio(t)))
                 continue;
             double f = median_ratio(t) / expect;
             if (fabs(log(f)) > fabs(log(worst))) {
                 worst = f;
-                snprintf(phase, sizeof phase, "%s", str(t, "peak_phase"));
+                snprintf(phase, sizeof phase, "%s", hw_jstr(t, "peak_phase"));
             }
-            wrong |= strcmp(str(t, "expect_verdict"), "wrong") == 0;
+            wrong |= strcmp(hw_jstr(t, "expect_verdict"), "wrong") == 0;
             used += (size_t)snprintf(measured + used, used < sizeof measured ? sizeof measured - used : 0,
-                                     "%s%.2fx (%s)", used ? ", " : "", median_ratio(t), str(t, "allocator"));
+                                     "%s%.2fx (%s)", used ? ", " : "", median_ratio(t), hw_jstr(t, "allocator"));
         }
         if (!measured[0])
             continue;
@@ -99,16 +88,16 @@ static void beliefs(cJSON *lessons, const cJSON *summary)
 static void correctness(cJSON *lessons, const cJSON *summary, const cJSON *report)
 {
     const cJSON *s, *ds = cJSON_GetObjectItemCaseSensitive(report, "dataset");
-    double cells = num(ds, "rows") * num(ds, "cols");
+    double cells = hw_jnum(ds, "rows") * hw_jnum(ds, "cols");
     cJSON_ArrayForEach(s, summary) {
-        if (strcmp(str(s, "output_check"), "mismatch") != 0 || seen_label(summary, s, str(s, "label")))
+        if (strcmp(hw_jstr(s, "output_check"), "mismatch") != 0 || seen_label(summary, s, hw_jstr(s, "label")))
             continue;
         char text[1024];
-        double diff = num(s, "cells_differing");
+        double diff = hw_jnum(s, "cells_differing");
         snprintf(text, sizeof text, "%s: WRONG OUTPUT, %.0f of %.0f cells (%.2f%%) differ from the "
-                 "reference, max |diff| %.4g", str(s, "label"), diff, cells, 100.0 * diff / cells,
-                 num(s, "max_abs_diff"));
-        add(lessons, "correctness", str(s, "label"), 100.0 + diff / cells, text);
+                 "reference, max |diff| %.4g", hw_jstr(s, "label"), diff, cells, 100.0 * diff / cells,
+                 hw_jnum(s, "max_abs_diff"));
+        add(lessons, "correctness", hw_jstr(s, "label"), 100.0 + diff / cells, text);
     }
 }
 
@@ -117,8 +106,8 @@ static const cJSON *find_summary(const cJSON *summary, const char *label, const 
 {
     const cJSON *s;
     cJSON_ArrayForEach(s, summary)
-        if (strcmp(str(s, "label"), label) == 0 && strcmp(str(s, "allocator"), allocator) == 0 &&
-            !str(s, "allocator_conf")[0])
+        if (strcmp(hw_jstr(s, "label"), label) == 0 && strcmp(hw_jstr(s, "allocator"), allocator) == 0 &&
+            !hw_jstr(s, "allocator_conf")[0])
             return s;
     return NULL;
 }
@@ -130,21 +119,21 @@ static const cJSON *find_summary(const cJSON *summary, const char *label, const 
 static void allocator_effects(cJSON *lessons, const cJSON *report, const cJSON *summary)
 {
     const cJSON *r, *p, *ds = cJSON_GetObjectItemCaseSensitive(report, "dataset");
-    double column = num(ds, "rows") * 4.0;   /* an f32 source column, the mix's common case */
+    double column = hw_jnum(ds, "rows") * 4.0;   /* an f32 source column, the mix's common case */
     bool any = false;
     char b1[32], b2[32];
     cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(report, "runs")) {
-        const char *alloc = str(r, "allocator");
-        if (num(r, "repeat") != 1 || strcmp(str(r, "status"), "ok") != 0 ||
+        const char *alloc = hw_jstr(r, "allocator");
+        if (hw_jnum(r, "repeat") != 1 || strcmp(hw_jstr(r, "status"), "ok") != 0 ||
             (strcmp(alloc, "jemalloc") != 0 && strcmp(alloc, "mixed") != 0))
             continue;
-        const cJSON *gl = find_summary(summary, str(r, "label"), "glibc");
-        double extra = gl ? num(r, "peak_ratio") - median_ratio(gl) : NAN;
-        double d = num(r, "output_bytes"), kept = 0;
+        const cJSON *gl = find_summary(summary, hw_jstr(r, "label"), "glibc");
+        double extra = gl ? hw_jnum(r, "peak_ratio") - median_ratio(gl) : NAN;
+        double d = hw_jnum(r, "output_bytes"), kept = 0;
         cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(r, "phases")) {
             const cJSON *a = cJSON_GetObjectItemCaseSensitive(p, "allocator");
-            kept = fmax(kept, num(a, "resident") - num(a, "allocated"));
-            if (strcmp(str(p, "name"), str(r, "peak_phase")) == 0)
+            kept = fmax(kept, hw_jnum(a, "resident") - hw_jnum(a, "allocated"));
+            if (strcmp(hw_jstr(p, "name"), hw_jstr(r, "peak_phase")) == 0)
                 break;
         }
         /* Both relative and absolute: at a few thousand rows the process itself is many
@@ -156,12 +145,12 @@ static void allocator_effects(cJSON *lessons, const cJSON *report, const cJSON *
         if (!isnan(extra))
             snprintf(versus, sizeof versus, " against %.2fx with glibc (%+.2fx)", median_ratio(gl), extra);
         char text[1024], who[300];
-        const char *conf = str(r, "allocator_conf");
+        const char *conf = hw_jstr(r, "allocator_conf");
         snprintf(who, sizeof who, "%s%s%s", alloc, conf[0] ? "+" : "", conf);
         snprintf(text, sizeof text, "%s: %.2fx with %s%s; jemalloc held %.2fx output (%s) of freed "
-                 "memory resident by the end of phase %s", str(r, "label"), num(r, "peak_ratio"),
-                 who, versus, kept / d, hw_fmt_bytes(kept, b1, sizeof b1), str(r, "peak_phase"));
-        add(lessons, "allocator", str(r, "label"), isnan(extra) ? kept / d : extra, text);
+                 "memory resident by the end of phase %s", hw_jstr(r, "label"), hw_jnum(r, "peak_ratio"),
+                 who, versus, kept / d, hw_fmt_bytes(kept, b1, sizeof b1), hw_jstr(r, "peak_phase"));
+        add(lessons, "allocator", hw_jstr(r, "label"), isnan(extra) ? kept / d : extra, text);
         any = true;
     }
     if (!any)
@@ -179,7 +168,7 @@ static void allocator_effects(cJSON *lessons, const cJSON *report, const cJSON *
 
 static int by_weight(const void *a, const void *b)
 {
-    double x = num(*(const cJSON *const *)a, "weight"), y = num(*(const cJSON *const *)b, "weight");
+    double x = hw_jnum(*(const cJSON *const *)a, "weight"), y = hw_jnum(*(const cJSON *const *)b, "weight");
     return (x < y) - (x > y);
 }
 
@@ -202,7 +191,7 @@ cJSON *hw_lessons_build(const cJSON *report)
             const cJSON **part = calloc((size_t)n + 1, sizeof *part);
             int m = 0;
             for (int i = 0; part && i < n; i++)
-                if (strcmp(str(v[i], "kind"), order[k]) == 0)
+                if (strcmp(hw_jstr(v[i], "kind"), order[k]) == 0)
                     part[m++] = v[i];
             if (part)
                 qsort(part, (size_t)m, sizeof *part, by_weight);
@@ -224,5 +213,5 @@ void hw_lessons_print(const cJSON *lessons, FILE *f)
         return;
     fprintf(f, "\nlessons:\n");
     cJSON_ArrayForEach(l, lessons)
-        fprintf(f, "%2d. %s\n", ++i, str(l, "text"));
+        fprintf(f, "%2d. %s\n", ++i, hw_jstr(l, "text"));
 }

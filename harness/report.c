@@ -1,4 +1,5 @@
 #include "report.h"
+#include "json.h"
 #include "procfs.h"
 #include "sha256.h"
 #include "size.h"
@@ -176,18 +177,6 @@ const char *hw_expect_verdict(double peak_ratio, double expect_ratio, double tol
     return fabs(peak_ratio / expect_ratio - 1.0) <= tolerance + 1e-9 ? "held" : "wrong";
 }
 
-static double num(const cJSON *o, const char *key)
-{
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(it) ? it->valuedouble : NAN;
-}
-
-static const char *str(const cJSON *o, const char *key)
-{
-    const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
-    return s ? s : "";
-}
-
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -202,9 +191,9 @@ static double median_of(double *v, int n)
 
 static bool same_group(const cJSON *a, const cJSON *b)
 {
-    return strcmp(str(a, "label"), str(b, "label")) == 0 &&
-           strcmp(str(a, "allocator"), str(b, "allocator")) == 0 &&
-           strcmp(str(a, "allocator_conf"), str(b, "allocator_conf")) == 0;
+    return strcmp(hw_jstr(a, "label"), hw_jstr(b, "label")) == 0 &&
+           strcmp(hw_jstr(a, "allocator"), hw_jstr(b, "allocator")) == 0 &&
+           strcmp(hw_jstr(a, "allocator_conf"), hw_jstr(b, "allocator_conf")) == 0;
 }
 
 /* Stats over the ok repeats of one group: median, min, max. */
@@ -224,36 +213,36 @@ static cJSON *summarize_group(const cJSON *runs, const cJSON *first, double tole
     double *peak = calloc((size_t)n + 1, sizeof *peak), *wall = calloc((size_t)n + 1, sizeof *wall);
     double *ratio = calloc((size_t)n + 1, sizeof *ratio);
     cJSON *o = cJSON_CreateObject(), *r;
-    cJSON_AddStringToObject(o, "strategy", str(first, "strategy"));
-    cJSON_AddStringToObject(o, "label", str(first, "label"));
-    cJSON_AddStringToObject(o, "allocator", str(first, "allocator"));
-    cJSON_AddStringToObject(o, "allocator_conf", str(first, "allocator_conf"));
+    cJSON_AddStringToObject(o, "strategy", hw_jstr(first, "strategy"));
+    cJSON_AddStringToObject(o, "label", hw_jstr(first, "label"));
+    cJSON_AddStringToObject(o, "allocator", hw_jstr(first, "allocator"));
+    cJSON_AddStringToObject(o, "allocator_conf", hw_jstr(first, "allocator_conf"));
     const char *status = NULL, *reason = NULL, *peak_phase = NULL;
     double differing = 0, max_abs = 0, top = -1;
     cJSON_ArrayForEach(r, runs) {
         if (!same_group(r, first))
             continue;
         total++;
-        if (strcmp(str(r, "status"), "ok") != 0) {
+        if (strcmp(hw_jstr(r, "status"), "ok") != 0) {
             if (!status) {
-                status = str(r, "status");
-                reason = str(r, "reason");
+                status = hw_jstr(r, "status");
+                reason = hw_jstr(r, "reason");
             }
             continue;
         }
-        peak[ok] = num(r, "peak_rss_bytes");
-        ratio[ok] = num(r, "peak_ratio");
-        wall[ok++] = num(r, "wall_seconds");
+        peak[ok] = hw_jnum(r, "peak_rss_bytes");
+        ratio[ok] = hw_jnum(r, "peak_ratio");
+        wall[ok++] = hw_jnum(r, "wall_seconds");
         const cJSON *out = cJSON_GetObjectItemCaseSensitive(r, "output");
         const cJSON *m = cJSON_GetObjectItemCaseSensitive(out, "matches_reference");
         if (cJSON_IsBool(m)) {
             checked++;
             mismatches += cJSON_IsFalse(m);
-            differing = fmax(differing, num(out, "cells_differing"));
-            max_abs = fmax(max_abs, num(out, "max_abs_diff"));
+            differing = fmax(differing, hw_jnum(out, "cells_differing"));
+            max_abs = fmax(max_abs, hw_jnum(out, "max_abs_diff"));
         }
-        if (num(r, "peak_rss_bytes") > top) {
-            top = num(r, "peak_rss_bytes");
+        if (hw_jnum(r, "peak_rss_bytes") > top) {
+            top = hw_jnum(r, "peak_rss_bytes");
             peak_phase = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "peak_phase"));
         }
     }
@@ -274,14 +263,14 @@ static cJSON *summarize_group(const cJSON *runs, const cJSON *first, double tole
         }
         if (peak_phase)
             cJSON_AddStringToObject(o, "peak_phase", peak_phase);
-        double budget = num(first, "budget_ratio");
+        double budget = hw_jnum(first, "budget_ratio");
         if (!isnan(budget) && ok > 0) {
             double med = cJSON_GetObjectItemCaseSensitive(
                 cJSON_GetObjectItemCaseSensitive(o, "peak_ratio"), "median")->valuedouble;
             cJSON_AddNumberToObject(o, "budget_ratio", budget);
             cJSON_AddStringToObject(o, "budget_verdict", med > budget + 1e-9 ? "exceeded" : "within");
         }
-        double expect = num(first, "expect_ratio");
+        double expect = hw_jnum(first, "expect_ratio");
         if (!isnan(expect) && ok > 0) {
             double med = cJSON_GetObjectItemCaseSensitive(
                 cJSON_GetObjectItemCaseSensitive(o, "peak_ratio"), "median")->valuedouble;
@@ -300,7 +289,7 @@ static cJSON *summarize_group(const cJSON *runs, const cJSON *first, double tole
 void hw_report_summarize(cJSON *report)
 {
     cJSON *runs = cJSON_GetObjectItemCaseSensitive(report, "runs"), *r, *s;
-    double tol = num(cJSON_GetObjectItemCaseSensitive(report, "config"), "expect_tolerance");
+    double tol = hw_jnum(cJSON_GetObjectItemCaseSensitive(report, "config"), "expect_tolerance");
     if (isnan(tol))
         tol = 0.10;
     cJSON *summary = cJSON_CreateArray();
@@ -379,7 +368,7 @@ int hw_report_load(const char *path, cJSON **out, char *err, size_t len)
                  "regenerate the report", path, at ? (long)(at - text) : -1L);
         goto out;
     }
-    const char *schema = str(r, "schema");
+    const char *schema = hw_jstr(r, "schema");
     if (strcmp(schema, HW_REPORT_SCHEMA) != 0) {
         snprintf(err, len, "%s: field 'schema' is '%s', expected '%s'", path, schema,
                  HW_REPORT_SCHEMA);
@@ -410,15 +399,15 @@ void hw_report_print_table(const cJSON *report, FILE *f)
     const cJSON *summary = cJSON_GetObjectItemCaseSensitive(report, "summary"), *s;
     char b1[32], b2[32], b3[32];
     fprintf(f, "%s: %s rows x %.0f cols, source %s, output %s\n",
-            str(cJSON_GetObjectItemCaseSensitive(report, "config"), "name"),
-            hw_fmt_count((uint64_t)num(ds, "rows"), b1, sizeof b1), num(ds, "cols"),
-            hw_fmt_bytes(num(ds, "source_bytes"), b2, sizeof b2),
-            hw_fmt_bytes(num(ds, "output_bytes"), b3, sizeof b3));
+            hw_jstr(cJSON_GetObjectItemCaseSensitive(report, "config"), "name"),
+            hw_fmt_count((uint64_t)hw_jnum(ds, "rows"), b1, sizeof b1), hw_jnum(ds, "cols"),
+            hw_fmt_bytes(hw_jnum(ds, "source_bytes"), b2, sizeof b2),
+            hw_fmt_bytes(hw_jnum(ds, "output_bytes"), b3, sizeof b3));
     /* Column widths from the content: labels and allocator confs can be long. */
     int lw = 34, aw = 9;
     cJSON_ArrayForEach(s, summary) {
-        int l = (int)strlen(str(s, "label"));
-        int a = (int)(strlen(str(s, "allocator")) + strlen(str(s, "allocator_conf")) + 1);
+        int l = (int)strlen(hw_jstr(s, "label"));
+        int a = (int)(strlen(hw_jstr(s, "allocator")) + strlen(hw_jstr(s, "allocator_conf")) + 1);
         lw = l > lw ? l : lw;
         aw = a > aw ? a : aw;
     }
@@ -426,39 +415,39 @@ void hw_report_print_table(const cJSON *report, FILE *f)
             "xout", "expect", "verdict", "wall", "output");
     cJSON_ArrayForEach(s, summary) {
         char alloc[300];
-        const char *conf = str(s, "allocator_conf");
-        snprintf(alloc, sizeof alloc, "%s%s%s", str(s, "allocator"), conf[0] ? "+" : "", conf);
+        const char *conf = hw_jstr(s, "allocator_conf");
+        snprintf(alloc, sizeof alloc, "%s%s%s", hw_jstr(s, "allocator"), conf[0] ? "+" : "", conf);
         const cJSON *pk = cJSON_GetObjectItemCaseSensitive(s, "peak_rss_bytes");
         const cJSON *pr = cJSON_GetObjectItemCaseSensitive(s, "peak_ratio");
         const cJSON *wl = cJSON_GetObjectItemCaseSensitive(s, "wall_seconds");
-        if (num(s, "ok") == 0) {
-            fprintf(f, "%-*s %-*s %s: %s\n", lw, str(s, "label"), aw, alloc, str(s, "status"),
-                    str(s, "reason"));
+        if (hw_jnum(s, "ok") == 0) {
+            fprintf(f, "%-*s %-*s %s: %s\n", lw, hw_jstr(s, "label"), aw, alloc, hw_jstr(s, "status"),
+                    hw_jstr(s, "reason"));
             continue;
         }
         char verdict[32] = "-";
         if (cJSON_GetObjectItemCaseSensitive(s, "expect_verdict")) {
-            if (strcmp(str(s, "expect_verdict"), "held") == 0)
+            if (strcmp(hw_jstr(s, "expect_verdict"), "held") == 0)
                 snprintf(verdict, sizeof verdict, "held");
             else
-                snprintf(verdict, sizeof verdict, "wrong x%.2f (%+.0f%%)", num(s, "expect_factor"),
-                         num(s, "expect_error") * 100);
+                snprintf(verdict, sizeof verdict, "wrong x%.2f (%+.0f%%)", hw_jnum(s, "expect_factor"),
+                         hw_jnum(s, "expect_error") * 100);
         }
         char wall[32];
-        snprintf(wall, sizeof wall, "%.2fs", num(wl, "median"));
-        const char *check = str(s, "output_check");
+        snprintf(wall, sizeof wall, "%.2fs", hw_jnum(wl, "median"));
+        const char *check = hw_jstr(s, "output_check");
         char output[128];
         if (strcmp(check, "mismatch") == 0)   /* a correctness failure, not a footnote */
-            snprintf(output, sizeof output, "WRONG: %.0f cells differ", num(s, "cells_differing"));
+            snprintf(output, sizeof output, "WRONG: %.0f cells differ", hw_jnum(s, "cells_differing"));
         else
             snprintf(output, sizeof output, "%s", strcmp(check, "matches") == 0 ? "ok" : check);
-        if (strcmp(str(s, "budget_verdict"), "exceeded") == 0) {
+        if (strcmp(hw_jstr(s, "budget_verdict"), "exceeded") == 0) {
             size_t n = strlen(output);
-            snprintf(output + n, sizeof output - n, "; OVER BUDGET %.2fx", num(s, "budget_ratio"));
+            snprintf(output + n, sizeof output - n, "; OVER BUDGET %.2fx", hw_jnum(s, "budget_ratio"));
         }
-        fprintf(f, "%-*s %-*s %10s %7s %7s %-20s %8s  %s%s\n", lw, str(s, "label"), aw, alloc,
-                hw_fmt_bytes(num(pk, "median"), b1, sizeof b1), ratio_text(num(pr, "median"), b2, sizeof b2),
-                ratio_text(num(s, "expect_ratio"), b3, sizeof b3), verdict, wall, output,
-                num(s, "ok") < num(s, "runs") ? " (some repeats failed)" : "");
+        fprintf(f, "%-*s %-*s %10s %7s %7s %-20s %8s  %s%s\n", lw, hw_jstr(s, "label"), aw, alloc,
+                hw_fmt_bytes(hw_jnum(pk, "median"), b1, sizeof b1), ratio_text(hw_jnum(pr, "median"), b2, sizeof b2),
+                ratio_text(hw_jnum(s, "expect_ratio"), b3, sizeof b3), verdict, wall, output,
+                hw_jnum(s, "ok") < hw_jnum(s, "runs") ? " (some repeats failed)" : "");
     }
 }
