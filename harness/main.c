@@ -2,6 +2,8 @@
  * matrix. Subcommands dispatch here; each lives in its own module. */
 #include "calibrate.h"
 #include "cli.h"
+#include "plot.h"
+#include "report.h"
 #include "compare.h"
 #include "gate.h"
 #include "runner.h"
@@ -29,6 +31,8 @@ static const struct hw_flag run_flags[] = {
      "override run.repeat"}},
     {"--no-phase-reset", 0, NULL, {"no-phase-reset", HW_OPT_BOOL, offsetof(struct hw_run_opts, no_phase_reset), NULL, 0, 0, NULL,
      "no clear_refs: one whole-run peak, comparable with ru_maxrss and /usr/bin/time"}},
+    {"--html", 0, "REPORT.html", {"html", HW_OPT_STRING, offsetof(struct hw_run_opts, html), NULL, 0, 0, NULL,
+     "also write the report as one self-contained HTML page (charts, no network)"}},
     {"--no-timeline", 0, NULL, {"no-timeline", HW_OPT_BOOL, offsetof(struct hw_run_opts, no_timeline), NULL, 0, 0, NULL,
      "leave the RSS timelines out of the report (a small file, e.g. a baseline)"}},
     {"--verbose", 'v', NULL, {"verbose", HW_OPT_BOOL, offsetof(struct hw_run_opts, verbose), NULL, 0, 0, NULL,
@@ -96,6 +100,8 @@ static int usage(FILE *f)
                "                         fail (exit 1) when a peak regressed past the baseline\n"
                "  compare A.json B.json  two reports side by side, with deltas\n"
                "  calibrate              this machine's warm memcpy and first-touch rates\n"
+               "  plot REPORT -o OUT.html|OUT.svg\n"
+               "                         the report as charts (one HTML page, or the summary SVG)\n"
                "  spec CONFIG [run options]\n"
                "                         the first selected run's worker spec, as JSON\n"
                "  worker SPEC.json       run that one worker by hand (events on stdout),\n"
@@ -211,6 +217,46 @@ static int cmd_calibrate(int argc, char **argv)
     return 0;
 }
 
+struct plot_opts { char out[4096]; };
+static const struct hw_flag plot_flags[] = {
+    {"--output", 'o', "OUT.html|OUT.svg", {"output", HW_OPT_STRING, offsetof(struct plot_opts, out), NULL, 0, 0, NULL,
+     "where to write: .svg gives the summary chart alone, anything else the HTML page"}},
+    {0},
+};
+
+static int cmd_plot(int argc, char **argv)
+{
+    struct plot_opts o = {0};
+    const char *pos[1];
+    int npos;
+    char err[8192];
+    for (int i = 2; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            hw_cli_help(stdout, "highwater plot REPORT.json -o OUT.html|OUT.svg", plot_flags);
+            return 0;
+        }
+    int rc = hw_cli_parse("plot", plot_flags, &o, argc, argv, 2, pos, 1, &npos);
+    if (rc)
+        return rc;
+    if (npos != 1 || !o.out[0]) {
+        fprintf(stderr, "highwater plot: needs a REPORT and -o OUT, e.g. 'highwater plot "
+                        "results/runs/quick.json -o quick.html'\n");
+        return 2;
+    }
+    cJSON *report = NULL;
+    if (hw_report_load(pos[0], &report, err, sizeof err) != 0) {
+        fprintf(stderr, "highwater plot: %s\n", err);
+        return 2;
+    }
+    rc = hw_plot_write(report, pos[0], o.out, err, sizeof err);
+    if (rc != 0)
+        fprintf(stderr, "highwater plot: %s\n", err);
+    else
+        printf("wrote %s\n", o.out);
+    cJSON_Delete(report);
+    return rc;
+}
+
 static int cmd_list(void)
 {
     char err[256];
@@ -246,6 +292,8 @@ int main(int argc, char **argv)
         return cmd_spec(argc, argv);
     if (strcmp(cmd, "calibrate") == 0)
         return cmd_calibrate(argc, argv);
+    if (strcmp(cmd, "plot") == 0)
+        return cmd_plot(argc, argv);
     if (strcmp(cmd, "compare") == 0) {
         if (argc != 4) {
             fprintf(stderr, "highwater compare: needs two reports, e.g. 'highwater compare before.json after.json'\n");

@@ -5,6 +5,7 @@
 #include "event.h"
 #include "launcher.h"
 #include "lessons.h"
+#include "plot.h"
 #include "procfs.h"
 #include "report.h"
 #include "sampler.h"
@@ -1030,6 +1031,8 @@ int hw_runner(const struct hw_run_opts *o)
         fputs("\r\033[K", stderr);
     if (save(&c) != 0)
         goto out_signals;
+    if (o->html[0] && hw_plot_write(c.report, c.report_path, o->html, err, sizeof err) != 0)
+        fprintf(stderr, "highwater: --html: %s\n", err);
     hw_report_print_table(c.report, stdout);
     hw_lessons_print(cJSON_GetObjectItemCaseSensitive(c.report, "lessons"), stdout);
     printf("report: %s\n", c.report_path);

@@ -15,6 +15,7 @@ struct hw_run_opts {
     uint64_t repeat;          /* --repeat; 0 = the config's */
     bool no_phase_reset;
     bool no_timeline;         /* reports without timelines: small files for baselines */
+    char html[4096];          /* --html: also write the HTML view here */
     bool verbose;
 };
 
