@@ -440,6 +440,18 @@ static void quick_report_page(void **state)
     cJSON_Delete(r);
 }
 
+/* The page of configs/quick.yaml the README points to (committed, so this always runs): a
+ * valid, self-contained page under 2 MB with one chart per run (36) and the summary. The
+ * assert_svgs_parse step writes into dir, so the path's last component names the files. */
+static void committed_quick_page(void **state)
+{
+    (void)state;
+    char *html = check_page("results/quick.html", 2000000, 37);
+    assert_int_equal(count(html, "class=\"run\" id=\"run-"), 36);
+    assert_non_null(strstr(html, "select-chain"));
+    free(html);
+}
+
 /* 40 phases, many of them too short for a name or even a number: labels never overlap,
  * every phase is in the list under the chart. */
 static void crowded_phases(void **state)
@@ -563,6 +575,7 @@ int main(void)
         cmocka_unit_test(summary_grows_with_rows),
         cmocka_unit_test(big_report_stays_small),
         cmocka_unit_test(quick_report_page),
+        cmocka_unit_test(committed_quick_page),
         cmocka_unit_test(no_timeline_page),
         cmocka_unit_test(crowded_phases),
         cmocka_unit_test(broken_reports),
