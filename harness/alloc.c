@@ -49,7 +49,8 @@ int hw_allocator_open(struct hw_allocator *a, enum hw_allocator_kind kind, char 
         a->mallctl = (mallctl_fn)dlsym(a->handle, "mallctl");
         a->mallocx = (void *(*)(size_t, int))dlsym(a->handle, "mallocx");
         a->dallocx = (void (*)(void *, int))dlsym(a->handle, "dallocx");
-        if (!a->mallctl || !a->mallocx || !a->dallocx) {
+        a->sallocx = (size_t (*)(const void *, int))dlsym(a->handle, "sallocx");
+        if (!a->mallctl || !a->mallocx || !a->dallocx || !a->sallocx) {
             snprintf(err, len, "allocator mixed: %s lacks mallctl/mallocx/dallocx", HW_JEMALLOC_SO);
             dlclose(a->handle);
             a->handle = NULL;
@@ -84,6 +85,15 @@ void hw_allocator_free(struct hw_allocator *a, enum hw_side side, void *p)
         a->dallocx(p, 0);
     else
         free(p);
+}
+
+size_t hw_allocator_size(struct hw_allocator *a, enum hw_side side, const void *p)
+{
+    if (!p)
+        return 0;
+    if (a->kind == HW_ALLOC_MIXED && side == HW_SIDE_POLARS)
+        return a->sallocx(p, 0);
+    return malloc_usable_size((void *)p);
 }
 
 static uint64_t ctl_u64(struct hw_allocator *a, const char *name, bool *ok)

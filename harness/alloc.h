@@ -14,6 +14,9 @@
 enum hw_side { HW_SIDE_POLARS = 1, HW_SIDE_NUMPY = 2 };
 
 #define HW_JEMALLOC_SO "libjemalloc.so.2"
+/* jemalloc 5.3's default oversize_threshold: freed extents this big are purged at once,
+ * smaller ones stay dirty until dirty_decay_ms. */
+#define HW_JEMALLOC_OVERSIZE (8u << 20)
 
 /* One allocator's view at a phase boundary. */
 struct hw_alloc_stats {
@@ -28,6 +31,7 @@ struct hw_allocator {
     int (*mallctl)(const char *, void *, size_t *, void *, size_t);  /* NULL: no jemalloc */
     void *(*mallocx)(size_t, int);                                    /* mixed only */
     void (*dallocx)(void *, int);
+    size_t (*sallocx)(const void *, int);
     void *handle;                                                     /* dlopen, mixed only */
     char version[64];
 };
@@ -38,6 +42,9 @@ void hw_allocator_close(struct hw_allocator *a);
 
 void *hw_allocator_alloc(struct hw_allocator *a, enum hw_side side, size_t bytes);
 void hw_allocator_free(struct hw_allocator *a, enum hw_side side, void *p);
+/* The usable size of a block the allocator handed out (malloc_usable_size, or sallocx on
+ * mixed's Polars side). */
+size_t hw_allocator_size(struct hw_allocator *a, enum hw_side side, const void *p);
 
 /* jemalloc's view (epoch refreshed first) and glibc's (mallinfo2). */
 void hw_allocator_stats(struct hw_allocator *a, struct hw_alloc_stats *jemalloc,

@@ -2,6 +2,7 @@
  * matrix. Subcommands dispatch here; each lives in its own module. */
 #include "calibrate.h"
 #include "cli.h"
+#include "plan.h"
 #include "plot.h"
 #include "report.h"
 #include "compare.h"
@@ -100,6 +101,8 @@ static int usage(FILE *f)
                "                         fail (exit 1) when a peak regressed past the baseline\n"
                "  compare A.json B.json  two reports side by side, with deltas\n"
                "  calibrate              this machine's warm memcpy and first-touch rates\n"
+               "  plan CONFIG --rows 70M [--fit 250k,500k,1M,2M] [--machine 64GiB] [-o PLAN.json]\n"
+               "                         predict the peak at a target scale from small runs\n"
                "  plot REPORT -o OUT.html|OUT.svg\n"
                "                         the report as charts (one HTML page, or the summary SVG)\n"
                "  spec CONFIG [run options]\n"
@@ -257,6 +260,62 @@ static int cmd_plot(int argc, char **argv)
     return rc;
 }
 
+static const struct hw_flag plan_flags[] = {
+    {"--rows", 0, "N", {"rows", HW_OPT_COUNT, offsetof(struct hw_plan_opts, rows), NULL, 1, 1e12, NULL,
+     "the target row count to predict, e.g. 70M (required)"}},
+    {"--fit", 0, "a,b,c", {"fit", HW_OPT_STRING, offsetof(struct hw_plan_opts, fit), NULL, 0, 0, NULL,
+     "row counts to run and fit (default 250k,500k,1M,2M)"}},
+    {"--machine", 0, "a,b", {"machine", HW_OPT_STRING, offsetof(struct hw_plan_opts, machine), NULL, 0, 0, NULL,
+     "machine memory sizes to check (default 32GiB,64GiB,128GiB)"}},
+    {"--headroom", 0, "P%", {"headroom", HW_OPT_PERCENT, offsetof(struct hw_plan_opts, headroom), "10%", 0, 1, NULL,
+     "a machine fits when the predicted peak x (1 + P) fits (default 10%)"}},
+    {"--output", 'o', "PLAN.json", {"output", HW_OPT_STRING, offsetof(struct hw_plan_opts, out), NULL, 0, 0, NULL,
+     "write the plan (schema highwater.plan/1) here"}},
+    {"--strategies", 0, "a,b", {"strategies", HW_OPT_STRING, offsetof(struct hw_plan_opts, strategies), NULL, 0, 0, NULL,
+     "plan only these strategies (names or labels)"}},
+    {"--allocators", 0, "a,b", {"allocators", HW_OPT_STRING, offsetof(struct hw_plan_opts, allocators), NULL, 0, 0, NULL,
+     "run these allocators instead of the config's"}},
+    {"--from", 0, NULL, {"from", HW_OPT_BOOL, offsetof(struct hw_plan_opts, from), NULL, 0, 0, NULL,
+     "the arguments are existing reports (one per scale), not a config to run"}},
+    {0},
+};
+
+static int cmd_plan(int argc, char **argv)
+{
+    static struct hw_plan_opts o;
+    const char *pos[HW_PLAN_MAX_FROM];
+    int npos;
+    char err[256];
+    memset(&o, 0, sizeof o);
+    for (int i = 2; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            hw_cli_help(stdout, "highwater plan CONFIG --rows 70M [options] | plan --from R1.json R2.json ... --rows 70M", plan_flags);
+            return 0;
+        }
+    for (const struct hw_flag *f = plan_flags; f->name; f++)
+        if (f->opt.def && hw_option_set(&f->opt, &o, f->opt.def, err, sizeof err) != 0)
+            return 3;
+    int rc = hw_cli_parse("plan", plan_flags, &o, argc, argv, 2, pos, HW_PLAN_MAX_FROM, &npos);
+    if (rc)
+        return rc;
+    if (!o.rows) {
+        fprintf(stderr, "highwater plan: --rows: the target row count is required, e.g. --rows 70M\n");
+        return 2;
+    }
+    if (o.from) {
+        o.nfrom = npos;
+        for (int i = 0; i < npos; i++)
+            snprintf(o.reports[i], sizeof o.reports[i], "%s", pos[i]);
+    } else if (npos != 1) {
+        fprintf(stderr, "highwater plan: needs one CONFIG to run at the fit scales, or --from and "
+                        "reports, e.g. 'highwater plan configs/ci.yaml --rows 70M'\n");
+        return 2;
+    } else {
+        snprintf(o.config, sizeof o.config, "%s", pos[0]);
+    }
+    return hw_plan(&o);
+}
+
 static int cmd_list(void)
 {
     char err[256];
@@ -294,6 +353,8 @@ int main(int argc, char **argv)
         return cmd_calibrate(argc, argv);
     if (strcmp(cmd, "plot") == 0)
         return cmd_plot(argc, argv);
+    if (strcmp(cmd, "plan") == 0)
+        return cmd_plan(argc, argv);
     if (strcmp(cmd, "compare") == 0) {
         if (argc != 4) {
             fprintf(stderr, "highwater compare: needs two reports, e.g. 'highwater compare before.json after.json'\n");

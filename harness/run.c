@@ -4,13 +4,25 @@
 
 void *hw_alloc(struct hw_run *run, enum hw_side side, size_t bytes)
 {
-    return hw_allocator_alloc(&run->alloc, side, bytes);
+    void *p = hw_allocator_alloc(&run->alloc, side, bytes);
+    run->blocks.count++;
+    if (bytes > run->blocks.largest)
+        run->blocks.largest = bytes;
+    return p;
 }
 
 void hw_free(struct hw_run *run, enum hw_side side, void *p)
 {
-    if (p)
-        hw_allocator_free(&run->alloc, side, p);
+    if (!p)
+        return;
+    size_t n = hw_allocator_size(&run->alloc, side, p);
+    if (n > run->blocks.largest_freed)
+        run->blocks.largest_freed = n;
+    if (n < HW_JEMALLOC_OVERSIZE)
+        run->blocks.freed_small += n;
+    else
+        run->blocks.freed_large += n;
+    hw_allocator_free(&run->alloc, side, p);
 }
 
 int hw_run_fail(struct hw_run *run, const char *fmt, ...)

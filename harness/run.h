@@ -31,6 +31,11 @@ struct hw_run {
     struct hw_status phase_st0;
     struct rusage phase_ru0;
     char error[512];               /* first failure, sent once */
+    /* What the strategy asked of the allocators: the block sizes decide which side of an
+     * allocator's thresholds a run sits on (jemalloc purges freed extents >= 8 MiB at once). */
+    struct {
+        uint64_t count, largest, largest_freed, freed_small, freed_large;
+    } blocks;
 };
 
 void *hw_alloc(struct hw_run *run, enum hw_side side, size_t bytes);

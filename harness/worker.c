@@ -189,6 +189,12 @@ static int run_strategy(const struct hw_spec *spec, struct hw_run *run)
     cJSON_AddNumberToObject(ev, "bytes", (double)out.bytes);
     if (resident >= 0)   /* the file's pages still in the page cache (mincore) */
         cJSON_AddNumberToObject(ev, "file_resident_bytes", (double)resident);
+    cJSON *bl = cJSON_AddObjectToObject(ev, "blocks");
+    cJSON_AddNumberToObject(bl, "allocations", (double)run->blocks.count);
+    cJSON_AddNumberToObject(bl, "largest_bytes", (double)run->blocks.largest);
+    cJSON_AddNumberToObject(bl, "largest_freed_bytes", (double)run->blocks.largest_freed);
+    cJSON_AddNumberToObject(bl, "freed_below_8MiB_bytes", (double)run->blocks.freed_small);
+    cJSON_AddNumberToObject(bl, "freed_8MiB_or_more_bytes", (double)run->blocks.freed_large);
     if (spec->have_reference) {
         cJSON_AddBoolToObject(ev, "matches_reference", k.checksum == spec->ref_checksum);
         cJSON_AddNumberToObject(ev, "cells_differing", (double)k.differing);

@@ -1,0 +1,386 @@
+#include "plan.h"
+#include "alloc.h"
+#include "fit.h"
+#include "json.h"
+#include "report.h"
+#include "runner.h"
+#include "size.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+/* glibc's initial mmap threshold: blocks at least this big are mmapped and unmapped on free. */
+#define GLIBC_MMAP_THRESHOLD (128u << 10)
+
+/* The source column most of the table is made of: the biggest group's dtype, rows of it. The
+ * blocks strategies free are mostly these, so they decide the regime. */
+static double column_bytes(const cJSON *dataset, double rows)
+{
+    const cJSON *g;
+    double count = 0, size = 4;
+    cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(dataset, "dtypes")) {
+        if (hw_jnum(g, "count") > count) {
+            count = hw_jnum(g, "count");
+            const char *dt = hw_jstr(g, "dtype");
+            size = strcmp(dt, "f64") == 0 || strcmp(dt, "i64") == 0 ? 8
+                   : strcmp(dt, "f32") == 0 || strcmp(dt, "i32") == 0 ? 4
+                   : strcmp(dt, "i16") == 0 ? 2 : 1;
+        }
+    }
+    return rows * size;
+}
+
+/* The threshold that matters for an allocator's freed blocks: jemalloc's (alone or holding
+ * mixed's Polars side, where the source lives), glibc's mmap threshold otherwise. */
+static double threshold_of(const char *allocator, const char **name)
+{
+    if (strcmp(allocator, "glibc") == 0) {
+        *name = "glibc mmap threshold 128 KiB";
+        return GLIBC_MMAP_THRESHOLD;
+    }
+    *name = "jemalloc oversize_threshold 8 MiB";
+    return HW_JEMALLOC_OVERSIZE;
+}
+
+static const cJSON *summary_of(const cJSON *report, const cJSON *key)
+{
+    const cJSON *s;
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(report, "summary"))
+        if (strcmp(hw_jstr(s, "label"), hw_jstr(key, "label")) == 0 &&
+            strcmp(hw_jstr(s, "allocator"), hw_jstr(key, "allocator")) == 0 &&
+            strcmp(hw_jstr(s, "allocator_conf"), hw_jstr(key, "allocator_conf")) == 0)
+            return s;
+    return NULL;
+}
+
+/* The largest block a run of this key allocated, from its first ok run. */
+static double largest_block(const cJSON *report, const cJSON *key)
+{
+    const cJSON *r;
+    cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(report, "runs"))
+        if (strcmp(hw_jstr(r, "label"), hw_jstr(key, "label")) == 0 &&
+            strcmp(hw_jstr(r, "allocator"), hw_jstr(key, "allocator")) == 0 &&
+            strcmp(hw_jstr(r, "allocator_conf"), hw_jstr(key, "allocator_conf")) == 0 &&
+            strcmp(hw_jstr(r, "status"), "ok") == 0)
+            return hw_jnum(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "output"), "blocks"),
+                           "largest_bytes");
+    return NAN;
+}
+
+static int check_shapes(cJSON *const *reports, const char *const *paths, int n, char *err, size_t len)
+{
+    if (n < 2) {
+        snprintf(err, len, "a plan needs reports at 2 or more scales, got %d; add fit scales (--fit) "
+                 "or reports (--from)", n);
+        return -1;
+    }
+    const cJSON *d0 = cJSON_GetObjectItemCaseSensitive(reports[0], "dataset");
+    for (int i = 0; i < n; i++) {
+        const cJSON *d = cJSON_GetObjectItemCaseSensitive(reports[i], "dataset");
+        if (!(hw_jnum(d, "rows") > 0)) {
+            snprintf(err, len, "%s: dataset.rows is %s; a scale needs rows > 0", paths[i],
+                     isnan(hw_jnum(d, "rows")) ? "missing" : "0");
+            return -1;
+        }
+        if (hw_jnum(d, "cols") != hw_jnum(d0, "cols") ||
+            !cJSON_Compare(cJSON_GetObjectItemCaseSensitive(d, "dtypes"),
+                           cJSON_GetObjectItemCaseSensitive(d0, "dtypes"), true)) {
+            snprintf(err, len, "%s and %s are of different shapes (columns or dtype mix); a plan "
+                     "fits one table at several row counts", paths[0], paths[i]);
+            return -1;
+        }
+        for (int j = 0; j < i; j++)
+            if (hw_jnum(cJSON_GetObjectItemCaseSensitive(reports[j], "dataset"), "rows") == hw_jnum(d, "rows")) {
+                snprintf(err, len, "%s and %s are both at %.0f rows; give each scale once", paths[j],
+                         paths[i], hw_jnum(d, "rows"));
+                return -1;
+            }
+    }
+    return 0;
+}
+
+static cJSON *fit_json(const double *x, const double *y, size_t n, double target)
+{
+    struct hw_fit f;
+    char err[128];
+    cJSON *o = cJSON_CreateObject();
+    if (hw_fit_line(x, y, n, &f, err, sizeof err) != 0) {
+        cJSON_AddStringToObject(o, "error", err);
+        return o;
+    }
+    cJSON_AddNumberToObject(o, "a", f.a);
+    cJSON_AddNumberToObject(o, "b", f.b);
+    cJSON_AddNumberToObject(o, "r2", f.r2);
+    cJSON_AddNumberToObject(o, "predicted", hw_fit_predict(&f, target));
+    double pi = hw_fit_interval(&f, target), ho = hw_fit_holdout(x, y, n);
+    if (isnan(pi))
+        cJSON_AddNullToObject(o, "interval_95");
+    else
+        cJSON_AddNumberToObject(o, "interval_95", pi);
+    if (isnan(ho))
+        cJSON_AddNullToObject(o, "holdout_error");
+    else
+        cJSON_AddNumberToObject(o, "holdout_error", ho);
+    return o;
+}
+
+static cJSON *plan_one(cJSON *const *reports, int n, const cJSON *key, const struct hw_plan_opts *o,
+                       const double *machines, int nmachines)
+{
+    const cJSON *ds = cJSON_GetObjectItemCaseSensitive(reports[0], "dataset");
+    double target = (double)o->rows, col_target = column_bytes(ds, target);
+    const char *tname;
+    double thr = threshold_of(hw_jstr(key, "allocator"), &tname);
+    bool target_above = col_target >= thr;
+    double x[HW_PLAN_MAX_FROM], y[HW_PLAN_MAX_FROM], w[HW_PLAN_MAX_FROM];
+    size_t m = 0, same = 0;
+    cJSON *e = cJSON_CreateObject(), *scales = cJSON_CreateArray();
+    cJSON_AddStringToObject(e, "label", hw_jstr(key, "label"));
+    cJSON_AddStringToObject(e, "strategy", hw_jstr(key, "strategy"));
+    cJSON_AddStringToObject(e, "allocator", hw_jstr(key, "allocator"));
+    cJSON_AddStringToObject(e, "allocator_conf", hw_jstr(key, "allocator_conf"));
+    cJSON_AddStringToObject(e, "threshold", tname);
+    /* Every ok scale, and which side of the threshold its source columns sit. */
+    for (int i = 0; i < n; i++) {
+        const cJSON *s = summary_of(reports[i], key);
+        double rows = hw_jnum(cJSON_GetObjectItemCaseSensitive(reports[i], "dataset"), "rows");
+        double peak = hw_jnum(cJSON_GetObjectItemCaseSensitive(s, "peak_rss_bytes"), "median");
+        double wall = hw_jnum(cJSON_GetObjectItemCaseSensitive(s, "wall_seconds"), "median");
+        if (!s || isnan(peak))
+            continue;
+        double col = column_bytes(ds, rows);
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddNumberToObject(p, "rows", rows);
+        cJSON_AddNumberToObject(p, "peak_rss_bytes", peak);
+        cJSON_AddNumberToObject(p, "wall_seconds", wall);
+        cJSON_AddNumberToObject(p, "column_bytes", col);
+        cJSON_AddNumberToObject(p, "largest_block_bytes", largest_block(reports[i], key));
+        cJSON_AddStringToObject(p, "side", col >= thr ? "above" : "below");
+        cJSON_AddItemToArray(scales, p);
+        x[m] = rows;
+        y[m] = peak;
+        w[m++] = wall;
+        same += (col >= thr) == target_above;
+    }
+    cJSON_AddItemToObject(e, "scales", scales);
+    cJSON *t = cJSON_AddObjectToObject(e, "target");
+    cJSON_AddNumberToObject(t, "rows", target);
+    cJSON_AddNumberToObject(t, "column_bytes", col_target);
+    cJSON_AddStringToObject(t, "side", target_above ? "above" : "below");
+    /* Fit on the target's side of the threshold when two scales are there; else say so. */
+    bool reliable = true;
+    char note[512] = "";
+    if (same < m) {
+        char b1[32], b2[32];
+        if (same >= 2) {
+            size_t k = 0;
+            for (size_t i = 0; i < m; i++)
+                if ((column_bytes(ds, x[i]) >= thr) == target_above) {
+                    x[k] = x[i];
+                    y[k] = y[i];
+                    w[k++] = w[i];
+                }
+            snprintf(note, sizeof note, "fit on the %zu scales whose %s columns sit %s the %s like the "
+                     "target's (%s); %zu other scale(s) left out", same,
+                     hw_fmt_bytes(column_bytes(ds, x[0]), b1, sizeof b1), target_above ? "above" : "below",
+                     tname, hw_fmt_bytes(col_target, b2, sizeof b2), m - same);
+            m = same;
+        } else {
+            reliable = false;
+            snprintf(note, sizeof note, "UNRELIABLE: the target's columns (%s) sit %s the %s, and "
+                     "fewer than 2 fit scales do; add fit scales on that side", hw_fmt_bytes(col_target, b1, sizeof b1),
+                     target_above ? "above" : "below", tname);
+        }
+    }
+    cJSON_AddBoolToObject(e, "reliable", reliable);
+    cJSON_AddStringToObject(e, "regime_note", note);
+    cJSON *pf = fit_json(x, y, m, target), *wf = fit_json(x, w, m, target);
+    cJSON_AddItemToObject(e, "peak", pf);
+    cJSON_AddItemToObject(e, "wall", wf);
+    double pred = hw_jnum(pf, "predicted");
+    double output_bytes = hw_jnum(ds, "output_bytes") / hw_jnum(ds, "rows") * target;
+    cJSON_AddNumberToObject(e, "output_bytes", output_bytes);
+    cJSON_AddNumberToObject(e, "predicted_ratio", pred / output_bytes);
+    cJSON *fits = cJSON_AddArrayToObject(e, "machines");
+    for (int i = 0; i < nmachines; i++) {
+        cJSON *mj = cJSON_CreateObject();
+        cJSON_AddNumberToObject(mj, "bytes", machines[i]);
+        cJSON_AddBoolToObject(mj, "fits", reliable && !isnan(pred) && pred * (1 + o->headroom) <= machines[i]);
+        cJSON_AddItemToArray(fits, mj);
+    }
+    return e;
+}
+
+static int parse_list(const char *list, double *out, int max, bool bytes, char *err, size_t len)
+{
+    char copy[256], why[256];
+    int n = 0;
+    snprintf(copy, sizeof copy, "%s", list);
+    for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        uint64_t v;
+        if (n == max) {
+            snprintf(err, len, "at most %d values in '%s'", max, list);
+            return -1;
+        }
+        if ((bytes ? hw_parse_bytes(tok, &v, why, sizeof why) : hw_parse_count(tok, &v, why, sizeof why)) != 0 || v == 0) {
+            snprintf(err, len, "'%s' in '%s': %s", tok, list, v == 0 ? "must be more than 0" : why);
+            return -1;
+        }
+        out[n++] = (double)v;
+    }
+    return n;
+}
+
+cJSON *hw_plan_build(cJSON *const *reports, const char *const *paths, int n, const struct hw_plan_opts *o,
+                     char *err, size_t errlen)
+{
+    double machines[8];
+    int nm = parse_list(o->machine[0] ? o->machine : "32GiB,64GiB,128GiB", machines, 8, true, err, errlen);
+    if (nm < 0 || check_shapes(reports, paths, n, err, errlen) != 0)
+        return NULL;
+    if (o->rows == 0) {
+        snprintf(err, errlen, "--rows: the target row count is required and must be more than 0, e.g. --rows 70M");
+        return NULL;
+    }
+    cJSON *plan = cJSON_CreateObject(), *e;
+    cJSON_AddStringToObject(plan, "schema", HW_PLAN_SCHEMA);
+    cJSON_AddNumberToObject(plan, "target_rows", (double)o->rows);
+    cJSON_AddNumberToObject(plan, "headroom", o->headroom);
+    cJSON *from = cJSON_AddArrayToObject(plan, "reports");
+    for (int i = 0; i < n; i++)
+        cJSON_AddItemToArray(from, cJSON_CreateString(paths[i]));
+    cJSON_AddItemToObject(plan, "dataset", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(reports[0], "dataset"), 1));
+    cJSON_AddItemToObject(plan, "host", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(reports[n - 1], "host"), 1));
+    cJSON *entries = cJSON_AddArrayToObject(plan, "entries");
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(reports[0], "summary"))
+        cJSON_AddItemToArray(entries, plan_one(reports, n, e, o, machines, nm));
+    return plan;
+}
+
+double hw_plan_predict(const cJSON *plan, const char *label, const char *allocator, const char *conf,
+                       double rows)
+{
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(plan, "entries")) {
+        if (strcmp(hw_jstr(e, "label"), label) || strcmp(hw_jstr(e, "allocator"), allocator) ||
+            strcmp(hw_jstr(e, "allocator_conf"), conf))
+            continue;
+        const cJSON *p = cJSON_GetObjectItemCaseSensitive(e, "peak");
+        if (isnan(hw_jnum(p, "a")))
+            return NAN;
+        return hw_jnum(p, "a") + hw_jnum(p, "b") * rows;
+    }
+    return NAN;
+}
+
+void hw_plan_print(const cJSON *plan, FILE *f)
+{
+    const cJSON *e, *m;
+    char b1[32], b2[32], b3[32];
+    fprintf(f, "plan for %s rows (fit on %d reports; a machine fits when peak x %.0f%% <= its memory)\n",
+            hw_fmt_count((uint64_t)hw_jnum(plan, "target_rows"), b1, sizeof b1),
+            cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(plan, "reports")), 100 * (1 + hw_jnum(plan, "headroom")));
+    fprintf(f, "%-34s %-9s %10s %7s %11s %7s %9s %9s  %s\n", "strategy", "allocator", "peak", "xout",
+            "+-95%", "R2", "holdout", "wall", "fits on");
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(plan, "entries")) {
+        const cJSON *p = cJSON_GetObjectItemCaseSensitive(e, "peak");
+        const cJSON *w = cJSON_GetObjectItemCaseSensitive(e, "wall");
+        char alloc[300], fits[128] = "", pi[32] = "-", ho[32] = "-";
+        const char *conf = hw_jstr(e, "allocator_conf");
+        snprintf(alloc, sizeof alloc, "%s%s%s", hw_jstr(e, "allocator"), conf[0] ? "+" : "", conf);
+        if (cJSON_HasObjectItem(p, "error")) {
+            fprintf(f, "%-34s %-9s %s\n", hw_jstr(e, "label"), alloc, hw_jstr(p, "error"));
+            continue;
+        }
+        if (!isnan(hw_jnum(p, "interval_95")))
+            hw_fmt_bytes(hw_jnum(p, "interval_95"), pi, sizeof pi);
+        if (!isnan(hw_jnum(p, "holdout_error")))
+            snprintf(ho, sizeof ho, "%+.1f%%", 100 * hw_jnum(p, "holdout_error"));
+        size_t used = 0;
+        cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(e, "machines"))
+            if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "fits")) && used < sizeof fits)
+                used += (size_t)snprintf(fits + used, sizeof fits - used, "%s%s", used ? " " : "",
+                                         hw_fmt_bytes(hw_jnum(m, "bytes"), b3, sizeof b3));
+        fprintf(f, "%-34s %-9s %10s %6.2fx %11s %7.4f %9s %8.0fs  %s\n", hw_jstr(e, "label"), alloc,
+                hw_fmt_bytes(hw_jnum(p, "predicted"), b2, sizeof b2), hw_jnum(e, "predicted_ratio"), pi,
+                hw_jnum(p, "r2"), ho, hw_jnum(w, "predicted"), fits[0] ? fits : "none");
+        if (hw_jstr(e, "regime_note")[0])
+            fprintf(f, "%-34s %-9s   %s\n", "", "", hw_jstr(e, "regime_note"));
+    }
+}
+
+/* Runs of the config at each fit scale, through the same runner as `highwater run`. */
+static int run_scales(const struct hw_plan_opts *o, char paths[][PATH_MAX], int *n, char *err, size_t len)
+{
+    double scales[HW_PLAN_MAX_FROM];
+    int ns = parse_list(o->fit[0] ? o->fit : "250k,500k,1M,2M", scales, HW_PLAN_MAX_FROM, false, err, len);
+    if (ns < 0)
+        return 2;
+    char stamp[32];
+    time_t now = time(NULL);
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", localtime(&now));
+    mkdir("results", 0755);
+    mkdir("results/runs", 0755);
+    for (int i = 0; i < ns; i++) {
+        struct hw_run_opts ro = {.rows = (uint64_t)scales[i], .no_timeline = true};
+        snprintf(ro.config, sizeof ro.config, "%s", o->config);
+        snprintf(ro.strategies, sizeof ro.strategies, "%s", o->strategies);
+        snprintf(ro.allocators, sizeof ro.allocators, "%s", o->allocators);
+        snprintf(paths[i], PATH_MAX, "results/runs/plan-%s-%.0f.json", stamp, scales[i]);
+        snprintf(ro.report, sizeof ro.report, "%.4000s", paths[i]);
+        fprintf(stderr, "plan: fit scale %d/%d, %.0f rows\n", i + 1, ns, scales[i]);
+        int rc = hw_runner(&ro);
+        if (rc != 0 && rc != 1) {   /* 1: a budget failed; the report is still whole */
+            snprintf(err, len, "the run at %.0f rows failed (exit %d); see %.4000s", scales[i], rc, paths[i]);
+            return rc;
+        }
+    }
+    *n = ns;
+    return 0;
+}
+
+int hw_plan(const struct hw_plan_opts *o)
+{
+    int rc = 2, n = 0;
+    char err[PATH_MAX * 2 + 512];
+    static char paths[HW_PLAN_MAX_FROM][PATH_MAX];
+    cJSON *reports[HW_PLAN_MAX_FROM] = {0}, *plan = NULL;
+    const char *names[HW_PLAN_MAX_FROM];
+    if (o->from) {
+        for (n = 0; n < o->nfrom; n++)
+            snprintf(paths[n], PATH_MAX, "%s", o->reports[n]);
+    } else if ((rc = run_scales(o, paths, &n, err, sizeof err)) != 0) {
+        fprintf(stderr, "highwater plan: %s\n", err);
+        return rc;
+    }
+    rc = 2;
+    for (int i = 0; i < n; i++) {
+        names[i] = paths[i];
+        if (hw_report_load(paths[i], &reports[i], err, sizeof err) != 0) {
+            fprintf(stderr, "highwater plan: %s\n", err);
+            goto out;
+        }
+    }
+    if (!(plan = hw_plan_build(reports, names, n, o, err, sizeof err))) {
+        fprintf(stderr, "highwater plan: %s\n", err);
+        goto out;
+    }
+    hw_plan_print(plan, stdout);
+    if (o->out[0]) {
+        if (hw_report_write(plan, o->out, err, sizeof err) != 0) {
+            fprintf(stderr, "highwater plan: %s\n", err);
+            rc = 3;
+            goto out;
+        }
+        printf("plan: %s\n", o->out);
+    }
+    rc = 0;
+out:
+    for (int i = 0; i < n; i++)
+        cJSON_Delete(reports[i]);
+    cJSON_Delete(plan);
+    return rc;
+}
