@@ -342,6 +342,11 @@ out:
 
 int hw_report_load(const char *path, cJSON **out, char *err, size_t len)
 {
+    return hw_json_load(path, HW_REPORT_SCHEMA, out, err, len);
+}
+
+int hw_json_load(const char *path, const char *schema_want, cJSON **out, char *err, size_t len)
+{
     int rc = 2;
     char *text = NULL;
     cJSON *r = NULL;
@@ -369,9 +374,9 @@ int hw_report_load(const char *path, cJSON **out, char *err, size_t len)
         goto out;
     }
     const char *schema = hw_jstr(r, "schema");
-    if (strcmp(schema, HW_REPORT_SCHEMA) != 0) {
+    if (strcmp(schema, schema_want) != 0) {
         snprintf(err, len, "%s: field 'schema' is '%s', expected '%s'", path, schema,
-                 HW_REPORT_SCHEMA);
+                 schema_want);
         goto out;
     }
     *out = r;

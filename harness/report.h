@@ -21,6 +21,8 @@ void hw_report_summarize(cJSON *report);
 int hw_report_write(const cJSON *report, const char *path, char *err, size_t len);
 /* Read and parse a report; checks the schema name. 0, or 2 with err naming the file. */
 int hw_report_load(const char *path, cJSON **out, char *err, size_t len);
+/* The same for any of our JSON files (a plan: "highwater.plan/1"). */
+int hw_json_load(const char *path, const char *schema, cJSON **out, char *err, size_t len);
 /* The human table (stdout): one row per summary entry. */
 void hw_report_print_table(const cJSON *report, FILE *f);
 

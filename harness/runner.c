@@ -5,6 +5,7 @@
 #include "event.h"
 #include "launcher.h"
 #include "lessons.h"
+#include "plan.h"
 #include "plot.h"
 #include "procfs.h"
 #include "report.h"
@@ -70,6 +71,7 @@ struct ctx {
     struct hw_config *cfg;
     char self[PATH_MAX];
     struct hw_launcher launcher;
+    cJSON *plan;               /* --plan, or NULL: the strategies' models */
     char report_path[PATH_MAX];
     uint64_t limit;
     char limit_text[128];
@@ -732,6 +734,12 @@ static void plan(struct ctx *c)
                 }
                 hw_strategy_estimate(st, params, &e);
                 free(params);
+                double planned = c->plan ? hw_plan_predict(c->plan, sc->label, hw_allocator_name(ac->kind),
+                                                           ac->conf, (double)cfg->ds.rows) : NAN;
+                if (!isnan(planned)) {
+                    e.peak_bytes = planned;
+                    snprintf(e.model, sizeof e.model, "plan %.100s", c->o->plan);
+                }
                 j->predicted = e.peak_bytes;
                 if (j->predicted > (double)c->limit) {
                     snprintf(j->skip, sizeof j->skip,
@@ -1003,6 +1011,11 @@ int hw_runner(const struct hw_run_opts *o)
     if (!c.jobs || !c.report)
         goto out;
     cJSON_AddNumberToObject(c.report, "limit_bytes", (double)c.limit);
+    if (o->plan[0] && hw_json_load(o->plan, HW_PLAN_SCHEMA, &c.plan, err, sizeof err) != 0) {
+        fprintf(stderr, "highwater: --plan: %s\n", err);
+        rc = 2;
+        goto out;
+    }
     plan(&c);
 
     sigemptyset(&sa.sa_mask);
@@ -1049,6 +1062,7 @@ out_signals:
     sigaction(SIGHUP, &old_hup, NULL);
 out:
     hw_launcher_stop(&c.launcher);
+    cJSON_Delete(c.plan);
     drop_tmpdir(&c);
     cJSON_Delete(c.report);
     free(c.jobs);

@@ -16,6 +16,7 @@ struct hw_run_opts {
     bool no_phase_reset;
     bool no_timeline;         /* reports without timelines: small files for baselines */
     char html[4096];          /* --html: also write the HTML view here */
+    char plan[4096];          /* --plan: pre-flight from this plan's fits, not the models */
     bool verbose;
 };
 
