@@ -10,16 +10,6 @@ static double median_of(const cJSON *s, const char *k)
     return hw_jnum(cJSON_GetObjectItemCaseSensitive(s, k), "median");
 }
 
-static const cJSON *match(const cJSON *report, const cJSON *key)
-{
-    const cJSON *s;
-    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(report, "summary"))
-        if (strcmp(hw_jstr(s, "label"), hw_jstr(key, "label")) == 0 &&
-            strcmp(hw_jstr(s, "allocator"), hw_jstr(key, "allocator")) == 0 &&
-            strcmp(hw_jstr(s, "allocator_conf"), hw_jstr(key, "allocator_conf")) == 0)
-            return s;
-    return NULL;
-}
 
 static const char *bytes(const cJSON *s, char *buf, size_t len)
 {
@@ -77,9 +67,9 @@ void hw_compare_print(const cJSON *a, const char *a_path, const cJSON *b, const 
     fprintf(f, "%-34s %-12s %10s %10s %8s %8s %8s %8s  %s\n", "strategy", "allocator", "peak A",
             "peak B", "delta", "wall A", "wall B", "delta", "verdict A -> B");
     cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(a, "summary"))
-        row(s, match(b, s), s, f);
+        row(s, hw_report_summary_of(b, s), s, f);
     cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(b, "summary"))
-        if (!match(a, s))
+        if (!hw_report_summary_of(a, s))
             row(NULL, s, s, f);
 }
 

@@ -45,16 +45,6 @@ static double threshold_of(const char *allocator, const char **name)
     return HW_JEMALLOC_OVERSIZE;
 }
 
-static const cJSON *summary_of(const cJSON *report, const cJSON *key)
-{
-    const cJSON *s;
-    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(report, "summary"))
-        if (strcmp(hw_jstr(s, "label"), hw_jstr(key, "label")) == 0 &&
-            strcmp(hw_jstr(s, "allocator"), hw_jstr(key, "allocator")) == 0 &&
-            strcmp(hw_jstr(s, "allocator_conf"), hw_jstr(key, "allocator_conf")) == 0)
-            return s;
-    return NULL;
-}
 
 /* The largest block a run of this key allocated, from its first ok run. */
 static double largest_block(const cJSON *report, const cJSON *key)
@@ -145,7 +135,7 @@ static cJSON *plan_one(cJSON *const *reports, int n, const cJSON *key, const str
     cJSON_AddStringToObject(e, "threshold", tname);
     /* Every ok scale, and which side of the threshold its source columns sit. */
     for (int i = 0; i < n; i++) {
-        const cJSON *s = summary_of(reports[i], key);
+        const cJSON *s = hw_report_summary_of(reports[i], key);
         double rows = hw_jnum(cJSON_GetObjectItemCaseSensitive(reports[i], "dataset"), "rows");
         double peak = hw_jnum(cJSON_GetObjectItemCaseSensitive(s, "peak_rss_bytes"), "median");
         double wall = hw_jnum(cJSON_GetObjectItemCaseSensitive(s, "wall_seconds"), "median");

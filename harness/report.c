@@ -456,3 +456,12 @@ void hw_report_print_table(const cJSON *report, FILE *f)
                 hw_jnum(s, "ok") < hw_jnum(s, "runs") ? " (some repeats failed)" : "");
     }
 }
+
+const cJSON *hw_report_summary_of(const cJSON *report, const cJSON *key)
+{
+    const cJSON *s;
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(report, "summary"))
+        if (same_group(s, key))
+            return s;
+    return NULL;
+}

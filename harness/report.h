@@ -23,6 +23,8 @@ int hw_report_write(const cJSON *report, const char *path, char *err, size_t len
 int hw_report_load(const char *path, cJSON **out, char *err, size_t len);
 /* The same for any of our JSON files (a plan: "highwater.plan/1"). */
 int hw_json_load(const char *path, const char *schema, cJSON **out, char *err, size_t len);
+/* The summary entry with key's (label, allocator, allocator_conf), or NULL. */
+const cJSON *hw_report_summary_of(const cJSON *report, const cJSON *key);
 /* The human table (stdout): one row per summary entry. */
 void hw_report_print_table(const cJSON *report, FILE *f);
 
