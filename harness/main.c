@@ -249,7 +249,10 @@ static int cmd_plot(int argc, char **argv)
         return 2;
     }
     cJSON *report = NULL;
-    if (hw_report_load(pos[0], &report, err, sizeof err) != 0) {
+    char err2[8192];
+    /* A report, or a plan (its chart of points and fitted lines). */
+    if (hw_report_load(pos[0], &report, err, sizeof err) != 0 &&
+        hw_json_load(pos[0], HW_PLAN_SCHEMA, &report, err2, sizeof err2) != 0) {
         fprintf(stderr, "highwater plot: %s\n", err);
         return 2;
     }

@@ -1731,6 +1731,134 @@ int hw_plot_summary_svg(const cJSON *report, FILE *f, char *err, size_t errlen)
     return finish(f, summary_svg(report, f, true, err, errlen), err, errlen);
 }
 
+/* ---- a plan: measured points and fitted lines ---- */
+
+static const char *const plan_colours[] = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759"};
+
+/* One chart per strategy label: log rows (fit scales to the target) against log peak, each
+ * allocator's measured points, its fitted line out to the target, and the prediction there
+ * with its 95% interval. A log axis keeps 250k and 70M on one chart. */
+static void plan_chart(FILE *f, const cJSON *plan, const char *label)
+{
+    const double W = 720, H = 300, L = 80, R = 200, T = 20, B = 40;
+    double xmin = INFINITY, xmax = num(plan, "target_rows"), ymin = INFINITY, ymax = 0;
+    const cJSON *e, *p;
+    cJSON_ArrayForEach(e, arr(plan, "entries")) {
+        if (strcmp(str(e, "label"), label) != 0)
+            continue;
+        cJSON_ArrayForEach(p, arr(e, "scales")) {
+            xmin = fmin(xmin, num(p, "rows"));
+            ymin = fmin(ymin, num(p, "peak_rss_bytes"));
+            ymax = fmax(ymax, num(p, "peak_rss_bytes"));
+        }
+        double pred = num(obj(e, "peak"), "predicted"), pi = num(obj(e, "peak"), "interval_95");
+        if (pred > 0)
+            ymax = fmax(ymax, pred + (isfinite(pi) ? pi : 0));
+    }
+    if (!(xmin > 0) || !(xmax > xmin) || !(ymin > 0) || !(ymax > 0))
+        return;
+    double lx0 = log10(xmin) - 0.05, lx1 = log10(xmax) + 0.05, ly0 = log10(ymin) - 0.1, ly1 = log10(ymax) + 0.1;
+#define PX(v) (L + (log10(v) - lx0) / (lx1 - lx0) * (W - L - R))
+#define PY(v) (H - B - (log10(v) - ly0) / (ly1 - ly0) * (H - T - B))
+    svg_open(f, W, H, false, "plan");
+    line_at(f, L, H - B, W - R, H - B, "axis");
+    line_at(f, L, T, L, H - B, "axis");
+    char buf[64];
+    for (double d = pow(10, floor(lx0)); d <= pow(10, ceil(lx1)); d *= 10)
+        for (int k = 1; k < 10; k = k == 1 ? 2 : k == 2 ? 5 : 10)   /* 1, 2, 5 per decade */
+            if (d * k >= pow(10, lx0) && d * k <= pow(10, lx1)) {
+                hw_fmt_count((uint64_t)(d * k), buf, sizeof buf);
+                text_at(f, PX(d * k), H - B + 14, "tick", "middle", buf);
+            }
+    for (double d = pow(2, floor(ly0 / log10(2))); d <= pow(2, ceil(ly1 / log10(2))); d *= 4)
+        if (d >= pow(10, ly0) && d <= pow(10, ly1)) {
+            hw_fmt_bytes(d, buf, sizeof buf);
+            text_at(f, L - 4, PY(d) + 4, "tick", "end", buf);
+            line_at(f, L, PY(d), W - R, PY(d), "grid");
+        }
+    text_at(f, (L + W - R) / 2, H - 6, "axt", "middle", "rows (log)");
+    text_at(f, 12, T - 6, "axt", "start", "peak RSS (log)");
+    int k = 0;
+    cJSON_ArrayForEach(e, arr(plan, "entries")) {
+        if (strcmp(str(e, "label"), label) != 0)
+            continue;
+        const char *colour = plan_colours[k % 4];
+        const cJSON *pk = obj(e, "peak");
+        double a = num(pk, "a"), b = num(pk, "b"), pred = num(pk, "predicted"), pi = num(pk, "interval_95");
+        if (isfinite(a) && isfinite(b)) {
+            fputs("<path d=\"", f);
+            bool first = true;
+            for (int i = 0; i <= 40; i++) {
+                double x = pow(10, log10(xmin) + (log10(xmax) - log10(xmin)) * i / 40.0), y = a + b * x;
+                if (!(y > 0))
+                    continue;
+                fputc(first ? 'M' : 'L', f);
+                xy(f, PX(x), PY(y));
+                first = false;
+            }
+            fprintf(f, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\"%s/>\n", colour,
+                    cJSON_IsTrue(item(e, "reliable")) ? "" : " stroke-dasharray=\"5,3\"");
+        }
+        cJSON_ArrayForEach(p, arr(e, "scales")) {
+            fputs("<circle cx=\"", f);
+            co(f, PX(num(p, "rows")));
+            fputs("\" cy=\"", f);
+            co(f, PY(num(p, "peak_rss_bytes")));
+            fprintf(f, "\" r=\"3.5\" fill=\"%s\"/>\n", colour);
+        }
+        if (pred > 0 && isfinite(pi) && pred - pi > 0) {
+            fputs("<path d=\"M", f);
+            xy(f, PX(xmax), PY(pred - pi));
+            fputc('L', f);
+            xy(f, PX(xmax), PY(pred + pi));
+            fprintf(f, "\" stroke=\"%s\" stroke-width=\"3\"/>\n", colour);
+        }
+        char text[160], b1[32], who[96];
+        snprintf(who, sizeof who, "%s%s%s", str(e, "allocator"), *str(e, "allocator_conf") ? "+" : "",
+                 str(e, "allocator_conf"));
+        snprintf(text, sizeof text, "%.40s: %s%s", who, pred > 0 ? hw_fmt_bytes(pred, b1, sizeof b1) : "-",
+                 cJSON_IsTrue(item(e, "reliable")) ? "" : " (unreliable)");
+        fprintf(f, "<rect x=\"%.0f\" y=\"%.0f\" width=\"10\" height=\"10\" fill=\"%s\"/>\n", W - R + 12, T + 16.0 * k, colour);
+        text_at(f, W - R + 26, T + 16.0 * k + 9, "lbl", "start", text);
+        k++;
+    }
+#undef PX
+#undef PY
+    fputs("</svg>\n", f);
+}
+
+int hw_plot_plan_html(const cJSON *plan, FILE *f, char *err, size_t errlen)
+{
+    const cJSON *e, *d;
+    char b1[32];
+    if (!f || !cJSON_IsObject(plan)) {
+        snprintf(err, errlen, "plot: not a plan (expected a JSON object)");
+        return -1;
+    }
+    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>highwater plan</title>\n", f);
+    fprintf(f, "<style>\n%s%s</style>\n</head>\n<body>\n", page_css, svg_css);
+    fprintf(f, "<h1>highwater plan: %s rows</h1>\n", hw_fmt_count((uint64_t)num(plan, "target_rows"), b1, sizeof b1));
+    fputs("<p class=\"note\">Each chart: measured peaks at the fit scales (dots), the fitted line out to the "
+          "target (dashed when the fit crosses an allocator threshold and is unreliable), and the "
+          "prediction's 95% interval at the target (bar).</p>\n", f);
+    cJSON_ArrayForEach(e, arr(plan, "entries")) {
+        bool seen = false;
+        cJSON_ArrayForEach(d, arr(plan, "entries")) {
+            if (d == e)
+                break;
+            seen |= strcmp(str(d, "label"), str(e, "label")) == 0;
+        }
+        if (seen)
+            continue;
+        fputs("<h2>", f);
+        esc(f, str(e, "label"));
+        fputs("</h2>\n", f);
+        plan_chart(f, plan, str(e, "label"));
+    }
+    fputs("</body>\n</html>\n", f);
+    return ferror(f) ? (snprintf(err, errlen, "plot: write failed"), -1) : 0;
+}
+
 int hw_plot_write(const cJSON *report, const char *source, const char *path, char *err, size_t errlen)
 {
     (void)source;   /* the page is titled after the experiment; the file name is in its header */
@@ -1743,8 +1871,10 @@ int hw_plot_write(const cJSON *report, const char *source, const char *path, cha
         snprintf(err, errlen, "%s: cannot write: %s; choose a writable path", path, strerror(errno));
         return 2;
     }
-    int rc = svg ? hw_plot_summary_svg(report, f, why, sizeof why)
-                 : hw_plot_html(report, NULL, f, why, sizeof why);
+    bool is_plan = strcmp(str(report, "schema"), "highwater.plan/1") == 0;
+    int rc = is_plan ? hw_plot_plan_html(report, f, why, sizeof why)
+             : svg   ? hw_plot_summary_svg(report, f, why, sizeof why)
+                     : hw_plot_html(report, NULL, f, why, sizeof why);
     bool ok = rc == 0 && !ferror(f);
     ok = (fclose(f) == 0) && ok;
     if (!ok || rename(tmp, path) != 0) {

@@ -453,6 +453,26 @@ static void committed_quick_page(void **state)
     free(html);
 }
 
+/* A plan's page (the committed ci plan): valid, self-contained, one chart per strategy label
+ * with a dot per fit scale and allocator. */
+static void plan_page(void **state)
+{
+    (void)state;
+    char path[512], err[512];
+    cJSON *plan = NULL;
+    assert_int_equal(hw_json_load("results/ci-plan-16M.json", "highwater.plan/1", &plan, err, sizeof err), 0);
+    snprintf(path, sizeof path, "%s/plan.html", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(hw_plot_plan_html(plan, f, err, sizeof err), 0);
+    assert_int_equal(fclose(f), 0);
+    char *html = check_page(path, 2000000, 12);
+    assert_int_equal(count(html, "<circle"), 24 * 4);   /* 24 entries x 4 fit scales */
+    assert_non_null(strstr(html, "(unreliable)"));
+    free(html);
+    cJSON_Delete(plan);
+}
+
 /* 40 phases, many of them too short for a name or even a number: labels never overlap,
  * every phase is in the list under the chart. */
 static void crowded_phases(void **state)
@@ -577,6 +597,7 @@ int main(void)
         cmocka_unit_test(big_report_stays_small),
         cmocka_unit_test(quick_report_page),
         cmocka_unit_test(committed_quick_page),
+        cmocka_unit_test(plan_page),
         cmocka_unit_test(no_timeline_page),
         cmocka_unit_test(crowded_phases),
         cmocka_unit_test(broken_reports),
