@@ -269,7 +269,7 @@ static const struct hw_flag plan_flags[] = {
     {"--rows", 0, "N", {"rows", HW_OPT_COUNT, offsetof(struct hw_plan_opts, rows), NULL, 1, 1e12, NULL,
      "the target row count to predict, e.g. 70M (required)"}},
     {"--fit", 0, "a,b,c", {"fit", HW_OPT_STRING, offsetof(struct hw_plan_opts, fit), NULL, 0, 0, NULL,
-     "row counts to run and fit (default 250k,500k,1M,2M)"}},
+     "row counts to run and fit (default 250k,500k,1M,2M; past jemalloc's 8 MiB column crossing when the target is)"}},
     {"--machine", 0, "a,b", {"machine", HW_OPT_STRING, offsetof(struct hw_plan_opts, machine), NULL, 0, 0, NULL,
      "machine memory sizes to check (default 32GiB,64GiB,128GiB)"}},
     {"--headroom", 0, "P%", {"headroom", HW_OPT_PERCENT, offsetof(struct hw_plan_opts, headroom), "10%", 0, 1, NULL,

@@ -1,5 +1,6 @@
 #include "plan.h"
 #include "alloc.h"
+#include "config.h"
 #include "fit.h"
 #include "json.h"
 #include "report.h"
@@ -215,8 +216,9 @@ static int parse_list(const char *list, double *out, int max, bool bytes, char *
             snprintf(err, len, "at most %d values in '%s'", max, list);
             return -1;
         }
-        if ((bytes ? hw_parse_bytes(tok, &v, why, sizeof why) : hw_parse_count(tok, &v, why, sizeof why)) != 0 || v == 0) {
-            snprintf(err, len, "'%s' in '%s': %s", tok, list, v == 0 ? "must be more than 0" : why);
+        int rc = bytes ? hw_parse_bytes(tok, &v, why, sizeof why) : hw_parse_count(tok, &v, why, sizeof why);
+        if (rc != 0 || v == 0) {
+            snprintf(err, len, "'%s' in '%s': %s", tok, list, rc != 0 ? why : "must be more than 0");
             return -1;
         }
         out[n++] = (double)v;
@@ -302,11 +304,43 @@ void hw_plan_print(const cJSON *plan, FILE *f)
     }
 }
 
+/* Without --fit: 250k-2M when the target's source columns sit below jemalloc's 8 MiB as the
+ * fit's do; when the target's sit above (70M rows: 267 MiB columns), three scales just past the
+ * crossing, so every allocator's fit is on the target's side. */
+static void default_fit(const struct hw_plan_opts *o, char *fit, size_t len)
+{
+    struct hw_config *cfg = calloc(1, sizeof *cfg);
+    char err[512];
+    snprintf(fit, len, "250k,500k,1M,2M");
+    if (!cfg || hw_config_load(o->config, cfg, err, sizeof err) != 0) {
+        free(cfg);
+        return;
+    }
+    uint32_t best = 0;
+    for (uint32_t g = 1; g < cfg->ds.ngroups; g++)
+        if (cfg->ds.groups[g].count > cfg->ds.groups[best].count)
+            best = g;
+    double size = (double)hw_dtype_size(cfg->ds.groups[best].dtype);
+    double crossing = HW_JEMALLOC_OVERSIZE / size;
+    if ((double)o->rows * size >= HW_JEMALLOC_OVERSIZE && (double)o->rows > 2.5 * crossing) {
+        double step = 100e3;
+        snprintf(fit, len, "%.0f,%.0f,%.0f", ceil(1.2 * crossing / step) * step,
+                 ceil(1.7 * crossing / step) * step, ceil(2.4 * crossing / step) * step);
+    }
+    free(cfg);
+}
+
 /* Runs of the config at each fit scale, through the same runner as `highwater run`. */
 static int run_scales(const struct hw_plan_opts *o, char paths[][PATH_MAX], int *n, char *err, size_t len)
 {
     double scales[HW_PLAN_MAX_FROM];
-    int ns = parse_list(o->fit[0] ? o->fit : "250k,500k,1M,2M", scales, HW_PLAN_MAX_FROM, false, err, len);
+    char fit[256];
+    if (o->fit[0])
+        snprintf(fit, sizeof fit, "%s", o->fit);
+    else
+        default_fit(o, fit, sizeof fit);
+    fprintf(stderr, "plan: fit scales %s\n", fit);
+    int ns = parse_list(fit, scales, HW_PLAN_MAX_FROM, false, err, len);
     if (ns < 0)
         return 2;
     char stamp[32];
