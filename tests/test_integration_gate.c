@@ -148,6 +148,23 @@ static void other_shape_is_refused(void **state)
     assert_int_equal(gate("small", "--allow-shape-change"), 0);   /* smaller peaks: improvements */
 }
 
+/* plan --from on real reports: two scales give a line (no interval, no hold-out), one scale
+ * is refused; a report of another shape is refused with both names. */
+static void plan_from_reports(void **state)
+{
+    (void)state;
+    assert_int_equal(sh("%s plan --from %s/small.json %s/base.json --rows 1M -o %s/plan.json >%s/plan.out 2>%s/plan.err",
+                        bin, work, work, work, work, work), 0);
+    const char *out = slurp("plan.out");
+    assert_non_null(strstr(out, "plan for 1M rows (fit on 2 reports"));
+    assert_non_null(strstr(out, "fused "));
+    assert_int_equal(sh("%s plan --from %s/base.json --rows 1M >/dev/null 2>%s/plan.err", bin, work, work), 2);
+    assert_string_equal(slurp("plan.err"), "highwater plan: a plan needs reports at 2 or more scales, got 1; add "
+                        "fit scales (--fit) or reports (--from)\n");
+    assert_int_equal(sh("%s plot %s/plan.json -o %s/plan.html >/dev/null", bin, work, work), 0);
+    assert_int_equal(sh("xmllint --html --noout %s/plan.html 2>/dev/null", work), 0);
+}
+
 static void bad_inputs(void **state)
 {
     (void)state;
@@ -178,6 +195,7 @@ int main(void)
         cmocka_unit_test(five_percent_more_is_caught),
         cmocka_unit_test(five_percent_less_passes_and_says_so),
         cmocka_unit_test(other_shape_is_refused),
+        cmocka_unit_test(plan_from_reports),
         cmocka_unit_test(bad_inputs),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
