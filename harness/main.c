@@ -36,6 +36,8 @@ static const struct hw_flag run_flags[] = {
      "also write the report as one self-contained HTML page (charts, no network)"}},
     {"--plan", 0, "PLAN.json", {"plan", HW_OPT_STRING, offsetof(struct hw_run_opts, plan), NULL, 0, 0, NULL,
      "pre-flight: skip runs whose peak this plan (highwater plan -o) predicts above the limit"}},
+    {"--dry-run", 'n', NULL, {"dry-run", HW_OPT_BOOL, offsetof(struct hw_run_opts, dry_run), NULL, 0, 0, NULL,
+     "print every run with its predicted peak and pre-flight verdict, and run nothing"}},
     {"--no-timeline", 0, NULL, {"no-timeline", HW_OPT_BOOL, offsetof(struct hw_run_opts, no_timeline), NULL, 0, 0, NULL,
      "leave the RSS timelines out of the report (a small file, e.g. a baseline)"}},
     {"--verbose", 'v', NULL, {"verbose", HW_OPT_BOOL, offsetof(struct hw_run_opts, verbose), NULL, 0, 0, NULL,

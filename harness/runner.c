@@ -1017,6 +1017,15 @@ int hw_runner(const struct hw_run_opts *o)
         goto out;
     }
     plan(&c);
+    if (o->dry_run) {
+        char b1[32];
+        printf("%s: %u runs, limit %s\n", c.cfg->name, c.njobs, c.limit_text);
+        for (uint32_t i = 0; i < c.njobs; i++)
+            printf("%-34s %-9s predicted %10s  %s\n", c.jobs[i].sc->label, hw_allocator_name(c.jobs[i].ac->kind),
+                   hw_fmt_bytes(c.jobs[i].predicted, b1, sizeof b1), c.jobs[i].skip[0] ? c.jobs[i].skip : "runs");
+        rc = 0;
+        goto out;
+    }
 
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_int);

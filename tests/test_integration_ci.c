@@ -464,6 +464,15 @@ static void preflight_skips_everything(void **state)
     }
     assert_int_equal(n, 24);
     cJSON_Delete(r);
+    /* The full-scale config on this machine, dry: only the evicting streaming runs fit. */
+    assert_int_equal(run_cmd("run configs/seed-70m.yaml --dry-run", "dry"), 0);
+    const char *out = slurp("dry", "out");
+    assert_non_null(strstr(out, "seed-70m: 36 runs, limit "));
+    int runs = 0;
+    for (const char *q = out; (q = strstr(q, "  runs\n")); q++)
+        runs++;
+    assert_int_equal(runs, 3);
+    assert_non_null(strstr(out, "streaming output=memmap evict=true glibc     predicted"));
 }
 
 /* The limit guard at run time: with limit 250 MiB, whole-copy is predicted at 2 S = 221 MiB
