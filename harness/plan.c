@@ -160,6 +160,19 @@ static cJSON *plan_one(cJSON *const *reports, int n, const cJSON *key, const str
     cJSON *t = cJSON_AddObjectToObject(e, "target");
     cJSON_AddNumberToObject(t, "rows", target);
     cJSON_AddNumberToObject(t, "column_bytes", col_target);
+    /* The largest block at the target, scaled from the largest fit scale's: the big blocks
+     * (the output, a frame column) grow with rows; a fixed-size one is overstated, never missed. */
+    double top_rows = 0, top_block = NAN;
+    const cJSON *sc;
+    cJSON_ArrayForEach(sc, scales)
+        if (hw_jnum(sc, "rows") > top_rows && !isnan(hw_jnum(sc, "largest_block_bytes"))) {
+            top_rows = hw_jnum(sc, "rows");
+            top_block = hw_jnum(sc, "largest_block_bytes");
+        }
+    if (isnan(top_block))
+        cJSON_AddNullToObject(t, "largest_block_bytes");
+    else
+        cJSON_AddNumberToObject(t, "largest_block_bytes", top_block * target / top_rows);
     cJSON_AddStringToObject(t, "side", target_above ? "above" : "below");
     /* Fit on the target's side of the threshold when two scales are there; else say so. */
     bool reliable = true;
