@@ -2,6 +2,7 @@
  * matrix. Subcommands dispatch here; each lives in its own module. */
 #include "calibrate.h"
 #include "cli.h"
+#include "exec.h"
 #include "plan.h"
 #include "plot.h"
 #include "report.h"
@@ -107,6 +108,9 @@ static int usage(FILE *f)
                "  calibrate              this machine's warm memcpy and first-touch rates\n"
                "  plan CONFIG --rows 70M [--fit 250k,500k,1M,2M] [--machine 64GiB] [-o PLAN.json]\n"
                "                         predict the peak at a target scale from small runs\n"
+               "  exec [-o REPORT] [--budget SIZE] -- CMD ARGS...\n"
+               "                         measure any program (its whole process tree, phases via\n"
+               "                         HIGHWATER_PHASE_FD)\n"
                "  plot REPORT -o OUT.html|OUT.svg\n"
                "                         the report as charts (one HTML page, or the summary SVG)\n"
                "  spec CONFIG [run options]\n"
@@ -323,6 +327,58 @@ static int cmd_plan(int argc, char **argv)
     return hw_plan(&o);
 }
 
+static const struct hw_flag exec_flags[] = {
+    {"--output", 'o', "REPORT.json", {"output", HW_OPT_STRING, offsetof(struct hw_exec_opts, report), NULL, 0, 0, NULL,
+     "write the report here (default results/runs/exec-<time>.json)"}},
+    {"--html", 0, "REPORT.html", {"html", HW_OPT_STRING, offsetof(struct hw_exec_opts, html), NULL, 0, 0, NULL,
+     "also write the report as an HTML page"}},
+    {"--budget", 0, "SIZE", {"budget", HW_OPT_BYTES, offsetof(struct hw_exec_opts, budget), NULL, 0, 0, NULL,
+     "kill the command's whole tree when its RSS passes this (exit 1, status over_budget)"}},
+    {"--interval-ms", 0, "N", {"interval-ms", HW_OPT_UINT, offsetof(struct hw_exec_opts, interval_ms), "1", 1, 1000, NULL,
+     "sampling interval (default 1)"}},
+    {0},
+};
+
+static int cmd_exec(int argc, char **argv)
+{
+    static struct hw_exec_opts o;
+    const char *pos[1];
+    int npos, dd = -1;
+    char err[256];
+    memset(&o, 0, sizeof o);
+    for (int i = 2; i < argc && dd < 0; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            dd = i;
+        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            hw_cli_help(stdout, "highwater exec [options] -- COMMAND ARGS...", exec_flags);
+            return 0;
+        }
+    }
+    if (dd < 0 || dd == argc - 1) {
+        fprintf(stderr, "highwater exec: needs a command after '--', e.g. 'highwater exec -- python3 "
+                        "scripts/example_pipeline.py'\n");
+        return 2;
+    }
+    for (const struct hw_flag *f = exec_flags; f->name; f++)
+        if (f->opt.def && hw_option_set(&f->opt, &o, f->opt.def, err, sizeof err) != 0)
+            return 3;
+    int rc = hw_cli_parse("exec", exec_flags, &o, dd, argv, 2, pos, 0, &npos);
+    if (rc)
+        return rc;
+    o.argc = argc - dd - 1;
+    o.argv = argv + dd + 1;
+    rc = hw_exec(&o);
+    if (o.html[0] && (rc == 0 || rc == 1)) {
+        cJSON *report = NULL;
+        char e2[8192];
+        if (hw_report_load(o.report[0] ? o.report : "", &report, e2, sizeof e2) == 0 &&
+            hw_plot_write(report, o.report, o.html, e2, sizeof e2) != 0)
+            fprintf(stderr, "highwater exec: --html: %s\n", e2);
+        cJSON_Delete(report);
+    }
+    return rc;
+}
+
 static int cmd_list(void)
 {
     char err[256];
@@ -362,6 +418,8 @@ int main(int argc, char **argv)
         return cmd_plot(argc, argv);
     if (strcmp(cmd, "plan") == 0)
         return cmd_plan(argc, argv);
+    if (strcmp(cmd, "exec") == 0)
+        return cmd_exec(argc, argv);
     if (strcmp(cmd, "compare") == 0) {
         if (argc != 4) {
             fprintf(stderr, "highwater compare: needs two reports, e.g. 'highwater compare before.json after.json'\n");

@@ -16,6 +16,8 @@ command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 # The tests check the gate's JUnit output with xmllint, and a worker's peak against GNU time.
 command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
 [ -x /usr/bin/time ] || missing+=(time)
+# `highwater exec`'s example and tests run python3 (standard library only).
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
 for mod in "${!pkgs[@]}"; do
   if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists "$mod"; then
     missing+=("${pkgs[$mod]}")

@@ -1,0 +1,494 @@
+#include "exec.h"
+#include "clock.h"
+#include "event.h"
+#include "json.h"
+#include "procfs.h"
+#include "report.h"
+#include "sampler.h"
+#include "size.h"
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_PHASES 1024
+#define MAX_DEPTH 64
+#define MAX_TREE 4096
+
+/* ---- phase markers ---- */
+
+struct mphase {
+    char name[128];
+    int depth;
+    double start, end;
+    bool open, by_exit;
+};
+
+struct hw_markers {
+    struct mphase p[MAX_PHASES];
+    int n;
+    int stack[MAX_DEPTH];
+    int depth;
+};
+
+struct hw_markers *hw_markers_new(void) { return calloc(1, sizeof(struct hw_markers)); }
+void hw_markers_free(struct hw_markers *m) { free(m); }
+
+/* "begin NAME" / "end NAME"; NAME is printable, no spaces at its ends, < 128 bytes. */
+int hw_markers_line(struct hw_markers *m, const char *line, double t, char *why, size_t len)
+{
+    const char *name;
+    bool begin = strncmp(line, "begin ", 6) == 0, end = strncmp(line, "end ", 4) == 0;
+    if (!begin && !end) {
+        snprintf(why, len, "malformed marker '%.60s': expected 'begin NAME' or 'end NAME'", line);
+        return -1;
+    }
+    name = line + (begin ? 6 : 4);
+    size_t n = strlen(name);
+    bool printable = n > 0 && n < sizeof m->p[0].name && !isspace((unsigned char)name[0]) &&
+                     !isspace((unsigned char)name[n - 1]);
+    for (size_t i = 0; printable && i < n; i++)
+        printable = isprint((unsigned char)name[i]);
+    if (!printable) {
+        snprintf(why, len, "malformed marker '%.60s': the name must be 1-127 printable characters", line);
+        return -1;
+    }
+    if (begin) {
+        if (m->n == MAX_PHASES || m->depth == MAX_DEPTH) {
+            snprintf(why, len, "marker 'begin %.60s' ignored: more than %d phases or %d levels", name,
+                     MAX_PHASES, MAX_DEPTH);
+            return -1;
+        }
+        struct mphase *p = &m->p[m->n];
+        snprintf(p->name, sizeof p->name, "%s", name);
+        p->depth = m->depth;
+        p->start = t;
+        p->open = true;
+        m->stack[m->depth++] = m->n++;
+        return 0;
+    }
+    /* end: the innermost open phase of that name; phases opened inside it close with it. */
+    for (int d = m->depth - 1; d >= 0; d--) {
+        struct mphase *p = &m->p[m->stack[d]];
+        if (strcmp(p->name, name) != 0)
+            continue;
+        for (int k = m->depth - 1; k >= d; k--) {
+            m->p[m->stack[k]].end = t;
+            m->p[m->stack[k]].open = false;
+        }
+        bool inner = d < m->depth - 1;
+        m->depth = d;
+        if (inner) {
+            snprintf(why, len, "'end %.60s' also closed the phases still open inside it", name);
+            return -1;
+        }
+        return 0;
+    }
+    snprintf(why, len, "'end %.60s' has no open phase of that name; ignored", name);
+    return -1;
+}
+
+cJSON *hw_markers_finish(struct hw_markers *m, double t, cJSON *warnings)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (int d = m->depth - 1; d >= 0; d--) {
+        struct mphase *p = &m->p[m->stack[d]];
+        char w[256];
+        p->end = t;
+        p->open = false;
+        p->by_exit = true;
+        snprintf(w, sizeof w, "phase '%s' was never ended; closed when the command exited", p->name);
+        if (warnings)
+            cJSON_AddItemToArray(warnings, cJSON_CreateString(w));
+    }
+    m->depth = 0;
+    for (int i = 0; i < m->n; i++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", m->p[i].name);
+        cJSON_AddNumberToObject(o, "depth", m->p[i].depth);
+        cJSON_AddNumberToObject(o, "start_seconds", m->p[i].start);
+        cJSON_AddNumberToObject(o, "end_seconds", m->p[i].end);
+        cJSON_AddBoolToObject(o, "closed_by_exit", m->p[i].by_exit);
+        cJSON_AddItemToArray(arr, o);
+    }
+    return arr;
+}
+
+/* ---- the process tree ---- */
+
+struct tree {
+    pid_t pid[MAX_TREE];
+    int n;
+    uint64_t rss, anon, file, largest;
+};
+
+/* Every live descendant of root (root included), and their RSS summed. */
+static void tree_sample(pid_t root, struct tree *t)
+{
+    static pid_t pids[32768], ppids[32768];
+    int n = 0;
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    t->n = 0;
+    t->rss = t->anon = t->file = t->largest = 0;
+    while (d && (e = readdir(d)) && n < (int)(sizeof pids / sizeof pids[0])) {
+        if (!isdigit((unsigned char)e->d_name[0]))
+            continue;
+        char path[300], buf[512];
+        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+        if (hw_read_text(path, buf, sizeof buf) < 0)
+            continue;
+        char *rp = strrchr(buf, ')');
+        int ppid;
+        if (!rp || sscanf(rp + 2, "%*c %d", &ppid) != 1)
+            continue;
+        pids[n] = atoi(e->d_name);
+        ppids[n++] = ppid;
+    }
+    if (d)
+        closedir(d);
+    t->pid[t->n++] = root;
+    for (int i = 0; i < t->n && t->n < MAX_TREE; i++)
+        for (int k = 0; k < n && t->n < MAX_TREE; k++)
+            if (ppids[k] == t->pid[i])
+                t->pid[t->n++] = pids[k];
+    for (int i = 0; i < t->n; i++) {
+        struct hw_status st;
+        if (hw_status_read(t->pid[i], &st) != 0)
+            continue;   /* gone, or a zombie without an mm */
+        t->rss += st.vm_rss;
+        t->anon += st.rss_anon;
+        t->file += st.rss_file;
+        if (st.vm_rss > t->largest)
+            t->largest = st.vm_rss;
+    }
+}
+
+static void tree_kill(pid_t root)
+{
+    struct tree *t = malloc(sizeof *t);
+    killpg(root, SIGKILL);
+    if (t) {
+        /* Descendants that left the group (setsid) go too. */
+        tree_sample(root, t);
+        for (int i = 0; i < t->n; i++)
+            kill(t->pid[i], SIGKILL);
+    }
+    free(t);
+}
+
+/* ---- the run ---- */
+
+static volatile sig_atomic_t g_signal;
+static void on_signal(int sig) { g_signal = sig; }
+
+static double rusage_seconds(const struct timeval *tv) { return (double)tv->tv_sec + tv->tv_usec * 1e-6; }
+
+struct sample_log {
+    double *t;
+    uint64_t *rss;
+    size_t n, cap;
+};
+
+static void log_add(struct sample_log *l, double t, uint64_t rss)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 4096;
+        double *nt = realloc(l->t, cap * sizeof *nt);
+        if (nt)
+            l->t = nt;
+        uint64_t *nr = realloc(l->rss, cap * sizeof *nr);
+        if (nr)
+            l->rss = nr;
+        if (!nt || !nr)
+            return;
+        l->cap = cap;
+    }
+    l->t[l->n] = t;
+    l->rss[l->n++] = rss;
+}
+
+/* The highest tree RSS sampled within [t0, t1]; the nearest sample before when none is inside. */
+static double window_peak(const struct sample_log *l, double t0, double t1)
+{
+    double m = 0;
+    size_t before = 0;
+    bool any = false;
+    for (size_t i = 0; i < l->n; i++) {
+        if (l->t[i] <= t0)
+            before = i;
+        if (l->t[i] >= t0 && l->t[i] <= t1) {
+            m = fmax(m, (double)l->rss[i]);
+            any = true;
+        }
+    }
+    return any ? m : (l->n ? (double)l->rss[before] : 0);
+}
+
+static cJSON *exec_report(const struct hw_exec_opts *o)
+{
+    cJSON *r = cJSON_CreateObject(), *cmd;
+    cJSON_AddStringToObject(r, "schema", HW_REPORT_SCHEMA);
+    cJSON *tool = cJSON_AddObjectToObject(r, "tool");
+    cJSON_AddStringToObject(tool, "name", "highwater");
+    cJSON_AddStringToObject(tool, "version", HW_VERSION);
+    cJSON *cfg = cJSON_AddObjectToObject(r, "config");
+    cJSON_AddStringToObject(cfg, "name", "exec");
+    cmd = cJSON_AddArrayToObject(cfg, "command");
+    for (int i = 0; i < o->argc; i++)
+        cJSON_AddItemToArray(cmd, cJSON_CreateString(o->argv[i]));
+    /* No table: a command has no dataset; ratios to an output are undefined (null). */
+    cJSON *ds = cJSON_AddObjectToObject(r, "dataset");
+    cJSON_AddNumberToObject(ds, "rows", 0);
+    cJSON_AddNumberToObject(ds, "cols", 0);
+    cJSON_AddArrayToObject(ds, "dtypes");
+    cJSON_AddNumberToObject(ds, "source_bytes", 0);
+    cJSON_AddNumberToObject(ds, "output_bytes", 0);
+    cJSON_AddArrayToObject(r, "runs");
+    cJSON_AddArrayToObject(r, "summary");
+    return r;
+}
+
+int hw_exec(const struct hw_exec_opts *o)
+{
+    int rc = 3, phase_pipe[2] = {-1, -1}, status_pipe[2] = {-1, -1};
+    char err[PATH_MAX + 256], report_path[PATH_MAX];
+    struct hw_markers *marks = hw_markers_new();
+    struct hw_timeline *tl = malloc(sizeof *tl);
+    struct tree *tree = malloc(sizeof *tree);
+    struct sample_log log = {0};
+    struct hw_linebuf lb = {0};
+    cJSON *report = NULL, *warnings = cJSON_CreateArray();
+    struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term, old_hup;
+    if (!marks || !tl || !tree || !warnings)
+        goto out;
+    hw_timeline_init(tl);
+    if (o->report[0]) {
+        snprintf(report_path, sizeof report_path, "%s", o->report);
+    } else {
+        char stamp[32];
+        time_t now = time(NULL);
+        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", localtime(&now));
+        mkdir("results", 0755);
+        mkdir("results/runs", 0755);
+        snprintf(report_path, sizeof report_path, "results/runs/exec-%s.json", stamp);
+    }
+    if (pipe2(phase_pipe, O_CLOEXEC) || pipe2(status_pipe, O_CLOEXEC)) {
+        fprintf(stderr, "highwater exec: cannot create pipes: %s\n", strerror(errno));
+        goto out;
+    }
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    sigaction(SIGHUP, &sa, &old_hup);
+    fflush(NULL);
+    pid_t parent = getpid();
+    double t0 = hw_now();
+    pid_t pid = fork();
+    if (pid == 0) {
+        setpgid(0, 0);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(127);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGHUP, SIG_DFL);
+        /* The marker fd is inherited by the command (not close-on-exec), at a fixed number. */
+        int fd = fcntl(phase_pipe[1], F_DUPFD, 3);
+        char fds[16];
+        snprintf(fds, sizeof fds, "%d", fd);
+        setenv("HIGHWATER_PHASE_FD", fds, 1);
+        execvp(o->argv[0], o->argv);
+        int e = errno;
+        if (write(status_pipe[1], &e, sizeof e) < 0) {
+        }
+        _exit(127);
+    }
+    if (pid < 0) {
+        fprintf(stderr, "highwater exec: cannot fork: %s\n", strerror(errno));
+        goto out_signals;
+    }
+    setpgid(pid, pid);
+    close(phase_pipe[1]);
+    close(status_pipe[1]);
+    phase_pipe[1] = status_pipe[1] = -1;
+    int exec_errno = 0;
+    if (read(status_pipe[0], &exec_errno, sizeof exec_errno) == (ssize_t)sizeof exec_errno) {
+        waitpid(pid, NULL, 0);
+        fprintf(stderr, "highwater exec: cannot run '%s': %s; check the command and PATH\n", o->argv[0],
+                strerror(exec_errno));
+        rc = 2;
+        goto out_signals;
+    }
+
+    /* Sample until the command itself has exited; its tree may outlive it only until we
+     * reap, and then is killed with its group. */
+    int wstatus = 0;
+    struct rusage ru = {0};
+    bool over = false, interrupted = false, reaped = false;
+    uint64_t over_rss = 0, largest = 0;
+    int interval = o->interval_ms ? (int)o->interval_ms : 1;
+    while (!reaped) {
+        struct pollfd pfd = {.fd = phase_pipe[0], .events = POLLIN};
+        if (poll(&pfd, phase_pipe[0] >= 0 ? 1 : 0, interval) > 0) {
+            char buf[4096], why[256];
+            ssize_t n = read(phase_pipe[0], buf, sizeof buf);
+            if (n <= 0) {
+                /* Every writer closed the fd: no more markers; the command goes on. */
+                close(phase_pipe[0]);
+                phase_pipe[0] = -1;
+            } else {
+                hw_linebuf_feed(&lb, buf, (size_t)n);
+                char *line;
+                while ((line = hw_linebuf_pop(&lb))) {
+                    if (hw_markers_line(marks, line, hw_now() - t0, why, sizeof why) != 0 &&
+                        cJSON_GetArraySize(warnings) < 100)
+                        cJSON_AddItemToArray(warnings, cJSON_CreateString(why));
+                    free(line);
+                }
+            }
+        }
+        tree_sample(pid, tree);
+        if (tree->largest > largest)
+            largest = tree->largest;
+        double t = hw_now() - t0;
+        struct hw_sample s = {t, tree->rss, tree->anon, tree->file};
+        hw_timeline_add(tl, &s);
+        log_add(&log, t, tree->rss);
+        if (o->budget && tree->rss > o->budget && !over) {
+            over = true;
+            over_rss = tree->rss;
+            tree_kill(pid);
+        }
+        if (g_signal && !interrupted) {
+            interrupted = true;
+            tree_kill(pid);
+        }
+        pid_t w = wait4(pid, &wstatus, WNOHANG, &ru);
+        if (w == pid)
+            reaped = true;
+    }
+    tree_kill(pid);   /* what the command left behind goes with it */
+    double t_end = hw_now() - t0;
+
+    report = exec_report(o);
+    cJSON *run = cJSON_CreateObject();
+    char label[1024] = "";
+    size_t used = 0;
+    for (int i = 0; i < o->argc && used < sizeof label; i++)
+        used += (size_t)snprintf(label + used, sizeof label - used, "%s%s", i ? " " : "", o->argv[i]);
+    const char *base = strrchr(o->argv[0], '/');
+    cJSON_AddStringToObject(run, "strategy", base ? base + 1 : o->argv[0]);
+    cJSON_AddStringToObject(run, "label", label);
+    cJSON_AddStringToObject(run, "allocator", "native");
+    cJSON_AddStringToObject(run, "allocator_conf", "");
+    cJSON_AddNumberToObject(run, "repeat", 1);
+    cJSON_AddStringToObject(run, "output_dtype", "none");
+    cJSON_AddStringToObject(run, "output_order", "none");
+    cJSON_AddNumberToObject(run, "output_bytes", 0);
+    char reason[512] = "";
+    const char *status = "ok";
+    if (interrupted) {
+        status = "failed";
+        snprintf(reason, sizeof reason, "interrupted by signal %d; the command's tree was killed", (int)g_signal);
+    } else if (over) {
+        char b1[32], b2[32];
+        status = "over_budget";
+        snprintf(reason, sizeof reason, "tree RSS %s passed the budget %s; the tree was killed",
+                 hw_fmt_bytes((double)over_rss, b1, sizeof b1), hw_fmt_bytes((double)o->budget, b2, sizeof b2));
+    } else if (WIFSIGNALED(wstatus)) {
+        status = "failed";
+        snprintf(reason, sizeof reason, "the command was killed by signal %d (%s)", WTERMSIG(wstatus),
+                 strsignal(WTERMSIG(wstatus)));
+    }
+    cJSON_AddStringToObject(run, "status", status);
+    cJSON_AddStringToObject(run, "reason", reason);
+    if (WIFEXITED(wstatus))
+        cJSON_AddNumberToObject(run, "exit_code", WEXITSTATUS(wstatus));
+    else
+        cJSON_AddNullToObject(run, "exit_code");
+    cJSON_AddNumberToObject(run, "wall_seconds", t_end);
+    cJSON_AddNumberToObject(run, "cpu_seconds", rusage_seconds(&ru.ru_utime) + rusage_seconds(&ru.ru_stime));
+    cJSON_AddNumberToObject(run, "peak_rss_bytes", (double)tl->max.rss);
+    cJSON_AddNullToObject(run, "peak_ratio");
+    cJSON_AddNullToObject(run, "expect_ratio");
+    cJSON_AddNullToObject(run, "budget_ratio");
+    if (o->budget)
+        cJSON_AddNumberToObject(run, "budget_bytes", (double)o->budget);
+    cJSON_AddStringToObject(run, "peak_method", "sampler (process tree, summed)");
+    cJSON *rj = cJSON_AddObjectToObject(run, "rusage");
+    cJSON_AddNumberToObject(rj, "maxrss_bytes", (double)ru.ru_maxrss * 1024.0);
+    cJSON_AddStringToObject(rj, "maxrss_covers", "the largest single process of the tree that was waited for");
+    cJSON_AddNumberToObject(rj, "minflt", (double)ru.ru_minflt);
+    cJSON_AddNumberToObject(rj, "majflt", (double)ru.ru_majflt);
+    cJSON *mk = hw_markers_finish(marks, t_end, warnings), *p;
+    cJSON *phases = cJSON_AddArrayToObject(run, "phases");
+    cJSON_ArrayForEach(p, mk) {
+        cJSON *ph = cJSON_CreateObject();
+        double s0 = hw_jnum(p, "start_seconds"), s1 = hw_jnum(p, "end_seconds");
+        cJSON_AddStringToObject(ph, "name", hw_jstr(p, "name"));
+        cJSON_AddNumberToObject(ph, "depth", hw_jnum(p, "depth"));
+        cJSON_AddNumberToObject(ph, "start_seconds", s0);
+        cJSON_AddNumberToObject(ph, "wall_seconds", s1 - s0);
+        cJSON_AddNumberToObject(ph, "peak_rss_bytes", window_peak(&log, s0, s1));
+        cJSON_AddStringToObject(ph, "peak_method", "sampler (process tree, summed)");
+        cJSON_AddBoolToObject(ph, "closed_by_exit", cJSON_IsTrue(cJSON_GetObjectItem(p, "closed_by_exit")));
+        cJSON_AddItemToArray(phases, ph);
+    }
+    cJSON_Delete(mk);
+    cJSON_AddNumberToObject(run, "largest_process_rss_bytes", (double)largest);
+    cJSON_AddItemToObject(run, "warnings", warnings);
+    warnings = NULL;
+    cJSON_AddObjectToObject(run, "output");   /* nothing to check against a reference */
+    cJSON_AddItemToObject(run, "timeline", hw_timeline_json(tl, interval));
+    cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(report, "runs"), run);
+    hw_report_summarize(report);
+    if (hw_report_write(report, report_path, err, sizeof err) != 0) {
+        fprintf(stderr, "highwater exec: %s\n", err);
+        goto out_signals;
+    }
+    char b1[32], b2[32], code[16] = "-";
+    if (WIFEXITED(wstatus))
+        snprintf(code, sizeof code, "%d", WEXITSTATUS(wstatus));
+    printf("%s: %s, peak RSS of the tree %s (largest process %s), %.2fs, exit code %s\n",
+           label, status, hw_fmt_bytes((double)tl->max.rss, b1, sizeof b1),
+           hw_fmt_bytes((double)largest, b2, sizeof b2), t_end, code);
+    cJSON_ArrayForEach(p, phases)
+        printf("  %*s%-24s %10s  %.2fs%s\n", 2 * (int)hw_jnum(p, "depth"), "", hw_jstr(p, "name"),
+               hw_fmt_bytes(hw_jnum(p, "peak_rss_bytes"), b1, sizeof b1), hw_jnum(p, "wall_seconds"),
+               cJSON_IsTrue(cJSON_GetObjectItem(p, "closed_by_exit")) ? " (never ended)" : "");
+    printf("report: %s\n", report_path);
+    rc = interrupted ? 130 : over ? 1 : 0;
+out_signals:
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGHUP, &old_hup, NULL);
+out:
+    for (int i = 0; i < 2; i++) {
+        if (phase_pipe[i] >= 0)
+            close(phase_pipe[i]);
+        if (status_pipe[i] >= 0)
+            close(status_pipe[i]);
+    }
+    hw_linebuf_release(&lb);
+    free(log.t);
+    free(log.rss);
+    cJSON_Delete(warnings);
+    cJSON_Delete(report);
+    hw_markers_free(marks);
+    free(tl);
+    free(tree);
+    return rc;
+}

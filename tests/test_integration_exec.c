@@ -1,0 +1,256 @@
+/* Integration: `highwater exec` on real programs (python3, standard library only). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "json.h"
+#include "report.h"
+
+#define MIB (1024.0 * 1024.0)
+static char bin[512], work[512];
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+    char cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static cJSON *load(const char *name)
+{
+    char path[700], err[1024];
+    cJSON *r = NULL;
+    snprintf(path, sizeof path, "%s/%s", work, name);
+    if (hw_report_load(path, &r, err, sizeof err) != 0)
+        fprintf(stderr, "%s\n", err);
+    return r;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *b = getenv("HW_BUILD");
+    snprintf(bin, sizeof bin, "%s/highwater", b ? b : "build");
+    snprintf(work, sizeof work, "/tmp/hw-exec-%d", (int)getpid());
+    return mkdir(work, 0700);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    return sh("rm -rf %s", work);
+}
+
+/* A parent and two forked children each holding 100 MiB (touched) at once: the tree's summed
+ * peak covers all three (>= 300 MiB), the largest single process one of them (~100 MiB). */
+static void fork_tree_is_summed(void **state)
+{
+    (void)state;
+    const char *py =
+        "import os, time\n"
+        "a = bytearray(100 * 1024 * 1024)\n"
+        "kids = []\n"
+        "for i in range(2):\n"
+        "    pid = os.fork()\n"
+        "    if pid == 0:\n"
+        "        b = bytearray(100 * 1024 * 1024); time.sleep(0.5); os._exit(0)\n"
+        "    kids.append(pid)\n"
+        "for k in kids: os.waitpid(k, 0)\n";
+    FILE *f;
+    char path[700];
+    snprintf(path, sizeof path, "%s/tree.py", work);
+    f = fopen(path, "w");
+    fputs(py, f);
+    fclose(f);
+    assert_int_equal(sh("%s exec -o %s/tree.json -- python3 %s > /dev/null", bin, work, path), 0);
+    cJSON *r = load("tree.json");
+    const cJSON *run = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "runs"), 0);
+    double peak = hw_jnum(run, "peak_rss_bytes"), largest = hw_jnum(run, "largest_process_rss_bytes");
+    /* Each child shares the parent's 100 MiB copy-on-write (counted in its RSS too) and adds
+     * its own 100 MiB: RSS sums count shared pages once per process, which is what the tree
+     * costs the cgroup at most. Three processes with >= 100 MiB each: >= 300 MiB. */
+    assert_true(peak >= 300 * MIB);
+    assert_true(largest >= 100 * MIB && largest < peak);
+    assert_int_equal(hw_jnum(run, "exit_code"), 0);
+    cJSON_Delete(r);
+}
+
+/* Known per-phase allocations: phase "small" holds 100 MiB, phase "big" 300 MiB (each freed at
+ * its end, sleeping so the 1 ms sampler sees the plateau). Each phase's peak is the process
+ * baseline plus its allocation, within 5%. */
+static void phases_attributed(void **state)
+{
+    (void)state;
+    const char *py =
+        "import os, sys, time\n"
+        "sys.path.insert(0, 'scripts')\n"
+        "from highwater_phase import phase\n"
+        "time.sleep(0.2)\n"
+        "with phase('small'):\n"
+        "    a = bytearray(100 * 1024 * 1024); time.sleep(0.3); del a\n"
+        "time.sleep(0.2)\n"
+        "with phase('big'):\n"
+        "    b = bytearray(300 * 1024 * 1024); time.sleep(0.3); del b\n";
+    char path[700];
+    snprintf(path, sizeof path, "%s/phases.py", work);
+    FILE *f = fopen(path, "w");
+    fputs(py, f);
+    fclose(f);
+    assert_int_equal(sh("%s exec -o %s/phases.json -- python3 %s > /dev/null", bin, work, path), 0);
+    cJSON *r = load("phases.json");
+    const cJSON *run = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "runs"), 0), *p;
+    /* The baseline: the tree's RSS in the last sample before the first phase begins (python
+     * with its imports done, ~10 MiB). */
+    const cJSON *tl = cJSON_GetObjectItem(run, "timeline"), *t;
+    double first = hw_jnum(cJSON_GetArrayItem(cJSON_GetObjectItem(run, "phases"), 0), "start_seconds");
+    double base = 0;
+    int i = 0;
+    cJSON_ArrayForEach(t, cJSON_GetObjectItem(tl, "t")) {
+        if (t->valuedouble < first)
+            base = cJSON_GetArrayItem(cJSON_GetObjectItem(tl, "rss"), i)->valuedouble;
+        i++;
+    }
+    assert_true(base > 0);
+    int n = 0;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItem(run, "phases")) {
+        double want = base + (strcmp(hw_jstr(p, "name"), "small") == 0 ? 100 : 300) * MIB;
+        double got = hw_jnum(p, "peak_rss_bytes");
+        if (fabs(got - want) > 0.05 * want)
+            fail_msg("phase %s: %.0f, expected %.0f within 5%%", hw_jstr(p, "name"), got, want);
+        n++;
+    }
+    assert_int_equal(n, 2);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(run, "warnings")), 0);
+    cJSON_Delete(r);
+}
+
+/* Bad markers, a closed fd and a command that never writes: all recorded, none fatal. */
+static void marker_faults(void **state)
+{
+    (void)state;
+    assert_int_equal(sh("%s exec -o %s/bad.json -- sh -c 'echo garbage >&$HIGHWATER_PHASE_FD; "
+                        "echo \"end nope\" >&$HIGHWATER_PHASE_FD; echo \"begin open\" >&$HIGHWATER_PHASE_FD; "
+                        "exec 3>&-; eval \"exec $HIGHWATER_PHASE_FD>&-\"; sleep 0.1; exit 7' > /dev/null", bin, work), 0);
+    cJSON *r = load("bad.json");
+    const cJSON *run = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "runs"), 0);
+    const cJSON *w = cJSON_GetObjectItem(run, "warnings");
+    assert_int_equal(cJSON_GetArraySize(w), 3);
+    assert_string_equal(cJSON_GetArrayItem(w, 0)->valuestring, "malformed marker 'garbage': expected 'begin NAME' or 'end NAME'");
+    assert_string_equal(cJSON_GetArrayItem(w, 1)->valuestring, "'end nope' has no open phase of that name; ignored");
+    assert_string_equal(cJSON_GetArrayItem(w, 2)->valuestring, "phase 'open' was never ended; closed when the command exited");
+    assert_int_equal(hw_jnum(run, "exit_code"), 7);
+    cJSON_Delete(r);
+    assert_int_equal(sh("%s exec -o %s/quiet.json -- true > /dev/null", bin, work), 0);
+    r = load("quiet.json");
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(r, "runs"), 0), "phases")), 0);
+    cJSON_Delete(r);
+}
+
+static void missing_command_and_budget(void **state)
+{
+    (void)state;
+    char out[700];
+    snprintf(out, sizeof out, "%s/err.txt", work);
+    assert_int_equal(sh("%s exec -- /nonexistent/tool 2> %s", bin, out), 2);
+    FILE *f = fopen(out, "r");
+    char buf[512] = "";
+    assert_non_null(fgets(buf, sizeof buf, f));
+    fclose(f);
+    assert_string_equal(buf, "highwater exec: cannot run '/nonexistent/tool': No such file or directory; check the command and PATH\n");
+    assert_int_equal(sh("%s exec --budget 50MiB -o %s/over.json -- python3 -c 'import time; a = bytearray(200 << 20); time.sleep(2)' > /dev/null", bin, work), 1);
+    cJSON *r = load("over.json");
+    const cJSON *run = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "runs"), 0);
+    assert_string_equal(hw_jstr(run, "status"), "over_budget");
+    assert_true(hw_jnum(run, "wall_seconds") < 1.5);   /* killed, not waited for */
+    cJSON_Delete(r);
+}
+
+/* Ctrl-C: the command's whole tree goes, the report is still written, exit 130. */
+static void ctrl_c_kills_the_tree(void **state)
+{
+    (void)state;
+    char report[700], pidfile[700];
+    snprintf(report, sizeof report, "%s/int.json", work);
+    snprintf(pidfile, sizeof pidfile, "%s/kid.pid", work);
+    pid_t pid = fork();
+    if (pid == 0) {
+        freopen("/dev/null", "w", stdout);
+        char code[900];
+        snprintf(code, sizeof code, "import os, time\npid = os.fork()\nif pid == 0:\n    time.sleep(60); os._exit(0)\n"
+                 "open('%s', 'w').write(str(pid))\ntime.sleep(60)\n", pidfile);
+        execl(bin, "highwater", "exec", "-o", report, "--", "python3", "-c", code, (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 500 && access(pidfile, R_OK) != 0; i++)
+        usleep(10000);
+    usleep(50000);
+    FILE *f = fopen(pidfile, "r");
+    assert_non_null(f);
+    int kid = 0;
+    assert_int_equal(fscanf(f, "%d", &kid), 1);
+    fclose(f);
+    assert_int_equal(kill(pid, SIGINT), 0);
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 130);
+    /* Gone, or a zombie waiting for whoever adopted it to reap it: not running either way. */
+    char stat[64], buf[256] = "";
+    snprintf(stat, sizeof stat, "/proc/%d/stat", kid);
+    bool alive = false;
+    for (int i = 0; i < 50; i++) {
+        usleep(10000);
+        FILE *sf = fopen(stat, "r");
+        alive = sf && fgets(buf, sizeof buf, sf) && strrchr(buf, ')') && strrchr(buf, ')')[2] != 'Z';
+        if (sf)
+            fclose(sf);
+        if (!alive)
+            break;
+    }
+    assert_false(alive);
+    cJSON *r = load("int.json");
+    assert_non_null(r);
+    assert_string_equal(hw_jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(r, "runs"), 0), "status"), "failed");
+    cJSON_Delete(r);
+}
+
+static void example_pipeline(void **state)
+{
+    (void)state;
+    assert_int_equal(sh("%s exec -o %s/ex.json -- python3 scripts/example_pipeline.py > /dev/null", bin, work), 0);
+    cJSON *r = load("ex.json");
+    const cJSON *run = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "runs"), 0);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(run, "phases")), 3);
+    cJSON_Delete(r);
+    /* The gate takes exec reports: the same run against itself passes. */
+    assert_int_equal(sh("%s gate %s/ex.json --baseline %s/ex.json > /dev/null", bin, work, work), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(fork_tree_is_summed),
+        cmocka_unit_test(phases_attributed),
+        cmocka_unit_test(marker_faults),
+        cmocka_unit_test(missing_command_and_budget),
+        cmocka_unit_test(ctrl_c_kills_the_tree),
+        cmocka_unit_test(example_pipeline),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
