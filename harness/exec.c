@@ -2,6 +2,7 @@
 #include "clock.h"
 #include "event.h"
 #include "json.h"
+#include "plot.h"
 #include "procfs.h"
 #include "report.h"
 #include "sampler.h"
@@ -459,6 +460,8 @@ int hw_exec(const struct hw_exec_opts *o)
         fprintf(stderr, "highwater exec: %s\n", err);
         goto out_signals;
     }
+    if (o->html[0] && hw_plot_write(report, report_path, o->html, err, sizeof err) != 0)
+        fprintf(stderr, "highwater exec: --html: %s\n", err);
     char b1[32], b2[32], code[16] = "-";
     if (WIFEXITED(wstatus))
         snprintf(code, sizeof code, "%d", WEXITSTATUS(wstatus));

@@ -367,16 +367,7 @@ static int cmd_exec(int argc, char **argv)
         return rc;
     o.argc = argc - dd - 1;
     o.argv = argv + dd + 1;
-    rc = hw_exec(&o);
-    if (o.html[0] && (rc == 0 || rc == 1)) {
-        cJSON *report = NULL;
-        char e2[8192];
-        if (hw_report_load(o.report[0] ? o.report : "", &report, e2, sizeof e2) == 0 &&
-            hw_plot_write(report, o.report, o.html, e2, sizeof e2) != 0)
-            fprintf(stderr, "highwater exec: --html: %s\n", e2);
-        cJSON_Delete(report);
-    }
-    return rc;
+    return hw_exec(&o);
 }
 
 static int cmd_list(void)
