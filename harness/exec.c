@@ -252,7 +252,7 @@ static cJSON *exec_report(const struct hw_exec_opts *o)
         cJSON_AddItemToArray(cmd, cJSON_CreateString(o->argv[i]));
     /* No table: a command has no dataset; ratios to an output are undefined (null). */
     cJSON *ds = cJSON_AddObjectToObject(r, "dataset");
-    cJSON_AddNumberToObject(ds, "rows", 0);
+    cJSON_AddNumberToObject(ds, "rows", (double)o->rows);   /* 0 unless --rows says */
     cJSON_AddNumberToObject(ds, "cols", 0);
     cJSON_AddArrayToObject(ds, "dtypes");
     cJSON_AddNumberToObject(ds, "source_bytes", 0);

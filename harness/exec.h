@@ -14,6 +14,7 @@ struct hw_exec_opts {
     char html[PATH_MAX];
     uint64_t budget;         /* bytes; 0 = none: kill the tree when its RSS passes it */
     uint64_t interval_ms;    /* sampling interval, default 1 */
+    uint64_t rows;           /* --rows: the size the command worked on, so plan --from can fit */
     int argc;                /* the command */
     char **argv;
 };

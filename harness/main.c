@@ -336,6 +336,8 @@ static const struct hw_flag exec_flags[] = {
      "kill the command's whole tree when its RSS passes this (exit 1, status over_budget)"}},
     {"--interval-ms", 0, "N", {"interval-ms", HW_OPT_UINT, offsetof(struct hw_exec_opts, interval_ms), "1", 1, 1000, NULL,
      "sampling interval (default 1)"}},
+    {"--rows", 0, "N", {"rows", HW_OPT_COUNT, offsetof(struct hw_exec_opts, rows), NULL, 1, 1e12, NULL,
+     "the row count the command worked on: reports at several sizes feed 'plan --from'"}},
     {0},
 };
 

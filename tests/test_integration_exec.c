@@ -240,6 +240,13 @@ static void example_pipeline(void **state)
     cJSON_Delete(r);
     /* The gate takes exec reports: the same run against itself passes. */
     assert_int_equal(sh("%s gate %s/ex.json --baseline %s/ex.json > /dev/null", bin, work, work), 0);
+    /* plan --from takes exec reports that say their size: three sizes, a line, a prediction. */
+    for (int k = 1; k <= 3; k++)
+        assert_int_equal(sh("ROWS=%d00000 %s exec --rows %d00k -o %s/ex%d.json -- python3 scripts/example_pipeline.py > /dev/null",
+                            k, bin, k, work, k), 0);
+    assert_int_equal(sh("%s plan --from %s/ex1.json %s/ex2.json %s/ex3.json --rows 1M > %s/plan.out", bin, work, work,
+                        work, work), 0);
+    assert_int_equal(sh("grep -q 'plan for 1M rows (fit on 3 reports' %s/plan.out", work), 0);
 }
 
 int main(void)
