@@ -35,6 +35,7 @@ struct mphase {
     int depth;
     double start, end;
     bool open, by_exit;
+    double exact;            /* the command's own VmHWM over the phase (top level), or NaN */
 };
 
 struct hw_markers {
@@ -77,6 +78,7 @@ int hw_markers_line(struct hw_markers *m, const char *line, double t, char *why,
         p->depth = m->depth;
         p->start = t;
         p->open = true;
+        p->exact = NAN;
         m->stack[m->depth++] = m->n++;
         return 0;
     }
@@ -122,6 +124,8 @@ cJSON *hw_markers_finish(struct hw_markers *m, double t, cJSON *warnings)
         cJSON_AddNumberToObject(o, "start_seconds", m->p[i].start);
         cJSON_AddNumberToObject(o, "end_seconds", m->p[i].end);
         cJSON_AddBoolToObject(o, "closed_by_exit", m->p[i].by_exit);
+        if (!isnan(m->p[i].exact))
+            cJSON_AddNumberToObject(o, "exact_bytes", m->p[i].exact);
         cJSON_AddItemToArray(arr, o);
     }
     return arr;
@@ -188,6 +192,33 @@ static void tree_kill(pid_t root)
             kill(t->pid[i], SIGKILL);
     }
     free(t);
+}
+
+/* The command's own process gets exact top-level phase peaks, as workers do: VmHWM reset
+ * (clear_refs 5) when a top-level phase begins, read when it ends. Only that process: its
+ * children have their own mm. The reset happens when the marker is read, within one sampling
+ * interval of the write; memory taken in between is still counted (the reset sets the mark to
+ * the RSS of that moment). */
+static void exact_marks(struct hw_markers *m, pid_t pid, int before, int *resets)
+{
+    char path[64];
+    if (before == 0 && m->depth == 1) {
+        snprintf(path, sizeof path, "/proc/%d/clear_refs", (int)pid);
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            if (write(fd, "5", 1) == 1)
+                (*resets)++;
+            close(fd);
+        }
+    } else if (before > 0 && m->depth == 0 && *resets > 0) {
+        struct hw_status st;
+        for (int i = m->n - 1; i >= 0; i--)
+            if (m->p[i].depth == 0) {
+                if (hw_status_read(pid, &st) == 0)
+                    m->p[i].exact = (double)st.vm_hwm;
+                break;
+            }
+    }
 }
 
 /* ---- the run ---- */
@@ -340,6 +371,7 @@ int hw_exec(const struct hw_exec_opts *o)
     struct rusage ru = {0};
     bool over = false, interrupted = false, reaped = false;
     uint64_t over_rss = 0, largest = 0;
+    int resets = 0;
     int interval = o->interval_ms ? (int)o->interval_ms : 1;
     while (!reaped) {
         struct pollfd pfd = {.fd = phase_pipe[0], .events = POLLIN};
@@ -354,9 +386,11 @@ int hw_exec(const struct hw_exec_opts *o)
                 hw_linebuf_feed(&lb, buf, (size_t)n);
                 char *line;
                 while ((line = hw_linebuf_pop(&lb))) {
+                    int before = marks->depth;
                     if (hw_markers_line(marks, line, hw_now() - t0, why, sizeof why) != 0 &&
                         cJSON_GetArraySize(warnings) < 100)
                         cJSON_AddItemToArray(warnings, cJSON_CreateString(why));
+                    exact_marks(marks, pid, before, &resets);
                     free(line);
                 }
             }
@@ -431,7 +465,8 @@ int hw_exec(const struct hw_exec_opts *o)
     cJSON_AddStringToObject(run, "peak_method", "sampler (process tree, summed)");
     cJSON *rj = cJSON_AddObjectToObject(run, "rusage");
     cJSON_AddNumberToObject(rj, "maxrss_bytes", (double)ru.ru_maxrss * 1024.0);
-    cJSON_AddStringToObject(rj, "maxrss_covers", "the largest single process of the tree that was waited for");
+    cJSON_AddStringToObject(rj, "maxrss_covers", resets ? "the command's own process since its last phase reset (clear_refs)"
+                                                         : "the command's own process, whole run");
     cJSON_AddNumberToObject(rj, "minflt", (double)ru.ru_minflt);
     cJSON_AddNumberToObject(rj, "majflt", (double)ru.ru_majflt);
     cJSON *mk = hw_markers_finish(marks, t_end, warnings), *p;
@@ -446,6 +481,9 @@ int hw_exec(const struct hw_exec_opts *o)
         cJSON_AddNumberToObject(ph, "peak_rss_bytes", window_peak(&log, s0, s1));
         cJSON_AddStringToObject(ph, "peak_method", "sampler (process tree, summed)");
         cJSON_AddBoolToObject(ph, "closed_by_exit", cJSON_IsTrue(cJSON_GetObjectItem(p, "closed_by_exit")));
+        /* The command's own process, exact (clear_refs + VmHWM), top-level phases only. */
+        if (cJSON_HasObjectItem(p, "exact_bytes"))
+            cJSON_AddNumberToObject(ph, "command_peak_rss_bytes", hw_jnum(p, "exact_bytes"));
         cJSON_AddItemToArray(phases, ph);
     }
     cJSON_Delete(mk);

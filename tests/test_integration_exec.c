@@ -133,6 +133,11 @@ static void phases_attributed(void **state)
         double got = hw_jnum(p, "peak_rss_bytes");
         if (fabs(got - want) > 0.05 * want)
             fail_msg("phase %s: %.0f, expected %.0f within 5%%", hw_jstr(p, "name"), got, want);
+        /* The command's own process, exact through clear_refs: the same, within 5%, and never
+         * below what the sampler saw (up to the counters' resolution, 1 MiB here). */
+        double exact = hw_jnum(p, "command_peak_rss_bytes");
+        if (!(fabs(exact - want) <= 0.05 * want && exact >= got - MIB))
+            fail_msg("phase %s: exact %.0f vs sampled %.0f, expected %.0f", hw_jstr(p, "name"), exact, got, want);
         n++;
     }
     assert_int_equal(n, 2);
