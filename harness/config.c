@@ -1006,7 +1006,7 @@ out:
 }
 
 /* Read it all before parsing, so messages can locate reader errors by offset too. */
-static int read_file(const char *path, char **text, size_t *len, char *err, size_t errlen)
+int hw_config_read(const char *path, char **text, size_t *len, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
     char *buf = NULL, *grown;
@@ -1058,7 +1058,7 @@ int hw_config_load(const char *path, struct hw_config *cfg, char *err, size_t er
     int rc;
 
     memset(cfg, 0, sizeof *cfg);
-    if ((rc = read_file(path, &text, &len, err, errlen)) == 0)
+    if ((rc = hw_config_read(path, &text, &len, err, errlen)) == 0)
         rc = hw_config_parse(path, text, len, cfg, err, errlen);
     free(text);
     return rc;

@@ -59,6 +59,9 @@ struct hw_config {
 /* 0, or 2 (bad input) with one line in err: "FILE:LINE:COL: what; what to do".
  * 3 when the file cannot be read at all is still reported as 2: it is the user's input. */
 int hw_config_load(const char *path, struct hw_config *cfg, char *err, size_t errlen);
+/* The file's bytes (a pipe works: read once), malloc'ed into *text. 0, or 2 with err
+ * "FILE: cannot read: why". */
+int hw_config_read(const char *path, char **text, size_t *len, char *err, size_t errlen);
 /* The same from text in memory; name stands for the file in messages. */
 int hw_config_parse(const char *name, const char *text, size_t len, struct hw_config *cfg,
                     char *err, size_t errlen);

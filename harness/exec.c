@@ -228,54 +228,11 @@ static void on_signal(int sig) { g_signal = sig; }
 
 static double rusage_seconds(const struct timeval *tv) { return (double)tv->tv_sec + tv->tv_usec * 1e-6; }
 
-struct sample_log {
-    double *t;
-    uint64_t *rss;
-    size_t n, cap;
-};
-
-static void log_add(struct sample_log *l, double t, uint64_t rss)
-{
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 4096;
-        double *nt = realloc(l->t, cap * sizeof *nt);
-        if (nt)
-            l->t = nt;
-        uint64_t *nr = realloc(l->rss, cap * sizeof *nr);
-        if (nr)
-            l->rss = nr;
-        if (!nt || !nr)
-            return;
-        l->cap = cap;
-    }
-    l->t[l->n] = t;
-    l->rss[l->n++] = rss;
-}
-
-/* The highest tree RSS sampled within [t0, t1]; the nearest sample before when none is inside. */
-static double window_peak(const struct sample_log *l, double t0, double t1)
-{
-    double m = 0;
-    size_t before = 0;
-    bool any = false;
-    for (size_t i = 0; i < l->n; i++) {
-        if (l->t[i] <= t0)
-            before = i;
-        if (l->t[i] >= t0 && l->t[i] <= t1) {
-            m = fmax(m, (double)l->rss[i]);
-            any = true;
-        }
-    }
-    return any ? m : (l->n ? (double)l->rss[before] : 0);
-}
-
 static cJSON *exec_report(const struct hw_exec_opts *o)
 {
-    cJSON *r = cJSON_CreateObject(), *cmd;
-    cJSON_AddStringToObject(r, "schema", HW_REPORT_SCHEMA);
-    cJSON *tool = cJSON_AddObjectToObject(r, "tool");
-    cJSON_AddStringToObject(tool, "name", "highwater");
-    cJSON_AddStringToObject(tool, "version", HW_VERSION);
+    cJSON *r = hw_report_base(), *cmd;
+    if (!r)
+        return NULL;
     cJSON *cfg = cJSON_AddObjectToObject(r, "config");
     cJSON_AddStringToObject(cfg, "name", "exec");
     cmd = cJSON_AddArrayToObject(cfg, "command");
@@ -300,22 +257,16 @@ int hw_exec(const struct hw_exec_opts *o)
     struct hw_markers *marks = hw_markers_new();
     struct hw_timeline *tl = malloc(sizeof *tl);
     struct tree *tree = malloc(sizeof *tree);
-    struct sample_log log = {0};
     struct hw_linebuf lb = {0};
     cJSON *report = NULL, *warnings = cJSON_CreateArray();
     struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term, old_hup;
     if (!marks || !tl || !tree || !warnings)
         goto out;
     hw_timeline_init(tl);
-    if (o->report[0]) {
-        snprintf(report_path, sizeof report_path, "%s", o->report);
-    } else {
-        char stamp[32];
-        time_t now = time(NULL);
-        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", localtime(&now));
-        mkdir("results", 0755);
-        mkdir("results/runs", 0755);
-        snprintf(report_path, sizeof report_path, "results/runs/exec-%s.json", stamp);
+    if (hw_report_path(o->report, "exec", report_path, sizeof report_path, err, sizeof err) != 0) {
+        fprintf(stderr, "highwater exec: %s\n", err);
+        rc = 2;
+        goto out;
     }
     if (pipe2(phase_pipe, O_CLOEXEC) || pipe2(status_pipe, O_CLOEXEC)) {
         fprintf(stderr, "highwater exec: cannot create pipes: %s\n", strerror(errno));
@@ -401,7 +352,6 @@ int hw_exec(const struct hw_exec_opts *o)
         double t = hw_now() - t0;
         struct hw_sample s = {t, tree->rss, tree->anon, tree->file};
         hw_timeline_add(tl, &s);
-        log_add(&log, t, tree->rss);
         if (o->budget && tree->rss > o->budget && !over) {
             over = true;
             over_rss = tree->rss;
@@ -420,6 +370,11 @@ int hw_exec(const struct hw_exec_opts *o)
 
     report = exec_report(o);
     cJSON *run = cJSON_CreateObject();
+    if (!report || !run) {
+        cJSON_Delete(run);
+        fprintf(stderr, "highwater exec: out of memory building the report\n");
+        goto out_signals;
+    }
     char label[1024] = "";
     size_t used = 0;
     for (int i = 0; i < o->argc && used < sizeof label; i++)
@@ -478,7 +433,9 @@ int hw_exec(const struct hw_exec_opts *o)
         cJSON_AddNumberToObject(ph, "depth", hw_jnum(p, "depth"));
         cJSON_AddNumberToObject(ph, "start_seconds", s0);
         cJSON_AddNumberToObject(ph, "wall_seconds", s1 - s0);
-        cJSON_AddNumberToObject(ph, "peak_rss_bytes", window_peak(&log, s0, s1));
+        /* From the decimated timeline: every bucket keeps its highest sample, so a phase's
+         * peak survives however long the command runs (and the parent stays small). */
+        cJSON_AddNumberToObject(ph, "peak_rss_bytes", (double)hw_timeline_max_between(tl, s0, s1));
         cJSON_AddStringToObject(ph, "peak_method", "sampler (process tree, summed)");
         cJSON_AddBoolToObject(ph, "closed_by_exit", cJSON_IsTrue(cJSON_GetObjectItem(p, "closed_by_exit")));
         /* The command's own process, exact (clear_refs + VmHWM), top-level phases only. */
@@ -498,7 +455,7 @@ int hw_exec(const struct hw_exec_opts *o)
         fprintf(stderr, "highwater exec: %s\n", err);
         goto out_signals;
     }
-    if (o->html[0] && hw_plot_write(report, report_path, o->html, err, sizeof err) != 0)
+    if (o->html[0] && hw_plot_write(report, o->html, err, sizeof err) != 0)
         fprintf(stderr, "highwater exec: --html: %s\n", err);
     char b1[32], b2[32], code[16] = "-";
     if (WIFEXITED(wstatus))
@@ -524,8 +481,6 @@ out:
             close(status_pipe[i]);
     }
     hw_linebuf_release(&lb);
-    free(log.t);
-    free(log.rss);
     cJSON_Delete(warnings);
     cJSON_Delete(report);
     hw_markers_free(marks);

@@ -262,7 +262,7 @@ static int cmd_plot(int argc, char **argv)
         fprintf(stderr, "highwater plot: %s\n", err);
         return 2;
     }
-    rc = hw_plot_write(report, pos[0], o.out, err, sizeof err);
+    rc = hw_plot_write(report, o.out, err, sizeof err);
     if (rc != 0)
         fprintf(stderr, "highwater plot: %s\n", err);
     else

@@ -1859,9 +1859,8 @@ int hw_plot_plan_html(const cJSON *plan, FILE *f, char *err, size_t errlen)
     return ferror(f) ? (snprintf(err, errlen, "plot: write failed"), -1) : 0;
 }
 
-int hw_plot_write(const cJSON *report, const char *source, const char *path, char *err, size_t errlen)
+int hw_plot_write(const cJSON *report, const char *path, char *err, size_t errlen)
 {
-    (void)source;   /* the page is titled after the experiment; the file name is in its header */
     char tmp[4200], why[512];
     size_t n = strlen(path);
     bool svg = n >= 4 && strcmp(path + n - 4, ".svg") == 0;

@@ -5,6 +5,9 @@
 #include "size.h"
 #include "spec.h"
 #include <errno.h>
+#include <time.h>
+#include <sys/stat.h>
+#include <fcntl.h>
 #include <gnu/libc-version.h>
 #include <math.h>
 #include <stdlib.h>
@@ -142,7 +145,7 @@ static cJSON *config_json(const struct hw_config *cfg, const char *text, size_t 
     return o;
 }
 
-cJSON *hw_report_new(const struct hw_config *cfg, const char *config_text, size_t config_len)
+cJSON *hw_report_base(void)
 {
     cJSON *r = cJSON_CreateObject();
     if (!r)
@@ -150,6 +153,14 @@ cJSON *hw_report_new(const struct hw_config *cfg, const char *config_text, size_
     cJSON_AddStringToObject(r, "schema", HW_REPORT_SCHEMA);
     cJSON_AddItemToObject(r, "tool", tool_json());
     cJSON_AddItemToObject(r, "host", host_json());
+    return r;
+}
+
+cJSON *hw_report_new(const struct hw_config *cfg, const char *config_text, size_t config_len)
+{
+    cJSON *r = hw_report_base();
+    if (!r)
+        return NULL;
     cJSON_AddItemToObject(r, "config", config_json(cfg, config_text, config_len));
     cJSON *ds = hw_dataset_json(&cfg->ds);
     cJSON_AddNumberToObject(ds, "source_bytes", (double)hw_dataset_source_bytes(&cfg->ds));
@@ -464,4 +475,47 @@ const cJSON *hw_report_summary_of(const cJSON *report, const cJSON *key)
         if (same_group(s, key))
             return s;
     return NULL;
+}
+
+int hw_report_path(const char *given, const char *name, char *out, size_t len, char *err, size_t errlen)
+{
+    if (given && given[0]) {
+        snprintf(out, len, "%s", given);
+    } else {
+        char stamp[32];
+        time_t now = time(NULL);
+        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", localtime(&now));
+        mkdir("results", 0755);
+        mkdir("results/runs", 0755);
+        snprintf(out, len, "results/runs/%s-%s.json", name, stamp);
+    }
+    /* Fail before any run, not after an hour of measuring: create the temp file the
+     * report will be written through (access() would say yes to root anywhere). */
+    char dir[PATH_MAX], tmp[PATH_MAX + 8];
+    snprintf(dir, sizeof dir, "%s", out);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "-o %s: directory %s does not exist; create it or choose another path", out, dir);
+        return -1;
+    }
+    if (stat(out, &st) == 0 && S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "-o %s: is a directory; give a file name such as %s/report.json", out, out);
+        return -1;
+    }
+    snprintf(tmp, sizeof tmp, "%s.tmp", out);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0 && errno != EEXIST) {
+        snprintf(err, errlen, "-o %s: cannot write there: %s; choose another path", out, strerror(errno));
+        return -1;
+    }
+    if (fd >= 0) {
+        close(fd);
+        unlink(tmp);
+    }
+    return 0;
 }

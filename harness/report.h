@@ -12,6 +12,8 @@
 /* Root with schema, tool, host, config (resolved, sha256 of config_text), dataset, empty
  * runs[] and summary[]. NULL on allocation failure. */
 cJSON *hw_report_new(const struct hw_config *cfg, const char *config_text, size_t config_len);
+/* Just {schema, tool, host}: the start of every report, `run`'s and `exec`'s. */
+cJSON *hw_report_base(void);
 /* Record an allocator version seen in a worker, once, in host.allocator_versions. */
 void hw_report_note_allocator(cJSON *report, const char *version);
 /* Rebuild summary[] from runs[]: per (label, allocator, allocator_conf), median/min/max peak
@@ -19,6 +21,10 @@ void hw_report_note_allocator(cJSON *report, const char *version);
 void hw_report_summarize(cJSON *report);
 /* Write to path.tmp then rename: a reader never sees half a report. 0, or -1 with err. */
 int hw_report_write(const cJSON *report, const char *path, char *err, size_t len);
+/* Where a report goes: given (-o), or results/runs/<name>-<time>.json (the directories made).
+ * Checked by creating the temp file it will be written through, so a bad -o fails before any
+ * measuring. 0, or -1 with err "-o PATH: what is wrong; what to do". */
+int hw_report_path(const char *given, const char *name, char *out, size_t len, char *err, size_t errlen);
 /* Read and parse a report; checks the schema name. 0, or 2 with err naming the file. */
 int hw_report_load(const char *path, cJSON **out, char *err, size_t len);
 /* The same for any of our JSON files (a plan: "highwater.plan/1"). */

@@ -763,81 +763,12 @@ static void plan(struct ctx *c)
 
 static int resolve_report_path(struct ctx *c)
 {
-    if (c->o->report[0]) {
-        snprintf(c->report_path, sizeof c->report_path, "%s", c->o->report);
-    } else {
-        char stamp[32];
-        time_t now = time(NULL);
-        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", localtime(&now));
-        mkdir("results", 0755);
-        mkdir("results/runs", 0755);
-        snprintf(c->report_path, sizeof c->report_path, "results/runs/%s-%s.json", c->cfg->name, stamp);
-    }
-    /* Fail before any run, not after an hour of measuring: create the temp file the
-     * report will be written through (access() would say yes to root anywhere). */
-    char dir[PATH_MAX], tmp[PATH_MAX + 8];
-    snprintf(dir, sizeof dir, "%s", c->report_path);
-    char *slash = strrchr(dir, '/');
-    if (slash)
-        *slash = '\0';
-    else
-        snprintf(dir, sizeof dir, ".");
-    struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "highwater: -o %s: directory %s does not exist; create it or choose another path\n",
-                c->report_path, dir);
+    char err[PATH_MAX * 2 + 128];
+    if (hw_report_path(c->o->report, c->cfg->name, c->report_path, sizeof c->report_path, err, sizeof err) != 0) {
+        fprintf(stderr, "highwater: %s\n", err);
         return -1;
-    }
-    if (stat(c->report_path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "highwater: -o %s: is a directory; give a file name such as %s/report.json\n",
-                c->report_path, c->report_path);
-        return -1;
-    }
-    snprintf(tmp, sizeof tmp, "%s.tmp", c->report_path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0 && errno != EEXIST) {
-        fprintf(stderr, "highwater: -o %s: cannot write there: %s; choose another path\n",
-                c->report_path, strerror(errno));
-        return -1;
-    }
-    if (fd >= 0) {
-        close(fd);
-        unlink(tmp);
     }
     return 0;
-}
-
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "r");
-    size_t cap = 0;
-    char *buf = NULL;
-    *len = 0;
-    if (!f)
-        return NULL;
-    for (;;) {
-        if (*len + 4096 + 1 > cap) {
-            char *p = realloc(buf, cap = cap ? cap * 2 : 8192);
-            if (!p) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = p;
-        }
-        size_t n = fread(buf + *len, 1, cap - *len - 1, f);
-        *len += n;
-        if (n == 0)
-            break;
-    }
-    if (buf && ferror(f)) {
-        free(buf);
-        buf = NULL;
-    }
-    if (buf)
-        buf[*len] = '\0';
-    fclose(f);
-    return buf;
 }
 
 static int save(struct ctx *c)
@@ -905,9 +836,8 @@ static int load_config(struct ctx *c, char **text, size_t *text_len)
     if (!c->cfg)
         return 3;
     /* Read once: the same bytes are parsed and hashed, and a pipe can be read only once. */
-    *text = read_file(o->config, text_len);
-    if (!*text) {
-        fprintf(stderr, "highwater: %s: cannot read: %s\n", o->config, strerror(errno));
+    if (hw_config_read(o->config, text, text_len, err, sizeof err) != 0) {
+        fprintf(stderr, "highwater: %s\n", err);
         return 2;
     }
     if (hw_config_parse(o->config, *text, *text_len, c->cfg, err, sizeof err) != 0) {
@@ -1053,7 +983,7 @@ int hw_runner(const struct hw_run_opts *o)
         fputs("\r\033[K", stderr);
     if (save(&c) != 0)
         goto out_signals;
-    if (o->html[0] && hw_plot_write(c.report, c.report_path, o->html, err, sizeof err) != 0)
+    if (o->html[0] && hw_plot_write(c.report, o->html, err, sizeof err) != 0)
         fprintf(stderr, "highwater: --html: %s\n", err);
     hw_report_print_table(c.report, stdout);
     hw_lessons_print(cJSON_GetObjectItemCaseSensitive(c.report, "lessons"), stdout);
