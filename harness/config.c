@@ -9,12 +9,15 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #define MAX_KEYS      32                 /* scalar + nested keys of one section */
 #define MAX_FILE      (16u << 20)        /* a config is a page of text, not a data file */
-#define ROWS_ABSURD   1e12
+#define ROWS_ABSURD   ((double)HW_ROWS_MAX)
 
 struct ctx {
     const char *file;
@@ -650,6 +653,10 @@ static int parse_run(struct ctx *c, yaml_node_t *map, struct hw_config *cfg)
         snprintf(rk.tmpdir, sizeof rk.tmpdir, "%s",
                  tmp && tmp[0] && strlen(tmp) < HW_STR_MAX ? tmp : "/tmp");
     memcpy(cfg->tmpdir, rk.tmpdir, sizeof cfg->tmpdir);
+    if (given(&s, "tmpdir")) {
+        cfg->tmpdir_line = given(&s, "tmpdir")->start_mark.line + 1;
+        cfg->tmpdir_col = given(&s, "tmpdir")->start_mark.column + 1;
+    }
     return 0;
 }
 
@@ -1082,4 +1089,27 @@ int hw_allocator_parse(const char *s, enum hw_allocator_kind *out)
             return 0;
         }
     return -1;
+}
+
+int hw_config_check_tmpdir(const struct hw_config *cfg, char *err, size_t errlen)
+{
+    struct stat st;
+    char where[PATH_MAX + 64];
+    const char *why = NULL;
+    if (cfg->tmpdir_line)
+        snprintf(where, sizeof where, "%s:%zu:%zu: run.tmpdir", cfg->path, cfg->tmpdir_line,
+                 cfg->tmpdir_col);
+    else
+        snprintf(where, sizeof where, "run.tmpdir (from $TMPDIR or /tmp)");
+    if (stat(cfg->tmpdir, &st) != 0)
+        why = errno == ENOENT ? "does not exist" : strerror(errno);
+    else if (!S_ISDIR(st.st_mode))
+        why = "is not a directory";
+    else if (access(cfg->tmpdir, W_OK | X_OK) != 0)
+        why = "is not writable";
+    if (!why)
+        return 0;
+    snprintf(err, errlen, "%s: %s %s; create it or set run.tmpdir to a writable directory",
+             where, cfg->tmpdir, why);
+    return 2;
 }

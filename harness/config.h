@@ -52,6 +52,7 @@ struct hw_config {
     double limit;
     double expect_tolerance;           /* 0.10: an expect holds within +-10% */
     char tmpdir[HW_STR_MAX];
+    size_t tmpdir_line, tmpdir_col;    /* where run.tmpdir was given (1-based); 0 from $TMPDIR */
     uint32_t nstrategies;
     struct hw_strategy_cfg strategies[HW_MAX_STRATEGIES];
 };
@@ -65,6 +66,10 @@ int hw_config_read(const char *path, char **text, size_t *len, char *err, size_t
 /* The same from text in memory; name stands for the file in messages. */
 int hw_config_parse(const char *name, const char *text, size_t len, struct hw_config *cfg,
                     char *err, size_t errlen);
+/* Before anything is measured: is the tmpdir an existing, writable directory? (The parser
+ * stays pure: a config is valid text on any machine.) 0, or 2 with err
+ * "FILE:LINE:COL: run.tmpdir: ...; what to do" (no position when it came from $TMPDIR). */
+int hw_config_check_tmpdir(const struct hw_config *cfg, char *err, size_t errlen);
 const char *hw_allocator_name(enum hw_allocator_kind k);
 int hw_allocator_parse(const char *s, enum hw_allocator_kind *out);
 

@@ -10,6 +10,10 @@
 
 #define HW_MAX_GROUPS 16
 #define HW_MAX_COLS   4096
+/* The largest row count and seed a config takes (a seed must survive a trip through JSON's
+ * doubles: 2^53 - 1). */
+#define HW_ROWS_MAX   1000000000000ull
+#define HW_SEED_MAX   9007199254740991ull
 
 struct hw_col_group {
     enum hw_dtype dtype;   /* f64 f32 i64 i32 i16 i8 (never f16) */

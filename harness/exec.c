@@ -5,6 +5,7 @@
 #include "plot.h"
 #include "procfs.h"
 #include "report.h"
+#include "atomic.h"
 #include "sampler.h"
 #include "size.h"
 #include <ctype.h>
@@ -263,7 +264,8 @@ int hw_exec(const struct hw_exec_opts *o)
     if (!marks || !tl || !tree || !warnings)
         goto out;
     hw_timeline_init(tl);
-    if (hw_report_path(o->report, "exec", report_path, sizeof report_path, err, sizeof err) != 0) {
+    if (hw_report_path(o->report, "exec", report_path, sizeof report_path, err, sizeof err) != 0 ||
+        (o->html[0] && hw_path_check("--html", o->html, err, sizeof err) != 0)) {
         fprintf(stderr, "highwater exec: %s\n", err);
         rc = 2;
         goto out;
@@ -455,7 +457,8 @@ int hw_exec(const struct hw_exec_opts *o)
         fprintf(stderr, "highwater exec: %s\n", err);
         goto out_signals;
     }
-    if (o->html[0] && hw_plot_write(report, o->html, err, sizeof err) != 0)
+    bool html_failed = o->html[0] && hw_plot_write(report, o->html, err, sizeof err) != 0;
+    if (html_failed)
         fprintf(stderr, "highwater exec: --html: %s\n", err);
     char b1[32], b2[32], code[16] = "-";
     if (WIFEXITED(wstatus))
@@ -468,7 +471,7 @@ int hw_exec(const struct hw_exec_opts *o)
                hw_fmt_bytes(hw_jnum(p, "peak_rss_bytes"), b1, sizeof b1), hw_jnum(p, "wall_seconds"),
                cJSON_IsTrue(cJSON_GetObjectItem(p, "closed_by_exit")) ? " (never ended)" : "");
     printf("report: %s\n", report_path);
-    rc = interrupted ? 130 : over ? 1 : 0;
+    rc = interrupted ? 130 : over ? 1 : html_failed ? 3 : 0;
 out_signals:
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);

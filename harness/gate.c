@@ -1,4 +1,5 @@
 #include "gate.h"
+#include "atomic.h"
 #include "json.h"
 #include "report.h"
 #include "size.h"
@@ -415,35 +416,9 @@ static void xml_escaped(FILE *f, const char *s)
     }
 }
 
-/* Write through a temp file and rename, as reports are. */
-static FILE *open_out(const char *path, char *tmp, size_t len, char *err, size_t errlen)
+static int junit_body(FILE *f, const void *ctx, char *err, size_t errlen)
 {
-    snprintf(tmp, len, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        snprintf(err, errlen, "%s: cannot write: %s; choose a writable path", path, strerror(errno));
-    return f;
-}
-
-static int close_out(FILE *f, const char *tmp, const char *path, char *err, size_t errlen)
-{
-    bool ok = !ferror(f);
-    ok = (fclose(f) == 0) && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        snprintf(err, errlen, "%s: writing failed: %s (disk full?)", path, strerror(errno));
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
-}
-
-int hw_gate_write_junit(const cJSON *res, const char *path, char *err, size_t errlen)
-{
-    char tmp[PATH_MAX + 8];
-    FILE *f = open_out(path, tmp, sizeof tmp, err, errlen);
-    const cJSON *e;
-    if (!f)
-        return -1;
+    const cJSON *res = ctx, *e;
     int tests = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(res, "entries")), failures = 0, skipped = 0;
     cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(res, "entries")) {
         failures += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "failed"));
@@ -484,7 +459,12 @@ int hw_gate_write_junit(const cJSON *res, const char *path, char *err, size_t er
         fputs("    </testcase>\n", f);
     }
     fputs("  </testsuite>\n</testsuites>\n", f);
-    return close_out(f, tmp, path, err, errlen);
+    return ferror(f) ? (snprintf(err, errlen, "writing failed (disk full?)"), -1) : 0;
+}
+
+int hw_gate_write_junit(const cJSON *res, const char *path, char *err, size_t errlen)
+{
+    return hw_atomic_write(path, junit_body, res, err, errlen);
 }
 
 /* Markdown table cells: a | would split the cell. */
@@ -494,13 +474,10 @@ static void md_cell(FILE *f, const char *s)
         fputs(*s == '|' ? "\\|" : (char[]){*s, 0}, f);
 }
 
-int hw_gate_write_markdown(const cJSON *res, const char *path, char *err, size_t errlen)
+static int markdown_body(FILE *f, const void *ctx, char *err, size_t errlen)
 {
-    char tmp[PATH_MAX + 8], b1[32], b2[32], b3[32], b4[32];
-    FILE *f = open_out(path, tmp, sizeof tmp, err, errlen);
-    const cJSON *e, *counts = cJSON_GetObjectItemCaseSensitive(res, "counts");
-    if (!f)
-        return -1;
+    char b1[32], b2[32], b3[32], b4[32];
+    const cJSON *res = ctx, *e, *counts = cJSON_GetObjectItemCaseSensitive(res, "counts");
     bool passed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "passed"));
     fprintf(f, "### highwater gate: %s\n\n", passed ? "PASS" : "FAIL");
     fprintf(f, "%.0f compared, %.0f failed, %.0f improved, %.0f missing, %.0f new. Limit: baseline "
@@ -528,7 +505,12 @@ int hw_gate_write_markdown(const cJSON *res, const char *path, char *err, size_t
         md_cell(f, hw_jstr(e, "message"));
         fputs(" |\n", f);
     }
-    return close_out(f, tmp, path, err, errlen);
+    return ferror(f) ? (snprintf(err, errlen, "writing failed (disk full?)"), -1) : 0;
+}
+
+int hw_gate_write_markdown(const cJSON *res, const char *path, char *err, size_t errlen)
+{
+    return hw_atomic_write(path, markdown_body, res, err, errlen);
 }
 
 int hw_gate(const struct hw_gate_opts *o)
@@ -536,7 +518,9 @@ int hw_gate(const struct hw_gate_opts *o)
     int code = 2;
     char err[PATH_MAX * 2 + 512];
     cJSON *report = NULL, *base = NULL, *res = NULL;
-    if (hw_report_load(o->report, &report, err, sizeof err) != 0 ||
+    if ((o->junit[0] && hw_path_check("--junit", o->junit, err, sizeof err) != 0) ||
+        (o->markdown[0] && hw_path_check("--markdown", o->markdown, err, sizeof err) != 0) ||
+        hw_report_load(o->report, &report, err, sizeof err) != 0 ||
         hw_report_load(o->baseline, &base, err, sizeof err) != 0) {
         fprintf(stderr, "highwater gate: %s\n", err);
         goto out;

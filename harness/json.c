@@ -1,5 +1,10 @@
 #include "json.h"
 #include <math.h>
+#include <stdio.h>
+#include <inttypes.h>
+
+/* 2^64: the first double a uint64_t cannot hold. */
+#define TWO_64 18446744073709551616.0
 
 double hw_jnum(const cJSON *o, const char *k)
 {
@@ -11,4 +16,30 @@ const char *hw_jstr(const cJSON *o, const char *k)
 {
     const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
     return s ? s : "";
+}
+
+uint64_t hw_jcount(const cJSON *o, const char *k)
+{
+    double v = hw_jnum(o, k);
+    return v >= 0 && v < TWO_64 ? (uint64_t)v : 0;
+}
+
+int hw_json_u64(const cJSON *o, const char *k, uint64_t min, uint64_t max, uint64_t *out,
+                char *err, size_t len)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, k);
+    if (!cJSON_IsNumber(it)) {
+        snprintf(err, len, "field '%s' is %s, expected a whole number from %" PRIu64 " to %" PRIu64,
+                 k, !it ? "missing" : cJSON_IsString(it) ? "a string" : "not a number", min, max);
+        return -1;
+    }
+    double v = it->valuedouble;
+    /* Range first, in doubles: only then is the cast defined. */
+    if (!(v >= 0 && v < TWO_64) || v != floor(v) || (uint64_t)v < min || (uint64_t)v > max) {
+        snprintf(err, len, "field '%s' is %g, expected a whole number from %" PRIu64 " to %" PRIu64,
+                 k, v, min, max);
+        return -1;
+    }
+    *out = (uint64_t)v;
+    return 0;
 }

@@ -152,19 +152,7 @@ static int cmd_worker(int argc, char **argv)
                         "'highwater spec configs/ci.yaml --strategies whole-copy --allocators glibc > s.json'\n");
         return 2;
     }
-    int fd = open(argv[2], O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        fprintf(stderr, "highwater worker: %s: cannot read: %s\n", argv[2], strerror(errno));
-        return 2;
-    }
-    fflush(stdout);
-    if (dup2(fd, HW_SPEC_FD) < 0 || dup2(STDOUT_FILENO, HW_EVENT_FD) < 0) {
-        fprintf(stderr, "highwater worker: cannot set up fds 3 and 4: %s\n", strerror(errno));
-        return 3;
-    }
-    if (fd != HW_SPEC_FD)
-        close(fd);
-    return hw_worker_main();
+    return hw_worker_standalone(argv[2]);
 }
 
 static int cmd_spec(int argc, char **argv)
@@ -255,10 +243,8 @@ static int cmd_plot(int argc, char **argv)
         return 2;
     }
     cJSON *report = NULL;
-    char err2[8192];
     /* A report, or a plan (its chart of points and fitted lines). */
-    if (hw_report_load(pos[0], &report, err, sizeof err) != 0 &&
-        hw_json_load(pos[0], HW_PLAN_SCHEMA, &report, err2, sizeof err2) != 0) {
+    if (hw_json_load(pos[0], NULL, &report, err, sizeof err) != 0) {
         fprintf(stderr, "highwater plot: %s\n", err);
         return 2;
     }

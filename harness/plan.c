@@ -4,6 +4,7 @@
 #include "fit.h"
 #include "json.h"
 #include "report.h"
+#include "atomic.h"
 #include "runner.h"
 #include "size.h"
 #include <math.h>
@@ -286,7 +287,7 @@ void hw_plan_print(const cJSON *plan, FILE *f)
     const cJSON *e, *m;
     char b1[32], b2[32], b3[32];
     fprintf(f, "plan for %s rows (fit on %d reports; a machine fits when peak x %.0f%% <= its memory)\n",
-            hw_fmt_count((uint64_t)hw_jnum(plan, "target_rows"), b1, sizeof b1),
+            hw_fmt_count(hw_jcount(plan, "target_rows"), b1, sizeof b1),
             cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(plan, "reports")), 100 * (1 + hw_jnum(plan, "headroom")));
     fprintf(f, "%-34s %-9s %10s %7s %11s %7s %9s %9s  %s\n", "strategy", "allocator", "peak", "xout",
             "+-95%", "R2", "holdout", "wall", "fits on");
@@ -386,6 +387,11 @@ int hw_plan(const struct hw_plan_opts *o)
     static char paths[HW_PLAN_MAX_FROM][PATH_MAX];
     cJSON *reports[HW_PLAN_MAX_FROM] = {0}, *plan = NULL;
     const char *names[HW_PLAN_MAX_FROM];
+    /* A bad -o is found before the fit scales are measured, not after. */
+    if (o->out[0] && hw_path_check("-o", o->out, err, sizeof err) != 0) {
+        fprintf(stderr, "highwater plan: %s\n", err);
+        return 2;
+    }
     if (o->from) {
         for (n = 0; n < o->nfrom; n++)
             snprintf(paths[n], PATH_MAX, "%s", o->reports[n]);

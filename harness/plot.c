@@ -11,6 +11,8 @@
  *    Douglas-Peucker at a quarter pixel), coordinates rounded to 0.1, so a page's size
  *    depends on the chart width, not on the number of samples. */
 #include "plot.h"
+#include "atomic.h"
+#include "json.h"
 #include <unistd.h>
 #include <errno.h>
 #include "size.h"
@@ -1767,7 +1769,7 @@ static void plan_chart(FILE *f, const cJSON *plan, const char *label)
     for (double d = pow(10, floor(lx0)); d <= pow(10, ceil(lx1)); d *= 10)
         for (int k = 1; k < 10; k = k == 1 ? 2 : k == 2 ? 5 : 10)   /* 1, 2, 5 per decade */
             if (d * k >= pow(10, lx0) && d * k <= pow(10, lx1)) {
-                hw_fmt_count((uint64_t)(d * k), buf, sizeof buf);
+                hw_fmt_count((uint64_t)fmin(d * k, 1e19), buf, sizeof buf);
                 text_at(f, PX(d * k), H - B + 14, "tick", "middle", buf);
             }
     for (double d = pow(2, floor(ly0 / log10(2))); d <= pow(2, ceil(ly1 / log10(2))); d *= 4)
@@ -1837,7 +1839,7 @@ int hw_plot_plan_html(const cJSON *plan, FILE *f, char *err, size_t errlen)
     }
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>highwater plan</title>\n", f);
     fprintf(f, "<style>\n%s%s</style>\n</head>\n<body>\n", page_css, svg_css);
-    fprintf(f, "<h1>highwater plan: %s rows</h1>\n", hw_fmt_count((uint64_t)num(plan, "target_rows"), b1, sizeof b1));
+    fprintf(f, "<h1>highwater plan: %s rows</h1>\n", hw_fmt_count(hw_jcount(plan, "target_rows"), b1, sizeof b1));
     fputs("<p class=\"note\">Each chart: measured peaks at the fit scales (dots), the fitted line out to the "
           "target (dashed when the fit crosses an allocator threshold and is unreliable), and the "
           "prediction's 95% interval at the target (bar).</p>\n", f);
@@ -1859,27 +1861,22 @@ int hw_plot_plan_html(const cJSON *plan, FILE *f, char *err, size_t errlen)
     return ferror(f) ? (snprintf(err, errlen, "plot: write failed"), -1) : 0;
 }
 
+struct plot_job { const cJSON *report; bool svg; };
+
+static int plot_body(FILE *f, const void *ctx, char *err, size_t errlen)
+{
+    const struct plot_job *j = ctx;
+    bool is_plan = strcmp(str(j->report, "schema"), "highwater.plan/1") == 0;
+    return is_plan  ? hw_plot_plan_html(j->report, f, err, errlen)
+           : j->svg ? hw_plot_summary_svg(j->report, f, err, errlen)
+                    : hw_plot_html(j->report, NULL, f, err, errlen);
+}
+
 int hw_plot_write(const cJSON *report, const char *path, char *err, size_t errlen)
 {
-    char tmp[4200], why[512];
     size_t n = strlen(path);
-    bool svg = n >= 4 && strcmp(path + n - 4, ".svg") == 0;
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot write: %s; choose a writable path", path, strerror(errno));
+    struct plot_job j = {report, n >= 4 && strcmp(path + n - 4, ".svg") == 0};
+    if (hw_path_check("-o", path, err, errlen) != 0)
         return 2;
-    }
-    bool is_plan = strcmp(str(report, "schema"), "highwater.plan/1") == 0;
-    int rc = is_plan ? hw_plot_plan_html(report, f, why, sizeof why)
-             : svg   ? hw_plot_summary_svg(report, f, why, sizeof why)
-                     : hw_plot_html(report, NULL, f, why, sizeof why);
-    bool ok = rc == 0 && !ferror(f);
-    ok = (fclose(f) == 0) && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        snprintf(err, errlen, "%s: %s", path, rc != 0 ? why : strerror(errno));
-        unlink(tmp);
-        return 3;
-    }
-    return 0;
+    return hw_atomic_write(path, plot_body, &j, err, errlen) == 0 ? 0 : 3;
 }

@@ -30,7 +30,7 @@ int hw_plot_summary_svg(const cJSON *report, FILE *f, char *err, size_t errlen);
 /* A plan (highwater.plan/1) as a page: per strategy, the measured points, the fitted lines
  * and the prediction with its interval, on log axes. 0, or -1 with err. */
 int hw_plot_plan_html(const cJSON *plan, FILE *f, char *err, size_t errlen);
-/* Write to path (through path.tmp and a rename): a plan's page for a plan, else the summary
+/* Write to path (through hw_atomic_write): a plan's page for a plan, else the summary
  * SVG when path ends in ".svg", else the report's HTML page. 0, or 2 (bad path) / 3 (write
  * failed) with err naming the file. */
 int hw_plot_write(const cJSON *report, const char *path, char *err, size_t errlen);

@@ -1,5 +1,8 @@
 #include "report.h"
+#include "atomic.h"
 #include "json.h"
+#include "report_check.h"
+#include "plan.h"
 #include "procfs.h"
 #include "sha256.h"
 #include "size.h"
@@ -315,38 +318,25 @@ void hw_report_summarize(cJSON *report)
     cJSON_ReplaceItemInObjectCaseSensitive(report, "summary", summary);
 }
 
+static int put_report(FILE *f, const void *ctx, char *err, size_t len)
+{
+    const char *text = ctx;
+    if (fputs(text, f) == EOF || fputc('\n', f) == EOF) {
+        snprintf(err, len, "writing the report failed: %s; free some space or choose another "
+                 "path with -o", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 int hw_report_write(const cJSON *report, const char *path, char *err, size_t len)
 {
-    char tmp[PATH_MAX + 8];
-    int rc = -1;
-    FILE *f = NULL;
     char *text = cJSON_Print(report);
     if (!text) {
         snprintf(err, len, "%s: out of memory printing the report", path);
         return -1;
     }
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    if (!(f = fopen(tmp, "w"))) {
-        snprintf(err, len, "%s: cannot write the report: %s; choose a writable path with -o",
-                 path, strerror(errno));
-        goto out;
-    }
-    size_t n = strlen(text);
-    bool ok = fwrite(text, 1, n, f) == n && fputc('\n', f) != EOF;
-    ok = (fclose(f) == 0) && ok;
-    f = NULL;
-    if (!ok) {
-        snprintf(err, len, "%s: writing the report failed (disk full?): %s", path, strerror(errno));
-        unlink(tmp);
-        goto out;
-    }
-    if (rename(tmp, path) != 0) {
-        snprintf(err, len, "%s: cannot rename %s into place: %s", path, tmp, strerror(errno));
-        unlink(tmp);
-        goto out;
-    }
-    rc = 0;
-out:
+    int rc = hw_atomic_write(path, put_report, text, err, len);
     free(text);
     return rc;
 }
@@ -356,47 +346,104 @@ int hw_report_load(const char *path, cJSON **out, char *err, size_t len)
     return hw_json_load(path, HW_REPORT_SCHEMA, out, err, len);
 }
 
+/* The whole file, read to EOF (never trusting st_size: it may shrink or grow meanwhile). */
+static char *read_capped(int fd, const char *path, size_t *n, char *err, size_t len)
+{
+    struct stat st;
+    char b1[32], b2[32];
+    if (fstat(fd, &st) != 0) {
+        snprintf(err, len, "%s: cannot read: %s", path, strerror(errno));
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(err, len, "%s: is %s, not a file; give the path of a JSON file", path,
+                 S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a pipe"
+                 : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" : "a special file");
+        return NULL;
+    }
+    if ((unsigned long long)st.st_size > HW_JSON_MAX_BYTES) {
+        snprintf(err, len, "%s: %s is over the %s a report may have; is it a report?", path,
+                 hw_fmt_bytes((double)st.st_size, b1, sizeof b1),
+                 hw_fmt_bytes(HW_JSON_MAX_BYTES, b2, sizeof b2));
+        return NULL;
+    }
+    size_t cap = (size_t)st.st_size + 1, used = 0;
+    char *text = malloc(cap + 1);
+    while (text) {
+        if (used == cap) {
+            if (cap > HW_JSON_MAX_BYTES) {
+                snprintf(err, len, "%s: grew past the %s a report may have while read; is it "
+                         "being written?", path, hw_fmt_bytes(HW_JSON_MAX_BYTES, b2, sizeof b2));
+                free(text);
+                return NULL;
+            }
+            char *p = realloc(text, (cap *= 2) + 1);
+            if (!p)
+                break;
+            text = p;
+        }
+        ssize_t r = read(fd, text + used, cap - used);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            snprintf(err, len, "%s: cannot read: %s", path, strerror(errno));
+            free(text);
+            return NULL;
+        }
+        if (r == 0) {
+            text[used] = '\0';
+            *n = used;
+            return text;
+        }
+        used += (size_t)r;
+    }
+    snprintf(err, len, "%s: out of memory reading %s", path, hw_fmt_bytes((double)cap, b1, sizeof b1));
+    free(text);
+    return NULL;
+}
+
 int hw_json_load(const char *path, const char *schema_want, cJSON **out, char *err, size_t len)
 {
     int rc = 2;
     char *text = NULL;
+    size_t n = 0;
     cJSON *r = NULL;
-    FILE *f = fopen(path, "r");
     *out = NULL;
-    if (!f) {
+    /* O_NONBLOCK: a FIFO must not hang the open; it is refused as not a file right after. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) {
         snprintf(err, len, "%s: cannot read: %s", path, strerror(errno));
         return 2;
     }
-    if (fseek(f, 0, SEEK_END) != 0 || ftell(f) < 0) {
-        snprintf(err, len, "%s: cannot read: not a regular file", path);
+    if (!(text = read_capped(fd, path, &n, err, len)))
+        goto out;
+    if (n == 0) {
+        snprintf(err, len, "%s: is empty; expected a %s file (JSON); regenerate it", path,
+                 schema_want ? schema_want : HW_REPORT_SCHEMA);
         goto out;
     }
-    long size = ftell(f);
-    rewind(f);
-    if (!(text = malloc((size_t)size + 1)) || fread(text, 1, (size_t)size, f) != (size_t)size) {
-        snprintf(err, len, "%s: cannot read %ld bytes", path, size);
-        goto out;
-    }
-    text[size] = '\0';
-    if (!(r = cJSON_ParseWithLength(text, (size_t)size))) {
+    if (!(r = cJSON_ParseWithLength(text, n))) {
         const char *at = cJSON_GetErrorPtr();
         snprintf(err, len, "%s: not valid JSON (truncated or malformed) at byte %ld; "
                  "regenerate the report", path, at ? (long)(at - text) : -1L);
         goto out;
     }
     const char *schema = hw_jstr(r, "schema");
-    if (strcmp(schema, schema_want) != 0) {
+    if (schema_want ? strcmp(schema, schema_want) != 0
+                    : strcmp(schema, HW_REPORT_SCHEMA) != 0 && strcmp(schema, HW_PLAN_SCHEMA) != 0) {
         snprintf(err, len, "%s: field 'schema' is '%s', expected '%s'", path, schema,
-                 schema_want);
+                 schema_want ? schema_want : HW_REPORT_SCHEMA "' or '" HW_PLAN_SCHEMA);
         goto out;
     }
+    if (hw_json_check(r, path, err, len) != 0)
+        goto out;
     *out = r;
     r = NULL;
     rc = 0;
 out:
     cJSON_Delete(r);
     free(text);
-    fclose(f);
+    close(fd);
     return rc;
 }
 
@@ -416,7 +463,7 @@ void hw_report_print_table(const cJSON *report, FILE *f)
     char b1[32], b2[32], b3[32];
     fprintf(f, "%s: %s rows x %.0f cols, source %s, output %s\n",
             hw_jstr(cJSON_GetObjectItemCaseSensitive(report, "config"), "name"),
-            hw_fmt_count((uint64_t)hw_jnum(ds, "rows"), b1, sizeof b1), hw_jnum(ds, "cols"),
+            hw_fmt_count(hw_jcount(ds, "rows"), b1, sizeof b1), hw_jnum(ds, "cols"),
             hw_fmt_bytes(hw_jnum(ds, "source_bytes"), b2, sizeof b2),
             hw_fmt_bytes(hw_jnum(ds, "output_bytes"), b3, sizeof b3));
     /* Column widths from the content: labels and allocator confs can be long. */
@@ -489,33 +536,6 @@ int hw_report_path(const char *given, const char *name, char *out, size_t len, c
         mkdir("results/runs", 0755);
         snprintf(out, len, "results/runs/%s-%s.json", name, stamp);
     }
-    /* Fail before any run, not after an hour of measuring: create the temp file the
-     * report will be written through (access() would say yes to root anywhere). */
-    char dir[PATH_MAX], tmp[PATH_MAX + 8];
-    snprintf(dir, sizeof dir, "%s", out);
-    char *slash = strrchr(dir, '/');
-    if (slash)
-        *slash = '\0';
-    else
-        snprintf(dir, sizeof dir, ".");
-    struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "-o %s: directory %s does not exist; create it or choose another path", out, dir);
-        return -1;
-    }
-    if (stat(out, &st) == 0 && S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "-o %s: is a directory; give a file name such as %s/report.json", out, out);
-        return -1;
-    }
-    snprintf(tmp, sizeof tmp, "%s.tmp", out);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0 && errno != EEXIST) {
-        snprintf(err, errlen, "-o %s: cannot write there: %s; choose another path", out, strerror(errno));
-        return -1;
-    }
-    if (fd >= 0) {
-        close(fd);
-        unlink(tmp);
-    }
-    return 0;
+    /* Fail before any run, not after an hour of measuring. */
+    return hw_path_check("-o", out, err, errlen);
 }

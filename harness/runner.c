@@ -9,6 +9,7 @@
 #include "plot.h"
 #include "procfs.h"
 #include "report.h"
+#include "atomic.h"
 #include "sampler.h"
 #include "size.h"
 #include "spec.h"
@@ -764,7 +765,9 @@ static void plan(struct ctx *c)
 static int resolve_report_path(struct ctx *c)
 {
     char err[PATH_MAX * 2 + 128];
-    if (hw_report_path(c->o->report, c->cfg->name, c->report_path, sizeof c->report_path, err, sizeof err) != 0) {
+    if (hw_report_path(c->o->report, c->cfg->name, c->report_path, sizeof c->report_path, err, sizeof err) != 0 ||
+        (c->o->html[0] && hw_path_check("--html", c->o->html, err, sizeof err) != 0) ||
+        hw_config_check_tmpdir(c->cfg, err, sizeof err) != 0) {
         fprintf(stderr, "highwater: %s\n", err);
         return -1;
     }
@@ -983,7 +986,8 @@ int hw_runner(const struct hw_run_opts *o)
         fputs("\r\033[K", stderr);
     if (save(&c) != 0)
         goto out_signals;
-    if (o->html[0] && hw_plot_write(c.report, o->html, err, sizeof err) != 0)
+    bool html_failed = o->html[0] && hw_plot_write(c.report, o->html, err, sizeof err) != 0;
+    if (html_failed)
         fprintf(stderr, "highwater: --html: %s\n", err);
     hw_report_print_table(c.report, stdout);
     hw_lessons_print(cJSON_GetObjectItemCaseSensitive(c.report, "lessons"), stdout);
@@ -993,7 +997,7 @@ int hw_runner(const struct hw_run_opts *o)
         fprintf(stderr, "highwater: interrupted; the report holds the runs so far: %s\n", c.report_path);
         rc = 130;
     } else {
-        rc = failed ? 3 : over_budget(c.report) ? 1 : 0;
+        rc = failed || html_failed ? 3 : over_budget(c.report) ? 1 : 0;
     }
 out_signals:
     sigaction(SIGINT, &old_int, NULL);

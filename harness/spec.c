@@ -1,5 +1,6 @@
 #include "spec.h"
 #include "event.h"
+#include "json.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -35,6 +36,18 @@ static int num(const cJSON *o, const char *key, double *v, char *err, size_t len
     return 0;
 }
 
+/* A null/inf/nan rate: a fraction of the cells, 0 to 1. */
+static int rate(const cJSON *o, const char *key, double *v, char *err, size_t len)
+{
+    if (num(o, key, v, err, len) != 0)
+        return -1;
+    if (!(*v >= 0 && *v <= 1)) {
+        snprintf(err, len, "field '%s' is %g, expected a fraction from 0 to 1", key, *v);
+        return -1;
+    }
+    return 0;
+}
+
 static const char *str(const cJSON *o, const char *key, char *err, size_t len)
 {
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
@@ -47,14 +60,16 @@ static const char *str(const cJSON *o, const char *key, char *err, size_t len)
 
 int hw_dataset_from_json(const cJSON *j, struct hw_dataset *ds, char *err, size_t len)
 {
-    double rows, cols, seed, alln;
+    uint64_t cols, alln;
     memset(ds, 0, sizeof *ds);
-    if (num(j, "rows", &rows, err, len) || num(j, "cols", &cols, err, len) ||
-        num(j, "seed", &seed, err, len) || num(j, "all_null_columns", &alln, err, len))
+    /* The same ranges as the config's keys: a spec is written from a parsed config, so
+     * anything else is a hand-edited or corrupt spec, and a cast of it undefined. */
+    if (hw_json_u64(j, "rows", 1, HW_ROWS_MAX, &ds->rows, err, len) ||
+        hw_json_u64(j, "cols", 1, HW_MAX_COLS, &cols, err, len) ||
+        hw_json_u64(j, "seed", 0, HW_SEED_MAX, &ds->seed, err, len) ||
+        hw_json_u64(j, "all_null_columns", 0, HW_MAX_COLS, &alln, err, len))
         return -1;
-    ds->rows = (uint64_t)rows;
     ds->cols = (uint32_t)cols;
-    ds->seed = (uint64_t)seed;
     ds->all_null_columns = (uint32_t)alln;
     const cJSON *g = cJSON_GetObjectItemCaseSensitive(j, "dtypes"), *e;
     if (!cJSON_IsArray(g) || cJSON_GetArraySize(g) > HW_MAX_GROUPS) {
@@ -66,11 +81,11 @@ int hw_dataset_from_json(const cJSON *j, struct hw_dataset *ds, char *err, size_
     cJSON_ArrayForEach(e, g) {
         struct hw_col_group *cg = &ds->groups[ds->ngroups++];
         const char *dt = str(e, "dtype", err, len);
-        double count;
-        if (!dt || num(e, "count", &count, err, len) ||
-            num(e, "null_rate", &cg->null_rate, err, len) ||
-            num(e, "inf_rate", &cg->inf_rate, err, len) ||
-            num(e, "nan_rate", &cg->nan_rate, err, len))
+        uint64_t count;
+        if (!dt || hw_json_u64(e, "count", 1, HW_MAX_COLS, &count, err, len) ||
+            rate(e, "null_rate", &cg->null_rate, err, len) ||
+            rate(e, "inf_rate", &cg->inf_rate, err, len) ||
+            rate(e, "nan_rate", &cg->nan_rate, err, len))
             return -1;
         if (hw_dtype_parse(dt, &cg->dtype) != 0) {
             snprintf(err, len, "unknown dtype '%s'", dt);

@@ -220,14 +220,21 @@ int hw_worker_main(void)
     struct hw_run *run = calloc(1, sizeof *run);
     char *text = read_all(HW_SPEC_FD);
     close(HW_SPEC_FD);
-    if (!spec || !run || !text || !(j = cJSON_Parse(text))) {
+    if (!spec || !run || !text) {
         send_error("worker: cannot read its spec (out of memory or a broken pipe)");
+        goto out;
+    }
+    /* A spec that is not one is bad input (exit 2), whoever wrote it. */
+    if (!(j = cJSON_Parse(text))) {
+        send_error("worker: bad spec: not valid JSON; make one with 'highwater spec CONFIG'");
+        rc = 2;
         goto out;
     }
     if (hw_spec_from_json(j, spec, err, sizeof err) != 0) {
         char msg[600];
         snprintf(msg, sizeof msg, "worker: bad spec: %s", err);
         send_error(msg);
+        rc = 2;
         goto out;
     }
     cJSON_Delete(j);
@@ -274,4 +281,37 @@ out:
         hw_event_send(HW_EVENT_FD, ev);
     }
     return rc;
+}
+
+int hw_worker_standalone(const char *spec_path)
+{
+    /* With 0-2 closed at start, open() would hand one of them out and stdout's number could
+     * be the spec file's: give any closed one /dev/null first (in order, so each lands on its
+     * own number). */
+    for (int fd = 0; fd <= 2; fd++)
+        if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd) {
+            fprintf(stderr, "highwater worker: cannot open /dev/null for fd %d\n", fd);
+            return 3;
+        }
+    int spec = open(spec_path, O_RDONLY | O_CLOEXEC);
+    if (spec < 0) {
+        fprintf(stderr, "highwater worker: %s: cannot read: %s\n", spec_path, strerror(errno));
+        return 2;
+    }
+    /* Both sources moved above 3 and 4 first: an inherited fd 3 puts the spec on 4, and
+     * dup2(stdout, 4) would then replace the spec and the close of the spec close stdout. */
+    fflush(stdout);
+    int spec_hi = fcntl(spec, F_DUPFD_CLOEXEC, 16), out_hi = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 16);
+    close(spec);
+    int rc = 3;
+    if (spec_hi < 0 || out_hi < 0 || dup2(spec_hi, HW_SPEC_FD) < 0 || dup2(out_hi, HW_EVENT_FD) < 0)
+        fprintf(stderr, "highwater worker: cannot set up fds %d and %d: %s\n", HW_SPEC_FD,
+                HW_EVENT_FD, strerror(errno));
+    else
+        rc = 0;
+    if (spec_hi >= 0)
+        close(spec_hi);
+    if (out_hi >= 0)
+        close(out_hi);
+    return rc ? rc : hw_worker_main();
 }
