@@ -5,11 +5,17 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "report.h"
+#include "gate.h"
+#include "json.h"
+#include "plan.h"
+#include <signal.h>
+#include <sys/stat.h>
 
 static char dir[256];
 
@@ -159,6 +165,176 @@ static void load_errors_name_the_file(void **state)
     assert_string_equal(err, "/nonexistent-hw/r.json: cannot read: No such file or directory");
 }
 
+static void put_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    static const char msg[] = "test_report: a report read hung (a FIFO?)\n";
+    if (write(2, msg, sizeof msg - 1) < 0) {
+    }
+    _exit(1);
+}
+
+/* A directory (ftell says LONG_MAX: an 8 EiB malloc), a device, a FIFO (open blocks for a
+ * writer), an empty file, and a file past the size cap: each a one-line error, no hang. */
+static void not_a_report_file(void **state)
+{
+    (void)state;
+    char path[400], err[600], want[800];
+    cJSON *r = NULL;
+    signal(SIGALRM, on_alarm);
+    alarm(10);
+    assert_int_equal(hw_report_load(dir, &r, err, sizeof err), 2);
+    snprintf(want, sizeof want, "%s: is a directory, not a file; give the path of a JSON file", dir);
+    assert_string_equal(err, want);
+    assert_int_equal(hw_json_load("/dev/zero", HW_PLAN_SCHEMA, &r, err, sizeof err), 2);
+    assert_string_equal(err, "/dev/zero: is a device, not a file; give the path of a JSON file");
+    snprintf(path, sizeof path, "%s/fifo", dir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    assert_int_equal(hw_report_load(path, &r, err, sizeof err), 2);
+    snprintf(want, sizeof want, "%s: is a pipe, not a file; give the path of a JSON file", path);
+    assert_string_equal(err, want);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/empty.json", dir);
+    put_file(path, "");
+    assert_int_equal(hw_report_load(path, &r, err, sizeof err), 2);
+    snprintf(want, sizeof want, "%s: is empty; expected a highwater.report/1 file (JSON); regenerate it", path);
+    assert_string_equal(err, want);
+    /* Sparse: past the cap without using the disk. */
+    snprintf(path, sizeof path, "%s/huge.json", dir);
+    put_file(path, "");
+    assert_int_equal(truncate(path, (off_t)HW_JSON_MAX_BYTES + 1), 0);
+    assert_int_equal(hw_report_load(path, &r, err, sizeof err), 2);
+    snprintf(want, sizeof want, "%s: 256.0 MiB is over the 256.0 MiB a report may have; is it a report?", path);
+    assert_string_equal(err, want);
+    unlink(path);
+    assert_null(r);
+    alarm(0);
+}
+
+#define RUN_OK(extra) "{\"label\": \"x\", \"allocator\": \"glibc\", \"allocator_conf\": \"\", " \
+                      "\"status\": \"ok\", \"peak_rss_bytes\": 100" extra "}"
+
+/* Every number a reader uses is finite and in range, whatever reads it: one error naming
+ * the file, the JSON path, the value and what was expected. */
+static void bad_numbers_are_refused(void **state)
+{
+    (void)state;
+    static const struct { const char *schema, *body, *want; } cases[] = {
+        {"highwater.report/1", "\"runs\": [" RUN_OK("") ", " RUN_OK("") "," RUN_OK("") ", "
+                               "{\"status\": \"ok\", \"peak_rss_bytes\": 1e999}]",
+         "runs[3].peak_rss_bytes is inf, expected a finite number > 0 in an ok run"},
+        {"highwater.report/1", "\"runs\": [{\"status\": \"ok\", \"peak_rss_bytes\": -1e999}]",
+         "runs[0].peak_rss_bytes is -inf, expected a finite number > 0 in an ok run"},
+        {"highwater.report/1", "\"runs\": [{\"status\": \"ok\", \"peak_rss_bytes\": 0}]",
+         "runs[0].peak_rss_bytes is 0, expected a finite number > 0 in an ok run"},
+        {"highwater.report/1", "\"runs\": [{\"status\": \"ok\"}]",
+         "runs[0].peak_rss_bytes is missing, expected a finite number > 0 in an ok run"},
+        {"highwater.report/1", "\"runs\": [" RUN_OK(", \"wall_seconds\": -2") "]",
+         "runs[0].wall_seconds is -2, expected a finite number >= 0"},
+        {"highwater.report/1", "\"runs\": [" RUN_OK(", \"output_bytes\": \"12\"") "]",
+         "runs[0].output_bytes is a string, expected a finite number >= 0"},
+        {"highwater.report/1", "\"runs\": [" RUN_OK(", \"budget_ratio\": 0") "]",
+         "runs[0].budget_ratio is 0, expected a finite number > 0"},
+        {"highwater.report/1", "\"summary\": [{\"peak_rss_bytes\": {\"median\": 1e999}}]",
+         "summary[0].peak_rss_bytes.median is inf, expected a finite number >= 0"},
+        {"highwater.report/1", "\"summary\": [{\"ok\": 2.5}]",
+         "summary[0].ok is 2.5, expected a whole number >= 0"},
+        {"highwater.report/1", "\"dataset\": {\"rows\": -5}",
+         "dataset.rows is -5, expected a whole number >= 0"},
+        {"highwater.report/1", "\"runs\": {\"a\": 1}", "runs is an object, expected a list"},
+        {"highwater.report/1", "\"runs\": [3]", "runs[0] is a number, expected an object"},
+        {"highwater.plan/1", "\"entries\": []", "target_rows is missing, expected a whole number > 0"},
+        {"highwater.plan/1", "\"target_rows\": 1e6, \"entries\": [{\"peak\": {\"a\": 1, \"b\": 1e999}}]",
+         "entries[0].peak.b is inf, expected a finite number"},
+        {"highwater.plan/1", "\"target_rows\": 1e6, \"entries\": [{\"scales\": [{\"rows\": 1000, "
+                             "\"peak_rss_bytes\": -3}]}]",
+         "entries[0].scales[0].peak_rss_bytes is -3, expected a finite number > 0"},
+        {"highwater.plan/1", "\"target_rows\": 1e6, \"entries\": [{\"machines\": [{\"bytes\": 1e999}]}]",
+         "entries[0].machines[0].bytes is inf, expected a finite number > 0"},
+    };
+    char path[400], text[2048], err[800], want[1200];
+    snprintf(path, sizeof path, "%s/numbers.json", dir);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cJSON *r = NULL;
+        snprintf(text, sizeof text, "{\"schema\": \"%s\", %s}", cases[i].schema, cases[i].body);
+        put_file(path, text);
+        if (hw_json_load(path, cases[i].schema, &r, err, sizeof err) != 2 || r)
+            fail_msg("case %zu loaded: %s", i, text);
+        snprintf(want, sizeof want, "%s: %s; regenerate the file", path, cases[i].want);
+        if (strcmp(err, want) != 0)
+            fail_msg("case %zu: got '%s', expected '%s'", i, err, want);
+    }
+    unlink(path);
+    /* Every report and plan in results/ still loads. */
+    static const char *const real[] = {"results/baselines/ci.json",
+                                       "results/seed-70m-streaming.json"};
+    for (size_t i = 0; i < sizeof real / sizeof real[0]; i++) {
+        cJSON *r = NULL;
+        if (hw_report_load(real[i], &r, err, sizeof err) != 0)
+            fail_msg("%s", err);
+        cJSON_Delete(r);
+    }
+    static const char *const plans[] = {"results/ci-plan-16M.json", "results/seed-70m-plan.json"};
+    for (size_t i = 0; i < sizeof plans / sizeof plans[0]; i++) {
+        cJSON *r = NULL;
+        if (hw_json_load(plans[i], NULL, &r, err, sizeof err) != 0)
+            fail_msg("%s", err);
+        assert_string_equal(hw_jstr(r, "schema"), HW_PLAN_SCHEMA);
+        cJSON_Delete(r);
+    }
+}
+
+/* The tester's case: a baseline whose peaks are 1e999 (inf) against a report with every peak
+ * doubled. Before, every run was "improved" and the gate passed; now it is exit 2. */
+static void gate_refuses_an_infinite_baseline(void **state)
+{
+    (void)state;
+    char err[800];
+    cJSON *base = NULL;
+    assert_int_equal(hw_report_load("results/baselines/ci.json", &base, err, sizeof err), 0);
+    cJSON *doubled = cJSON_Duplicate(base, 1), *run;
+    /* A marker value, then its text swapped for 1e999 (cJSON would print inf as null). */
+    cJSON_ArrayForEach(run, cJSON_GetObjectItem(base, "runs"))
+        if (cJSON_GetObjectItem(run, "peak_rss_bytes"))
+            cJSON_SetNumberValue(cJSON_GetObjectItem(run, "peak_rss_bytes"), 777777777777777.0);
+    cJSON_ArrayForEach(run, cJSON_GetObjectItem(doubled, "runs"))
+        if (cJSON_GetObjectItem(run, "peak_rss_bytes"))
+            cJSON_SetNumberValue(cJSON_GetObjectItem(run, "peak_rss_bytes"),
+                                 2 * cJSON_GetObjectItem(run, "peak_rss_bytes")->valuedouble);
+    char *text = cJSON_Print(base);
+    for (char *p = text; (p = strstr(p, "777777777777777")); p += 15)
+        memcpy(p, "          1e999", 15);
+    char bpath[400], rpath[400];
+    snprintf(bpath, sizeof bpath, "%s/inf-base.json", dir);
+    snprintf(rpath, sizeof rpath, "%s/doubled.json", dir);
+    put_file(bpath, text);
+    free(text);
+    assert_int_equal(hw_report_write(doubled, rpath, err, sizeof err), 0);
+    struct hw_gate_opts o = {.tolerance = 0.01, .slack = 2 << 20};
+    snprintf(o.report, sizeof o.report, "%s", rpath);
+    snprintf(o.baseline, sizeof o.baseline, "%s", bpath);
+    fflush(stdout);
+    assert_int_equal(hw_gate(&o), 2);
+    cJSON *r = NULL;
+    assert_int_equal(hw_report_load(bpath, &r, err, sizeof err), 2);
+    char want[800];
+    snprintf(want, sizeof want, "%s: runs[0].peak_rss_bytes is inf, expected a finite number > 0 in "
+             "an ok run; regenerate the file", bpath);
+    assert_string_equal(err, want);
+    cJSON_Delete(base);
+    cJSON_Delete(doubled);
+    unlink(bpath);
+    unlink(rpath);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -167,6 +343,9 @@ int main(void)
         cmocka_unit_test(write_then_read_back),
         cmocka_unit_test(write_into_missing_directory),
         cmocka_unit_test(load_errors_name_the_file),
+        cmocka_unit_test(not_a_report_file),
+        cmocka_unit_test(bad_numbers_are_refused),
+        cmocka_unit_test(gate_refuses_an_infinite_baseline),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
