@@ -20,7 +20,8 @@ else
 Q := @
 endif
 
-SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# float-cast-overflow is not in gcc's "undefined": a NaN or 1e300 cast to an integer is UB too.
+SAN_FLAGS := -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 LIB_SRC  := $(filter-out harness/main.c,$(wildcard harness/*.c)) $(wildcard strategies/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)

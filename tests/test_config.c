@@ -330,6 +330,29 @@ static struct hw_config *parse_ok(void **state, const char *text)
     return &f->cfg;
 }
 
+/* run.tmpdir is checked before anything is measured (the parser stays pure): a missing
+ * directory or a file names the config's line:column; $TMPDIR's has no position. */
+static void test_tmpdir_checked(void **state)
+{
+    char err[1024];
+    struct hw_config *cfg = parse_ok(state, DS "run:\n  tmpdir: /nonexistent-hw-tmp\n" ST);
+    assert_int_equal(hw_config_check_tmpdir(cfg, err, sizeof err), 2);
+    assert_string_equal(err, FILE_NAME ":5:11: run.tmpdir: /nonexistent-hw-tmp does not exist; "
+                             "create it or set run.tmpdir to a writable directory");
+    cfg = parse_ok(state, DS "run: {tmpdir: /etc/passwd}\n" ST);
+    assert_int_equal(hw_config_check_tmpdir(cfg, err, sizeof err), 2);
+    assert_string_equal(err, FILE_NAME ":4:15: run.tmpdir: /etc/passwd is not a directory; "
+                             "create it or set run.tmpdir to a writable directory");
+    cfg = parse_ok(state, DS "run: {tmpdir: /tmp}\n" ST);
+    assert_int_equal(hw_config_check_tmpdir(cfg, err, sizeof err), 0);
+    setenv("TMPDIR", "/nonexistent-hw-env", 1);
+    cfg = parse_ok(state, DS ST);
+    unsetenv("TMPDIR");
+    assert_int_equal(hw_config_check_tmpdir(cfg, err, sizeof err), 2);
+    assert_string_equal(err, "run.tmpdir (from $TMPDIR or /tmp): /nonexistent-hw-env does not "
+                             "exist; create it or set run.tmpdir to a writable directory");
+}
+
 static void test_defaults(void **state)
 {
     struct hw_config *cfg;
@@ -620,6 +643,7 @@ int main(void)
         cmocka_unit_test(test_directory_is_not_a_config),
         cmocka_unit_test(test_small_error_buffer),
         cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tmpdir_checked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_everything_given, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bare_strategy_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_allocator_forms, setup, teardown),

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "plan.h"
+#include "plot.h"
 
 #define GIB (1024.0 * 1024.0 * 1024.0)
 
@@ -137,12 +138,32 @@ static void degenerate_inputs(void **state)
     free_all(r, 3);
 }
 
+/* A plan without target_rows (hand-made, or read by a fuzzer before any check): the table
+ * and the plot page say 0 rows, and cast no NaN to an integer (UBSan, make asan). */
+static void plan_without_target_rows(void **state)
+{
+    (void)state;
+    cJSON *plan = cJSON_Parse("{\"schema\": \"highwater.plan/1\", \"entries\": []}");
+    static char buf[1 << 16];
+    char err[256];
+    FILE *f = fmemopen(buf, sizeof buf - 1, "w");
+    assert_non_null(plan);
+    assert_non_null(f);
+    hw_plan_print(plan, f);
+    assert_int_equal(hw_plot_plan_html(plan, f, err, sizeof err), 0);
+    fclose(f);
+    assert_non_null(strstr(buf, "plan for 0 rows"));
+    assert_non_null(strstr(buf, "<h1>highwater plan: 0 rows</h1>"));
+    cJSON_Delete(plan);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(exact_line_and_machines),
         cmocka_unit_test(regimes),
         cmocka_unit_test(degenerate_inputs),
+        cmocka_unit_test(plan_without_target_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
