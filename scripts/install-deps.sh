@@ -53,7 +53,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt_install() { $sudo apt-get install -y --no-install-recommends "${missing[@]}" >&2; }
 # A fresh debootstrap has no package lists, and old lists name files the mirror has dropped:
 # update first when there are none, and once more before a retry.
-if ! compgen -G '/var/lib/apt/lists/*_Packages' >/dev/null; then
+if ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
   $sudo apt-get update >&2 || true
 fi
 if ! apt_install; then
