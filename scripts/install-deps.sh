@@ -17,6 +17,8 @@ deps=(
   "file:/usr/bin/time time"          # a worker's peak is checked against GNU time
   "cmd:python3      python3"         # `highwater exec`'s example and tests (standard library)
 )
+# Blocks for optional tools append to the same table (deps+=(...)), so one check, one apt
+# run and one failure message cover them all.
 # The Makefile passes its CC; gcc (or cc, which gcc provides) is installed when missing.
 case ${CC:-gcc} in gcc | cc) deps+=("cmd:${CC:-gcc} gcc") ;; esac
 
