@@ -272,20 +272,32 @@ cJSON *hw_gate_compare(const cJSON *report, const char *report_path, const cJSON
     cJSON_AddNumberToObject(res, "slack_bytes", (double)o->slack);
     if (why[0])
         cJSON_AddStringToObject(res, "shape_change", why);
-    /* Peaks depend on the kernel, the libc and the allocators too: say when they changed. */
+    /* Peaks depend on the kernel, the libc and the allocators too: say when they changed,
+     * naming every field that did with both values, so one note tells the whole story. */
     static const char *const host_keys[] = {"kernel", "cpu", "libc", "thp", "mem_total_bytes"};
     const cJSON *ha = cJSON_GetObjectItemCaseSensitive(report, "host");
     const cJSON *hb = cJSON_GetObjectItemCaseSensitive(base, "host");
+    char note[2048] = "";
+    size_t used = 0;
     for (size_t i = 0; ha && hb && i < sizeof host_keys / sizeof host_keys[0]; i++) {
         const cJSON *x = cJSON_GetObjectItemCaseSensitive(ha, host_keys[i]);
         const cJSON *y = cJSON_GetObjectItemCaseSensitive(hb, host_keys[i]);
-        if (x && y && !cJSON_Compare(x, y, true)) {
-            char note[256];
-            snprintf(note, sizeof note, "host.%s differs from the baseline's: peaks may move for "
-                     "reasons outside the code; keep one baseline per machine", host_keys[i]);
-            cJSON_AddStringToObject(res, "host_change", note);
-            break;
-        }
+        if (!x || !y || cJSON_Compare(x, y, true))
+            continue;
+        char *vx = cJSON_PrintUnformatted(x), *vy = cJSON_PrintUnformatted(y);
+        /* A cpu name is long: each value is cut at 100 bytes to keep the note one line. */
+        int n = snprintf(note + used, sizeof note - used, "%shost.%s %.100s here, %.100s in the baseline",
+                         used ? "; " : "", host_keys[i], vx ? vx : "?", vy ? vy : "?");
+        free(vx);
+        free(vy);
+        if (n > 0)
+            used = used + (size_t)n < sizeof note ? used + (size_t)n : sizeof note - 1;
+    }
+    if (used) {
+        char msg[sizeof note + 128];
+        snprintf(msg, sizeof msg, "%s: peaks may move for reasons outside the code; keep one "
+                 "baseline per machine", note);
+        cJSON_AddStringToObject(res, "host_change", msg);
     }
     cJSON *counts = cJSON_AddObjectToObject(res, "counts");
     static const char *const kinds[] = {"compared", "failed", "improved", "missing", "new"};

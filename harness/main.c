@@ -8,9 +8,11 @@
 #include "report.h"
 #include "compare.h"
 #include "gate.h"
+#include "json.h"
 #include "runner.h"
 #include "size.h"
 #include "strategy.h"
+#include "version.h"
 #include "worker.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -53,9 +55,9 @@ static const struct hw_flag gate_flags[] = {
      * 0.35% (runs >= 100 MiB) and 1.0 MiB; 1% + 2 MiB is three times that, and still catches
      * a 5% regression of any run above 60 MiB. */
     {"--tolerance", 0, "P%", {"tolerance", HW_OPT_PERCENT, offsetof(struct hw_gate_opts, tolerance), "1%", 0, 1, NULL,
-     "fail past baseline x (1 + P) + slack (default 1%, from measured noise)"}},
+     "fail past baseline x (1 + P) + slack; the default is 3x the noise measured here"}},
     {"--slack", 0, "BYTES", {"slack", HW_OPT_BYTES, offsetof(struct hw_gate_opts, slack), "2MiB", 0, 0, NULL,
-     "absolute allowance on top (default 2MiB, from measured noise)"}},
+     "absolute allowance on top; the default is 3x the noise measured here"}},
     {"--junit", 0, "FILE", {"junit", HW_OPT_STRING, offsetof(struct hw_gate_opts, junit), NULL, 0, 0, NULL,
      "also write JUnit XML (one testcase per compared run)"}},
     {"--markdown", 0, "FILE", {"markdown", HW_OPT_STRING, offsetof(struct hw_gate_opts, markdown), NULL, 0, 0, NULL,
@@ -72,18 +74,6 @@ static int cmd_gate(int argc, char **argv)
     struct hw_gate_opts o = {0};
     const char *pos[1];
     int npos;
-    char err[256];
-    for (int i = 2; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            hw_cli_help(stdout, "highwater gate REPORT.json --baseline BASE.json [options]", gate_flags);
-            return 0;
-        }
-    /* Defaults go through the same parser as the flags. */
-    for (const struct hw_flag *f = gate_flags; f->name; f++)
-        if (f->opt.def && hw_option_set(&f->opt, &o, f->opt.def, err, sizeof err) != 0) {
-            fprintf(stderr, "highwater gate: default of %s: %s\n", f->name, err);
-            return 3;
-        }
     int rc = hw_cli_parse("gate", gate_flags, &o, argc, argv, 2, pos, 1, &npos);
     if (rc)
         return rc;
@@ -96,42 +86,11 @@ static int cmd_gate(int argc, char **argv)
     return hw_gate(&o);
 }
 
-static int usage(FILE *f)
-{
-    fprintf(f, "usage: highwater COMMAND [ARGS]\n\n"
-               "commands:\n"
-               "  run CONFIG [options]   run an experiment; table on stdout, JSON report\n"
-               "  list                   the strategies, with the code each reproduces\n"
-               "  gate REPORT --baseline BASE [options]\n"
-               "                         fail (exit 1) when a peak regressed past the baseline\n"
-               "  compare A.json B.json  two reports side by side, with deltas\n"
-               "  calibrate              this machine's warm memcpy and first-touch rates\n"
-               "  plan CONFIG --rows 70M [--fit 250k,500k,1M,2M] [--machine 64GiB] [-o PLAN.json]\n"
-               "                         predict the peak at a target scale from small runs\n"
-               "  exec [-o REPORT] [--budget SIZE] -- CMD ARGS...\n"
-               "                         measure any program (its whole process tree, phases via\n"
-               "                         HIGHWATER_PHASE_FD)\n"
-               "  plot REPORT -o OUT.html|OUT.svg\n"
-               "                         the report as charts (one HTML page, or the summary SVG)\n"
-               "  spec CONFIG [run options]\n"
-               "                         the first selected run's worker spec, as JSON\n"
-               "  worker SPEC.json       run that one worker by hand (events on stdout),\n"
-               "                         e.g. under /usr/bin/time -v\n"
-               "  help [COMMAND]         this text, or a command's options\n\n"
-               "exit codes: 0 fine, 1 a gate or budget failed, 2 bad usage or input, 3 could not run\n");
-    return f == stdout ? 0 : 2;
-}
-
 static int cmd_run(int argc, char **argv)
 {
     struct hw_run_opts o = {0};
     const char *pos[1];
     int npos;
-    for (int i = 2; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            hw_cli_help(stdout, "highwater run CONFIG [options]", run_flags);
-            return 0;
-        }
     int rc = hw_cli_parse("run", run_flags, &o, argc, argv, 2, pos, 1, &npos);
     if (rc)
         return rc;
@@ -175,7 +134,7 @@ static int cmd_spec(int argc, char **argv)
 struct calibrate_opts { uint64_t bytes; bool json; };
 static const struct hw_flag calibrate_flags[] = {
     {"--bytes", 0, "SIZE", {"bytes", HW_OPT_BYTES, offsetof(struct calibrate_opts, bytes), "256MiB", 4194304, 1e15, NULL,
-     "buffer size (default 256MiB: past the caches and glibc's non-temporal memcpy threshold)"}},
+     "buffer size; the default is past the caches and glibc's non-temporal memcpy threshold"}},
     {"--json", 0, NULL, {"json", HW_OPT_BOOL, offsetof(struct calibrate_opts, json), NULL, 0, 0, NULL,
      "print the figures as JSON"}},
     {0},
@@ -189,13 +148,6 @@ static int cmd_calibrate(int argc, char **argv)
     const char *pos[1];
     int npos;
     char err[512];
-    for (int i = 2; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            hw_cli_help(stdout, "highwater calibrate [--bytes 256MiB] [--json]", calibrate_flags);
-            return 0;
-        }
-    if (hw_option_set(&calibrate_flags[0].opt, &o, calibrate_flags[0].opt.def, err, sizeof err) != 0)
-        return 3;
     int rc = hw_cli_parse("calibrate", calibrate_flags, &o, argc, argv, 2, pos, 0, &npos);
     if (rc)
         return rc;
@@ -219,9 +171,15 @@ static int cmd_calibrate(int argc, char **argv)
 struct plot_opts { char out[4096]; };
 static const struct hw_flag plot_flags[] = {
     {"--output", 'o', "OUT.html|OUT.svg", {"output", HW_OPT_STRING, offsetof(struct plot_opts, out), NULL, 0, 0, NULL,
-     "where to write: .svg gives the summary chart alone, anything else the HTML page"}},
+     "where to write: OUT.html the page, OUT.svg the summary chart alone (a report's)"}},
     {0},
 };
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n > k && strcmp(s + n - k, suffix) == 0;
+}
 
 static int cmd_plot(int argc, char **argv)
 {
@@ -229,11 +187,6 @@ static int cmd_plot(int argc, char **argv)
     const char *pos[1];
     int npos;
     char err[8192];
-    for (int i = 2; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            hw_cli_help(stdout, "highwater plot REPORT.json -o OUT.html|OUT.svg", plot_flags);
-            return 0;
-        }
     int rc = hw_cli_parse("plot", plot_flags, &o, argc, argv, 2, pos, 1, &npos);
     if (rc)
         return rc;
@@ -242,10 +195,22 @@ static int cmd_plot(int argc, char **argv)
                         "results/runs/quick.json -o quick.html'\n");
         return 2;
     }
+    /* The suffix picks what is written: never HTML under a name that promises a PNG. */
+    bool svg = has_suffix(o.out, ".svg");
+    if (!svg && !has_suffix(o.out, ".html")) {
+        fprintf(stderr, "highwater plot: %s: plot writes .html (the page) or .svg (the summary chart); "
+                        "name the output OUT.html or OUT.svg\n", o.out);
+        return 2;
+    }
     cJSON *report = NULL;
     /* A report, or a plan (its chart of points and fitted lines). */
     if (hw_json_load(pos[0], NULL, &report, err, sizeof err) != 0) {
         fprintf(stderr, "highwater plot: %s\n", err);
+        return 2;
+    }
+    if (svg && strcmp(hw_jstr(report, "schema"), HW_PLAN_SCHEMA) == 0) {
+        fprintf(stderr, "highwater plot: %s: a plan plots as an HTML page only; name the output OUT.html\n", o.out);
+        cJSON_Delete(report);
         return 2;
     }
     rc = hw_plot_write(report, o.out, err, sizeof err);
@@ -265,7 +230,7 @@ static const struct hw_flag plan_flags[] = {
     {"--machine", 0, "a,b", {"machine", HW_OPT_STRING, offsetof(struct hw_plan_opts, machine), NULL, 0, 0, NULL,
      "machine memory sizes to check (default 32GiB,64GiB,128GiB)"}},
     {"--headroom", 0, "P%", {"headroom", HW_OPT_PERCENT, offsetof(struct hw_plan_opts, headroom), "10%", 0, 1, NULL,
-     "a machine fits when the predicted peak x (1 + P) fits (default 10%)"}},
+     "a machine fits when the predicted peak x (1 + P) fits"}},
     {"--output", 'o', "PLAN.json", {"output", HW_OPT_STRING, offsetof(struct hw_plan_opts, out), NULL, 0, 0, NULL,
      "write the plan (schema highwater.plan/1) here"}},
     {"--strategies", 0, "a,b", {"strategies", HW_OPT_STRING, offsetof(struct hw_plan_opts, strategies), NULL, 0, 0, NULL,
@@ -282,16 +247,7 @@ static int cmd_plan(int argc, char **argv)
     static struct hw_plan_opts o;
     const char *pos[HW_PLAN_MAX_FROM];
     int npos;
-    char err[256];
     memset(&o, 0, sizeof o);
-    for (int i = 2; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            hw_cli_help(stdout, "highwater plan CONFIG --rows 70M [options] | plan --from R1.json R2.json ... --rows 70M", plan_flags);
-            return 0;
-        }
-    for (const struct hw_flag *f = plan_flags; f->name; f++)
-        if (f->opt.def && hw_option_set(&f->opt, &o, f->opt.def, err, sizeof err) != 0)
-            return 3;
     int rc = hw_cli_parse("plan", plan_flags, &o, argc, argv, 2, pos, HW_PLAN_MAX_FROM, &npos);
     if (rc)
         return rc;
@@ -321,7 +277,7 @@ static const struct hw_flag exec_flags[] = {
     {"--budget", 0, "SIZE", {"budget", HW_OPT_BYTES, offsetof(struct hw_exec_opts, budget), NULL, 0, 0, NULL,
      "kill the command's whole tree when its RSS passes this (exit 1, status over_budget)"}},
     {"--interval-ms", 0, "N", {"interval-ms", HW_OPT_UINT, offsetof(struct hw_exec_opts, interval_ms), "1", 1, 1000, NULL,
-     "sampling interval (default 1)"}},
+     "sampling interval in milliseconds"}},
     {"--rows", 0, "N", {"rows", HW_OPT_COUNT, offsetof(struct hw_exec_opts, rows), NULL, 1, 1e12, NULL,
      "the row count the command worked on: reports at several sizes feed 'plan --from'"}},
     {0},
@@ -332,24 +288,15 @@ static int cmd_exec(int argc, char **argv)
     static struct hw_exec_opts o;
     const char *pos[1];
     int npos, dd = -1;
-    char err[256];
     memset(&o, 0, sizeof o);
-    for (int i = 2; i < argc && dd < 0; i++) {
+    for (int i = 2; i < argc && dd < 0; i++)
         if (strcmp(argv[i], "--") == 0)
             dd = i;
-        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            hw_cli_help(stdout, "highwater exec [options] -- COMMAND ARGS...", exec_flags);
-            return 0;
-        }
-    }
     if (dd < 0 || dd == argc - 1) {
         fprintf(stderr, "highwater exec: needs a command after '--', e.g. 'highwater exec -- python3 "
                         "scripts/example_pipeline.py'\n");
         return 2;
     }
-    for (const struct hw_flag *f = exec_flags; f->name; f++)
-        if (f->opt.def && hw_option_set(&f->opt, &o, f->opt.def, err, sizeof err) != 0)
-            return 3;
     int rc = hw_cli_parse("exec", exec_flags, &o, dd, argv, 2, pos, 0, &npos);
     if (rc)
         return rc;
@@ -376,6 +323,70 @@ static int cmd_list(void)
     return 0;
 }
 
+static int cmd_compare(int argc, char **argv)
+{
+    if (argc != 4) {
+        fprintf(stderr, "highwater compare: needs two reports, e.g. 'highwater compare before.json after.json'\n");
+        return 2;
+    }
+    return hw_compare(argv[2], argv[3]);
+}
+
+static int cmd_help(int argc, char **argv);
+
+static int cmd_list_main(int argc, char **argv)
+{
+    if (argc > 2) {
+        fprintf(stderr, "highwater list: %s: unexpected argument; see 'highwater list --help'\n", argv[2]);
+        return 2;
+    }
+    return cmd_list();
+}
+
+/* Every command, in the order `highwater help` lists them. */
+static const struct hw_command commands[] = {
+    {"run", "run CONFIG [options]", "run an experiment; table on stdout, JSON report", run_flags, cmd_run},
+    {"list", "list", "the strategies, with the code each reproduces", NULL, cmd_list_main},
+    {"gate", "gate REPORT --baseline BASE [options]",
+     "fail (exit 1) when a peak regressed past the baseline", gate_flags, cmd_gate},
+    {"compare", "compare A.json B.json", "two reports side by side, with deltas", NULL, cmd_compare},
+    {"calibrate", "calibrate [options]", "this machine's warm memcpy and first-touch rates", calibrate_flags,
+     cmd_calibrate},
+    {"plan", "plan CONFIG --rows 70M [options] | plan --from R1.json R2.json ... --rows 70M",
+     "predict the peak at a target scale from small runs", plan_flags, cmd_plan},
+    {"exec", "exec [options] -- CMD ARGS...",
+     "measure any program (its whole process tree, phases via\nHIGHWATER_PHASE_FD)", exec_flags, cmd_exec},
+    {"plot", "plot REPORT -o OUT.html|OUT.svg",
+     "the report as charts (one HTML page, or the summary SVG)", plot_flags, cmd_plot},
+    {"spec", "spec CONFIG [run options]", "the first selected run's worker spec, as JSON", run_flags, cmd_spec},
+    {"worker", "worker SPEC.json",
+     "run that one worker by hand (events on stdout),\ne.g. under /usr/bin/time -v", NULL, cmd_worker},
+    {"help", "help [COMMAND]", "this text, or a command's options", NULL, cmd_help},
+    {0},
+};
+
+static int usage(FILE *f)
+{
+    hw_cli_usage(f, commands);
+    fprintf(f, "\n  highwater --version    the commit, compiler and flags that built this binary\n\n"
+               "exit codes: 0 fine, 1 a gate or budget failed, 2 bad usage or input, 3 could not run\n");
+    return f == stdout ? 0 : 2;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    if (argc == 2)
+        return usage(stdout);
+    const struct hw_command *c = hw_cli_find(commands, argv[2]);
+    if (!c || argc > 3) {
+        fprintf(stderr, "highwater help: %s: %s; see 'highwater help' for the commands\n",
+                argc > 3 ? argv[3] : argv[2], argc > 3 ? "unexpected argument" : "no such command");
+        return 2;
+    }
+    hw_cli_help(stdout, c);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -383,42 +394,22 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "__worker") == 0)
         return hw_worker_main();
-    if (strcmp(cmd, "run") == 0)
-        return cmd_run(argc, argv);
-    if (strcmp(cmd, "list") == 0)
-        return cmd_list();
-    if (strcmp(cmd, "gate") == 0)
-        return cmd_gate(argc, argv);
-    if (strcmp(cmd, "spec") == 0)
-        return cmd_spec(argc, argv);
-    if (strcmp(cmd, "calibrate") == 0)
-        return cmd_calibrate(argc, argv);
-    if (strcmp(cmd, "plot") == 0)
-        return cmd_plot(argc, argv);
-    if (strcmp(cmd, "plan") == 0)
-        return cmd_plan(argc, argv);
-    if (strcmp(cmd, "exec") == 0)
-        return cmd_exec(argc, argv);
-    if (strcmp(cmd, "compare") == 0) {
-        if (argc != 4) {
-            fprintf(stderr, "highwater compare: needs two reports, e.g. 'highwater compare before.json after.json'\n");
-            return 2;
-        }
-        return hw_compare(argv[2], argv[3]);
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0)
+        return cmd_help(argc, argv);
+    if (strcmp(cmd, "--version") == 0) {
+        printf("highwater %s\ncommit %s\ncompiler %s\ncflags %s\n", HW_VERSION, hw_build_commit,
+               hw_build_cc, hw_build_cflags);
+        return 0;
     }
-    if (strcmp(cmd, "worker") == 0)
-        return cmd_worker(argc, argv);
-    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
-        if (argc > 2 && strcmp(argv[2], "run") == 0) {
-            hw_cli_help(stdout, "highwater run CONFIG [options]", run_flags);
-            return 0;
-        }
-        if (argc > 2 && strcmp(argv[2], "gate") == 0) {
-            hw_cli_help(stdout, "highwater gate REPORT.json --baseline BASE.json [options]", gate_flags);
-            return 0;
-        }
-        return usage(stdout);
+    const struct hw_command *c = hw_cli_find(commands, cmd);
+    if (!c) {
+        fprintf(stderr, "highwater: unknown command '%s'; see 'highwater help'\n", cmd);
+        return 2;
     }
-    fprintf(stderr, "highwater: unknown command '%s'; see 'highwater help'\n", cmd);
-    return 2;
+    /* The same text as `help NAME`, from the command's own table. */
+    if (hw_cli_wants_help(argc, argv, 2)) {
+        hw_cli_help(stdout, c);
+        return 0;
+    }
+    return c->main(argc, argv);
 }

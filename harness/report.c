@@ -7,6 +7,7 @@
 #include "sha256.h"
 #include "size.h"
 #include "spec.h"
+#include "version.h"
 #include <errno.h>
 #include <time.h>
 #include <sys/stat.h>
@@ -18,24 +19,15 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#ifndef HW_GIT_COMMIT
-#define HW_GIT_COMMIT "unknown"
-#endif
-#ifndef HW_CFLAGS
-#define HW_CFLAGS ""
-#endif
-#ifndef HW_CC
-#define HW_CC "cc"
-#endif
 
 static cJSON *tool_json(void)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "name", "highwater");
     cJSON_AddStringToObject(o, "version", HW_VERSION);
-    cJSON_AddStringToObject(o, "git_commit", HW_GIT_COMMIT);
-    cJSON_AddStringToObject(o, "compiler", HW_CC);
-    cJSON_AddStringToObject(o, "cflags", HW_CFLAGS);
+    cJSON_AddStringToObject(o, "git_commit", hw_build_commit);
+    cJSON_AddStringToObject(o, "compiler", hw_build_cc);
+    cJSON_AddStringToObject(o, "cflags", hw_build_cflags);
     return o;
 }
 

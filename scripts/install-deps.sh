@@ -1,28 +1,45 @@
 #!/usr/bin/env bash
-# Installs highwater's build dependencies from Debian's packages, only those that
-# pkg-config cannot already find. Idempotent: a second run installs nothing.
+# Installs what highwater's build and tests need from Debian's packages, only what is not
+# already there. Idempotent: a second run installs nothing and prints nothing. apt's own
+# output is shown (on stderr), so a slow first run shows its progress; if apt fails, one
+# line says so and the exit code is 3 ("could not run").
 set -euo pipefail
 
-# pkg-config module -> Debian package
-declare -A pkgs=(
-  [jemalloc]=libjemalloc-dev
-  [yaml-0.1]=libyaml-dev
-  [libcjson]=libcjson-dev
-  [cmocka]=libcmocka-dev
+# What is checked -> the Debian package that provides it. cmd:NAME is a command on PATH,
+# file:PATH a file, pc:MODULE a pkg-config module (checked once pkg-config itself is there).
+deps=(
+  "cmd:pkg-config   pkg-config"
+  "pc:jemalloc      libjemalloc-dev"
+  "pc:yaml-0.1      libyaml-dev"
+  "pc:libcjson      libcjson-dev"
+  "pc:cmocka        libcmocka-dev"
+  "cmd:xmllint      libxml2-utils"   # the tests check the gate's JUnit output with it
+  "file:/usr/bin/time time"          # a worker's peak is checked against GNU time
+  "cmd:python3      python3"         # `highwater exec`'s example and tests (standard library)
 )
+# Blocks for optional tools append to the same table (deps+=(...)), so one check, one apt
+# run and one failure message cover them all.
+# The Makefile passes its CC; gcc (or cc, which gcc provides) is installed when missing.
+case ${CC:-gcc} in gcc | cc) deps+=("cmd:${CC:-gcc} gcc") ;; esac
 
-missing=()
-command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
-# The tests check the gate's JUnit output with xmllint, and a worker's peak against GNU time.
-command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
-[ -x /usr/bin/time ] || missing+=(time)
-# `highwater exec`'s example and tests run python3 (standard library only).
-command -v python3 >/dev/null 2>&1 || missing+=(python3)
-for mod in "${!pkgs[@]}"; do
-  if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists "$mod"; then
-    missing+=("${pkgs[$mod]}")
-  fi
-done
+have() {
+  case $1 in
+  cmd:*) command -v "${1#cmd:}" >/dev/null 2>&1 ;;
+  file:*) [ -e "${1#file:}" ] ;;
+  pc:*) command -v pkg-config >/dev/null 2>&1 && pkg-config --exists "${1#pc:}" ;;
+  esac
+}
+
+missing_of() {
+  missing=()
+  local e
+  for e in "${deps[@]}"; do
+    read -r what pkg <<<"$e"
+    have "$what" || missing+=("$pkg")
+  done
+}
+
+missing_of
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -35,7 +52,22 @@ else
 fi
 echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null 2>&1 || {
-  $sudo apt-get update >/dev/null 2>&1 || true
-  $sudo apt-get install -y --no-install-recommends "${missing[@]}" >&2
-}
+apt_install() { $sudo apt-get install -y --no-install-recommends "${missing[@]}" >&2; }
+# A fresh debootstrap has no package lists, and old lists name files the mirror has dropped:
+# update first when there are none, and once more before a retry.
+if ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
+  $sudo apt-get update >&2 || true
+fi
+if ! apt_install; then
+  $sudo apt-get update >&2 || true
+  if ! apt_install; then
+    echo "install-deps: apt-get could not install ${missing[*]} (see apt's output above); fix apt" \
+         "(network, sources.list) and run make again" >&2
+    exit 3
+  fi
+fi
+missing_of
+if [ ${#missing[@]} -ne 0 ]; then
+  echo "install-deps: still missing after apt-get install: ${missing[*]}" >&2
+  exit 3
+fi

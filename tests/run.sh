@@ -1,16 +1,39 @@
 #!/usr/bin/env bash
 # Runs every test binary under BUILD/tests (integration tests too, unless HW_UNIT_ONLY=1),
 # from the repository root, and prints one summary line. Exit 1 if any failed.
+#
+# Each test runs under a time limit, so a hang fails fast with its name instead of stalling
+# CI: HW_TEST_TIMEOUT (default 300 s) for every test, the table below for the slow ones,
+# HW_TEST_TIMEOUT_<name> (e.g. HW_TEST_TIMEOUT_test_plot=60) for one test, in that order of
+# precedence from last to first. On a timeout the test's whole process group is killed.
 set -u
 build=${1:-build}
+
+# Tests that measure for longer than the default allows on a loaded 2-core machine.
+declare -A limits=(
+  [test_integration_ci]=900
+)
+
 pass=0; fail=0; failed=()
 for t in "$build"/tests/test_*; do
   [ -x "$t" ] || continue
   name=$(basename "$t")
   if [ -n "${HW_UNIT_ONLY:-}" ] && [[ $name == test_integration* ]]; then continue; fi
+  var=HW_TEST_TIMEOUT_$name
+  limit=${!var:-${limits[$name]:-${HW_TEST_TIMEOUT:-300}}}
   start=$(date +%s.%N)
-  if HW_BUILD="$build" "$t"; then pass=$((pass + 1)); r=ok; else fail=$((fail + 1)); failed+=("$name"); r=FAILED; fi
+  # -k: a test that ignores SIGTERM is killed 10 s later.
+  HW_BUILD="$build" timeout -k 10 "$limit" "$t"
+  rc=$?
+  if [ "$rc" -eq 0 ]; then
+    pass=$((pass + 1)); r=ok
+  elif [ "$rc" -eq 124 ] || { [ "$rc" -eq 137 ] && awk -v s="$start" -v e="$(date +%s.%N)" -v l="$limit" 'BEGIN{exit !(e-s >= l)}'; }; then
+    fail=$((fail + 1)); r="FAILED: timed out after $limit s"; failed+=("$name: timed out after $limit s")
+  else
+    fail=$((fail + 1)); r=FAILED; failed+=("$name")
+  fi
   printf '== %-32s %s (%.1fs)\n' "$name" "$r" "$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN{print e-s}')"
 done
-echo "test summary: $pass passed, $fail failed${failed:+ (${failed[*]})}"
+list=$(IFS=,; echo "${failed[*]:-}" | sed 's/,/, /g')
+echo "test summary: $pass passed, $fail failed${list:+ ($list)}"
 [ "$fail" -eq 0 ]

@@ -317,6 +317,47 @@ static void junit_and_markdown(void **state)
     cJSON_Delete(rep);
 }
 
+static void set_host(cJSON *r, const char *kernel, const char *cpu, const char *thp, double mem)
+{
+    cJSON *h = cJSON_AddObjectToObject(r, "host");
+    cJSON_AddStringToObject(h, "kernel", kernel);
+    cJSON_AddStringToObject(h, "cpu", cpu);
+    cJSON_AddStringToObject(h, "libc", "2.36");
+    cJSON_AddStringToObject(h, "thp", thp);
+    cJSON_AddNumberToObject(h, "mem_total_bytes", mem);
+}
+
+/* Three host fields differ: the note names all three with both values, in one line; the
+ * same hosts give no note. */
+static void host_note_lists_every_field(void **state)
+{
+    (void)state;
+    char err[1024];
+    int code;
+    cJSON *base = report(1000), *rep = report(1000);
+    add_run(base, "a", "glibc", 200, "ok");
+    add_run(rep, "a", "glibc", 200, "ok");
+    set_host(base, "6.1.0-13-amd64", "AMD EPYC 7B13", "madvise", 25e9);
+    set_host(rep, "6.1.0-18-amd64", "Intel Xeon", "always", 25e9);
+    cJSON *res = compare(rep, base, opts(), &code, err);
+    assert_non_null(res);
+    assert_int_equal(code, 0);
+    assert_string_equal(cJSON_GetObjectItem(res, "host_change")->valuestring,
+                        "host.kernel \"6.1.0-18-amd64\" here, \"6.1.0-13-amd64\" in the baseline; "
+                        "host.cpu \"Intel Xeon\" here, \"AMD EPYC 7B13\" in the baseline; "
+                        "host.thp \"always\" here, \"madvise\" in the baseline: peaks may move for "
+                        "reasons outside the code; keep one baseline per machine");
+    cJSON_Delete(res);
+    cJSON_DeleteItemFromObject(rep, "host");
+    set_host(rep, "6.1.0-13-amd64", "AMD EPYC 7B13", "madvise", 25e9);
+    res = compare(rep, base, opts(), &code, err);
+    assert_non_null(res);
+    assert_null(cJSON_GetObjectItem(res, "host_change"));
+    cJSON_Delete(res);
+    cJSON_Delete(base);
+    cJSON_Delete(rep);
+}
+
 /* The views' files live in a directory the group removes, whatever the tests did. */
 static int setup(void **state)
 {
@@ -342,6 +383,7 @@ int main(void)
         cmocka_unit_test(refuses_other_shapes),
         cmocka_unit_test(missing_fields_are_named),
         cmocka_unit_test(junit_and_markdown),
+        cmocka_unit_test(host_note_lists_every_field),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,244 @@
+/* The command line as a user meets it, through the built binary: every command listed by
+ * `highwater help` answers `help CMD`, `CMD --help` and `CMD -h` with the same text (its
+ * usage and every one of its flags), an unknown command or `help NOSUCH` is one line and
+ * exit 2, plot writes only the suffixes it can, and --version names the build's commit. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char bin[512];
+static char dir[] = "/tmp/hw-test-cli-XXXXXX";
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+    char cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* The file's text, malloc'd. */
+static char *slurp(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    for (size_t k; (k = fread(buf + n, 1, cap - 1 - n, f)) > 0;)
+        n += k;
+    buf[n] = 0;
+    fclose(f);
+    return buf;
+}
+
+/* Runs `highwater ARGS` with stdout in dir/out and stderr in dir/err; its exit code. */
+static int hw(const char *args)
+{
+    return sh("%s %s > %s/out 2> %s/err", bin, args, dir, dir);
+}
+
+static int lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+/* Each command's flags, as the README documents them: the help must show exactly these. */
+static const struct {
+    const char *cmd;
+    const char *flags[12];
+} expected[] = {
+    {"run", {"--output", "--strategies", "--allocators", "--rows", "--repeat", "--no-phase-reset",
+             "--html", "--plan", "--dry-run", "--no-timeline", "--verbose"}},
+    {"list", {0}},
+    {"gate", {"--baseline", "--tolerance", "--slack", "--junit", "--markdown", "--allow-missing",
+              "--allow-shape-change"}},
+    {"compare", {0}},
+    {"calibrate", {"--bytes", "--json"}},
+    {"plan", {"--rows", "--fit", "--machine", "--headroom", "--output", "--strategies", "--allocators",
+              "--from"}},
+    {"exec", {"--output", "--html", "--budget", "--interval-ms", "--rows"}},
+    {"plot", {"--output"}},
+    {"spec", {"--output", "--strategies", "--allocators", "--rows", "--repeat", "--no-phase-reset",
+              "--html", "--plan", "--dry-run", "--no-timeline", "--verbose"}},
+    {"worker", {0}},
+    {"help", {0}},
+};
+
+static void every_command_has_its_own_help(void **state)
+{
+    (void)state;
+    assert_int_equal(hw("help"), 0);
+    char *general = slurp("out");
+    /* The commands are the lines of the list indented by two spaces. */
+    char names[32][32];
+    int ncmd = 0;
+    const char *p = strstr(general, "\ncommands:\n");
+    assert_non_null(p);
+    for (p = strchr(p + 1, '\n') + 1; *p && *p != '\n'; p = strchr(p, '\n') + 1) {
+        if (p[0] == ' ' && p[1] == ' ' && p[2] != ' ') {
+            assert_true(ncmd < 32);
+            sscanf(p, "%31s", names[ncmd++]);
+        }
+    }
+    assert_int_equal(ncmd, (int)(sizeof expected / sizeof expected[0]));
+    for (int i = 0; i < ncmd; i++) {
+        char args[1100];
+        assert_string_equal(names[i], expected[i].cmd);
+        snprintf(args, sizeof args, "help %s", names[i]);
+        assert_int_equal(hw(args), 0);
+        char *help = slurp("out");
+        snprintf(args, sizeof args, "%s --help", names[i]);
+        assert_int_equal(hw(args), 0);
+        char *dash = slurp("out");
+        char *err = slurp("err");
+        snprintf(args, sizeof args, "%s -h", names[i]);
+        assert_int_equal(hw(args), 0);
+        char *h = slurp("out");
+        if (strcmp(help, dash) != 0 || strcmp(help, h) != 0)
+            fail_msg("%s: 'help %s' and '%s --help' differ:\n%s\n---\n%s", names[i], names[i], names[i], help, dash);
+        assert_string_equal(err, "");
+        char want[1100];
+        snprintf(want, sizeof want, "usage: highwater %s", names[i]);
+        assert_int_equal(strncmp(help, want, strlen(want)), 0);
+        assert_string_not_equal(help, general);
+        /* Every flag, and no other: one line each, plus -h, --help. */
+        int nflags = 0;
+        for (const char *const *f = expected[i].flags; *f; f++, nflags++) {
+            char line[64];
+            snprintf(line, sizeof line, " %s ", *f);
+            if (!strstr(help, line))
+                fail_msg("'%s --help' does not show %s:\n%s", names[i], *f, help);
+        }
+        assert_non_null(strstr(help, "  -h, --help "));
+        const char *opts = strstr(help, "\noptions:\n");
+        assert_non_null(opts);
+        assert_int_equal(lines(opts) - 2, nflags + 1);
+        free(help);
+        free(dash);
+        free(err);
+        free(h);
+    }
+    free(general);
+}
+
+/* Defaults are shown from the flag table, where the parser takes them from too. */
+static void help_shows_defaults(void **state)
+{
+    (void)state;
+    assert_int_equal(hw("gate --help"), 0);
+    char *out = slurp("out");
+    assert_non_null(strstr(out, "(default 1%)\n"));
+    assert_non_null(strstr(out, "(default 2MiB)\n"));
+    free(out);
+}
+
+static void unknown_command_is_one_line(void **state)
+{
+    (void)state;
+    assert_int_equal(hw("help nosuch"), 2);
+    char *err = slurp("err"), *out = slurp("out");
+    assert_string_equal(err, "highwater help: nosuch: no such command; see 'highwater help' for the commands\n");
+    assert_string_equal(out, "");
+    free(err);
+    free(out);
+    assert_int_equal(hw("nosuch --help"), 2);
+    err = slurp("err");
+    assert_string_equal(err, "highwater: unknown command 'nosuch'; see 'highwater help'\n");
+    free(err);
+}
+
+/* plot writes .html or .svg, nothing under another name (no HTML in a .png), and a plan,
+ * which has no SVG form, only .html. */
+static void plot_takes_only_its_suffixes(void **state)
+{
+    (void)state;
+    char args[1024];
+    snprintf(args, sizeof args, "plot results/baselines/ci.json -o %s/x.png", dir);
+    assert_int_equal(hw(args), 2);
+    char *err = slurp("err");
+    char want[512];
+    snprintf(want, sizeof want, "highwater plot: %s/x.png: plot writes .html (the page) or .svg (the summary "
+             "chart); name the output OUT.html or OUT.svg\n", dir);
+    assert_string_equal(err, want);
+    free(err);
+    assert_int_equal(sh("test -e %s/x.png || test -e %s/x.png.tmp", dir, dir), 1);
+
+    snprintf(args, sizeof args, "plot results/ci-plan-16M.json -o %s/plan.svg", dir);
+    assert_int_equal(hw(args), 2);
+    err = slurp("err");
+    assert_non_null(strstr(err, "plan.svg: a plan plots as an HTML page only; name the output OUT.html\n"));
+    assert_int_equal(lines(err), 1);
+    free(err);
+    assert_int_equal(sh("test -e %s/plan.svg", dir), 1);
+
+    snprintf(args, sizeof args, "plot results/baselines/ci.json -o %s/x.svg", dir);
+    assert_int_equal(hw(args), 0);
+    assert_int_equal(sh("head -c 200 %s/x.svg | grep -q '<svg'", dir), 0);
+    snprintf(args, sizeof args, "plot results/ci-plan-16M.json -o %s/plan.html", dir);
+    assert_int_equal(hw(args), 0);
+    assert_int_equal(sh("grep -q '<html' %s/plan.html", dir), 0);
+}
+
+/* The binary's commit is the checkout's (test_integration_version checks a rebuild after
+ * a commit). Outside git the build says "unknown", and so must the binary. */
+static void version_names_the_commit(void **state)
+{
+    (void)state;
+    assert_int_equal(hw("--version"), 0);
+    char *out = slurp("out");
+    assert_int_equal(strncmp(out, "highwater ", 10), 0);
+    if (sh("git rev-parse --short=12 HEAD > %s/head 2>/dev/null", dir) != 0) {
+        assert_non_null(strstr(out, "\ncommit unknown\n"));
+    } else {
+        char *head = slurp("head"), want[64];
+        head[strcspn(head, "\n")] = 0;
+        snprintf(want, sizeof want, "\ncommit %s", head);
+        assert_non_null(strstr(out, want));
+        free(head);
+    }
+    assert_non_null(strstr(out, "\ncompiler "));
+    free(out);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *b = getenv("HW_BUILD");
+    snprintf(bin, sizeof bin, "%s/highwater", b ? b : "build");
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    return sh("rm -rf %s", dir) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(every_command_has_its_own_help),
+        cmocka_unit_test(help_shows_defaults),
+        cmocka_unit_test(unknown_command_is_one_line),
+        cmocka_unit_test(plot_takes_only_its_suffixes),
+        cmocka_unit_test(version_names_the_commit),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
