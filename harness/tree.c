@@ -156,10 +156,11 @@ static _Noreturn void guard_main(struct hw_tree *t, int fd)
     signal(SIGINT, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
     signal(SIGTERM, SIG_DFL);
-    /* Hold no one else's pipe open (a reader of our stdout, the marker pipe) past our parent. */
+    /* Hold no one else's pipe open (a reader of our output, the marker pipe) past our parent. */
     if (null >= 0) {
         dup2(null, 0);
         dup2(null, 1);
+        dup2(null, 2);
     }
     if (fd > 3)
         close_range(3, (unsigned)fd - 1, 0);
@@ -281,6 +282,9 @@ fail:
 int hw_tree_join(const struct hw_tree *t)
 {
     char path[PATH_MAX + 16];
+    /* The guard must see EOF when highwater dies, not when the last descendant does. */
+    if (t->guard_fd >= 0)
+        close(t->guard_fd);
     if (!t->cg[0])
         return 0;
     snprintf(path, sizeof path, "%s/cgroup.procs", t->cg);

@@ -34,7 +34,8 @@ struct hw_tree_rss {
 
 /* Subreaper, cgroup (if one can be made) and guard. NULL with a reason in err. */
 struct hw_tree *hw_tree_new(char *err, size_t len);
-/* In the forked command, before exec: join the cgroup (no-op without one). 0 or -errno. */
+/* In the forked command, before exec: join the cgroup (no-op without one) and close our end
+ * of the guard's socket. 0 or -errno. */
 int hw_tree_join(const struct hw_tree *t);
 /* The command has started as pid (the leader of its own process group). */
 void hw_tree_started(struct hw_tree *t, pid_t cmd);
