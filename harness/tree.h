@@ -9,8 +9,9 @@
  *   and v1 is what the runner's workers use too.)
  * - when no group can be made (not root, no v1 hierarchy): highwater is a child subreaper
  *   (PR_SET_CHILD_SUBREAPER), so orphans are reparented to it instead of to init and the ppid
- *   walk from our own pid still reaches them. The subreaper is set in both cases, since
- *   orphans in the cgroup become our zombies and are reaped here.
+ *   walk from our own pid still reaches them (HIGHWATER_NO_CGROUP=1 forces this, for tests).
+ *   The subreaper is set in both cases, since orphans in the cgroup become our zombies and are
+ *   reaped here.
  *
  * A SIGKILL of highwater runs no code, so a guard process is forked first, in its own process
  * group (Ctrl-C does not reach it): it blocks on a pipe from us and, on EOF (we ended, however),
