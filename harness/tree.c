@@ -59,11 +59,12 @@ static int proc_stat(pid_t pid, pid_t *ppid, uint64_t *start)
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
     if (hw_read_text(path, buf, sizeof buf) < 0)
         return -1;
-    /* The name may hold spaces and parentheses: fields restart after the last ')'. */
+    /* The name may hold spaces and parentheses: fields restart after the last ')'. Fields 5-21
+     * are skipped as words, whatever their width. */
     char *p = strrchr(buf, ')');
     int pp;
     unsigned long long st;
-    if (!p || sscanf(p + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+    if (!p || sscanf(p + 2, "%*c %d" "%*s%*s%*s%*s%*s%*s%*s%*s%*s%*s%*s%*s%*s%*s%*s%*s%*s" " %llu",
                      &pp, &st) != 2)
         return -1;
     *ppid = pp;
