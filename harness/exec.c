@@ -1,6 +1,5 @@
 #include "exec.h"
 #include "clock.h"
-#include "event.h"
 #include "json.h"
 #include "plot.h"
 #include "procfs.h"
@@ -8,8 +7,8 @@
 #include "atomic.h"
 #include "sampler.h"
 #include "size.h"
+#include "tree.h"
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -132,69 +131,6 @@ cJSON *hw_markers_finish(struct hw_markers *m, double t, cJSON *warnings)
     return arr;
 }
 
-/* ---- the process tree ---- */
-
-struct tree {
-    pid_t pid[MAX_TREE];
-    int n;
-    uint64_t rss, anon, file, largest;
-};
-
-/* Every live descendant of root (root included), and their RSS summed. */
-static void tree_sample(pid_t root, struct tree *t)
-{
-    static pid_t pids[32768], ppids[32768];
-    int n = 0;
-    DIR *d = opendir("/proc");
-    struct dirent *e;
-    t->n = 0;
-    t->rss = t->anon = t->file = t->largest = 0;
-    while (d && (e = readdir(d)) && n < (int)(sizeof pids / sizeof pids[0])) {
-        if (!isdigit((unsigned char)e->d_name[0]))
-            continue;
-        char path[300], buf[512];
-        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
-        if (hw_read_text(path, buf, sizeof buf) < 0)
-            continue;
-        char *rp = strrchr(buf, ')');
-        int ppid;
-        if (!rp || sscanf(rp + 2, "%*c %d", &ppid) != 1)
-            continue;
-        pids[n] = atoi(e->d_name);
-        ppids[n++] = ppid;
-    }
-    if (d)
-        closedir(d);
-    t->pid[t->n++] = root;
-    for (int i = 0; i < t->n && t->n < MAX_TREE; i++)
-        for (int k = 0; k < n && t->n < MAX_TREE; k++)
-            if (ppids[k] == t->pid[i])
-                t->pid[t->n++] = pids[k];
-    for (int i = 0; i < t->n; i++) {
-        struct hw_status st;
-        if (hw_status_read(t->pid[i], &st) != 0)
-            continue;   /* gone, or a zombie without an mm */
-        t->rss += st.vm_rss;
-        t->anon += st.rss_anon;
-        t->file += st.rss_file;
-        if (st.vm_rss > t->largest)
-            t->largest = st.vm_rss;
-    }
-}
-
-static void tree_kill(pid_t root)
-{
-    struct tree *t = malloc(sizeof *t);
-    killpg(root, SIGKILL);
-    if (t) {
-        /* Descendants that left the group (setsid) go too. */
-        tree_sample(root, t);
-        for (int i = 0; i < t->n; i++)
-            kill(t->pid[i], SIGKILL);
-    }
-    free(t);
-}
-
 /* The command's own process gets exact top-level phase peaks, as workers do: VmHWM reset
  * (clear_refs 5) when a top-level phase begins, read when it ends. Only that process: its
  * children have their own mm. The reset happens when the marker is read, within one sampling
@@ -220,6 +156,95 @@ static void exact_marks(struct hw_markers *m, pid_t pid, int before, int *resets
                 break;
             }
     }
+}
+
+/* ---- the marker fd ---- */
+
+#define MARKER_LINE_MAX 4096
+#define MAX_WARNINGS 100
+
+/* Lines from the marker pipe, each byte looked at once: a line longer than MARKER_LINE_MAX is
+ * one warning and is skipped up to its newline, so a writer that never sends one costs the
+ * parent this buffer, not its whole output. */
+struct marker_reader {
+    char line[MARKER_LINE_MAX + 1];
+    size_t len;
+    bool skipping;
+    struct hw_markers *m;
+    cJSON *warnings;
+    pid_t cmd;     /* for exact phase peaks; 0 once it has been reaped (its pid may be reused) */
+    int resets;
+};
+
+static void warn(cJSON *warnings, const char *w)
+{
+    if (cJSON_GetArraySize(warnings) < MAX_WARNINGS)
+        cJSON_AddItemToArray(warnings, cJSON_CreateString(w));
+}
+
+static void marker_line(struct marker_reader *r, double t)
+{
+    char why[256];
+    int before = r->m->depth;
+    r->line[r->len] = '\0';
+    if (memchr(r->line, '\0', r->len)) {
+        warn(r->warnings, "marker line with a NUL byte ignored");
+    } else {
+        if (hw_markers_line(r->m, r->line, t, why, sizeof why) != 0)
+            warn(r->warnings, why);
+        if (r->cmd > 0)
+            exact_marks(r->m, r->cmd, before, &r->resets);
+    }
+    r->len = 0;
+}
+
+static void marker_feed(struct marker_reader *r, const char *p, size_t n, double t)
+{
+    while (n > 0) {
+        const char *nl = memchr(p, '\n', n);
+        size_t take = nl ? (size_t)(nl - p) : n;
+        if (!r->skipping && r->len + take > MARKER_LINE_MAX) {
+            char w[128];
+            snprintf(w, sizeof w, "marker line longer than %d bytes ignored, up to its newline", MARKER_LINE_MAX);
+            warn(r->warnings, w);
+            r->skipping = true;
+            r->len = 0;
+        }
+        if (!r->skipping) {
+            memcpy(r->line + r->len, p, take);
+            r->len += take;
+        }
+        if (!nl)
+            return;
+        if (!r->skipping)
+            marker_line(r, t);
+        r->skipping = false;
+        r->len = 0;
+        p = nl + 1;
+        n -= take + 1;
+    }
+}
+
+/* What the (non-blocking) pipe holds, up to max bytes so that sampling goes on under a flood.
+ * 0, or -1 at EOF (every writer has closed it). */
+static int marker_read(struct marker_reader *r, int fd, size_t max, double t)
+{
+    char buf[65536];
+    for (size_t got = 0; got < max;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n > 0) {
+            marker_feed(r, buf, (size_t)n, t);
+            got += (size_t)n;
+        } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+            /* A last line without its newline still counts. */
+            if (r->len > 0 && !r->skipping)
+                marker_line(r, t);
+            return -1;
+        } else if (errno == EAGAIN) {
+            return 0;
+        }
+    }
+    return 0;
 }
 
 /* ---- the run ---- */
@@ -251,18 +276,51 @@ static cJSON *exec_report(const struct hw_exec_opts *o)
     return r;
 }
 
+/* Read the marker pipe to EOF after the tree is gone: what the command wrote just before it
+ * exited is still in the pipe. Its writers are dead by now, so EOF is immediate unless the fd
+ * went to a process outside the tree (passed over a socket): then a bounded wait. */
+#define DRAIN_MS 1000
+
+static void marker_drain(struct marker_reader *r, int *fd, double t)
+{
+    double until = hw_now() + DRAIN_MS / 1000.0;
+    while (*fd >= 0) {
+        struct pollfd pfd = {.fd = *fd, .events = POLLIN};
+        int left = (int)((until - hw_now()) * 1000.0);
+        if (left <= 0 || poll(&pfd, 1, left) == 0) {
+            char w[160];
+            snprintf(w, sizeof w, "the marker fd was still open %d ms after the command's tree was killed; "
+                     "markers after that are lost", DRAIN_MS);
+            warn(r->warnings, w);
+            break;
+        }
+        if (marker_read(r, *fd, SIZE_MAX, t) < 0) {
+            close(*fd);
+            *fd = -1;
+        }
+    }
+}
+
+/* What the forked command sends back when it cannot start. */
+struct start_failure {
+    int stage;   /* 0 joining the cgroup, 1 exec */
+    int err;
+};
+
 int hw_exec(const struct hw_exec_opts *o)
 {
     int rc = 3, phase_pipe[2] = {-1, -1}, status_pipe[2] = {-1, -1};
     char err[PATH_MAX + 256], report_path[PATH_MAX];
     struct hw_markers *marks = hw_markers_new();
     struct hw_timeline *tl = malloc(sizeof *tl);
-    struct tree *tree = malloc(sizeof *tree);
-    struct hw_linebuf lb = {0};
+    struct hw_tree *tree = NULL;
+    struct marker_reader *mr = calloc(1, sizeof *mr);
     cJSON *report = NULL, *warnings = cJSON_CreateArray();
     struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term, old_hup;
-    if (!marks || !tl || !tree || !warnings)
+    if (!marks || !tl || !mr || !warnings)
         goto out;
+    mr->m = marks;
+    mr->warnings = warnings;
     hw_timeline_init(tl);
     if (hw_report_path(o->report, "exec", report_path, sizeof report_path, err, sizeof err) != 0 ||
         (o->html[0] && hw_path_check("--html", o->html, err, sizeof err) != 0)) {
@@ -270,7 +328,13 @@ int hw_exec(const struct hw_exec_opts *o)
         rc = 2;
         goto out;
     }
-    if (pipe2(phase_pipe, O_CLOEXEC) || pipe2(status_pipe, O_CLOEXEC)) {
+    tree = hw_tree_new(err, sizeof err);
+    if (!tree) {
+        fprintf(stderr, "highwater exec: cannot watch the command's process tree: %s\n", err);
+        goto out;
+    }
+    if (pipe2(phase_pipe, O_CLOEXEC) || pipe2(status_pipe, O_CLOEXEC) ||
+        fcntl(phase_pipe[0], F_SETFL, O_NONBLOCK) != 0) {
         fprintf(stderr, "highwater exec: cannot create pipes: %s\n", strerror(errno));
         goto out;
     }
@@ -283,6 +347,7 @@ int hw_exec(const struct hw_exec_opts *o)
     double t0 = hw_now();
     pid_t pid = fork();
     if (pid == 0) {
+        struct start_failure f = {0, 0};
         setpgid(0, 0);
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != parent)
@@ -290,14 +355,18 @@ int hw_exec(const struct hw_exec_opts *o)
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
         signal(SIGHUP, SIG_DFL);
-        /* The marker fd is inherited by the command (not close-on-exec), at a fixed number. */
-        int fd = fcntl(phase_pipe[1], F_DUPFD, 3);
-        char fds[16];
-        snprintf(fds, sizeof fds, "%d", fd);
-        setenv("HIGHWATER_PHASE_FD", fds, 1);
-        execvp(o->argv[0], o->argv);
-        int e = errno;
-        if (write(status_pipe[1], &e, sizeof e) < 0) {
+        /* Before exec, so that everything the command starts is born in the group. */
+        f.err = -hw_tree_join(tree);
+        if (f.err == 0) {
+            /* The marker fd is inherited by the command (not close-on-exec), at a fixed number. */
+            int fd = fcntl(phase_pipe[1], F_DUPFD, 3);
+            char fds[16];
+            snprintf(fds, sizeof fds, "%d", fd);
+            setenv("HIGHWATER_PHASE_FD", fds, 1);
+            execvp(o->argv[0], o->argv);
+            f = (struct start_failure){1, errno};
+        }
+        if (write(status_pipe[1], &f, sizeof f) < 0) {
         }
         _exit(127);
     }
@@ -306,69 +375,63 @@ int hw_exec(const struct hw_exec_opts *o)
         goto out_signals;
     }
     setpgid(pid, pid);
+    hw_tree_started(tree, pid);
     close(phase_pipe[1]);
     close(status_pipe[1]);
     phase_pipe[1] = status_pipe[1] = -1;
-    int exec_errno = 0;
-    if (read(status_pipe[0], &exec_errno, sizeof exec_errno) == (ssize_t)sizeof exec_errno) {
-        waitpid(pid, NULL, 0);
-        fprintf(stderr, "highwater exec: cannot run '%s': %s; check the command and PATH\n", o->argv[0],
-                strerror(exec_errno));
-        rc = 2;
+    struct start_failure f;
+    if (read(status_pipe[0], &f, sizeof f) == (ssize_t)sizeof f) {
+        while (!hw_tree_reap(tree, NULL, NULL))
+            poll(NULL, 0, 1);
+        if (f.stage == 0) {
+            fprintf(stderr, "highwater exec: cannot put the command into %s: %s\n", hw_tree_method(tree),
+                    strerror(f.err));
+        } else {
+            fprintf(stderr, "highwater exec: cannot run '%s': %s; check the command and PATH\n", o->argv[0],
+                    strerror(f.err));
+            rc = 2;
+        }
         goto out_signals;
     }
 
-    /* Sample until the command itself has exited; its tree may outlive it only until we
-     * reap, and then is killed with its group. */
+    /* Sample until the command itself has exited; then what it left behind is killed. */
     int wstatus = 0;
     struct rusage ru = {0};
     bool over = false, interrupted = false, reaped = false;
     uint64_t over_rss = 0, largest = 0;
-    int resets = 0;
     int interval = o->interval_ms ? (int)o->interval_ms : 1;
+    mr->cmd = pid;
     while (!reaped) {
         struct pollfd pfd = {.fd = phase_pipe[0], .events = POLLIN};
-        if (poll(&pfd, phase_pipe[0] >= 0 ? 1 : 0, interval) > 0) {
-            char buf[4096], why[256];
-            ssize_t n = read(phase_pipe[0], buf, sizeof buf);
-            if (n <= 0) {
-                /* Every writer closed the fd: no more markers; the command goes on. */
-                close(phase_pipe[0]);
-                phase_pipe[0] = -1;
-            } else {
-                hw_linebuf_feed(&lb, buf, (size_t)n);
-                char *line;
-                while ((line = hw_linebuf_pop(&lb))) {
-                    int before = marks->depth;
-                    if (hw_markers_line(marks, line, hw_now() - t0, why, sizeof why) != 0 &&
-                        cJSON_GetArraySize(warnings) < 100)
-                        cJSON_AddItemToArray(warnings, cJSON_CreateString(why));
-                    exact_marks(marks, pid, before, &resets);
-                    free(line);
-                }
-            }
+        if (poll(&pfd, phase_pipe[0] >= 0 ? 1 : 0, interval) > 0 &&
+            marker_read(mr, phase_pipe[0], 1u << 20, hw_now() - t0) < 0) {
+            /* Every writer closed the fd: no more markers; the command goes on. */
+            close(phase_pipe[0]);
+            phase_pipe[0] = -1;
         }
-        tree_sample(pid, tree);
-        if (tree->largest > largest)
-            largest = tree->largest;
+        struct hw_tree_rss rs;
+        hw_tree_sample(tree, &rs);
+        if (rs.largest > largest)
+            largest = rs.largest;
         double t = hw_now() - t0;
-        struct hw_sample s = {t, tree->rss, tree->anon, tree->file};
+        struct hw_sample s = {t, rs.rss, rs.anon, rs.file};
         hw_timeline_add(tl, &s);
-        if (o->budget && tree->rss > o->budget && !over) {
+        if (o->budget && rs.rss > o->budget && !over) {
             over = true;
-            over_rss = tree->rss;
-            tree_kill(pid);
+            over_rss = rs.rss;
+            hw_tree_kill(tree);
         }
         if (g_signal && !interrupted) {
             interrupted = true;
-            tree_kill(pid);
+            hw_tree_kill(tree);
         }
-        pid_t w = wait4(pid, &wstatus, WNOHANG, &ru);
-        if (w == pid)
-            reaped = true;
+        reaped = hw_tree_reap(tree, &wstatus, &ru);
     }
-    tree_kill(pid);   /* what the command left behind goes with it */
     double t_end = hw_now() - t0;
+    mr->cmd = 0;
+    if (hw_tree_end(tree, err, sizeof err) != 0)
+        warn(warnings, err);
+    marker_drain(mr, &phase_pipe[0], t_end);
 
     report = exec_report(o);
     cJSON *run = cJSON_CreateObject();
@@ -420,9 +483,10 @@ int hw_exec(const struct hw_exec_opts *o)
     if (o->budget)
         cJSON_AddNumberToObject(run, "budget_bytes", (double)o->budget);
     cJSON_AddStringToObject(run, "peak_method", "sampler (process tree, summed)");
+    cJSON_AddStringToObject(run, "tree_method", hw_tree_method(tree));
     cJSON *rj = cJSON_AddObjectToObject(run, "rusage");
     cJSON_AddNumberToObject(rj, "maxrss_bytes", (double)ru.ru_maxrss * 1024.0);
-    cJSON_AddStringToObject(rj, "maxrss_covers", resets ? "the command's own process since its last phase reset (clear_refs)"
+    cJSON_AddStringToObject(rj, "maxrss_covers", mr->resets ? "the command's own process since its last phase reset (clear_refs)"
                                                          : "the command's own process, whole run");
     cJSON_AddNumberToObject(rj, "minflt", (double)ru.ru_minflt);
     cJSON_AddNumberToObject(rj, "majflt", (double)ru.ru_majflt);
@@ -483,11 +547,11 @@ out:
         if (status_pipe[i] >= 0)
             close(status_pipe[i]);
     }
-    hw_linebuf_release(&lb);
+    hw_tree_free(tree);
     cJSON_Delete(warnings);
     cJSON_Delete(report);
     hw_markers_free(marks);
     free(tl);
-    free(tree);
+    free(mr);
     return rc;
 }

@@ -2,7 +2,9 @@
  * own process group; the parent samples the RSS of its whole process tree (every descendant,
  * summed, and the largest single process), reads phase markers the program writes to the fd
  * in HIGHWATER_PHASE_FD ("begin NAME" / "end NAME", nesting allowed), and writes a
- * highwater.report/1 report with one run, usable by gate, compare and plot. */
+ * highwater.report/1 report with one run, usable by gate, compare and plot. The tree (tree.h)
+ * is whatever the command starts, however it detaches, and is killed when the command exits.
+ * Marker lines are capped at 4096 bytes; the pipe is read to EOF once the tree is gone. */
 #ifndef HW_EXEC_H
 #define HW_EXEC_H
 #include <limits.h>

@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 #include <cjson/cJSON.h>
 #include "exec.h"
@@ -61,8 +62,33 @@ static void malformed(void **state)
     hw_markers_free(m);
 }
 
+/* MAX_PHASES is 1024: 1024 phases are kept (exec's burst test writes 1000), the next one is a
+ * warning. */
+static void phase_limit(void **state)
+{
+    (void)state;
+    char why[256], line[64];
+    struct hw_markers *m = hw_markers_new();
+    for (int i = 0; i < 1024; i++) {
+        snprintf(line, sizeof line, "begin p%d", i);
+        assert_int_equal(hw_markers_line(m, line, i, why, sizeof why), 0);
+        snprintf(line, sizeof line, "end p%d", i);
+        assert_int_equal(hw_markers_line(m, line, i + 0.5, why, sizeof why), 0);
+    }
+    assert_int_equal(hw_markers_line(m, "begin one-too-many", 2000, why, sizeof why), -1);
+    assert_string_equal(why, "marker 'begin one-too-many' ignored: more than 1024 phases or 64 levels");
+    cJSON *w = cJSON_CreateArray(), *p = hw_markers_finish(m, 3000, w);
+    assert_int_equal(cJSON_GetArraySize(p), 1024);
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(p, 1023), "name")->valuestring, "p1023");
+    assert_int_equal(cJSON_GetArraySize(w), 0);
+    cJSON_Delete(p);
+    cJSON_Delete(w);
+    hw_markers_free(m);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(nesting), cmocka_unit_test(malformed)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(nesting), cmocka_unit_test(malformed),
+                                       cmocka_unit_test(phase_limit)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

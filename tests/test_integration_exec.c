@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -254,6 +256,291 @@ static void example_pipeline(void **state)
     assert_int_equal(sh("grep -q 'plan for 1M rows (fit on 3 reports' %s/plan.out", work), 0);
 }
 
+/* ---- issue 11: nothing lost, nothing left behind ---- */
+
+static void write_file(const char *name, const char *text, char *path, size_t len)
+{
+    snprintf(path, len, "%s/%s", work, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static int read_pid(const char *path)
+{
+    int pid = 0;
+    FILE *f = fopen(path, "r");
+    if (f) {
+        if (fscanf(f, "%d", &pid) != 1)
+            pid = 0;
+        fclose(f);
+    }
+    return pid;
+}
+
+/* Running (not gone and not a zombie). */
+static bool running(int pid)
+{
+    char path[64], buf[512] = "";
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    bool alive = f && fgets(buf, sizeof buf, f) && strrchr(buf, ')') && strrchr(buf, ')')[2] != 'Z';
+    if (f)
+        fclose(f);
+    return alive;
+}
+
+static bool exists(int pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d", pid);
+    return access(path, F_OK) == 0;
+}
+
+/* Our own memory cgroup v1 directory + "/highwater-exec-PID", where exec PID puts its tree. */
+static void cgroup_dir(int pid, char *out, size_t len)
+{
+    char line[1024];
+    out[0] = '\0';
+    FILE *f = fopen("/proc/self/cgroup", "r");
+    while (f && fgets(line, sizeof line, f)) {
+        char *p = strstr(line, ":memory:");
+        if (!p)
+            continue;
+        p += strlen(":memory:");
+        p[strcspn(p, "\n")] = '\0';
+        snprintf(out, len, "/sys/fs/cgroup/memory%s/highwater-exec-%d", strcmp(p, "/") ? p : "", pid);
+    }
+    if (f)
+        fclose(f);
+}
+
+/* 1000 phases written in one burst just before the command exits: every one is in the report,
+ * in order (they were lost when the pipe was not read to EOF: 0 to 439 kept). */
+static void marker_burst_before_exit(void **state)
+{
+    (void)state;
+    char path[700];
+    write_file("burst.py",
+               "import os\n"
+               "fd = int(os.environ['HIGHWATER_PHASE_FD'])\n"
+               "data = ''.join('begin p%d\\nend p%d\\n' % (i, i) for i in range(1000)).encode()\n"
+               "while data:\n"
+               "    data = data[os.write(fd, data):]\n",
+               path, sizeof path);
+    assert_int_equal(sh("%s exec -o %s/burst.json -- python3 %s > /dev/null", bin, work, path), 0);
+    cJSON *r = load("burst.json");
+    const cJSON *run = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "runs"), 0), *p;
+    const cJSON *phases = cJSON_GetObjectItem(run, "phases");
+    assert_int_equal(cJSON_GetArraySize(phases), 1000);
+    int i = 0;
+    cJSON_ArrayForEach(p, phases) {
+        char want[16];
+        snprintf(want, sizeof want, "p%d", i++);
+        assert_string_equal(hw_jstr(p, "name"), want);
+        assert_false(cJSON_IsTrue(cJSON_GetObjectItem(p, "closed_by_exit")));
+    }
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(run, "warnings")), 0);
+    cJSON_Delete(r);
+}
+
+/* A double-forked grandchild holding 150 MiB while the command waits: its memory is the
+ * tree's (it was reported as 3.3 MiB when the tree was found through ppid links from the
+ * command), and it is gone, reaped, once exec returns. With and without the cgroup. */
+static void double_fork_counted(void **state)
+{
+    (void)state;
+    char path[700], pidfile[700];
+    snprintf(pidfile, sizeof pidfile, "%s/gc.pid", work);
+    write_file("dfork.py",
+               "import os, sys, time\n"
+               "if os.fork() == 0:\n"
+               "    if os.fork() == 0:\n"
+               "        a = b'\\x01' * (150 << 20)\n"
+               "        open(sys.argv[1] + '.tmp', 'w').write(str(os.getpid()))\n"
+               "        os.rename(sys.argv[1] + '.tmp', sys.argv[1])\n"
+               "        time.sleep(60)\n"
+               "    os._exit(0)\n"
+               "while not os.path.exists(sys.argv[1]):\n"
+               "    time.sleep(0.01)\n"
+               "time.sleep(0.3)\n",
+               path, sizeof path);
+    for (int mode = 0; mode < 2; mode++) {
+        unlink(pidfile);
+        int rc = sh("%s %s exec -o %s/dfork.json -- python3 %s %s > /dev/null", mode ? "HIGHWATER_NO_CGROUP=1" : "",
+                    bin, work, path, pidfile);
+        int gc = read_pid(pidfile);
+        bool left = gc > 0 && exists(gc);
+        if (left)
+            kill(gc, SIGKILL);
+        assert_int_equal(rc, 0);
+        assert_true(gc > 0);
+        cJSON *r = load("dfork.json");
+        const cJSON *run = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "runs"), 0);
+        double peak = hw_jnum(run, "peak_rss_bytes");
+        if (peak < 150 * MIB) {
+            cJSON_Delete(r);
+            fail_msg("mode %d: tree peak %.1f MiB, expected >= 150 MiB", mode, peak / MIB);
+        }
+        assert_false(left);
+        const char *method = hw_jstr(run, "tree_method");
+        if (mode)
+            assert_string_equal(method, "subreaper and ppid walk (no cgroup: HIGHWATER_NO_CGROUP is set)");
+        else
+            assert_true(strncmp(method, "cgroup v1 memory /sys/fs/cgroup/memory/", 39) == 0 &&
+                        access(method + 17, F_OK) != 0);   /* and removed */
+        cJSON_Delete(r);
+    }
+}
+
+/* setsid + double fork, sleeping forever, the fd of markers held open: after exec returns
+ * (at once, not after a timeout) that pid no longer exists. */
+static void setsid_grandchild_killed(void **state)
+{
+    (void)state;
+    char path[700], pidfile[700];
+    snprintf(pidfile, sizeof pidfile, "%s/daemon.pid", work);
+    write_file("daemon.py",
+               "import os, sys, time\n"
+               "if os.fork() == 0:\n"
+               "    os.setsid()\n"
+               "    if os.fork() == 0:\n"
+               "        open(sys.argv[1] + '.tmp', 'w').write(str(os.getpid()))\n"
+               "        os.rename(sys.argv[1] + '.tmp', sys.argv[1])\n"
+               "        while True: time.sleep(1000)\n"
+               "    os._exit(0)\n"
+               "while not os.path.exists(sys.argv[1]):\n"
+               "    time.sleep(0.01)\n",
+               path, sizeof path);
+    for (int mode = 0; mode < 2; mode++) {
+        unlink(pidfile);
+        struct timespec a, b;
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        int rc = sh("%s %s exec -o %s/daemon.json -- python3 %s %s > /dev/null", mode ? "HIGHWATER_NO_CGROUP=1" : "",
+                    bin, work, path, pidfile);
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        int gc = read_pid(pidfile);
+        bool left = gc > 0 && exists(gc);
+        if (left)
+            kill(gc, SIGKILL);
+        assert_int_equal(rc, 0);
+        assert_true(gc > 0);
+        assert_false(left);
+        double secs = (double)(b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) * 1e-9;
+        if (secs > 0.9)   /* under the 1 s bound on reading the marker fd to EOF */
+            fail_msg("mode %d: exec took %.2f s", mode, secs);
+        cJSON *r = load("daemon.json");
+        const cJSON *run = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "runs"), 0);
+        assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(run, "warnings")), 0);
+        cJSON_Delete(r);
+    }
+}
+
+/* SIGKILL of exec itself runs none of its code: its guard kills the setsid'd grandchild and
+ * removes the cgroup within 2 s. With and without the cgroup. */
+static void sigkill_of_exec_cleans_up(void **state)
+{
+    (void)state;
+    char path[700], pidfile[700], report[700], cg[1200];
+    snprintf(pidfile, sizeof pidfile, "%s/orphan.pid", work);
+    snprintf(report, sizeof report, "%s/killed.json", work);
+    write_file("orphan.py",
+               "import os, sys, time\n"
+               "if os.fork() == 0:\n"
+               "    os.setsid()\n"
+               "    if os.fork() == 0:\n"
+               "        open(sys.argv[1] + '.tmp', 'w').write(str(os.getpid()))\n"
+               "        os.rename(sys.argv[1] + '.tmp', sys.argv[1])\n"
+               "        while True: time.sleep(1000)\n"
+               "    os._exit(0)\n"
+               "time.sleep(60)\n",
+               path, sizeof path);
+    /* The orphans (the guard, the grandchild) come to us, to be reaped: so "gone" is exact. */
+    assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+    for (int mode = 0; mode < 2; mode++) {
+        unlink(pidfile);
+        pid_t ex = fork();
+        if (ex == 0) {
+            freopen("/dev/null", "w", stdout);
+            if (mode)
+                setenv("HIGHWATER_NO_CGROUP", "1", 1);
+            execl(bin, "highwater", "exec", "-o", report, "--", "python3", path, pidfile, (char *)NULL);
+            _exit(127);
+        }
+        cgroup_dir(ex, cg, sizeof cg);
+        for (int i = 0; i < 500 && access(pidfile, R_OK) != 0; i++)
+            usleep(10000);
+        usleep(100000);   /* a few samples: without a cgroup the guard knows what exec saw */
+        int gc = read_pid(pidfile);
+        bool had_cg = access(cg, F_OK) == 0;
+        kill(ex, SIGKILL);
+        waitpid(ex, NULL, 0);
+        bool gone = false, cg_gone = false;
+        for (int i = 0; i < 200 && !(gone && cg_gone); i++) {
+            usleep(10000);
+            while (waitpid(-1, NULL, WNOHANG) > 0) {
+            }
+            gone = gc > 0 && !exists(gc);
+            cg_gone = access(cg, F_OK) != 0;
+        }
+        bool alive = gc > 0 && running(gc);
+        if (alive)
+            kill(gc, SIGKILL);
+        if (!cg_gone)
+            rmdir(cg);
+        assert_true(gc > 0);
+        assert_false(alive);
+        assert_true(gone);
+        assert_int_equal(had_cg, mode == 0);
+        assert_true(cg_gone);
+    }
+    while (waitpid(-1, NULL, WNOHANG) > 0) {
+    }
+    prctl(PR_SET_CHILD_SUBREAPER, 0);
+}
+
+/* 64 MiB without a newline, then a valid phase: exec holds at most its 4 KiB line (its own
+ * VmHWM, read by the command from /proc/PPID/status, stays small), says so once, keeps the
+ * phase after the newline, and takes seconds (the buffer was rescanned on every read). */
+static void long_marker_line_capped(void **state)
+{
+    (void)state;
+    char path[700], hwmfile[700];
+    snprintf(hwmfile, sizeof hwmfile, "%s/hwm.txt", work);
+    write_file("flood.py",
+               "import os, sys, time\n"
+               "fd = int(os.environ['HIGHWATER_PHASE_FD'])\n"
+               "chunk = b'x' * 65536\n"
+               "for i in range(1024):\n"
+               "    d = chunk\n"
+               "    while d: d = d[os.write(fd, d):]\n"
+               "os.write(fd, b'\\nbegin x\\nend x\\n')\n"
+               "time.sleep(0.3)\n"
+               "st = open('/proc/%d/status' % os.getppid()).read()\n"
+               "open(sys.argv[1], 'w').write(st.split('VmHWM:')[1].split()[0])\n",
+               path, sizeof path);
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    assert_int_equal(sh("%s exec -o %s/flood.json -- python3 %s %s > /dev/null", bin, work, path, hwmfile), 0);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    double secs = (double)(b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) * 1e-9;
+    if (secs > 10)
+        fail_msg("exec took %.1f s for 64 MiB of marker bytes", secs);
+    int hwm_kib = read_pid(hwmfile);
+    if (!(hwm_kib > 0 && hwm_kib < 16 * 1024))
+        fail_msg("exec's own VmHWM %d KiB, expected < 16 MiB", hwm_kib);
+    cJSON *r = load("flood.json");
+    const cJSON *run = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "runs"), 0);
+    const cJSON *w = cJSON_GetObjectItem(run, "warnings"), *phases = cJSON_GetObjectItem(run, "phases");
+    assert_int_equal(cJSON_GetArraySize(w), 1);
+    assert_string_equal(cJSON_GetArrayItem(w, 0)->valuestring, "marker line longer than 4096 bytes ignored, up to its newline");
+    assert_int_equal(cJSON_GetArraySize(phases), 1);
+    assert_string_equal(hw_jstr(cJSON_GetArrayItem(phases, 0), "name"), "x");
+    assert_false(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(phases, 0), "closed_by_exit")));
+    cJSON_Delete(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -263,6 +550,11 @@ int main(void)
         cmocka_unit_test(missing_command_and_budget),
         cmocka_unit_test(ctrl_c_kills_the_tree),
         cmocka_unit_test(example_pipeline),
+        cmocka_unit_test(marker_burst_before_exit),
+        cmocka_unit_test(double_fork_counted),
+        cmocka_unit_test(setsid_grandchild_killed),
+        cmocka_unit_test(sigkill_of_exec_cleans_up),
+        cmocka_unit_test(long_marker_line_capped),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
