@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test binary under BUILD/tests (integration tests too, unless HW_UNIT_ONLY=1),
-# from the repository root, and prints one summary line. Exit 1 if any failed.
+# Runs every test binary under BUILD/tests and every tests/test_*.sh script (given BUILD),
+# integration tests too unless HW_UNIT_ONLY=1, from the repository root, and prints one
+# summary line. Exit 1 if any failed.
 #
 # Each test runs under a time limit, so a hang fails fast with its name instead of stalling
 # CI: HW_TEST_TIMEOUT (default 300 s) for every test, the table below for the slow ones,
@@ -15,15 +16,17 @@ declare -A limits=(
 )
 
 pass=0; fail=0; failed=()
-for t in "$build"/tests/test_*; do
-  [ -x "$t" ] || continue
-  name=$(basename "$t")
+for t in "$build"/tests/test_* tests/test_*.sh; do
+  { [ -x "$t" ] || [[ $t == *.sh && -f $t ]]; } || continue
+  name=$(basename "$t" .sh)
+  cmd=("$t")
+  [[ $t == *.sh ]] && cmd=(bash "$t" "$build")
   if [ -n "${HW_UNIT_ONLY:-}" ] && [[ $name == test_integration* ]]; then continue; fi
   var=HW_TEST_TIMEOUT_$name
   limit=${!var:-${limits[$name]:-${HW_TEST_TIMEOUT:-300}}}
   start=$(date +%s.%N)
   # -k: a test that ignores SIGTERM is killed 10 s later.
-  HW_BUILD="$build" timeout -k 10 "$limit" "$t"
+  HW_BUILD="$build" timeout -k 10 "$limit" "${cmd[@]}"
   rc=$?
   if [ "$rc" -eq 0 ]; then
     pass=$((pass + 1)); r=ok
