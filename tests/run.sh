@@ -16,7 +16,8 @@ declare -A limits=(
 )
 
 pass=0; fail=0; failed=()
-for t in "$build"/tests/test_* tests/test_*.sh; do
+# Scripts come from HW_TEST_SCRIPTS (default tests/; test_scripts points it elsewhere).
+for t in "$build"/tests/test_* "${HW_TEST_SCRIPTS:-tests}"/test_*.sh; do
   { [ -x "$t" ] || [[ $t == *.sh && -f $t ]]; } || continue
   name=$(basename "$t" .sh)
   cmd=("$t")

@@ -72,7 +72,7 @@ static void run_sh_times_out_a_hang(void **state)
     script("b/tests/test_hang", hang);
     script("b/tests/test_ok", "#!/bin/sh\nexit 0\n");
     time_t t0 = time(NULL);
-    assert_int_equal(sh("HW_TEST_TIMEOUT=1 bash tests/run.sh %s/b > %s/out 2>&1", dir, dir), 1);
+    assert_int_equal(sh("HW_TEST_SCRIPTS=%s/b HW_TEST_TIMEOUT=1 bash tests/run.sh %s/b > %s/out 2>&1", dir, dir, dir), 1);
     assert_true(time(NULL) - t0 < 10);
     const char *out = slurp("out");
     assert_non_null(strstr(out, "test_hang                        FAILED: timed out after 1 s"));
@@ -85,7 +85,7 @@ static void run_sh_times_out_a_hang(void **state)
         usleep(20000);
     assert_true(kill(pid, 0) != 0 || sh("grep -q '^State:.*Z' /proc/%d/status", pid) == 0);
 
-    assert_int_equal(sh("HW_TEST_TIMEOUT=1 HW_TEST_TIMEOUT_test_hang=2 bash tests/run.sh %s/b > %s/out 2>&1",
+    assert_int_equal(sh("HW_TEST_SCRIPTS=%s/b HW_TEST_TIMEOUT=1 HW_TEST_TIMEOUT_test_hang=2 bash tests/run.sh %s/b > %s/out 2>&1", dir,
                         dir, dir), 1);
     assert_non_null(strstr(slurp("out"), "(test_hang: timed out after 2 s)\n"));
 }
