@@ -35,6 +35,21 @@ static int num(const cJSON *o, const char *key, double *v, char *err, size_t len
     return 0;
 }
 
+/* A whole number in [min, max]: the casts below are undefined for NaN, infinities and
+ * values out of the target's range, and a fraction would be silently dropped. */
+static int whole(const cJSON *o, const char *key, double min, double max, double *v, char *err,
+                 size_t len)
+{
+    if (num(o, key, v, err, len))
+        return -1;
+    if (!(*v >= min && *v <= max) || *v != (double)(uint64_t)*v) {
+        snprintf(err, len, "field '%s' must be a whole number from %.0f to %.0f, got %g", key,
+                 min, max, *v);
+        return -1;
+    }
+    return 0;
+}
+
 static const char *str(const cJSON *o, const char *key, char *err, size_t len)
 {
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
@@ -49,8 +64,10 @@ int hw_dataset_from_json(const cJSON *j, struct hw_dataset *ds, char *err, size_
 {
     double rows, cols, seed, alln;
     memset(ds, 0, sizeof *ds);
-    if (num(j, "rows", &rows, err, len) || num(j, "cols", &cols, err, len) ||
-        num(j, "seed", &seed, err, len) || num(j, "all_null_columns", &alln, err, len))
+    /* The bounds the config reader enforces: rows up to 1T, seeds exact in a double. */
+    if (whole(j, "rows", 1, 1e12, &rows, err, len) || whole(j, "cols", 1, HW_MAX_COLS, &cols, err, len) ||
+        whole(j, "seed", 0, 9007199254740991.0, &seed, err, len) ||
+        whole(j, "all_null_columns", 0, cols, &alln, err, len))
         return -1;
     ds->rows = (uint64_t)rows;
     ds->cols = (uint32_t)cols;
@@ -67,7 +84,7 @@ int hw_dataset_from_json(const cJSON *j, struct hw_dataset *ds, char *err, size_
         struct hw_col_group *cg = &ds->groups[ds->ngroups++];
         const char *dt = str(e, "dtype", err, len);
         double count;
-        if (!dt || num(e, "count", &count, err, len) ||
+        if (!dt || whole(e, "count", 1, HW_MAX_COLS, &count, err, len) ||
             num(e, "null_rate", &cg->null_rate, err, len) ||
             num(e, "inf_rate", &cg->inf_rate, err, len) ||
             num(e, "nan_rate", &cg->nan_rate, err, len))

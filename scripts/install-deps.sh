@@ -18,6 +18,12 @@ command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
 [ -x /usr/bin/time ] || missing+=(time)
 # `highwater exec`'s example and tests run python3 (standard library only).
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+# --fuzz (make fuzz only): clang and its libFuzzer + sanitizer runtimes.
+if [ "${1:-}" = "--fuzz" ]; then
+  command -v clang >/dev/null 2>&1 || missing+=(clang)
+  [ -f "$(clang --print-runtime-dir 2>/dev/null)/libclang_rt.fuzzer-$(uname -m).a" ] ||
+    missing+=(libclang-rt-14-dev)
+fi
 for mod in "${!pkgs[@]}"; do
   if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists "$mod"; then
     missing+=("${pkgs[$mod]}")
