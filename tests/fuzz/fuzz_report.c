@@ -42,8 +42,10 @@ static void init(void)
 
 static void check_load(int rc, const char *err)
 {
-    if (rc != 0 && (rc != 2 || strncmp(err, path, strlen(path)) != 0 || strchr(err, '\n')))
+    if (rc != 0 && (rc != 2 || strncmp(err, path, strlen(path)) != 0 || strchr(err, '\n'))) {
+        fprintf(stderr, "fuzz_report: load gave %d: '%s'\n", rc, err);
         abort();
+    }
 }
 
 static void gate(const cJSON *report, const cJSON *base, bool allow)
@@ -53,8 +55,11 @@ static void gate(const cJSON *report, const cJSON *base, bool allow)
     char err[1024] = "";
     int code = -1;
     cJSON *res = hw_gate_compare(report, "r.json", base, "b.json", &o, &code, err, sizeof err);
-    if (res ? code != 0 && code != 1 : code != 2 || !err[0])
+    if (res ? code != 0 && code != 1 : code != 2 || !err[0]) {
+        fprintf(stderr, "fuzz_report: gate gave %s with code %d: '%s'\n", res ? "a result" : "none",
+                code, err);
         abort();
+    }
     if (res)
         hw_gate_print_table(res, devnull);
     cJSON_Delete(res);
