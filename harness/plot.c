@@ -1766,7 +1766,10 @@ static void plan_chart(FILE *f, const cJSON *plan, const char *label)
         if (pred > 0)
             ymax = fmax(ymax, pred + (isfinite(pi) ? pi : 0));
     }
-    if (!(xmin > 0) || !(xmax > xmin) || !(ymin > 0) || !(ymax > 0))
+    /* A prediction plus its interval can overflow to inf, and scales without a peak leave
+     * ymin at inf: no log axis holds either. */
+    if (!(xmin > 0) || !(xmax > xmin) || !(ymin > 0) || !isfinite(ymin) || !(ymax > 0) ||
+        !isfinite(ymax))
         return;
     double lx0 = log10(xmin) - 0.05, lx1 = log10(xmax) + 0.05, ly0 = log10(ymin) - 0.1, ly1 = log10(ymax) + 0.1;
 #define PX(v) (L + (log10(v) - lx0) / (lx1 - lx0) * (W - L - R))

@@ -474,9 +474,9 @@ static void plan_page(void **state)
 }
 
 /* Found by tests/fuzz/fuzz_report.c: a plan without target_rows cast NaN to an integer for
- * the title, and one whose target is near 1e308 never finished (the tick loops multiplied a
- * double up to a bound that had overflowed to inf). The alarm turns that hang into a
- * failure. */
+ * the title, and one whose target or prediction is near 1e308 never finished (the tick loops
+ * multiplied a double up to a bound that had overflowed to inf). The alarm turns that hang
+ * into a failure. */
 static void plan_page_bad_numbers(void **state)
 {
     (void)state;
@@ -485,9 +485,18 @@ static void plan_page_bad_numbers(void **state)
         "{\"target_rows\":1e308,\"entries\":[{\"label\":\"x\",\"allocator\":\"glibc\","
         "\"scales\":[{\"rows\":1000,\"peak_rss_bytes\":1e6}],\"peak\":{\"a\":1,\"b\":2,"
         "\"predicted\":1e308}}]}",
+        /* the prediction plus its interval is inf: the axis cast it to int */
+        "{\"target_rows\":1e6,\"entries\":[{\"label\":\"x\",\"allocator\":\"glibc\","
+        "\"scales\":[{\"rows\":1000,\"peak_rss_bytes\":1e6}],\"peak\":{\"a\":1,\"b\":2,"
+        "\"predicted\":1e308,\"interval_95\":1e308}}]}",
+        /* scales without a peak: no y axis, no chart, no cast of inf */
+        "{\"target_rows\":1e6,\"entries\":[{\"label\":\"x\",\"allocator\":\"glibc\","
+        "\"scales\":[{\"rows\":1000}],\"peak\":{\"a\":1,\"b\":2,\"predicted\":5e6}}]}",
     };
     static const char *const titles[] = {"<h1>highwater plan: ? rows</h1>",
-                                         "<h1>highwater plan: ? rows</h1>"};
+                                         "<h1>highwater plan: ? rows</h1>",
+                                         "<h1>highwater plan: 1M rows</h1>",
+                                         "<h1>highwater plan: 1M rows</h1>"};
     for (size_t i = 0; i < sizeof plans / sizeof plans[0]; i++) {
         char *page = NULL, err[256];
         size_t len = 0;
