@@ -1,5 +1,6 @@
 # highwater: `make` builds build/highwater, `make run` runs the default experiment,
-# `make test` runs every test, `make asan` runs the unit tests under ASan+UBSan.
+# `make test` runs every test, `make asan` runs the unit tests under ASan+UBSan,
+# `make fuzz` runs each libFuzzer target for FUZZ_SECONDS (`make fuzz-check`: 30 s each).
 # Dependencies come from Debian (scripts/install-deps.sh, run before any compile).
 
 # make's built-in CC is `cc`, which a fresh Debian lacks until gcc is installed, so `?=` never
@@ -23,7 +24,7 @@ endif
 # float-cast-overflow is not in gcc's "undefined": a NaN or 1e300 cast to an integer is UB too.
 SAN_FLAGS := -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-LIB_SRC  := $(filter-out harness/main.c,$(wildcard harness/*.c)) $(wildcard strategies/*.c)
+LIB_SRC  := $(filter-out harness/main.c $(LIB_EXCLUDE),$(wildcard harness/*.c)) $(wildcard strategies/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)
 
 B        ?= build
@@ -33,7 +34,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/version.o
 MAIN_OBJ := $(B)/obj/harness/main.o
 TESTS    := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 
-.PHONY: all deps run test unit asan clean FORCE
+.PHONY: all deps run test unit asan clean FORCE fuzz fuzz-check fuzz-build fuzz-deps fuzz-bins
 all: $(B)/highwater
 
 deps:
@@ -91,6 +92,35 @@ asan:
 
 unit: $(B)/highwater $(TESTS)
 	$(Q)HW_UNIT_ONLY=1 bash tests/run.sh $(B)
+
+# libFuzzer targets (tests/fuzz/fuzz_*.c), each linked with the harness compiled by clang
+# with coverage and sanitizers (main.c excluded: libFuzzer has the main). Not part of
+# `make test`: tests/run.sh runs build/tests/test_* only.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+
+fuzz: fuzz-build
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh build/fuzz
+
+fuzz-check:
+	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30
+
+fuzz-deps:
+	$(Q)bash scripts/install-deps.sh --fuzz
+
+# clang 14 has no _Float16 on x86-64, and nothing fuzzed converts: convert.c stays out, and
+# tests/fuzz/convert_stub.c stands in for it.
+fuzz-build: fuzz-deps
+	$(Q)$(MAKE) --no-print-directory B=build/fuzz CC=$(FUZZ_CC) LIB_EXCLUDE=harness/convert.c \
+	  OPT="-O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link" fuzz-bins
+
+fuzz-bins: $(FUZZ_TARGETS:%=$(B)/fuzz_%)
+
+$(B)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/convert_stub.c $(B)/libhw.a
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $< tests/fuzz/convert_stub.c $(B)/libhw.a $(LDLIBS)
 
 clean:
 	rm -rf build

@@ -18,6 +18,14 @@
 #define MAX_KEYS      32                 /* scalar + nested keys of one section */
 #define MAX_FILE      (16u << 20)        /* a config is a page of text, not a data file */
 #define ROWS_ABSURD   ((double)HW_ROWS_MAX)
+/* The schema nests 4 deep (the top, strategies, an entry, its params); 64 leaves room for
+ * any layout a person writes while the scanner, which walks its stack of open brackets on
+ * every token, stays cheap: a first pass stopping at level 65 has looked at most one
+ * simple-key window (1024 characters) past it. */
+#define MAX_DEPTH     64
+/* The largest config the schema can read is a few thousand nodes (32 strategies of a dozen
+ * each, 16 column groups); beyond this the document would cost memory for nothing. */
+#define MAX_NODES     100000
 
 struct ctx {
     const char *file;
@@ -962,6 +970,58 @@ static int syntax_error(struct ctx *c, const yaml_parser_t *p)
                    "brackets here", p->problem ? p->problem : "error");
 }
 
+/* A pass over the events before the document is built, which bounds what libyaml's loader
+ * and scanner are given: 100k levels of '[' take the scanner minutes (its work per token
+ * grows with the depth), and a flat list of millions of nodes takes gigabytes as a document.
+ * Syntax errors come out here, with the same words the loader would give. */
+static int check_shape(struct ctx *c)
+{
+    yaml_parser_t p;
+    yaml_event_t ev;
+    size_t depth = 0, nodes = 0;
+    int rc = 0;
+
+    if (!yaml_parser_initialize(&p))
+        return fail_at(c, 0, 0, "out of memory while parsing; free some memory and retry");
+    yaml_parser_set_input_string(&p, (const unsigned char *)c->text, c->len);
+    for (;;) {
+        yaml_event_type_t type;
+        yaml_mark_t at;
+
+        if (!yaml_parser_parse(&p, &ev)) {
+            rc = syntax_error(c, &p);
+            break;
+        }
+        type = ev.type;
+        at = ev.start_mark;
+        yaml_event_delete(&ev);
+        if (type == YAML_STREAM_END_EVENT)
+            break;
+        if (type == YAML_SEQUENCE_END_EVENT || type == YAML_MAPPING_END_EVENT) {
+            depth--;
+            continue;
+        }
+        if (type != YAML_SCALAR_EVENT && type != YAML_ALIAS_EVENT &&
+            type != YAML_SEQUENCE_START_EVENT && type != YAML_MAPPING_START_EVENT)
+            continue;
+        if (++nodes > MAX_NODES) {
+            rc = fail_at(c, at.line, at.column, "more than %d values, lists and mappings; a "
+                         "config is a page of text, check that this is the file you meant",
+                         MAX_NODES);
+            break;
+        }
+        if ((type == YAML_SEQUENCE_START_EVENT || type == YAML_MAPPING_START_EVENT) &&
+            ++depth > MAX_DEPTH) {
+            rc = fail_at(c, at.line, at.column, "lists and mappings nested more than %d deep; "
+                         "a config needs 4, look for an unclosed '[' or '{' or runaway "
+                         "indentation here", MAX_DEPTH);
+            break;
+        }
+    }
+    yaml_parser_delete(&p);
+    return rc;
+}
+
 int hw_config_parse(const char *name, const char *text, size_t len, struct hw_config *cfg,
                     char *err, size_t errlen)
 {
@@ -976,6 +1036,8 @@ int hw_config_parse(const char *name, const char *text, size_t len, struct hw_co
     memset(cfg, 0, sizeof *cfg);
     snprintf(cfg->path, sizeof cfg->path, "%s", name);
     default_name(name, cfg->name, sizeof cfg->name);
+    if ((rc = check_shape(&c)))
+        goto out;
     if (!(have_parser = yaml_parser_initialize(&parser))) {
         rc = fail_at(&c, 0, 0, "out of memory while parsing; free some memory and retry");
         goto out;

@@ -1735,6 +1735,17 @@ int hw_plot_summary_svg(const cJSON *report, FILE *f, char *err, size_t errlen)
 
 /* ---- a plan: measured points and fitted lines ---- */
 
+/* A row count for a label; "?" for what is not one: casting NaN, a negative or 1e300 to an
+ * integer is undefined, and a hand-edited plan can hold any of them. */
+static const char *rows_text(double v, char *buf, size_t len)
+{
+    if (!(v >= 0 && v < 18446744073709551616.0)) {
+        snprintf(buf, len, "?");
+        return buf;
+    }
+    return hw_fmt_count((uint64_t)v, buf, len);
+}
+
 static const char *const plan_colours[] = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759"};
 
 /* One chart per strategy label: log rows (fit scales to the target) against log peak, each
@@ -1757,7 +1768,10 @@ static void plan_chart(FILE *f, const cJSON *plan, const char *label)
         if (pred > 0)
             ymax = fmax(ymax, pred + (isfinite(pi) ? pi : 0));
     }
-    if (!(xmin > 0) || !(xmax > xmin) || !(ymin > 0) || !(ymax > 0))
+    /* A prediction plus its interval can overflow to inf, and scales without a peak leave
+     * ymin at inf: no log axis holds either. */
+    if (!(xmin > 0) || !(xmax > xmin) || !(ymin > 0) || !isfinite(ymin) || !(ymax > 0) ||
+        !isfinite(ymax))
         return;
     double lx0 = log10(xmin) - 0.05, lx1 = log10(xmax) + 0.05, ly0 = log10(ymin) - 0.1, ly1 = log10(ymax) + 0.1;
 #define PX(v) (L + (log10(v) - lx0) / (lx1 - lx0) * (W - L - R))
@@ -1766,18 +1780,24 @@ static void plan_chart(FILE *f, const cJSON *plan, const char *label)
     line_at(f, L, H - B, W - R, H - B, "axis");
     line_at(f, L, T, L, H - B, "axis");
     char buf[64];
-    for (double d = pow(10, floor(lx0)); d <= pow(10, ceil(lx1)); d *= 10)
-        for (int k = 1; k < 10; k = k == 1 ? 2 : k == 2 ? 5 : 10)   /* 1, 2, 5 per decade */
+    /* Counted by exponent: near 1e308 the bound overflows to inf, and a double multiplied
+     * up to it would never pass it. */
+    for (int ex = (int)floor(lx0); ex <= (int)ceil(lx1); ex++)
+        for (int k = 1; k < 10; k = k == 1 ? 2 : k == 2 ? 5 : 10) {   /* 1, 2, 5 per decade */
+            double d = pow(10, ex);
             if (d * k >= pow(10, lx0) && d * k <= pow(10, lx1)) {
-                hw_fmt_count((uint64_t)fmin(d * k, 1e19), buf, sizeof buf);
+                rows_text(d * k, buf, sizeof buf);
                 text_at(f, PX(d * k), H - B + 14, "tick", "middle", buf);
             }
-    for (double d = pow(2, floor(ly0 / log10(2))); d <= pow(2, ceil(ly1 / log10(2))); d *= 4)
+        }
+    for (int ex = (int)floor(ly0 / log10(2)); ex <= (int)ceil(ly1 / log10(2)); ex += 2) {
+        double d = pow(2, ex);
         if (d >= pow(10, ly0) && d <= pow(10, ly1)) {
             hw_fmt_bytes(d, buf, sizeof buf);
             text_at(f, L - 4, PY(d) + 4, "tick", "end", buf);
             line_at(f, L, PY(d), W - R, PY(d), "grid");
         }
+    }
     text_at(f, (L + W - R) / 2, H - 6, "axt", "middle", "rows (log)");
     text_at(f, 12, T - 6, "axt", "start", "peak RSS (log)");
     int k = 0;
@@ -1839,7 +1859,7 @@ int hw_plot_plan_html(const cJSON *plan, FILE *f, char *err, size_t errlen)
     }
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>highwater plan</title>\n", f);
     fprintf(f, "<style>\n%s%s</style>\n</head>\n<body>\n", page_css, svg_css);
-    fprintf(f, "<h1>highwater plan: %s rows</h1>\n", hw_fmt_count(hw_jcount(plan, "target_rows"), b1, sizeof b1));
+    fprintf(f, "<h1>highwater plan: %s rows</h1>\n", rows_text(num(plan, "target_rows"), b1, sizeof b1));
     fputs("<p class=\"note\">Each chart: measured peaks at the fit scales (dots), the fitted line out to the "
           "target (dashed when the fit crosses an allocator threshold and is unreliable), and the "
           "prediction's 95% interval at the target (bar).</p>\n", f);

@@ -433,6 +433,10 @@ int hw_json_load(const char *path, const char *schema_want, cJSON **out, char *e
     r = NULL;
     rc = 0;
 out:
+    /* One line whatever the file held: the schema is quoted back as written. */
+    for (char *p = err; rc && len && *p; p++)
+        if ((unsigned char)*p < 0x20)
+            *p = ' ';
     cJSON_Delete(r);
     free(text);
     close(fd);

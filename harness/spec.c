@@ -69,6 +69,11 @@ int hw_dataset_from_json(const cJSON *j, struct hw_dataset *ds, char *err, size_
         hw_json_u64(j, "seed", 0, HW_SEED_MAX, &ds->seed, err, len) ||
         hw_json_u64(j, "all_null_columns", 0, HW_MAX_COLS, &alln, err, len))
         return -1;
+    if (alln > cols) {
+        snprintf(err, len, "field 'all_null_columns' is %llu, more than cols (%llu)",
+                 (unsigned long long)alln, (unsigned long long)cols);
+        return -1;
+    }
     ds->cols = (uint32_t)cols;
     ds->all_null_columns = (uint32_t)alln;
     const cJSON *g = cJSON_GetObjectItemCaseSensitive(j, "dtypes"), *e;

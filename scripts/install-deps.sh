@@ -6,7 +6,8 @@
 set -euo pipefail
 
 # What is checked -> the Debian package that provides it. cmd:NAME is a command on PATH,
-# file:PATH a file, pc:MODULE a pkg-config module (checked once pkg-config itself is there).
+# file:PATH a file, pc:MODULE a pkg-config module (checked once pkg-config itself is there),
+# fuzzrt: clang's libFuzzer runtime (its directory is clang's to say, once clang is there).
 deps=(
   "cmd:pkg-config   pkg-config"
   "pc:jemalloc      libjemalloc-dev"
@@ -19,6 +20,10 @@ deps=(
 )
 # Blocks for optional tools append to the same table (deps+=(...)), so one check, one apt
 # run and one failure message cover them all.
+# --fuzz (make fuzz only): clang and its libFuzzer + sanitizer runtimes.
+if [ "${1:-}" = "--fuzz" ]; then
+  deps+=("cmd:clang clang" "fuzzrt: libclang-rt-14-dev")
+fi
 # The Makefile passes its CC; gcc (or cc, which gcc provides) is installed when missing.
 case ${CC:-gcc} in gcc | cc) deps+=("cmd:${CC:-gcc} gcc") ;; esac
 
@@ -27,6 +32,7 @@ have() {
   cmd:*) command -v "${1#cmd:}" >/dev/null 2>&1 ;;
   file:*) [ -e "${1#file:}" ] ;;
   pc:*) command -v pkg-config >/dev/null 2>&1 && pkg-config --exists "${1#pc:}" ;;
+  fuzzrt:) [ -f "$(clang --print-runtime-dir 2>/dev/null)/libclang_rt.fuzzer-$(uname -m).a" ] ;;
   esac
 }
 

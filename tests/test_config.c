@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define FILE_NAME "configs/x.yaml"
@@ -300,6 +301,148 @@ static void test_small_error_buffer(void **state)
     assert_int_equal(parse("dataset: 1M\n" ST, cfg, err, sizeof err), 2);
     free(cfg);
     assert_string_equal(err, "configs/x.yaml:1:10: da");
+}
+
+/* ---- shapes that would hang or bloat the parser --------------------------------------- */
+
+#define DEPTH_ERR "lists and mappings nested more than 64 deep; a config needs 4, look for " \
+                  "an unclosed '[' or '{' or runaway indentation here"
+
+static double seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* prefix, then n copies of open, then n copies of close, then suffix: parse it, return the
+ * code and how long it took. */
+static int parse_nested(const char *prefix, char open, char close, size_t n, const char *suffix,
+                        char *err, size_t errlen, double *took)
+{
+    size_t lp = strlen(prefix), ls = strlen(suffix), len = lp + 2 * n + ls;
+    char *text = malloc(len + 1);
+    struct hw_config *cfg = malloc(sizeof *cfg);
+    int rc;
+    double t0;
+
+    assert_non_null(text);
+    assert_non_null(cfg);
+    memcpy(text, prefix, lp);
+    memset(text + lp, open, n);
+    memset(text + lp + n, close, close ? n : 0);
+    memcpy(text + lp + (close ? 2 * n : n), suffix, ls);
+    len = lp + (close ? 2 * n : n) + ls;
+    text[len] = '\0';
+    t0 = seconds();
+    rc = hw_config_parse(FILE_NAME, text, len, cfg, err, errlen);
+    *took = seconds() - t0;
+    free(cfg);
+    free(text);
+    return rc;
+}
+
+/* 100k levels of '[' (200 KB with the closing ones) took libyaml's scanner minutes. */
+static void test_deep_flow_lists(void **state)
+{
+    char err[512];
+    double took;
+    (void)state;
+    assert_int_equal(parse_nested("", '[', ']', 100000, "\n", err, sizeof err, &took), 2);
+    assert_string_equal(err, FILE_NAME ":1:65: " DEPTH_ERR);
+    assert_true(took < 1.0);
+    /* Unclosed, as a truncated file would be. */
+    assert_int_equal(parse_nested("", '[', 0, 100000, "", err, sizeof err, &took), 2);
+    assert_string_equal(err, FILE_NAME ":1:65: " DEPTH_ERR);
+    assert_true(took < 1.0);
+}
+
+static void test_deep_flow_mappings(void **state)
+{
+    char err[512];
+    double took;
+    (void)state;
+    assert_int_equal(parse_nested("", '{', '}', 100000, "\n", err, sizeof err, &took), 2);
+    assert_string_equal(err, FILE_NAME ":1:65: " DEPTH_ERR);
+    assert_true(took < 1.0);
+}
+
+/* The top level and dataset are two levels: 62 lists under rows make 64, which is allowed
+ * (rows then fails as what it is), and 63 are one too many. */
+static void test_depth_limit(void **state)
+{
+    char err[512];
+    double took;
+    (void)state;
+    assert_int_equal(parse_nested("dataset:\n  rows: ", '[', ']', 62, "\n" ST, err, sizeof err,
+                                  &took), 2);
+    assert_string_equal(err, FILE_NAME ":2:9: dataset.rows: expected a single value, got a list");
+    assert_int_equal(parse_nested("dataset:\n  rows: ", '[', ']', 63, "\n" ST, err, sizeof err,
+                                  &took), 2);
+    assert_string_equal(err, FILE_NAME ":2:71: " DEPTH_ERR);
+}
+
+/* 65 block mappings, each indented two more: the 65th starts on line 65, column 129. */
+static void test_deep_block_mappings(void **state)
+{
+    char text[8192] = "", err[512];
+    struct hw_config *cfg = malloc(sizeof *cfg);
+    size_t n = 0;
+    (void)state;
+    assert_non_null(cfg);
+    for (int i = 0; i < 65; i++)
+        n += (size_t)snprintf(text + n, sizeof text - n, "%*sa:%s", 2 * i, "", i < 64 ? "\n" : " 1\n");
+    assert_int_equal(parse(text, cfg, err, sizeof err), 2);
+    free(cfg);
+    assert_string_equal(err, FILE_NAME ":65:129: " DEPTH_ERR);
+}
+
+/* A flat list of millions of values: gigabytes as a libyaml document, refused after 100k. */
+static void test_too_many_nodes(void **state)
+{
+    size_t items = 100001, len = 1 + 2 * items + 1;
+    char *text = malloc(len + 1), err[512];
+    struct hw_config *cfg = malloc(sizeof *cfg);
+    (void)state;
+    assert_non_null(text);
+    assert_non_null(cfg);
+    text[0] = '[';
+    for (size_t i = 0; i < items; i++)
+        memcpy(text + 1 + 2 * i, "1,", 2);
+    memcpy(text + len - 2, "]\n", 3);
+    assert_int_equal(hw_config_parse(FILE_NAME, text, len, cfg, err, sizeof err), 2);
+    free(cfg);
+    free(text);
+    assert_string_equal(err, FILE_NAME ":1:200000: more than 100000 values, lists and mappings; "
+                             "a config is a page of text, check that this is the file you meant");
+}
+
+/* Billion laughs: libyaml's document keeps an alias as a reference to its anchor's node, and
+ * the walker reads only the keys the schema has, each once, so 9^8 implied strategies cost
+ * nothing; nor does an anchor that contains itself. */
+static void test_aliases_are_not_expanded(void **state)
+{
+    char text[4096] = "dataset: {rows: 1M, columns: [{dtype: f32, count: 4}]}\n"
+                      "x0: &a0 [whole-copy, whole-copy, whole-copy, whole-copy, whole-copy, "
+                      "whole-copy, whole-copy, whole-copy, whole-copy]\n", err[512];
+    struct hw_config *cfg = malloc(sizeof *cfg);
+    size_t n = strlen(text);
+    double t0 = seconds();
+    (void)state;
+    assert_non_null(cfg);
+    n += (size_t)snprintf(text + n, sizeof text - n, "strategies: &a1 [*a0");
+    for (int i = 1; i < 9; i++)
+        n += (size_t)snprintf(text + n, sizeof text - n, ", *a0");
+    snprintf(text + n, sizeof text - n, "]\n");
+    assert_int_equal(parse(text, cfg, err, sizeof err), 2);
+    assert_string_equal(err, FILE_NAME ":2:1: unknown key 'x0' at the top level; known keys: "
+                             "name, dataset, output, run, strategies");
+    assert_int_equal(parse("dataset: {rows: 1M, columns: [{dtype: f32, count: 4}]}\n"
+                           "strategies: &s [whole-copy, *s]\n", cfg, err, sizeof err), 2);
+    free(cfg);
+    assert_string_equal(err, FILE_NAME ":2:13: strategies[1]: expected a strategy name or "
+                             "{name: chunked-vstack, expect: 1.25x, ...}, got a list");
+    assert_true(seconds() - t0 < 1.0);
 }
 
 /* ---- good input ---------------------------------------------------------------------- */
@@ -642,6 +785,12 @@ int main(void)
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_directory_is_not_a_config),
         cmocka_unit_test(test_small_error_buffer),
+        cmocka_unit_test(test_deep_flow_lists),
+        cmocka_unit_test(test_deep_flow_mappings),
+        cmocka_unit_test(test_depth_limit),
+        cmocka_unit_test(test_deep_block_mappings),
+        cmocka_unit_test(test_too_many_nodes),
+        cmocka_unit_test(test_aliases_are_not_expanded),
         cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tmpdir_checked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_everything_given, setup, teardown),

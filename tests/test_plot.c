@@ -477,6 +477,48 @@ static void plan_page(void **state)
     cJSON_Delete(plan);
 }
 
+/* Found by tests/fuzz/fuzz_report.c: a plan without target_rows cast NaN to an integer for
+ * the title, and one whose target or prediction is near 1e308 never finished (the tick loops
+ * multiplied a double up to a bound that had overflowed to inf). The alarm turns that hang
+ * into a failure. */
+static void plan_page_bad_numbers(void **state)
+{
+    (void)state;
+    static const char *const plans[] = {
+        "{\"entries\":[]}",
+        "{\"target_rows\":1e308,\"entries\":[{\"label\":\"x\",\"allocator\":\"glibc\","
+        "\"scales\":[{\"rows\":1000,\"peak_rss_bytes\":1e6}],\"peak\":{\"a\":1,\"b\":2,"
+        "\"predicted\":1e308}}]}",
+        /* the prediction plus its interval is inf: the axis cast it to int */
+        "{\"target_rows\":1e6,\"entries\":[{\"label\":\"x\",\"allocator\":\"glibc\","
+        "\"scales\":[{\"rows\":1000,\"peak_rss_bytes\":1e6}],\"peak\":{\"a\":1,\"b\":2,"
+        "\"predicted\":1e308,\"interval_95\":1e308}}]}",
+        /* scales without a peak: no y axis, no chart, no cast of inf */
+        "{\"target_rows\":1e6,\"entries\":[{\"label\":\"x\",\"allocator\":\"glibc\","
+        "\"scales\":[{\"rows\":1000}],\"peak\":{\"a\":1,\"b\":2,\"predicted\":5e6}}]}",
+    };
+    static const char *const titles[] = {"<h1>highwater plan: ? rows</h1>",
+                                         "<h1>highwater plan: ? rows</h1>",
+                                         "<h1>highwater plan: 1M rows</h1>",
+                                         "<h1>highwater plan: 1M rows</h1>"};
+    for (size_t i = 0; i < sizeof plans / sizeof plans[0]; i++) {
+        char *page = NULL, err[256];
+        size_t len = 0;
+        cJSON *plan = cJSON_Parse(plans[i]);
+        FILE *f = open_memstream(&page, &len);
+        assert_non_null(plan);
+        assert_non_null(f);
+        alarm(10);
+        assert_int_equal(hw_plot_plan_html(plan, f, err, sizeof err), 0);
+        alarm(0);
+        assert_int_equal(fclose(f), 0);
+        assert_non_null(strstr(page, titles[i]));
+        assert_non_null(strstr(page, "</html>"));
+        free(page);
+        cJSON_Delete(plan);
+    }
+}
+
 /* 40 phases, many of them too short for a name or even a number: labels never overlap,
  * every phase is in the list under the chart. */
 static void crowded_phases(void **state)
@@ -602,6 +644,7 @@ int main(void)
         cmocka_unit_test(quick_report_page),
         cmocka_unit_test(committed_quick_page),
         cmocka_unit_test(plan_page),
+        cmocka_unit_test(plan_page_bad_numbers),
         cmocka_unit_test(no_timeline_page),
         cmocka_unit_test(crowded_phases),
         cmocka_unit_test(broken_reports),

@@ -335,6 +335,24 @@ static void gate_refuses_an_infinite_baseline(void **state)
     unlink(rpath);
 }
 
+/* Found by tests/fuzz/fuzz_report.c: a schema with a newline in it was quoted back as is,
+ * and the one-line error became two. */
+static void load_error_is_one_line(void **state)
+{
+    (void)state;
+    char path[400], err[600], want[600];
+    cJSON *r = NULL;
+    snprintf(path, sizeof path, "%s/nl.json", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("{\"schema\": \"highwater\\nreport/1\\t\"}", f);
+    fclose(f);
+    assert_int_equal(hw_report_load(path, &r, err, sizeof err), 2);
+    snprintf(want, sizeof want, "%s: field 'schema' is 'highwater report/1 ', expected "
+             "'highwater.report/1'", path);
+    assert_string_equal(err, want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -346,6 +364,7 @@ int main(void)
         cmocka_unit_test(not_a_report_file),
         cmocka_unit_test(bad_numbers_are_refused),
         cmocka_unit_test(gate_refuses_an_infinite_baseline),
+        cmocka_unit_test(load_error_is_one_line),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
