@@ -166,7 +166,7 @@ static void exact_marks(struct hw_markers *m, pid_t pid, int before, int *resets
 /* Lines from the marker pipe, each byte looked at once: a line longer than MARKER_LINE_MAX is
  * one warning and is skipped up to its newline, so a writer that never sends one costs the
  * parent this buffer, not its whole output. */
-struct marker_reader {
+struct hw_marker_reader {
     char line[MARKER_LINE_MAX + 1];
     size_t len;
     bool skipping;
@@ -182,7 +182,7 @@ static void warn(cJSON *warnings, const char *w)
         cJSON_AddItemToArray(warnings, cJSON_CreateString(w));
 }
 
-static void marker_line(struct marker_reader *r, double t)
+static void marker_line(struct hw_marker_reader *r, double t)
 {
     char why[256];
     int before = r->m->depth;
@@ -198,7 +198,7 @@ static void marker_line(struct marker_reader *r, double t)
     r->len = 0;
 }
 
-static void marker_feed(struct marker_reader *r, const char *p, size_t n, double t)
+static void marker_feed(struct hw_marker_reader *r, const char *p, size_t n, double t)
 {
     while (n > 0) {
         const char *nl = memchr(p, '\n', n);
@@ -225,9 +225,35 @@ static void marker_feed(struct marker_reader *r, const char *p, size_t n, double
     }
 }
 
+struct hw_marker_reader *hw_marker_reader_new(struct hw_markers *m, cJSON *warnings)
+{
+    struct hw_marker_reader *r = calloc(1, sizeof *r);
+    if (r) {
+        r->m = m;
+        r->warnings = warnings;
+    }
+    return r;
+}
+
+void hw_marker_reader_feed(struct hw_marker_reader *r, const char *p, size_t n, double t)
+{
+    marker_feed(r, p, n, t);
+}
+
+void hw_marker_reader_end(struct hw_marker_reader *r, double t)
+{
+    /* A last line without its newline still counts. */
+    if (r->len > 0 && !r->skipping)
+        marker_line(r, t);
+    r->len = 0;
+    r->skipping = false;
+}
+
+void hw_marker_reader_free(struct hw_marker_reader *r) { free(r); }
+
 /* What the (non-blocking) pipe holds, up to max bytes so that sampling goes on under a flood.
  * 0, or -1 at EOF (every writer has closed it). */
-static int marker_read(struct marker_reader *r, int fd, size_t max, double t)
+static int marker_read(struct hw_marker_reader *r, int fd, size_t max, double t)
 {
     char buf[65536];
     for (size_t got = 0; got < max;) {
@@ -236,9 +262,7 @@ static int marker_read(struct marker_reader *r, int fd, size_t max, double t)
             marker_feed(r, buf, (size_t)n, t);
             got += (size_t)n;
         } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-            /* A last line without its newline still counts. */
-            if (r->len > 0 && !r->skipping)
-                marker_line(r, t);
+            hw_marker_reader_end(r, t);
             return -1;
         } else if (errno == EAGAIN) {
             return 0;
@@ -281,7 +305,7 @@ static cJSON *exec_report(const struct hw_exec_opts *o)
  * went to a process outside the tree (passed over a socket): then a bounded wait. */
 #define DRAIN_MS 1000
 
-static void marker_drain(struct marker_reader *r, int *fd, double t)
+static void marker_drain(struct hw_marker_reader *r, int *fd, double t)
 {
     double until = hw_now() + DRAIN_MS / 1000.0;
     while (*fd >= 0) {
@@ -314,13 +338,11 @@ int hw_exec(const struct hw_exec_opts *o)
     struct hw_markers *marks = hw_markers_new();
     struct hw_timeline *tl = malloc(sizeof *tl);
     struct hw_tree *tree = NULL;
-    struct marker_reader *mr = calloc(1, sizeof *mr);
     cJSON *report = NULL, *warnings = cJSON_CreateArray();
+    struct hw_marker_reader *mr = hw_marker_reader_new(marks, warnings);
     struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term, old_hup;
     if (!marks || !tl || !mr || !warnings)
         goto out;
-    mr->m = marks;
-    mr->warnings = warnings;
     hw_timeline_init(tl);
     if (hw_report_path(o->report, "exec", report_path, sizeof report_path, err, sizeof err) != 0 ||
         (o->html[0] && hw_path_check("--html", o->html, err, sizeof err) != 0)) {
@@ -552,6 +574,6 @@ out:
     cJSON_Delete(report);
     hw_markers_free(marks);
     free(tl);
-    free(mr);
+    hw_marker_reader_free(mr);
     return rc;
 }

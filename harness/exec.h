@@ -34,4 +34,14 @@ int hw_markers_line(struct hw_markers *m, const char *line, double t, char *why,
 struct cJSON *hw_markers_finish(struct hw_markers *m, double t, struct cJSON *warnings);
 void hw_markers_free(struct hw_markers *m);
 
+/* The marker fd's bytes as exec reads them, in reads of any size: lines split at '\n', a
+ * line over 4096 bytes or with a NUL one warning (skipped to its newline), every other line
+ * through hw_markers_line, its warnings appended to warnings. */
+struct hw_marker_reader;
+struct hw_marker_reader *hw_marker_reader_new(struct hw_markers *m, struct cJSON *warnings);
+void hw_marker_reader_feed(struct hw_marker_reader *r, const char *p, size_t n, double t);
+/* EOF: a last line without its newline still counts. */
+void hw_marker_reader_end(struct hw_marker_reader *r, double t);
+void hw_marker_reader_free(struct hw_marker_reader *r);
+
 #endif
