@@ -18,12 +18,6 @@ const char *hw_jstr(const cJSON *o, const char *k)
     return s ? s : "";
 }
 
-uint64_t hw_jcount(const cJSON *o, const char *k)
-{
-    double v = hw_jnum(o, k);
-    return v >= 0 && v < TWO_64 ? (uint64_t)v : 0;
-}
-
 int hw_json_u64(const cJSON *o, const char *k, uint64_t min, uint64_t max, uint64_t *out,
                 char *err, size_t len)
 {

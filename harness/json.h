@@ -10,9 +10,6 @@
 double hw_jnum(const cJSON *o, const char *k);
 /* o[k] as a string, "" when absent or not a string (o may be NULL). */
 const char *hw_jstr(const cJSON *o, const char *k);
-/* o[k] as a count for display: 0 unless a finite number in [0, 2^64) (a cast of NaN or inf
- * to an integer is undefined behaviour). */
-uint64_t hw_jcount(const cJSON *o, const char *k);
 /* o[k] as a whole number in [min, max], checked before any cast. 0, or -1 with err
  * "field 'rows' is -1, expected a whole number from 1 to 1000000000000". */
 int hw_json_u64(const cJSON *o, const char *k, uint64_t min, uint64_t max, uint64_t *out,

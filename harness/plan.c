@@ -287,7 +287,7 @@ void hw_plan_print(const cJSON *plan, FILE *f)
     const cJSON *e, *m;
     char b1[32], b2[32], b3[32];
     fprintf(f, "plan for %s rows (fit on %d reports; a machine fits when peak x %.0f%% <= its memory)\n",
-            hw_fmt_count(hw_jcount(plan, "target_rows"), b1, sizeof b1),
+            hw_fmt_count_read(hw_jnum(plan, "target_rows"), b1, sizeof b1),
             cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(plan, "reports")), 100 * (1 + hw_jnum(plan, "headroom")));
     fprintf(f, "%-34s %-9s %10s %7s %11s %7s %9s %9s  %s\n", "strategy", "allocator", "peak", "xout",
             "+-95%", "R2", "holdout", "wall", "fits on");

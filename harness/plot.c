@@ -1737,15 +1737,6 @@ int hw_plot_summary_svg(const cJSON *report, FILE *f, char *err, size_t errlen)
 
 /* A row count for a label; "?" for what is not one: casting NaN, a negative or 1e300 to an
  * integer is undefined, and a hand-edited plan can hold any of them. */
-static const char *rows_text(double v, char *buf, size_t len)
-{
-    if (!(v >= 0 && v < 18446744073709551616.0)) {
-        snprintf(buf, len, "?");
-        return buf;
-    }
-    return hw_fmt_count((uint64_t)v, buf, len);
-}
-
 static const char *const plan_colours[] = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759"};
 
 /* One chart per strategy label: log rows (fit scales to the target) against log peak, each
@@ -1786,7 +1777,7 @@ static void plan_chart(FILE *f, const cJSON *plan, const char *label)
         for (int k = 1; k < 10; k = k == 1 ? 2 : k == 2 ? 5 : 10) {   /* 1, 2, 5 per decade */
             double d = pow(10, ex);
             if (d * k >= pow(10, lx0) && d * k <= pow(10, lx1)) {
-                rows_text(d * k, buf, sizeof buf);
+                hw_fmt_count_read(d * k, buf, sizeof buf);
                 text_at(f, PX(d * k), H - B + 14, "tick", "middle", buf);
             }
         }
@@ -1859,7 +1850,7 @@ int hw_plot_plan_html(const cJSON *plan, FILE *f, char *err, size_t errlen)
     }
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>highwater plan</title>\n", f);
     fprintf(f, "<style>\n%s%s</style>\n</head>\n<body>\n", page_css, svg_css);
-    fprintf(f, "<h1>highwater plan: %s rows</h1>\n", rows_text(num(plan, "target_rows"), b1, sizeof b1));
+    fprintf(f, "<h1>highwater plan: %s rows</h1>\n", hw_fmt_count_read(num(plan, "target_rows"), b1, sizeof b1));
     fputs("<p class=\"note\">Each chart: measured peaks at the fit scales (dots), the fitted line out to the "
           "target (dashed when the fit crosses an allocator threshold and is unreliable), and the "
           "prediction's 95% interval at the target (bar).</p>\n", f);

@@ -459,7 +459,7 @@ void hw_report_print_table(const cJSON *report, FILE *f)
     char b1[32], b2[32], b3[32];
     fprintf(f, "%s: %s rows x %.0f cols, source %s, output %s\n",
             hw_jstr(cJSON_GetObjectItemCaseSensitive(report, "config"), "name"),
-            hw_fmt_count(hw_jcount(ds, "rows"), b1, sizeof b1), hw_jnum(ds, "cols"),
+            hw_fmt_count_read(hw_jnum(ds, "rows"), b1, sizeof b1), hw_jnum(ds, "cols"),
             hw_fmt_bytes(hw_jnum(ds, "source_bytes"), b2, sizeof b2),
             hw_fmt_bytes(hw_jnum(ds, "output_bytes"), b3, sizeof b3));
     /* Column widths from the content: labels and allocator confs can be long. */

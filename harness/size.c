@@ -291,3 +291,12 @@ const char *hw_fmt_count(uint64_t n, char *buf, size_t len)
     }
     return buf; /* not reached: n >= 1000 matches "k" */
 }
+
+const char *hw_fmt_count_read(double v, char *buf, size_t len)
+{
+    if (!(v >= 0 && v < 18446744073709551616.0)) {
+        snprintf(buf, len, "?");
+        return buf;
+    }
+    return hw_fmt_count((uint64_t)v, buf, len);
+}

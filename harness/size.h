@@ -28,5 +28,8 @@ double hw_size_bytes(const struct hw_size *sz, uint64_t output_bytes);
 const char *hw_fmt_bytes(double bytes, char *buf, size_t len);
 /* "1.2M", "70M", "250k" */
 const char *hw_fmt_count(uint64_t n, char *buf, size_t len);
+/* The same for a count read from a file (a double, maybe missing, negative or past 2^64):
+ * "?" when it is no count at all, never an undefined cast. */
+const char *hw_fmt_count_read(double v, char *buf, size_t len);
 
 #endif

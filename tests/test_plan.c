@@ -152,8 +152,8 @@ static void plan_without_target_rows(void **state)
     hw_plan_print(plan, f);
     assert_int_equal(hw_plot_plan_html(plan, f, err, sizeof err), 0);
     fclose(f);
-    assert_non_null(strstr(buf, "plan for 0 rows"));
-    assert_non_null(strstr(buf, "<h1>highwater plan: 0 rows</h1>"));
+    assert_non_null(strstr(buf, "plan for ? rows"));
+    assert_non_null(strstr(buf, "<h1>highwater plan: ? rows</h1>"));
     cJSON_Delete(plan);
 }
 
