@@ -13,21 +13,11 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "testutil.h"
 
 static char bin[512], dir[] = "/tmp/hw-test-worker-XXXXXX", spec[600];
 
 enum fds { FD3_ONLY, FD3_AND_4, STDIN_CLOSED, STDERR_CLOSED };
-
-static char *slurp(const char *path)
-{
-    static char buf[1 << 16];
-    FILE *f = fopen(path, "r");
-    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-    if (f)
-        fclose(f);
-    buf[n] = '\0';
-    return buf;
-}
 
 /* The worker's exit code; its stdout in out. */
 static int worker(const char *spec_path, enum fds how, char *out, size_t len)
@@ -66,10 +56,10 @@ static int worker(const char *spec_path, enum fds how, char *out, size_t len)
     int st;
     assert_int_equal(waitpid(pid, &st, 0), pid);
     assert_true(WIFEXITED(st));
-    snprintf(out, len, "%s", slurp(outp));
+    snprintf(out, len, "%s", tu_text("%s", outp));
     /* Nothing of the worker's went to the inherited files. */
-    assert_string_equal(slurp(fd3p), "");
-    assert_string_equal(slurp(fd4p), "");
+    assert_string_equal(tu_text("%s", fd3p), "");
+    assert_string_equal(tu_text("%s", fd4p), "");
     return WEXITSTATUS(st);
 }
 
@@ -107,8 +97,7 @@ static int setup(void **state)
 {
     (void)state;
     char cmd[2000];
-    const char *b = getenv("HW_BUILD");
-    snprintf(bin, sizeof bin, "%s/highwater", b ? b : "build");
+    tu_bin(bin, sizeof bin);
     if (!mkdtemp(dir))
         return -1;
     snprintf(spec, sizeof spec, "%s/spec.json", dir);
@@ -120,9 +109,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return tu_rm_rf(dir);
 }
 
 int main(void)
