@@ -293,20 +293,12 @@ static void bad_paths_fail_before_measuring(void **state)
     unlink(cfg);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    tu_bin(bin, sizeof bin);
-    return mkdtemp(dir) ? 0 : -1;
-}
-
 static int teardown(void **state)
 {
-    (void)state;
     char mnt[300];
     path_in(mnt, sizeof mnt, "full");
     umount(mnt);   /* after a failed assert between mount and umount */
-    return tu_rm_rf(dir);
+    return tu_scratch_teardown(state);
 }
 
 int main(void)
@@ -318,5 +310,7 @@ int main(void)
         cmocka_unit_test(path_check_messages),
         cmocka_unit_test(bad_paths_fail_before_measuring),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    tu_bin(bin, sizeof bin);
+    tu_scratch = dir;
+    return cmocka_run_group_tests(tests, tu_scratch_setup, teardown);
 }

@@ -189,19 +189,6 @@ static void version_names_the_commit(void **state)
     free(out);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    tu_bin(bin, sizeof bin);
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    return tu_rm_rf(dir);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -211,5 +198,7 @@ int main(void)
         cmocka_unit_test(plot_takes_only_its_suffixes),
         cmocka_unit_test(version_names_the_commit),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    tu_bin(bin, sizeof bin);
+    tu_scratch = dir;
+    return cmocka_run_group_tests(tests, tu_scratch_setup, tu_scratch_teardown);
 }

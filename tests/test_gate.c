@@ -348,19 +348,6 @@ static void host_note_lists_every_field(void **state)
     cJSON_Delete(rep);
 }
 
-/* The views' files live in a directory the group removes, whatever the tests did. */
-static int setup(void **state)
-{
-    (void)state;
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    return tu_rm_rf(dir);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -373,5 +360,7 @@ int main(void)
         cmocka_unit_test(junit_and_markdown),
         cmocka_unit_test(host_note_lists_every_field),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    /* The views' files live in a directory the group removes, whatever the tests did. */
+    tu_scratch = dir;
+    return cmocka_run_group_tests(tests, tu_scratch_setup, tu_scratch_teardown);
 }

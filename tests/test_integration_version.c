@@ -85,22 +85,11 @@ static void a_commit_relinks_with_its_stamp(void **state)
     assert_string_equal(v, want);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    return tu_rm_rf(dir);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_commit_relinks_with_its_stamp),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    tu_scratch = dir;
+    return cmocka_run_group_tests(tests, tu_scratch_setup, tu_scratch_teardown);
 }

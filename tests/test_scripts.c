@@ -110,18 +110,6 @@ static void install_deps_apt_failure_is_exit_3(void **state)
     assert_int_equal(tu_lines(last), 1);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    return tu_rm_rf(dir);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -129,5 +117,6 @@ int main(void)
         cmocka_unit_test(install_deps_shows_progress_and_is_idempotent),
         cmocka_unit_test(install_deps_apt_failure_is_exit_3),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    tu_scratch = dir;
+    return cmocka_run_group_tests(tests, tu_scratch_setup, tu_scratch_teardown);
 }

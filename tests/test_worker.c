@@ -93,23 +93,16 @@ static void bad_spec_is_exit_2(void **state)
     assert_int_equal(worker("/nonexistent-hw/spec.json", FD3_ONLY, out, sizeof out), 2);
 }
 
+/* The scratch directory, and a small spec in it for the tests to run. */
 static int setup(void **state)
 {
-    (void)state;
-    char cmd[2000];
     tu_bin(bin, sizeof bin);
-    if (!mkdtemp(dir))
+    tu_scratch = dir;
+    if (tu_scratch_setup(state) != 0)
         return -1;
     snprintf(spec, sizeof spec, "%s/spec.json", dir);
-    snprintf(cmd, sizeof cmd, "%s spec configs/ci.yaml --strategies whole-copy --allocators glibc "
-             "--rows 2000 > %s", bin, spec);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    return tu_rm_rf(dir);
+    return tu_sh("%s spec configs/ci.yaml --strategies whole-copy --allocators glibc --rows 2000 > %s", bin,
+                 spec) == 0 ? 0 : -1;
 }
 
 int main(void)
@@ -118,5 +111,5 @@ int main(void)
         cmocka_unit_test(events_reach_stdout),
         cmocka_unit_test(bad_spec_is_exit_2),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, tu_scratch_teardown);
 }

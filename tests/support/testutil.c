@@ -166,3 +166,22 @@ int tu_rm_rf(const char *dir)
 {
     return tu_sh("rm -rf '%s'", dir) == 0 ? 0 : -1;
 }
+
+char *tu_scratch;
+
+int tu_scratch_setup(void **state)
+{
+    (void)state;
+    if (!tu_scratch || !mkdtemp(tu_scratch)) {
+        fprintf(stderr, "cannot make the scratch directory %s: %s\n", tu_scratch ? tu_scratch : "(tu_scratch not set)",
+                strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int tu_scratch_teardown(void **state)
+{
+    (void)state;
+    return tu_rm_rf(tu_scratch);
+}

@@ -45,4 +45,11 @@ void tu_bin(char *out, size_t len);
 /* rm -rf dir, for group teardowns: 0 when done, -1 otherwise. */
 int tu_rm_rf(const char *dir);
 
+/* Group fixtures for tests that work in one scratch directory: main points tu_scratch at the
+ * test's mkdtemp template ("/tmp/hw-test-NAME-XXXXXX", so a leftover names its test) and passes
+ * these to cmocka_run_group_tests. The teardown runs after failed tests too, so nothing stays. */
+extern char *tu_scratch;
+int tu_scratch_setup(void **state);
+int tu_scratch_teardown(void **state);
+
 #endif
