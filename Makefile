@@ -73,10 +73,16 @@ $(B)/highwater: $(MAIN_OBJ) $(LIB_OBJ)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/tests/%: tests/%.c $(B)/libhw.a | $(B)/highwater
+# Every test links the shared helpers (tests/support/testutil.h: sh, file reads and writes,
+# the binary's path), built like the harness objects so B=build/asan sanitizes them too.
+TESTUTIL_OBJ := $(B)/obj/tests/support/testutil.o
+# Only a pattern rule's prerequisite, so make would delete it as intermediate after each build.
+.SECONDARY: $(TESTUTIL_OBJ)
+
+$(B)/tests/%: tests/%.c $(TESTUTIL_OBJ) $(B)/libhw.a | $(B)/highwater
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
-	$(Q)$(CC) $(CFLAGS) -o $@ $< $(B)/libhw.a $(LDLIBS) $(TESTLIBS)
+	$(Q)$(CC) $(CFLAGS) -Itests/support -o $@ $< $(TESTUTIL_OBJ) $(B)/libhw.a $(LDLIBS) $(TESTLIBS)
 
 # The main job: the default experiment, table on stdout, report under results/runs/.
 run: $(B)/highwater

@@ -21,6 +21,7 @@
 #include "json.h"
 #include "plot.h"
 #include "report.h"
+#include "testutil.h"
 
 static char dir[] = "/tmp/hw-test-atomic-XXXXXX";
 static char bin[512];
@@ -28,26 +29,6 @@ static char bin[512];
 static void path_in(char *out, size_t len, const char *name)
 {
     snprintf(out, len, "%s/%s", dir, name);
-}
-
-static char *slurp(const char *path)
-{
-    static char buf[1 << 16];
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    return buf;
-}
-
-static void put(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    assert_int_equal(fclose(f), 0);
 }
 
 /* Files in dir whose name starts with prefix, other than prefix itself. */
@@ -85,7 +66,7 @@ static void symlinked_temp_is_not_followed(void **state)
     path_in(victim, sizeof victim, "victim");
     const char *const names[] = {"r.json", "g.xml", "p.html"};
     for (int k = 0; k < 3; k++) {
-        put(victim, "precious\n");
+        tu_put_file(victim, "precious\n");
         path_in(target, sizeof target, names[k]);
         snprintf(tmp, sizeof tmp, "%s.tmp", target);
         assert_int_equal(symlink(victim, tmp), 0);
@@ -95,7 +76,7 @@ static void symlinked_temp_is_not_followed(void **state)
                  : k == 1 ? hw_gate_write_junit(res, target, err, sizeof err)
                           : hw_plot_write(r, target, err, sizeof err);
         assert_int_equal(rc, 0);
-        assert_string_equal(slurp(victim), "precious\n");
+        assert_string_equal(tu_read("%s", victim), "precious\n");
         struct stat st;
         assert_int_equal(lstat(tmp, &st), 0);   /* the planted link is left as it was */
         assert_true(S_ISLNK(st.st_mode));
@@ -110,10 +91,10 @@ static void symlinked_temp_is_not_followed(void **state)
     /* A regular file at PATH.tmp is someone else's: kept as it was. */
     path_in(target, sizeof target, "r.json");
     snprintf(tmp, sizeof tmp, "%s.tmp", target);
-    put(tmp, "not ours\n");
+    tu_put_file(tmp, "not ours\n");
     cJSON *r = tiny_report("a", 10);
     assert_int_equal(hw_report_write(r, target, err, sizeof err), 0);
-    assert_string_equal(slurp(tmp), "not ours\n");
+    assert_string_equal(tu_read("%s", tmp), "not ours\n");
     cJSON_Delete(r);
     unlink(tmp);
     unlink(target);
@@ -193,12 +174,12 @@ static void failed_writes_leave_no_temp(void **state)
     (void)state;
     char path[400], err[1024], mnt[300];
     path_in(path, sizeof path, "old.json");
-    put(path, "old\n");
+    tu_put_file(path, "old\n");
     assert_int_equal(hw_atomic_write(path, failing_body, NULL, err, sizeof err), -1);
     char want[600];
     snprintf(want, sizeof want, "%s: the view could not be drawn", path);
     assert_string_equal(err, want);
-    assert_string_equal(slurp(path), "old\n");
+    assert_string_equal(tu_read("%s", path), "old\n");
     assert_int_equal(leftovers(dir, "old.json"), 0);
 
     path_in(mnt, sizeof mnt, "full");
@@ -206,12 +187,12 @@ static void failed_writes_leave_no_temp(void **state)
     assert_int_equal(mount("hw-test", mnt, "tmpfs", 0, "size=64k"), 0);
     snprintf(path, sizeof path, "%s/r.json", mnt);
     assert_int_equal(hw_path_check("-o", path, err, sizeof err), 0);   /* an empty file fits */
-    put(path, "old\n");
+    tu_put_file(path, "old\n");
     cJSON *r = tiny_report("big", 100000);   /* ~700 KB of text */
     int rc = hw_report_write(r, path, err, sizeof err);
     cJSON_Delete(r);
     int left = leftovers(mnt, "r.json");
-    char *kept = slurp(path);
+    char *kept = tu_read("%s", path);
     assert_int_equal(umount(mnt), 0);
     rmdir(mnt);
     assert_int_equal(rc, -1);
@@ -250,7 +231,7 @@ static int run_cmd(const char *cmd, char *out, size_t len, double *seconds)
     double t0 = hw_now();
     int st = system(full);
     *seconds = hw_now() - t0;
-    const char *text = slurp(errf);
+    const char *text = tu_read("%s", errf);
     size_t n = text ? strlen(text) : 0;
     n = n < len ? n : len - 1;
     memcpy(out, text ? text : "", n);
@@ -266,12 +247,12 @@ static void bad_paths_fail_before_measuring(void **state)
     const char *base = "results/baselines/ci.json";
     double s;
     path_in(cfg, sizeof cfg, "t.yaml");
-    put(cfg, "name: t\ndataset:\n  rows: 250k\n  columns: [{dtype: f32, count: 4}]\n"
-             "strategies:\n  - {name: whole-copy}\n");
+    tu_put_file(cfg, "name: t\ndataset:\n  rows: 250k\n  columns: [{dtype: f32, count: 4}]\n"
+                     "strategies:\n  - {name: whole-copy}\n");
     path_in(tmpcfg, sizeof tmpcfg, "tmpdir.yaml");
-    put(tmpcfg, "name: t\ndataset:\n  rows: 1000\n  columns: [{dtype: f32, count: 4}]\n"
-                "run:\n  tmpdir: /nonexistent-hw-tmp\n"
-                "strategies:\n  - {name: whole-copy}\n");
+    tu_put_file(tmpcfg, "name: t\ndataset:\n  rows: 1000\n  columns: [{dtype: f32, count: 4}]\n"
+                        "run:\n  tmpdir: /nonexistent-hw-tmp\n"
+                        "strategies:\n  - {name: whole-copy}\n");
     struct { const char *fmt, *want; } cases[] = {
         {"%s run %s --html /nonexistent-hw/r.html", "--html /nonexistent-hw/r.html: directory /nonexistent-hw does not exist"},
         {"%s run %s --html /tmp", "--html /tmp: is a directory"},
@@ -312,22 +293,12 @@ static void bad_paths_fail_before_measuring(void **state)
     unlink(cfg);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    const char *b = getenv("HW_BUILD");
-    snprintf(bin, sizeof bin, "%s/highwater", b ? b : "build");
-    return mkdtemp(dir) ? 0 : -1;
-}
-
 static int teardown(void **state)
 {
-    (void)state;
-    char cmd[400], mnt[300];
+    char mnt[300];
     path_in(mnt, sizeof mnt, "full");
     umount(mnt);   /* after a failed assert between mount and umount */
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return tu_scratch_teardown(state);
 }
 
 int main(void)
@@ -339,5 +310,7 @@ int main(void)
         cmocka_unit_test(path_check_messages),
         cmocka_unit_test(bad_paths_fail_before_measuring),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    tu_bin(bin, sizeof bin);
+    tu_scratch = dir;
+    return cmocka_run_group_tests(tests, tu_scratch_setup, teardown);
 }

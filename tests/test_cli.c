@@ -10,53 +10,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
+#include "testutil.h"
 
 static char bin[512];
 static char dir[] = "/tmp/hw-test-cli-XXXXXX";
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-    char cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
 
 /* The file's text, malloc'd. */
 static char *slurp(const char *name)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    assert_non_null(buf);
-    for (size_t k; (k = fread(buf + n, 1, cap - 1 - n, f)) > 0;)
-        n += k;
-    buf[n] = 0;
-    fclose(f);
-    return buf;
+    return tu_slurp(path, NULL);
 }
 
 /* Runs `highwater ARGS` with stdout in dir/out and stderr in dir/err; its exit code. */
 static int hw(const char *args)
 {
-    return sh("%s %s > %s/out 2> %s/err", bin, args, dir, dir);
-}
-
-static int lines(const char *s)
-{
-    int n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
+    return tu_sh("%s %s > %s/out 2> %s/err", bin, args, dir, dir);
 }
 
 /* Each command's flags, as the README documents them: the help must show exactly these. */
@@ -129,7 +100,7 @@ static void every_command_has_its_own_help(void **state)
         assert_non_null(strstr(help, "  -h, --help "));
         const char *opts = strstr(help, "\noptions:\n");
         assert_non_null(opts);
-        assert_int_equal(lines(opts) - 2, nflags + 1);
+        assert_int_equal(tu_lines(opts) - 2, nflags + 1);
         free(help);
         free(dash);
         free(err);
@@ -178,22 +149,22 @@ static void plot_takes_only_its_suffixes(void **state)
              "chart); name the output OUT.html or OUT.svg\n", dir);
     assert_string_equal(err, want);
     free(err);
-    assert_int_equal(sh("test -e %s/x.png || test -e %s/x.png.tmp", dir, dir), 1);
+    assert_int_equal(tu_sh("test -e %s/x.png || test -e %s/x.png.tmp", dir, dir), 1);
 
     snprintf(args, sizeof args, "plot results/ci-plan-16M.json -o %s/plan.svg", dir);
     assert_int_equal(hw(args), 2);
     err = slurp("err");
     assert_non_null(strstr(err, "plan.svg: a plan plots as an HTML page only; name the output OUT.html\n"));
-    assert_int_equal(lines(err), 1);
+    assert_int_equal(tu_lines(err), 1);
     free(err);
-    assert_int_equal(sh("test -e %s/plan.svg", dir), 1);
+    assert_int_equal(tu_sh("test -e %s/plan.svg", dir), 1);
 
     snprintf(args, sizeof args, "plot results/baselines/ci.json -o %s/x.svg", dir);
     assert_int_equal(hw(args), 0);
-    assert_int_equal(sh("head -c 200 %s/x.svg | grep -q '<svg'", dir), 0);
+    assert_int_equal(tu_sh("head -c 200 %s/x.svg | grep -q '<svg'", dir), 0);
     snprintf(args, sizeof args, "plot results/ci-plan-16M.json -o %s/plan.html", dir);
     assert_int_equal(hw(args), 0);
-    assert_int_equal(sh("grep -q '<html' %s/plan.html", dir), 0);
+    assert_int_equal(tu_sh("grep -q '<html' %s/plan.html", dir), 0);
 }
 
 /* The binary's commit is the checkout's (test_integration_version checks a rebuild after
@@ -204,7 +175,7 @@ static void version_names_the_commit(void **state)
     assert_int_equal(hw("--version"), 0);
     char *out = slurp("out");
     assert_int_equal(strncmp(out, "highwater ", 10), 0);
-    if (sh("git rev-parse --short=12 HEAD > %s/head 2>/dev/null", dir) != 0) {
+    if (tu_sh("git rev-parse --short=12 HEAD > %s/head 2>/dev/null", dir) != 0) {
         assert_non_null(strstr(out, "\ncommit unknown\n"));
     } else {
         char *head = slurp("head"), want[64];
@@ -217,20 +188,6 @@ static void version_names_the_commit(void **state)
     free(out);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    const char *b = getenv("HW_BUILD");
-    snprintf(bin, sizeof bin, "%s/highwater", b ? b : "build");
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    return sh("rm -rf %s", dir) == 0 ? 0 : -1;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -240,5 +197,7 @@ int main(void)
         cmocka_unit_test(plot_takes_only_its_suffixes),
         cmocka_unit_test(version_names_the_commit),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    tu_bin(bin, sizeof bin);
+    tu_scratch = dir;
+    return cmocka_run_group_tests(tests, tu_scratch_setup, tu_scratch_teardown);
 }

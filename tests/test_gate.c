@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "gate.h"
+#include "testutil.h"
 
 #define MIB (1024.0 * 1024.0)
 static char dir[] = "/tmp/hw-test-gate-XXXXXX";
@@ -266,17 +267,6 @@ static void missing_fields_are_named(void **state)
     cJSON_Delete(rep);
 }
 
-static char *slurp(const char *path)
-{
-    static char buf[16384];
-    FILE *f = fopen(path, "r");
-    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-    buf[n] = '\0';
-    if (f)
-        fclose(f);
-    return buf;
-}
-
 /* JUnit: parses as XML (xmllint, when installed), one testcase per entry, the right counts,
  * names escaped. Markdown: one row per entry, the verdict on top. */
 static void junit_and_markdown(void **state)
@@ -294,7 +284,7 @@ static void junit_and_markdown(void **state)
     add_run(rep, "c", "jemalloc", 200, "ok");
     cJSON *res = compare(rep, base, opts(), &code, err);
     assert_int_equal(hw_gate_write_junit(res, junit, err, sizeof err), 0);
-    const char *x = slurp(junit);
+    const char *x = tu_text("%s", junit);
     assert_non_null(strstr(x, "<testsuite name=\"highwater gate\" tests=\"3\" failures=\"2\" errors=\"0\" skipped=\"0\">"));
     assert_non_null(strstr(x, "name=\"a&lt;&amp;&gt;&quot;b\""));
     assert_non_null(strstr(x, "<failure type=\"regression\""));
@@ -309,7 +299,7 @@ static void junit_and_markdown(void **state)
         assert_int_equal(system(cmd), 0);
     }
     assert_int_equal(hw_gate_write_markdown(res, md, err, sizeof err), 0);
-    const char *m = slurp(md);
+    const char *m = tu_text("%s", md);
     assert_int_equal(strncmp(m, "### highwater gate: FAIL\n", 25), 0);
     assert_non_null(strstr(m, "| c | jemalloc | 200.0 MiB | 200.0 MiB | +0.0% | 214.0 MiB | pass: +0.0%, within the limit |"));
     cJSON_Delete(res);
@@ -358,21 +348,6 @@ static void host_note_lists_every_field(void **state)
     cJSON_Delete(rep);
 }
 
-/* The views' files live in a directory the group removes, whatever the tests did. */
-static int setup(void **state)
-{
-    (void)state;
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -385,5 +360,7 @@ int main(void)
         cmocka_unit_test(junit_and_markdown),
         cmocka_unit_test(host_note_lists_every_field),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    /* The views' files live in a directory the group removes, whatever the tests did. */
+    tu_scratch = dir;
+    return cmocka_run_group_tests(tests, tu_scratch_setup, tu_scratch_teardown);
 }

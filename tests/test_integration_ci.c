@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "report.h"
+#include "testutil.h"
 
 static char bin[512], work[512];
 
@@ -37,15 +38,7 @@ static int run_cmd(const char *args, const char *tag)
 
 static char *slurp(const char *tag, const char *ext)
 {
-    static char buf[65536];
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s.%s", work, tag, ext);
-    FILE *f = fopen(path, "r");
-    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-    buf[n] = '\0';
-    if (f)
-        fclose(f);
-    return buf;
+    return tu_text("%s/%s.%s", work, tag, ext);
 }
 
 static int dir_entries(const char *dir)
@@ -72,8 +65,7 @@ static cJSON *load(const char *name)
 
 static int setup(void **state)
 {
-    const char *b = getenv("HW_BUILD");
-    snprintf(bin, sizeof bin, "%s/highwater", b ? b : "build");
+    tu_bin(bin, sizeof bin);
     snprintf(work, sizeof work, "/tmp/hw-integration-%d", (int)getpid());
     char tmp[600];
     snprintf(tmp, sizeof tmp, "%s/tmp", work);
@@ -99,9 +91,7 @@ static int teardown(void **state)
     cJSON_Delete(s->reset);
     cJSON_Delete(s->noreset);
     free(s);
-    char cmd[700];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", work);
-    return system(cmd) == 0 ? 0 : -1;
+    return tu_rm_rf(work);
 }
 
 static double num(const cJSON *o, const char *k)

@@ -18,21 +18,10 @@
 #include <unistd.h>
 #include "json.h"
 #include "report.h"
+#include "testutil.h"
 
 #define MIB (1024.0 * 1024.0)
 static char bin[512], work[512];
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-    char cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
 
 static cJSON *load(const char *name)
 {
@@ -47,8 +36,7 @@ static cJSON *load(const char *name)
 static int setup(void **state)
 {
     (void)state;
-    const char *b = getenv("HW_BUILD");
-    snprintf(bin, sizeof bin, "%s/highwater", b ? b : "build");
+    tu_bin(bin, sizeof bin);
     snprintf(work, sizeof work, "/tmp/hw-exec-%d", (int)getpid());
     return mkdir(work, 0700);
 }
@@ -56,7 +44,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    return sh("rm -rf %s", work);
+    return tu_rm_rf(work);
 }
 
 /* A parent and two forked children each holding 100 MiB (touched) at once: the tree's summed
@@ -80,7 +68,7 @@ static void fork_tree_is_summed(void **state)
     f = fopen(path, "w");
     fputs(py, f);
     fclose(f);
-    assert_int_equal(sh("%s exec -o %s/tree.json -- python3 %s > /dev/null", bin, work, path), 0);
+    assert_int_equal(tu_sh("%s exec -o %s/tree.json -- python3 %s > /dev/null", bin, work, path), 0);
     cJSON *r = load("tree.json");
     const cJSON *run = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "runs"), 0);
     double peak = hw_jnum(run, "peak_rss_bytes"), largest = hw_jnum(run, "largest_process_rss_bytes");
@@ -114,7 +102,7 @@ static void phases_attributed(void **state)
     FILE *f = fopen(path, "w");
     fputs(py, f);
     fclose(f);
-    assert_int_equal(sh("%s exec -o %s/phases.json -- python3 %s > /dev/null", bin, work, path), 0);
+    assert_int_equal(tu_sh("%s exec -o %s/phases.json -- python3 %s > /dev/null", bin, work, path), 0);
     cJSON *r = load("phases.json");
     const cJSON *run = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "runs"), 0), *p;
     /* The baseline: the tree's RSS in the last sample before the first phase begins (python
@@ -151,9 +139,9 @@ static void phases_attributed(void **state)
 static void marker_faults(void **state)
 {
     (void)state;
-    assert_int_equal(sh("%s exec -o %s/bad.json -- sh -c 'echo garbage >&$HIGHWATER_PHASE_FD; "
-                        "echo \"end nope\" >&$HIGHWATER_PHASE_FD; echo \"begin open\" >&$HIGHWATER_PHASE_FD; "
-                        "exec 3>&-; eval \"exec $HIGHWATER_PHASE_FD>&-\"; sleep 0.1; exit 7' > /dev/null", bin, work), 0);
+    assert_int_equal(tu_sh("%s exec -o %s/bad.json -- sh -c 'echo garbage >&$HIGHWATER_PHASE_FD; "
+                           "echo \"end nope\" >&$HIGHWATER_PHASE_FD; echo \"begin open\" >&$HIGHWATER_PHASE_FD; "
+                           "exec 3>&-; eval \"exec $HIGHWATER_PHASE_FD>&-\"; sleep 0.1; exit 7' > /dev/null", bin, work), 0);
     cJSON *r = load("bad.json");
     const cJSON *run = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "runs"), 0);
     const cJSON *w = cJSON_GetObjectItem(run, "warnings");
@@ -163,7 +151,7 @@ static void marker_faults(void **state)
     assert_string_equal(cJSON_GetArrayItem(w, 2)->valuestring, "phase 'open' was never ended; closed when the command exited");
     assert_int_equal(hw_jnum(run, "exit_code"), 7);
     cJSON_Delete(r);
-    assert_int_equal(sh("%s exec -o %s/quiet.json -- true > /dev/null", bin, work), 0);
+    assert_int_equal(tu_sh("%s exec -o %s/quiet.json -- true > /dev/null", bin, work), 0);
     r = load("quiet.json");
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(r, "runs"), 0), "phases")), 0);
     cJSON_Delete(r);
@@ -174,13 +162,13 @@ static void missing_command_and_budget(void **state)
     (void)state;
     char out[700];
     snprintf(out, sizeof out, "%s/err.txt", work);
-    assert_int_equal(sh("%s exec -- /nonexistent/tool 2> %s", bin, out), 2);
+    assert_int_equal(tu_sh("%s exec -- /nonexistent/tool 2> %s", bin, out), 2);
     FILE *f = fopen(out, "r");
     char buf[512] = "";
     assert_non_null(fgets(buf, sizeof buf, f));
     fclose(f);
     assert_string_equal(buf, "highwater exec: cannot run '/nonexistent/tool': No such file or directory; check the command and PATH\n");
-    assert_int_equal(sh("%s exec --budget 50MiB -o %s/over.json -- python3 -c 'import time; a = bytearray(200 << 20); time.sleep(2)' > /dev/null", bin, work), 1);
+    assert_int_equal(tu_sh("%s exec --budget 50MiB -o %s/over.json -- python3 -c 'import time; a = bytearray(200 << 20); time.sleep(2)' > /dev/null", bin, work), 1);
     cJSON *r = load("over.json");
     const cJSON *run = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "runs"), 0);
     assert_string_equal(hw_jstr(run, "status"), "over_budget");
@@ -240,20 +228,20 @@ static void ctrl_c_kills_the_tree(void **state)
 static void example_pipeline(void **state)
 {
     (void)state;
-    assert_int_equal(sh("%s exec -o %s/ex.json -- python3 scripts/example_pipeline.py > /dev/null", bin, work), 0);
+    assert_int_equal(tu_sh("%s exec -o %s/ex.json -- python3 scripts/example_pipeline.py > /dev/null", bin, work), 0);
     cJSON *r = load("ex.json");
     const cJSON *run = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "runs"), 0);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(run, "phases")), 3);
     cJSON_Delete(r);
     /* The gate takes exec reports: the same run against itself passes. */
-    assert_int_equal(sh("%s gate %s/ex.json --baseline %s/ex.json > /dev/null", bin, work, work), 0);
+    assert_int_equal(tu_sh("%s gate %s/ex.json --baseline %s/ex.json > /dev/null", bin, work, work), 0);
     /* plan --from takes exec reports that say their size: three sizes, a line, a prediction. */
     for (int k = 1; k <= 3; k++)
-        assert_int_equal(sh("ROWS=%d00000 %s exec --rows %d00k -o %s/ex%d.json -- python3 scripts/example_pipeline.py > /dev/null",
-                            k, bin, k, work, k), 0);
-    assert_int_equal(sh("%s plan --from %s/ex1.json %s/ex2.json %s/ex3.json --rows 1M > %s/plan.out", bin, work, work,
-                        work, work), 0);
-    assert_int_equal(sh("grep -q 'plan for 1M rows (fit on 3 reports' %s/plan.out", work), 0);
+        assert_int_equal(tu_sh("ROWS=%d00000 %s exec --rows %d00k -o %s/ex%d.json -- python3 scripts/example_pipeline.py > /dev/null",
+                               k, bin, k, work, k), 0);
+    assert_int_equal(tu_sh("%s plan --from %s/ex1.json %s/ex2.json %s/ex3.json --rows 1M > %s/plan.out", bin, work, work,
+                           work, work), 0);
+    assert_int_equal(tu_sh("grep -q 'plan for 1M rows (fit on 3 reports' %s/plan.out", work), 0);
 }
 
 /* ---- issue 11: nothing lost, nothing left behind ---- */
@@ -261,10 +249,7 @@ static void example_pipeline(void **state)
 static void write_file(const char *name, const char *text, char *path, size_t len)
 {
     snprintf(path, len, "%s/%s", work, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
+    tu_put_file(path, text);
 }
 
 static int read_pid(const char *path)
@@ -329,7 +314,7 @@ static void marker_burst_before_exit(void **state)
                "while data:\n"
                "    data = data[os.write(fd, data):]\n",
                path, sizeof path);
-    assert_int_equal(sh("%s exec -o %s/burst.json -- python3 %s > /dev/null", bin, work, path), 0);
+    assert_int_equal(tu_sh("%s exec -o %s/burst.json -- python3 %s > /dev/null", bin, work, path), 0);
     cJSON *r = load("burst.json");
     const cJSON *run = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "runs"), 0), *p;
     const cJSON *phases = cJSON_GetObjectItem(run, "phases");
@@ -368,8 +353,8 @@ static void double_fork_counted(void **state)
                path, sizeof path);
     for (int mode = 0; mode < 2; mode++) {
         unlink(pidfile);
-        int rc = sh("%s %s exec -o %s/dfork.json -- python3 %s %s > /dev/null", mode ? "HIGHWATER_NO_CGROUP=1" : "",
-                    bin, work, path, pidfile);
+        int rc = tu_sh("%s %s exec -o %s/dfork.json -- python3 %s %s > /dev/null", mode ? "HIGHWATER_NO_CGROUP=1" : "",
+                       bin, work, path, pidfile);
         int gc = read_pid(pidfile);
         bool left = gc > 0 && exists(gc);
         if (left)
@@ -417,8 +402,8 @@ static void setsid_grandchild_killed(void **state)
         unlink(pidfile);
         struct timespec a, b;
         clock_gettime(CLOCK_MONOTONIC, &a);
-        int rc = sh("%s %s exec -o %s/daemon.json -- python3 %s %s > /dev/null", mode ? "HIGHWATER_NO_CGROUP=1" : "",
-                    bin, work, path, pidfile);
+        int rc = tu_sh("%s %s exec -o %s/daemon.json -- python3 %s %s > /dev/null", mode ? "HIGHWATER_NO_CGROUP=1" : "",
+                       bin, work, path, pidfile);
         clock_gettime(CLOCK_MONOTONIC, &b);
         int gc = read_pid(pidfile);
         bool left = gc > 0 && exists(gc);
@@ -522,7 +507,7 @@ static void long_marker_line_capped(void **state)
                path, sizeof path);
     struct timespec a, b;
     clock_gettime(CLOCK_MONOTONIC, &a);
-    assert_int_equal(sh("%s exec -o %s/flood.json -- python3 %s %s > /dev/null", bin, work, path, hwmfile), 0);
+    assert_int_equal(tu_sh("%s exec -o %s/flood.json -- python3 %s %s > /dev/null", bin, work, path, hwmfile), 0);
     clock_gettime(CLOCK_MONOTONIC, &b);
     double secs = (double)(b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) * 1e-9;
     if (secs > 10)

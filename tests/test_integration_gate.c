@@ -11,38 +11,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include "report.h"
+#include "testutil.h"
 
 static char bin[512], work[512];
 static double base_peak;   /* the baseline's fused-single-pass peak, bytes */
 
 #define EXTRA_BASE (12.0 * 1024 * 1024)
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 static char *slurp(const char *name)
 {
-    static char buf[65536];
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", work, name);
-    FILE *f = fopen(path, "r");
-    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-    buf[n] = '\0';
-    if (f)
-        fclose(f);
-    return buf;
+    return tu_text("%s/%s", work, name);
 }
 
 /* ci.yaml's dataset, one allocator, a steady strategy and the one under test. */
@@ -63,21 +43,20 @@ static int run_with_extra(const char *name, double extra, const char *rows)
                  "  - {name: fused-single-pass, label: fused, params: {extra_bytes: %.0f}}\n", extra);
     fclose(in);
     fclose(out);
-    return sh("TMPDIR=%s %s run %s %s%s -o %s/%s.json >%s/%s.out 2>&1", work, bin, cfg,
-              rows ? "--rows " : "", rows ? rows : "", work, name, work, name);
+    return tu_sh("TMPDIR=%s %s run %s %s%s -o %s/%s.json >%s/%s.out 2>&1", work, bin, cfg,
+                 rows ? "--rows " : "", rows ? rows : "", work, name, work, name);
 }
 
 static int gate(const char *report, const char *extra)
 {
-    return sh("%s gate %s/%s.json --baseline %s/base.json %s >%s/gate.out 2>%s/gate.err", bin, work,
-              report, work, extra, work, work);
+    return tu_sh("%s gate %s/%s.json --baseline %s/base.json %s >%s/gate.out 2>%s/gate.err", bin, work,
+                 report, work, extra, work, work);
 }
 
 static int setup(void **state)
 {
     (void)state;
-    const char *b = getenv("HW_BUILD");
-    snprintf(bin, sizeof bin, "%s/highwater", b ? b : "build");
+    tu_bin(bin, sizeof bin);
     snprintf(work, sizeof work, "/tmp/hw-gate-%d", (int)getpid());
     if (mkdir(work, 0700) != 0 || run_with_extra("base", EXTRA_BASE, NULL) != 0)
         return -1;
@@ -96,7 +75,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    return sh("rm -rf %s", work) == 0 ? 0 : -1;
+    return tu_rm_rf(work);
 }
 
 static void unchanged_passes(void **state)
@@ -120,9 +99,9 @@ static void five_percent_more_is_caught(void **state)
     assert_non_null(line);
     assert_non_null(strstr(line, "FAIL regression: peak"));
     assert_non_null(strstr(out, "gate: FAIL (2 compared, 1 failed"));
-    assert_int_equal(sh("xmllint --noout %s/gate.xml", work), 0);
-    assert_int_equal(sh("test \"$(xmllint --xpath 'count(//testcase)' %s/gate.xml)\" = 2", work), 0);
-    assert_int_equal(sh("test \"$(xmllint --xpath 'string(//testcase[failure]/@name)' %s/gate.xml)\" = fused", work), 0);
+    assert_int_equal(tu_sh("xmllint --noout %s/gate.xml", work), 0);
+    assert_int_equal(tu_sh("test \"$(xmllint --xpath 'count(//testcase)' %s/gate.xml)\" = 2", work), 0);
+    assert_int_equal(tu_sh("test \"$(xmllint --xpath 'string(//testcase[failure]/@name)' %s/gate.xml)\" = fused", work), 0);
     assert_non_null(strstr(slurp("gate.md"), "### highwater gate: FAIL"));
 }
 
@@ -153,27 +132,27 @@ static void other_shape_is_refused(void **state)
 static void plan_from_reports(void **state)
 {
     (void)state;
-    assert_int_equal(sh("%s plan --from %s/small.json %s/base.json --rows 1M -o %s/plan.json >%s/plan.out 2>%s/plan.err",
-                        bin, work, work, work, work, work), 0);
+    assert_int_equal(tu_sh("%s plan --from %s/small.json %s/base.json --rows 1M -o %s/plan.json >%s/plan.out 2>%s/plan.err",
+                           bin, work, work, work, work, work), 0);
     const char *out = slurp("plan.out");
     assert_non_null(strstr(out, "plan for 1M rows (fit on 2 reports"));
     assert_non_null(strstr(out, "fused "));
-    assert_int_equal(sh("%s plan --from %s/base.json --rows 1M >/dev/null 2>%s/plan.err", bin, work, work), 2);
+    assert_int_equal(tu_sh("%s plan --from %s/base.json --rows 1M >/dev/null 2>%s/plan.err", bin, work, work), 2);
     assert_string_equal(slurp("plan.err"), "highwater plan: a plan needs reports at 2 or more scales, got 1; add "
                         "fit scales (--fit) or reports (--from)\n");
-    assert_int_equal(sh("%s plot %s/plan.json -o %s/plan.html >/dev/null", bin, work, work), 0);
-    assert_int_equal(sh("xmllint --html --noout %s/plan.html 2>/dev/null", work), 0);
+    assert_int_equal(tu_sh("%s plot %s/plan.json -o %s/plan.html >/dev/null", bin, work, work), 0);
+    assert_int_equal(tu_sh("xmllint --html --noout %s/plan.html 2>/dev/null", work), 0);
 }
 
 static void bad_inputs(void **state)
 {
     (void)state;
     char want[2048];
-    assert_int_equal(sh("head -c 300 %s/base.json > %s/cut.json", work, work), 0);
+    assert_int_equal(tu_sh("head -c 300 %s/base.json > %s/cut.json", work, work), 0);
     assert_int_equal(gate("cut", ""), 2);
     snprintf(want, sizeof want, "highwater gate: %s/cut.json: not valid JSON (truncated or malformed)", work);
     assert_memory_equal(slurp("gate.err"), want, strlen(want));
-    assert_int_equal(sh("echo '{\"schema\": \"highwater.plan/1\"}' > %s/plan.json", work), 0);
+    assert_int_equal(tu_sh("echo '{\"schema\": \"highwater.plan/1\"}' > %s/plan.json", work), 0);
     assert_int_equal(gate("plan", ""), 2);
     snprintf(want, sizeof want, "highwater gate: %s/plan.json: field 'schema' is 'highwater.plan/1', "
              "expected 'highwater.report/1'\n", work);
@@ -181,9 +160,9 @@ static void bad_inputs(void **state)
     assert_int_equal(gate("nonexistent", ""), 2);
     snprintf(want, sizeof want, "highwater gate: %s/nonexistent.json: cannot read: No such file or directory\n", work);
     assert_string_equal(slurp("gate.err"), want);
-    assert_int_equal(sh("%s gate %s/base.json >/dev/null 2>%s/gate.err", bin, work, work), 2);
+    assert_int_equal(tu_sh("%s gate %s/base.json >/dev/null 2>%s/gate.err", bin, work, work), 2);
     assert_non_null(strstr(slurp("gate.err"), "needs a REPORT and --baseline BASE"));
-    assert_int_equal(sh("%s gate %s/base.json --baseline %s/base.json --tolerance lots 2>%s/gate.err", bin, work, work, work), 2);
+    assert_int_equal(tu_sh("%s gate %s/base.json --baseline %s/base.json --tolerance lots 2>%s/gate.err", bin, work, work, work), 2);
     assert_string_equal(slurp("gate.err"), "highwater gate: --tolerance: expected a percentage like 90%, "
                         "got 'lots'; see 'highwater gate --help'\n");
 }

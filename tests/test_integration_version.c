@@ -10,40 +10,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
+#include "testutil.h"
 
 static char dir[] = "/tmp/hw-test-version-XXXXXX";
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-    char cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 static char *slurp(const char *name)
 {
-    static char buf[65536];
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = 0;
-    fclose(f);
-    return buf;
+    return tu_read_or_fail("%s/%s", dir, name);
 }
 
 /* `git rev-parse --short=12 HEAD` of the clone. */
 static void head(char *out, size_t len)
 {
-    assert_int_equal(sh("git -C %s/repo rev-parse --short=12 HEAD > %s/head", dir, dir), 0);
+    assert_int_equal(tu_sh("git -C %s/repo rev-parse --short=12 HEAD > %s/head", dir, dir), 0);
     snprintf(out, len, "%s", slurp("head"));
     out[strcspn(out, "\n")] = 0;
     assert_int_equal(strlen(out), 12);
@@ -52,7 +32,7 @@ static void head(char *out, size_t len)
 /* The commit line of the clone's build/highwater --version. */
 static void version_commit(char *out, size_t len)
 {
-    assert_int_equal(sh("%s/repo/build/highwater --version > %s/version", dir, dir), 0);
+    assert_int_equal(tu_sh("%s/repo/build/highwater --version > %s/version", dir, dir), 0);
     const char *c = strstr(slurp("version"), "\ncommit ");
     assert_non_null(c);
     snprintf(out, len, "%s", c + 8);
@@ -71,15 +51,15 @@ static void a_commit_relinks_with_its_stamp(void **state)
 {
     (void)state;
     char before[64], after[64], v[128];
-    assert_int_equal(sh("git clone -q . %s/repo", dir), 0);
-    assert_int_equal(sh("make -C %s/repo -j2 build/highwater > %s/make1 2>&1", dir, dir), 0);
+    assert_int_equal(tu_sh("git clone -q . %s/repo", dir), 0);
+    assert_int_equal(tu_sh("make -C %s/repo -j2 build/highwater > %s/make1 2>&1", dir, dir), 0);
     head(before, sizeof before);
     version_commit(v, sizeof v);
     assert_string_equal(v, before);
 
-    assert_int_equal(sh("git -C %s/repo -c user.name=test -c user.email=test@example.invalid "
-                        "commit -q --allow-empty -m stamp", dir), 0);
-    assert_int_equal(sh("make -C %s/repo build/highwater > %s/make2 2>&1", dir, dir), 0);
+    assert_int_equal(tu_sh("git -C %s/repo -c user.name=test -c user.email=test@example.invalid "
+                           "commit -q --allow-empty -m stamp", dir), 0);
+    assert_int_equal(tu_sh("make -C %s/repo build/highwater > %s/make2 2>&1", dir, dir), 0);
     head(after, sizeof after);
     assert_string_not_equal(before, after);
     version_commit(v, sizeof v);
@@ -91,29 +71,17 @@ static void a_commit_relinks_with_its_stamp(void **state)
     assert_non_null(strstr(log, "  LINK    build/highwater\n"));
 
     /* Nothing changed: nothing is rebuilt. */
-    assert_int_equal(sh("make -C %s/repo build/highwater > %s/make3 2>&1", dir, dir), 0);
+    assert_int_equal(tu_sh("make -C %s/repo build/highwater > %s/make3 2>&1", dir, dir), 0);
     log = slurp("make3");
     assert_int_equal(count(log, "  CC ") + count(log, "  LINK "), 0);
 
     /* An uncommitted change to a tracked file marks the stamp. */
-    assert_int_equal(sh("echo >> %s/repo/README.md", dir), 0);
-    assert_int_equal(sh("make -C %s/repo build/highwater > %s/make4 2>&1", dir, dir), 0);
+    assert_int_equal(tu_sh("echo >> %s/repo/README.md", dir), 0);
+    assert_int_equal(tu_sh("make -C %s/repo build/highwater > %s/make4 2>&1", dir, dir), 0);
     version_commit(v, sizeof v);
     char want[80];
     snprintf(want, sizeof want, "%s-dirty", after);
     assert_string_equal(v, want);
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    return sh("rm -rf %s", dir) == 0 ? 0 : -1;
 }
 
 int main(void)
@@ -121,5 +89,6 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_commit_relinks_with_its_stamp),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    tu_scratch = dir;
+    return cmocka_run_group_tests(tests, tu_scratch_setup, tu_scratch_teardown);
 }

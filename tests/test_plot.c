@@ -13,11 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include "plot.h"
 #include "report.h"
 #include "size.h"
+#include "testutil.h"
 
 #define SVG_NS "http://www.w3.org/2000/svg"
 #define BASELINE "results/baselines/ci.json"                      /* committed, made with --no-timeline */
@@ -37,37 +37,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static int sh(const char *fmt, ...)
-{
-    char cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    int rc = system(cmd);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = 0;
-    fclose(f);
-    if (len)
-        *len = (size_t)n;
-    return buf;
+    return tu_rm_rf(dir);
 }
 
 /* Occurrences of needle, ignoring case. */
@@ -101,8 +71,8 @@ static void assert_html_parses(const char *path)
     char errs[512];
     /* In the test's own directory: path may be a committed file (results/quick.html). */
     snprintf(errs, sizeof errs, "%s/%s.xmllint", dir, strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
-    assert_int_equal(sh("xmllint --html --noout %s 2>%s", path, errs), 0);
-    char *log = slurp(errs, NULL);
+    assert_int_equal(tu_sh("xmllint --html --noout %s 2>%s", path, errs), 0);
+    char *log = tu_slurp(errs, NULL);
     int bad = 0;
     for (char *line = strtok(log, "\n"); line; line = strtok(NULL, "\n")) {
         char *m = strstr(line, "parser error : ");
@@ -145,7 +115,7 @@ static int assert_svgs_parse(const char *html, const char *tag)
         p = end;
     }
     if (n)
-        assert_int_equal(sh("xmllint --noout%s", files), 0);
+        assert_int_equal(tu_sh("xmllint --noout%s", files), 0);
     return n;
 }
 
@@ -198,7 +168,7 @@ static int assert_phase_labels_apart(const char *html)
 static char *check_page(const char *path, size_t max_bytes, int min_svgs)
 {
     size_t len;
-    char *html = slurp(path, &len);
+    char *html = tu_slurp(path, &len);
     assert_true(len < max_bytes);
     assert_int_equal(strncmp(html, "<!DOCTYPE html>", 15), 0);
     assert_null(strcasestr(html, "<script"));
@@ -324,7 +294,7 @@ static void summary_svg_standalone(void **state)
     assert_non_null(f);
     assert_int_equal(hw_plot_summary_svg(r, f, err, sizeof err), 0);
     fclose(f);
-    char *svg = slurp(path, NULL);
+    char *svg = tu_slurp(path, NULL);
     assert_int_equal(strncmp(svg, "<?xml", 5), 0);
     assert_non_null(strstr(svg, "<svg xmlns=\"" SVG_NS "\""));
     assert_non_null(strstr(svg, "<style>"));
@@ -332,7 +302,7 @@ static void summary_svg_standalone(void **state)
     assert_non_null(strstr(svg, "wall, s"));
     assert_non_null(strstr(svg, "chain&lt;&amp;&gt;"));
     assert_int_equal(count(svg, "http"), 1);
-    assert_int_equal(sh("xmllint --noout %s", path), 0);
+    assert_int_equal(tu_sh("xmllint --noout %s", path), 0);
     free(svg);
     cJSON_Delete(r);
 }
@@ -363,12 +333,12 @@ static void summary_grows_with_rows(void **state)
     FILE *f = fopen(path, "w");
     assert_int_equal(hw_plot_summary_svg(r, f, err, sizeof err), 0);
     fclose(f);
-    char *svg = slurp(path, NULL);
+    char *svg = tu_slurp(path, NULL);
     double h = 0;
     assert_int_equal(sscanf(strstr(svg, "height=\""), "height=\"%lf\"", &h), 1);
     assert_true(h >= 36 * 15 + 11 * 11);   /* a row per bar, a gap per label */
     assert_int_equal(count(svg, "class=\"exm\""), 12 + 1);   /* a tick per label, and the legend's */
-    assert_int_equal(sh("xmllint --noout %s", path), 0);
+    assert_int_equal(tu_sh("xmllint --noout %s", path), 0);
     free(svg);
     cJSON_Delete(r);
 }
@@ -423,11 +393,11 @@ static void quick_report_page(void **state)
     char path[512], err[512], want[96], b[32], report[300];
     const char *build = getenv("HW_BUILD");
     build = build ? build : "build";
-    bool san = sh("%s/highwater --version | grep -q -- -fsanitize", build) == 0;
+    bool san = tu_sh("%s/highwater --version | grep -q -- -fsanitize", build) == 0;
     int runs = san ? 24 : 36;
     snprintf(report, sizeof report, "%s/quick.json", dir);
-    assert_int_equal(sh("%s/highwater run configs/quick.yaml --rows 50k %s -o %s > %s/quick.log 2>&1",
-                        build, san ? "--allocators glibc,mixed" : "", report, dir), 0);
+    assert_int_equal(tu_sh("%s/highwater run configs/quick.yaml --rows 50k %s -o %s > %s/quick.log 2>&1",
+                           build, san ? "--allocators glibc,mixed" : "", report, dir), 0);
     cJSON *r = NULL;
     assert_int_equal(hw_report_load(report, &r, err, sizeof err), 0);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "runs")), runs);

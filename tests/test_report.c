@@ -16,6 +16,7 @@
 #include "plan.h"
 #include <signal.h>
 #include <sys/stat.h>
+#include "testutil.h"
 
 static char dir[256];
 
@@ -29,9 +30,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return tu_rm_rf(dir);
 }
 
 static const char *yaml =
@@ -165,14 +164,6 @@ static void load_errors_name_the_file(void **state)
     assert_string_equal(err, "/nonexistent-hw/r.json: cannot read: No such file or directory");
 }
 
-static void put_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    assert_int_equal(fclose(f), 0);
-}
-
 static void on_alarm(int sig)
 {
     (void)sig;
@@ -203,13 +194,13 @@ static void not_a_report_file(void **state)
     assert_string_equal(err, want);
     unlink(path);
     snprintf(path, sizeof path, "%s/empty.json", dir);
-    put_file(path, "");
+    tu_put_file(path, "");
     assert_int_equal(hw_report_load(path, &r, err, sizeof err), 2);
     snprintf(want, sizeof want, "%s: is empty; expected a highwater.report/1 file (JSON); regenerate it", path);
     assert_string_equal(err, want);
     /* Sparse: past the cap without using the disk. */
     snprintf(path, sizeof path, "%s/huge.json", dir);
-    put_file(path, "");
+    tu_put_file(path, "");
     assert_int_equal(truncate(path, (off_t)HW_JSON_MAX_BYTES + 1), 0);
     assert_int_equal(hw_report_load(path, &r, err, sizeof err), 2);
     snprintf(want, sizeof want, "%s: 256.0 MiB is over the 256.0 MiB a report may have; is it a report?", path);
@@ -265,7 +256,7 @@ static void bad_numbers_are_refused(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         cJSON *r = NULL;
         snprintf(text, sizeof text, "{\"schema\": \"%s\", %s}", cases[i].schema, cases[i].body);
-        put_file(path, text);
+        tu_put_file(path, text);
         if (hw_json_load(path, cases[i].schema, &r, err, sizeof err) != 2 || r)
             fail_msg("case %zu loaded: %s", i, text);
         snprintf(want, sizeof want, "%s: %s; regenerate the file", path, cases[i].want);
@@ -315,7 +306,7 @@ static void gate_refuses_an_infinite_baseline(void **state)
     char bpath[400], rpath[400];
     snprintf(bpath, sizeof bpath, "%s/inf-base.json", dir);
     snprintf(rpath, sizeof rpath, "%s/doubled.json", dir);
-    put_file(bpath, text);
+    tu_put_file(bpath, text);
     free(text);
     assert_int_equal(hw_report_write(doubled, rpath, err, sizeof err), 0);
     struct hw_gate_opts o = {.tolerance = 0.01, .slack = 2 << 20};

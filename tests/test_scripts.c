@@ -10,43 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "testutil.h"
 
 static char dir[] = "/tmp/hw-test-scripts-XXXXXX";
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-    char cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 static char *slurp(const char *name)
 {
-    static char buf[65536];
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = 0;
-    fclose(f);
-    return buf;
-}
-
-static int lines(const char *s)
-{
-    int n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
+    return tu_read_or_fail("%s/%s", dir, name);
 }
 
 /* A file in dir, executable. */
@@ -54,11 +26,7 @@ static void script(const char *name, const char *text)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    assert_int_equal(fclose(f), 0);
-    assert_int_equal(sh("chmod +x %s", path), 0);
+    tu_script(path, text);
 }
 
 /* A test that hangs is stopped at its limit and named in the summary with the limit; the
@@ -66,13 +34,13 @@ static void script(const char *name, const char *text)
 static void run_sh_times_out_a_hang(void **state)
 {
     (void)state;
-    assert_int_equal(sh("mkdir -p %s/b/tests", dir), 0);
+    assert_int_equal(tu_sh("mkdir -p %s/b/tests", dir), 0);
     char hang[700];
     snprintf(hang, sizeof hang, "#!/bin/sh\nsleep 30 & echo $! > %s/hang.pid; wait\n", dir);
     script("b/tests/test_hang", hang);
     script("b/tests/test_ok", "#!/bin/sh\nexit 0\n");
     time_t t0 = time(NULL);
-    assert_int_equal(sh("HW_TEST_SCRIPTS=%s/b HW_TEST_TIMEOUT=1 bash tests/run.sh %s/b > %s/out 2>&1", dir, dir, dir), 1);
+    assert_int_equal(tu_sh("HW_TEST_SCRIPTS=%s/b HW_TEST_TIMEOUT=1 bash tests/run.sh %s/b > %s/out 2>&1", dir, dir, dir), 1);
     assert_true(time(NULL) - t0 < 10);
     const char *out = slurp("out");
     assert_non_null(strstr(out, "test_hang                        FAILED: timed out after 1 s"));
@@ -81,12 +49,12 @@ static void run_sh_times_out_a_hang(void **state)
     int pid = atoi(slurp("hang.pid"));
     assert_true(pid > 0);
     for (int i = 0; i < 50 && kill(pid, 0) == 0 &&
-                    sh("grep -q '^State:.*Z' /proc/%d/status 2>/dev/null", pid) != 0; i++)
+                    tu_sh("grep -q '^State:.*Z' /proc/%d/status 2>/dev/null", pid) != 0; i++)
         usleep(20000);
-    assert_true(kill(pid, 0) != 0 || sh("grep -q '^State:.*Z' /proc/%d/status", pid) == 0);
+    assert_true(kill(pid, 0) != 0 || tu_sh("grep -q '^State:.*Z' /proc/%d/status", pid) == 0);
 
-    assert_int_equal(sh("HW_TEST_SCRIPTS=%s/b HW_TEST_TIMEOUT=1 HW_TEST_TIMEOUT_test_hang=2 bash tests/run.sh %s/b > %s/out 2>&1", dir,
-                        dir, dir), 1);
+    assert_int_equal(tu_sh("HW_TEST_SCRIPTS=%s/b HW_TEST_TIMEOUT=1 HW_TEST_TIMEOUT_test_hang=2 bash tests/run.sh %s/b > %s/out 2>&1", dir,
+                           dir, dir), 1);
     assert_non_null(strstr(slurp("out"), "(test_hang: timed out after 2 s)\n"));
 }
 
@@ -95,7 +63,7 @@ static void run_sh_times_out_a_hang(void **state)
 static void fakes(void)
 {
     char text[2048];
-    assert_int_equal(sh("mkdir -p %s/bin && rm -f %s/installed %s/apt.log %s/apt-fails", dir, dir, dir, dir), 0);
+    assert_int_equal(tu_sh("mkdir -p %s/bin && rm -f %s/installed %s/apt.log %s/apt-fails", dir, dir, dir, dir), 0);
     snprintf(text, sizeof text, "#!/bin/sh\n[ -e %s/installed ]\n", dir);
     script("bin/pkg-config", text);
     snprintf(text, sizeof text,
@@ -114,16 +82,16 @@ static void install_deps_shows_progress_and_is_idempotent(void **state)
 {
     (void)state;
     fakes();
-    assert_int_equal(sh("PATH=%s/bin:$PATH bash scripts/install-deps.sh > %s/out 2>&1", dir, dir), 0);
+    assert_int_equal(tu_sh("PATH=%s/bin:$PATH bash scripts/install-deps.sh > %s/out 2>&1", dir, dir), 0);
     const char *out = slurp("out");
     assert_non_null(strstr(out, "install-deps: installing libjemalloc-dev libyaml-dev libcjson-dev libcmocka-dev\n"));
     assert_non_null(strstr(out, "Setting up libyaml-dev ...\n"));
     assert_non_null(strstr(slurp("apt.log"), "apt-get install -y --no-install-recommends libjemalloc-dev"));
 
-    assert_int_equal(sh("rm -f %s/apt.log", dir), 0);
-    assert_int_equal(sh("PATH=%s/bin:$PATH bash scripts/install-deps.sh > %s/out 2>&1", dir, dir), 0);
-    assert_int_equal(lines(slurp("out")), 0);
-    assert_int_equal(sh("test -e %s/apt.log", dir), 1);
+    assert_int_equal(tu_sh("rm -f %s/apt.log", dir), 0);
+    assert_int_equal(tu_sh("PATH=%s/bin:$PATH bash scripts/install-deps.sh > %s/out 2>&1", dir, dir), 0);
+    assert_int_equal(tu_lines(slurp("out")), 0);
+    assert_int_equal(tu_sh("test -e %s/apt.log", dir), 1);
 }
 
 /* apt fails (also after an update): apt's own error is shown, then one line of ours, exit 3. */
@@ -131,26 +99,14 @@ static void install_deps_apt_failure_is_exit_3(void **state)
 {
     (void)state;
     fakes();
-    assert_int_equal(sh("touch %s/apt-fails", dir), 0);
-    assert_int_equal(sh("PATH=%s/bin:$PATH bash scripts/install-deps.sh > %s/out 2>&1", dir, dir), 3);
+    assert_int_equal(tu_sh("touch %s/apt-fails", dir), 0);
+    assert_int_equal(tu_sh("PATH=%s/bin:$PATH bash scripts/install-deps.sh > %s/out 2>&1", dir, dir), 3);
     const char *out = slurp("out");
     assert_non_null(strstr(out, "E: Unable to locate package libyaml-dev\n"));
     const char *last = strstr(out, "install-deps: apt-get could not install ");
     assert_non_null(last);
     assert_non_null(strstr(last, "libjemalloc-dev libyaml-dev libcjson-dev libcmocka-dev (see apt's output above)"));
-    assert_int_equal(lines(last), 1);
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    return sh("rm -rf %s", dir) == 0 ? 0 : -1;
+    assert_int_equal(tu_lines(last), 1);
 }
 
 int main(void)
@@ -160,5 +116,6 @@ int main(void)
         cmocka_unit_test(install_deps_shows_progress_and_is_idempotent),
         cmocka_unit_test(install_deps_apt_failure_is_exit_3),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    tu_scratch = dir;
+    return cmocka_run_group_tests(tests, tu_scratch_setup, tu_scratch_teardown);
 }

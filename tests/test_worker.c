@@ -13,21 +13,11 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "testutil.h"
 
 static char bin[512], dir[] = "/tmp/hw-test-worker-XXXXXX", spec[600];
 
 enum fds { FD3_ONLY, FD3_AND_4, STDIN_CLOSED, STDERR_CLOSED };
-
-static char *slurp(const char *path)
-{
-    static char buf[1 << 16];
-    FILE *f = fopen(path, "r");
-    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-    if (f)
-        fclose(f);
-    buf[n] = '\0';
-    return buf;
-}
 
 /* The worker's exit code; its stdout in out. */
 static int worker(const char *spec_path, enum fds how, char *out, size_t len)
@@ -66,10 +56,10 @@ static int worker(const char *spec_path, enum fds how, char *out, size_t len)
     int st;
     assert_int_equal(waitpid(pid, &st, 0), pid);
     assert_true(WIFEXITED(st));
-    snprintf(out, len, "%s", slurp(outp));
+    snprintf(out, len, "%s", tu_text("%s", outp));
     /* Nothing of the worker's went to the inherited files. */
-    assert_string_equal(slurp(fd3p), "");
-    assert_string_equal(slurp(fd4p), "");
+    assert_string_equal(tu_text("%s", fd3p), "");
+    assert_string_equal(tu_text("%s", fd4p), "");
     return WEXITSTATUS(st);
 }
 
@@ -103,26 +93,16 @@ static void bad_spec_is_exit_2(void **state)
     assert_int_equal(worker("/nonexistent-hw/spec.json", FD3_ONLY, out, sizeof out), 2);
 }
 
+/* The scratch directory, and a small spec in it for the tests to run. */
 static int setup(void **state)
 {
-    (void)state;
-    char cmd[2000];
-    const char *b = getenv("HW_BUILD");
-    snprintf(bin, sizeof bin, "%s/highwater", b ? b : "build");
-    if (!mkdtemp(dir))
+    tu_bin(bin, sizeof bin);
+    tu_scratch = dir;
+    if (tu_scratch_setup(state) != 0)
         return -1;
     snprintf(spec, sizeof spec, "%s/spec.json", dir);
-    snprintf(cmd, sizeof cmd, "%s spec configs/ci.yaml --strategies whole-copy --allocators glibc "
-             "--rows 2000 > %s", bin, spec);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return tu_sh("%s spec configs/ci.yaml --strategies whole-copy --allocators glibc --rows 2000 > %s", bin,
+                 spec) == 0 ? 0 : -1;
 }
 
 int main(void)
@@ -131,5 +111,5 @@ int main(void)
         cmocka_unit_test(events_reach_stdout),
         cmocka_unit_test(bad_spec_is_exit_2),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, tu_scratch_teardown);
 }

@@ -1,0 +1,55 @@
+/* Helpers every test binary gets (the Makefile links testutil.o into each): the tests ran
+ * shell commands, read files back and wrote fixtures through private copies of these that
+ * had drifted apart (4 KiB vs 8 KiB command buffers, 16 KiB vs 64 KiB truncating reads, a
+ * signal reported as -1 in one and 128+N in another). One copy keeps them alike. Helpers that
+ * fail the test do so through cmocka, so they may only be called from inside a test. */
+#ifndef HW_TESTUTIL_H
+#define HW_TESTUTIL_H
+
+#include <stddef.h>
+
+/* Runs the printf-formatted command with system(): its exit code, 128+N when signal N ended
+ * it (the shell's convention, so a crash is never mistaken for a plain failure), -1 when no
+ * shell could run. The command is not truncated, however long. */
+int tu_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The whole file, NUL-terminated, malloc'd (the caller frees); its byte count in *len when
+ * len is not NULL. Fails the test (naming the path and the reason) when it cannot be read. */
+char *tu_slurp(const char *path, size_t *len);
+
+/* The whole file at the printf-formatted path (so "%s/out", dir needs no path buffer), in a
+ * buffer this module owns and the next tu_read/tu_text/tu_read_or_fail replaces: for the many
+ * one-shot reads of a command's output, which then need no free. NULL when it cannot be read. */
+char *tu_read(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* tu_read, but "" when the file cannot be read: for the output of a command that may have
+ * failed before writing it, where the assertion on the text is the one that should speak. */
+char *tu_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* tu_read, failing the test (naming the path and the reason) when the file cannot be read. */
+char *tu_read_or_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Writes text to path (replacing it), failing the test on any error, including at close. */
+void tu_put_file(const char *path, const char *text);
+
+/* tu_put_file, then mode 0755: a fake program or script a test puts on PATH. */
+void tu_script(const char *path, const char *text);
+
+/* The number of '\n' in s: how many lines a message took. */
+int tu_lines(const char *s);
+
+/* The binary under test: $HW_BUILD/highwater (tests/run.sh sets HW_BUILD, so `make asan`
+ * tests build/asan's binary), build/highwater without it. */
+void tu_bin(char *out, size_t len);
+
+/* rm -rf dir, for group teardowns: 0 when done, -1 otherwise. */
+int tu_rm_rf(const char *dir);
+
+/* Group fixtures for tests that work in one scratch directory: main points tu_scratch at the
+ * test's mkdtemp template ("/tmp/hw-test-NAME-XXXXXX", so a leftover names its test) and passes
+ * these to cmocka_run_group_tests. The teardown runs after failed tests too, so nothing stays. */
+extern char *tu_scratch;
+int tu_scratch_setup(void **state);
+int tu_scratch_teardown(void **state);
+
+#endif
