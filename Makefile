@@ -100,11 +100,10 @@ unit: $(B)/highwater $(TESTS)
 	$(Q)HW_UNIT_ONLY=1 bash tests/run.sh $(B)
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c), each linked with the harness compiled by clang
-# with coverage and sanitizers (main.c excluded: libFuzzer has the main). Not part of
-# `make test`: tests/run.sh runs build/tests/test_* only.
+# with coverage and the sanitizers of `make asan` (main.c excluded: libFuzzer has the main).
+# Not part of `make test`, which runs build/tests/test_* and tests/test_*.sh.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 
 fuzz: fuzz-build
@@ -120,7 +119,7 @@ fuzz-deps:
 # tests/fuzz/convert_stub.c stands in for it.
 fuzz-build: fuzz-deps
 	$(Q)$(MAKE) --no-print-directory B=build/fuzz CC=$(FUZZ_CC) LIB_EXCLUDE=harness/convert.c \
-	  OPT="-O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link" fuzz-bins
+	  OPT="-O1 -g $(SAN_FLAGS) -fsanitize=fuzzer-no-link" fuzz-bins
 
 fuzz-bins: $(FUZZ_TARGETS:%=$(B)/fuzz_%)
 

@@ -26,7 +26,6 @@
 
 #define MAX_PHASES 1024
 #define MAX_DEPTH 64
-#define MAX_TREE 4096
 
 /* ---- phase markers ---- */
 

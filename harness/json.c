@@ -2,9 +2,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <inttypes.h>
-
-/* 2^64: the first double a uint64_t cannot hold. */
-#define TWO_64 18446744073709551616.0
+#include "size.h"
 
 double hw_jnum(const cJSON *o, const char *k)
 {
@@ -29,7 +27,7 @@ int hw_json_u64(const cJSON *o, const char *k, uint64_t min, uint64_t max, uint6
     }
     double v = it->valuedouble;
     /* Range first, in doubles: only then is the cast defined. */
-    if (!(v >= 0 && v < TWO_64) || v != floor(v) || (uint64_t)v < min || (uint64_t)v > max) {
+    if (!hw_fits_u64(v) || v != floor(v) || (uint64_t)v < min || (uint64_t)v > max) {
         snprintf(err, len, "field '%s' is %g, expected a whole number from %" PRIu64 " to %" PRIu64,
                  k, v, min, max);
         return -1;

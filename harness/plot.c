@@ -12,7 +12,6 @@
  *    depends on the chart width, not on the number of samples. */
 #include "plot.h"
 #include "atomic.h"
-#include "json.h"
 #include <unistd.h>
 #include <errno.h>
 #include "size.h"
@@ -1735,8 +1734,6 @@ int hw_plot_summary_svg(const cJSON *report, FILE *f, char *err, size_t errlen)
 
 /* ---- a plan: measured points and fitted lines ---- */
 
-/* A row count for a label; "?" for what is not one: casting NaN, a negative or 1e300 to an
- * integer is undefined, and a hand-edited plan can hold any of them. */
 static const char *const plan_colours[] = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759"};
 
 /* One chart per strategy label: log rows (fit scales to the target) against log peak, each

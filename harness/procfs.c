@@ -19,6 +19,30 @@ long hw_read_text(const char *path, char *buf, size_t len)
     return (long)n;
 }
 
+int hw_stat_parse(const char *text, pid_t *ppid, uint64_t *start)
+{
+    /* Fields restart after the last ')'; fields 5-21 are skipped as words, whatever their
+     * width, to reach field 22, the start time. */
+    const char *p = strrchr(text, ')');
+    int pp;
+    unsigned long long st;
+    if (!p || !p[1] || sscanf(p + 2, "%*c %d" "%*s%*s%*s%*s%*s%*s%*s%*s%*s%*s%*s%*s%*s%*s%*s%*s%*s" " %llu",
+                              &pp, &st) != 2)
+        return -1;
+    *ppid = pp;
+    *start = st;
+    return 0;
+}
+
+int hw_stat_read(pid_t pid, pid_t *ppid, uint64_t *start)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    if (hw_read_text(path, buf, sizeof buf) < 0)
+        return -1;
+    return hw_stat_parse(buf, ppid, start);
+}
+
 /* "Key:   1234 kB" -> bytes; *found stays false when the key is absent. */
 static uint64_t kb_field(const char *text, const char *key, bool *found)
 {

@@ -18,6 +18,12 @@ int hw_status_read(pid_t pid, struct hw_status *st);
 /* Only VmRSS/RssAnon/RssFile, reading into a caller buffer: the sampler's fast path. */
 int hw_status_read_fd(int fd, struct hw_status *st);
 
+/* ppid and start time (clock ticks since boot) from the text of /proc/PID/stat; the name in
+ * parentheses may hold spaces and ')'. 0, or -1 when the text is not a stat line. */
+int hw_stat_parse(const char *text, pid_t *ppid, uint64_t *start);
+/* The same read from /proc/<pid>/stat. 0, or -1 (process gone). */
+int hw_stat_read(pid_t pid, pid_t *ppid, uint64_t *start);
+
 /* Write "5" to /proc/self/clear_refs: VmHWM := VmRSS. 0, or -errno. */
 int hw_clear_refs(void);
 

@@ -2,6 +2,7 @@
 #include "json.h"
 #include "report.h"
 #include "plan.h"
+#include "size.h"
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -104,7 +105,7 @@ static int check_leaf(const struct walk *w, const cJSON *parent, const char *key
     }
     double v = it->valuedouble;
     bool ok = isfinite(v) && ((flags & ANY) || (flags & POS ? v > 0 : v >= 0)) &&
-              (!(flags & WHOLE) || (v == floor(v) && v < 18446744073709551616.0));
+              (!(flags & WHOLE) || (v == floor(v) && hw_fits_u64(v)));
     if (ok)
         return 0;
     snprintf(w->err, w->len, "%s: %s%s is %g, expected %s%s; regenerate the file", w->file, where,

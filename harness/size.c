@@ -292,9 +292,11 @@ const char *hw_fmt_count(uint64_t n, char *buf, size_t len)
     return buf; /* not reached: n >= 1000 matches "k" */
 }
 
+bool hw_fits_u64(double v) { return v >= 0 && v < 18446744073709551616.0; }
+
 const char *hw_fmt_count_read(double v, char *buf, size_t len)
 {
-    if (!(v >= 0 && v < 18446744073709551616.0)) {
+    if (!hw_fits_u64(v)) {
         snprintf(buf, len, "?");
         return buf;
     }

@@ -31,5 +31,7 @@ const char *hw_fmt_count(uint64_t n, char *buf, size_t len);
 /* The same for a count read from a file (a double, maybe missing, negative or past 2^64):
  * "?" when it is no count at all, never an undefined cast. */
 const char *hw_fmt_count_read(double v, char *buf, size_t len);
+/* Whether v is a number a uint64_t can hold (0 <= v < 2^64): only then is the cast defined. */
+bool hw_fits_u64(double v);
 
 #endif

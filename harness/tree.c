@@ -1,4 +1,5 @@
 #include "tree.h"
+#include "clock.h"
 #include "procfs.h"
 #include <ctype.h>
 #include <dirent.h>
@@ -39,37 +40,10 @@ struct hw_tree {
     int npids;
 };
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 static void nap_ms(long ms)
 {
     struct timespec ts = {0, ms * 1000000L};
     nanosleep(&ts, NULL);
-}
-
-/* ppid and start time of pid from /proc/PID/stat. 0, or -1 (gone). */
-static int proc_stat(pid_t pid, pid_t *ppid, uint64_t *start)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    if (hw_read_text(path, buf, sizeof buf) < 0)
-        return -1;
-    /* The name may hold spaces and parentheses: fields restart after the last ')'. Fields 5-21
-     * are skipped as words, whatever their width. */
-    char *p = strrchr(buf, ')');
-    int pp;
-    unsigned long long st;
-    if (!p || sscanf(p + 2, "%*c %d" "%*s%*s%*s%*s%*s%*s%*s%*s%*s%*s%*s%*s%*s%*s%*s%*s%*s" " %llu",
-                     &pp, &st) != 2)
-        return -1;
-    *ppid = pp;
-    *start = st;
-    return 0;
 }
 
 /* Every process (zombies too) below self through ppid links, the guard's branch left out. */
@@ -84,7 +58,7 @@ static int walk_from(pid_t self, pid_t guard, pid_t *out, int max)
         if (!isdigit((unsigned char)e->d_name[0]))
             continue;
         pid[n] = atoi(e->d_name);
-        if (pid[n] != guard && proc_stat(pid[n], &ppid[n], &start) == 0)
+        if (pid[n] != guard && hw_stat_read(pid[n], &ppid[n], &start) == 0)
             n++;
     }
     if (d)
@@ -126,14 +100,14 @@ static int tree_list(struct hw_tree *t)
 static void guard_kill(const char *cg, pid_t pgid, const struct guard_rec *rec, int n)
 {
     static pid_t pids[TREE_MAX];
-    double until = now() + END_SECONDS;
+    double until = hw_now() + END_SECONDS;
     for (;;) {
         if (pgid > 0)
             killpg(pgid, SIGKILL);
         for (int i = 0; i < n; i++) {
             pid_t pp;
             uint64_t start;
-            if (proc_stat((pid_t)rec[i].pid, &pp, &start) == 0 && start == rec[i].start)
+            if (hw_stat_read((pid_t)rec[i].pid, &pp, &start) == 0 && start == rec[i].start)
                 kill((pid_t)rec[i].pid, SIGKILL);
         }
         int k = cg[0] ? cgroup_procs(cg, pids, TREE_MAX) : 0;
@@ -141,7 +115,7 @@ static void guard_kill(const char *cg, pid_t pgid, const struct guard_rec *rec, 
             kill(pids[i], SIGKILL);
         if (k <= 0 && (!cg[0] || rmdir(cg) == 0 || errno == ENOENT))
             return;
-        if (now() > until)
+        if (hw_now() > until)
             return;   /* nothing left to tell: highwater is gone */
         nap_ms(5);
     }
@@ -319,7 +293,7 @@ void hw_tree_sample(struct hw_tree *t, struct hw_tree_rss *out)
                 told = t->known[k].pid == t->pids[i];
             pid_t pp;
             uint64_t start;
-            if (!told && t->nknown < TREE_MAX && proc_stat(t->pids[i], &pp, &start) == 0) {
+            if (!told && t->nknown < TREE_MAX && hw_stat_read(t->pids[i], &pp, &start) == 0) {
                 t->known[t->nknown++] = (struct guard_rec){t->pids[i], start};
                 guard_tell(t, t->pids[i], start);
             }
@@ -372,7 +346,7 @@ int hw_tree_end(struct hw_tree *t, char *err, size_t len)
     if (t->ended)
         return 0;
     t->ended = true;
-    double until = now() + END_SECONDS;
+    double until = hw_now() + END_SECONDS;
     /* Done when nothing is left in the group and we have no child but the guard: the killed
      * leave cgroup.procs before they are zombies and reparented to us, so both are checked. */
     for (;;) {
@@ -381,7 +355,7 @@ int hw_tree_end(struct hw_tree *t, char *err, size_t len)
         int left = t->npids + walk_from(t->self, t->guard, kids, TREE_MAX);
         if (left == 0 && (!t->cg[0] || rmdir(t->cg) == 0 || errno == ENOENT))
             break;
-        if (now() > until) {
+        if (hw_now() > until) {
             snprintf(err, len, "%d processes of the command's tree still there %.0f s after SIGKILL%s%s", left,
                      END_SECONDS, t->cg[0] ? "; cgroup left: " : "", t->cg);
             rc = -1;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include "procfs.h"
+#include <unistd.h>
 
 static const char *status_text =
     "Name:\tcat\nVmPeak:\t    5000 kB\nVmHWM:\t    1976 kB\nVmRSS:\t    1900 kB\n"
@@ -49,6 +50,27 @@ static void meminfo_available_and_total(void **state)
 /* clear_refs 5 really resets the high-water mark: touch 64 MiB, unmap it, reset, and VmHWM
  * falls back near the current RSS. mmap, not malloc: a sanitizer's allocator would keep
  * the freed block in quarantine. */
+/* A stat line shaped as this machine's `cat /proc/self/stat` prints one, with a name
+ * holding spaces and ')': fields restart after the last ')'. */
+static void stat_ppid_and_start(void **state)
+{
+    (void)state;
+    pid_t ppid = 0;
+    uint64_t start = 0;
+    assert_int_equal(hw_stat_parse("4242 (a) b (c)) S 17 4242 17 0 -1 4194304 93 0 0 0 0 0 0 0 20 0 1 0 "
+                                   "27513913 5804032 250 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1",
+                                   &ppid, &start), 0);
+    assert_int_equal(ppid, 17);
+    assert_int_equal(start, 27513913);
+    assert_int_equal(hw_stat_parse("4242 (truncated", &ppid, &start), -1);
+    assert_int_equal(hw_stat_parse("4242 (x) S 17", &ppid, &start), -1);
+    /* Our own: the parent is the test runner, started before us. */
+    uint64_t mine = 0;
+    assert_int_equal(hw_stat_read(getpid(), &ppid, &mine), 0);
+    assert_int_equal(ppid, getppid());
+    assert_true(mine > 0);
+}
+
 static void clear_refs_resets_vmhwm(void **state)
 {
     (void)state;
@@ -74,6 +96,7 @@ int main(void)
         cmocka_unit_test(status_fields_in_bytes),
         cmocka_unit_test(status_without_vmrss_is_an_error),
         cmocka_unit_test(meminfo_available_and_total),
+        cmocka_unit_test(stat_ppid_and_start),
         cmocka_unit_test(clear_refs_resets_vmhwm),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
