@@ -23,6 +23,8 @@ bad() { fail=$((fail + 1)); failed+=("$1"); printf '   FAIL %s: %s\n' "$1" "$2";
 
 # expect NAME RC FRAGMENT SECONDS -- CMD...: exit code RC, stderr holds FRAGMENT (fixed
 # string), and it took under SECONDS (a bad path must fail before anything is measured).
+# Measured here: every refusal 0.01 s or less, the exec cases 0.15 to 0.8 s (the whole script
+# 4.4 s); the limits (2 to 60 s) are margins for a loaded machine and the ASan binary.
 expect() {
   local name=$1 rc=$2 frag=$3 secs=$4; shift 5
   local t0 got; t0=$(date +%s.%N)
@@ -32,10 +34,6 @@ expect() {
   if [ -n "$frag" ] && ! grep -qF -- "$frag" "$work/err"; then bad "$name" "stderr lacks '$frag': $(head -c 300 "$work/err")"; return 1; fi
   if awk -v t="$took" -v m="$secs" 'BEGIN{exit !(t > m)}'; then bad "$name" "took ${took}s, limit ${secs}s"; return 1; fi
   ok "$name (exit $rc, ${took}s)"
-}
-# A JSON file that parses, with python3's strict parser (no NaN/Infinity literals).
-valid_json() {
-  python3 -c 'import json,sys; json.load(open(sys.argv[1]), parse_constant=lambda c: 1/0)' "$1" 2>/dev/null
 }
 alive() { kill -0 "$1" 2>/dev/null; }
 
@@ -150,7 +148,6 @@ names = [p["name"] for p in run["phases"]]
 warn = " ".join(json.dumps(w) for w in run.get("warnings", []) + r.get("warnings", []))
 assert "after" in names, names
 assert "longer than" in warn, warn
-harness = r.get("harness", {})
 EOF
 
 echo "== exec: a burst of markers right before exit is kept whole"

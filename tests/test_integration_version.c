@@ -39,6 +39,15 @@ static void version_commit(char *out, size_t len)
     out[strcspn(out, "\n")] = 0;
 }
 
+/* make ARGS in the clone, its output in dir/LOG; a failure shows that output, which the
+ * scratch teardown would otherwise take with it. */
+static void make_clone(const char *args, const char *log)
+{
+    int rc = tu_sh("make -C %s/repo %s > %s/%s 2>&1", dir, args, dir, log);
+    if (rc != 0)
+        fail_msg("make %s in the clone: exit %d\n%s", args, rc, slurp(log));
+}
+
 static int count(const char *hay, const char *needle)
 {
     int n = 0;
@@ -52,14 +61,14 @@ static void a_commit_relinks_with_its_stamp(void **state)
     (void)state;
     char before[64], after[64], v[128];
     assert_int_equal(tu_sh("git clone -q . %s/repo", dir), 0);
-    assert_int_equal(tu_sh("make -C %s/repo -j2 build/highwater > %s/make1 2>&1", dir, dir), 0);
+    make_clone("-j2 build/highwater", "make1");
     head(before, sizeof before);
     version_commit(v, sizeof v);
     assert_string_equal(v, before);
 
     assert_int_equal(tu_sh("git -C %s/repo -c user.name=test -c user.email=test@example.invalid "
                            "commit -q --allow-empty -m stamp", dir), 0);
-    assert_int_equal(tu_sh("make -C %s/repo build/highwater > %s/make2 2>&1", dir, dir), 0);
+    make_clone("build/highwater", "make2");
     head(after, sizeof after);
     assert_string_not_equal(before, after);
     version_commit(v, sizeof v);
@@ -71,13 +80,13 @@ static void a_commit_relinks_with_its_stamp(void **state)
     assert_non_null(strstr(log, "  LINK    build/highwater\n"));
 
     /* Nothing changed: nothing is rebuilt. */
-    assert_int_equal(tu_sh("make -C %s/repo build/highwater > %s/make3 2>&1", dir, dir), 0);
+    make_clone("build/highwater", "make3");
     log = slurp("make3");
     assert_int_equal(count(log, "  CC ") + count(log, "  LINK "), 0);
 
     /* An uncommitted change to a tracked file marks the stamp. */
     assert_int_equal(tu_sh("echo >> %s/repo/README.md", dir), 0);
-    assert_int_equal(tu_sh("make -C %s/repo build/highwater > %s/make4 2>&1", dir, dir), 0);
+    make_clone("build/highwater", "make4");
     version_commit(v, sizeof v);
     char want[80];
     snprintf(want, sizeof want, "%s-dirty", after);

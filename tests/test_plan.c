@@ -139,7 +139,7 @@ static void degenerate_inputs(void **state)
 }
 
 /* A plan without target_rows (hand-made, or read by a fuzzer before any check): the table
- * and the plot page say 0 rows, and cast no NaN to an integer (UBSan, make asan). */
+ * and the plot page say "? rows", and cast no NaN to an integer (UBSan, make asan). */
 static void plan_without_target_rows(void **state)
 {
     (void)state;

@@ -390,14 +390,15 @@ static void big_report_stays_small(void **state)
 static void quick_report_page(void **state)
 {
     (void)state;
-    char path[512], err[512], want[96], b[32], report[300];
-    const char *build = getenv("HW_BUILD");
-    build = build ? build : "build";
-    bool san = tu_sh("%s/highwater --version | grep -q -- -fsanitize", build) == 0;
+    char path[512], err[512], want[96], b[32], report[300], hw[512];
+    tu_bin(hw, sizeof hw);
+    bool san = tu_sh("%s --version | grep -q -- -fsanitize", hw) == 0;
     int runs = san ? 24 : 36;
     snprintf(report, sizeof report, "%s/quick.json", dir);
-    assert_int_equal(tu_sh("%s/highwater run configs/quick.yaml --rows 50k %s -o %s > %s/quick.log 2>&1",
-                           build, san ? "--allocators glibc,mixed" : "", report, dir), 0);
+    int rc = tu_sh("%s run configs/quick.yaml --rows 50k %s -o %s > %s/quick.log 2>&1", hw,
+                   san ? "--allocators glibc,mixed" : "", report, dir);
+    if (rc != 0)   /* the log goes with the scratch directory: show it */
+        fail_msg("%s run configs/quick.yaml --rows 50k: exit %d\n%s", hw, rc, tu_text("%s/quick.log", dir));
     cJSON *r = NULL;
     assert_int_equal(hw_report_load(report, &r, err, sizeof err), 0);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "runs")), runs);

@@ -5,17 +5,16 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
-#include "report.h"
 #include "gate.h"
 #include "json.h"
 #include "plan.h"
-#include <signal.h>
-#include <sys/stat.h>
+#include "report.h"
 #include "testutil.h"
 
 static char dir[256];
@@ -334,10 +333,7 @@ static void load_error_is_one_line(void **state)
     char path[400], err[600], want[600];
     cJSON *r = NULL;
     snprintf(path, sizeof path, "%s/nl.json", dir);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs("{\"schema\": \"highwater\\nreport/1\\t\"}", f);
-    fclose(f);
+    tu_put_file(path, "{\"schema\": \"highwater\\nreport/1\\t\"}");
     assert_int_equal(hw_report_load(path, &r, err, sizeof err), 2);
     snprintf(want, sizeof want, "%s: field 'schema' is 'highwater report/1 ', expected "
              "'highwater.report/1'", path);
