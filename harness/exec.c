@@ -35,6 +35,7 @@ struct mphase {
     double start, end;
     bool open, by_exit;
     double exact;            /* the command's own VmHWM over the phase (top level), or NaN */
+    double rss_start;        /* the command's own VmRSS when the begin marker was read, or NaN */
 };
 
 struct hw_markers {
@@ -78,6 +79,7 @@ int hw_markers_line(struct hw_markers *m, const char *line, double t, char *why,
         p->start = t;
         p->open = true;
         p->exact = NAN;
+        p->rss_start = NAN;
         m->stack[m->depth++] = m->n++;
         return 0;
     }
@@ -125,6 +127,8 @@ cJSON *hw_markers_finish(struct hw_markers *m, double t, cJSON *warnings)
         cJSON_AddBoolToObject(o, "closed_by_exit", m->p[i].by_exit);
         if (!isnan(m->p[i].exact))
             cJSON_AddNumberToObject(o, "exact_bytes", m->p[i].exact);
+        if (!isnan(m->p[i].rss_start))
+            cJSON_AddNumberToObject(o, "rss_start_bytes", m->p[i].rss_start);
         cJSON_AddItemToArray(arr, o);
     }
     return arr;
@@ -139,6 +143,11 @@ static void exact_marks(struct hw_markers *m, pid_t pid, int before, int *resets
 {
     char path[64];
     if (before == 0 && m->depth == 1) {
+        /* Where the phase starts from, before the reset: a twin's increment over its loaded
+         * source is a phase's peak minus the first phase's start (highwater fidelity). */
+        struct hw_status st;
+        if (hw_status_read(pid, &st) == 0)
+            m->p[m->n - 1].rss_start = (double)st.vm_rss;
         snprintf(path, sizeof path, "/proc/%d/clear_refs", (int)pid);
         int fd = open(path, O_WRONLY | O_CLOEXEC);
         if (fd >= 0) {
@@ -528,6 +537,8 @@ int hw_exec(const struct hw_exec_opts *o)
         /* The command's own process, exact (clear_refs + VmHWM), top-level phases only. */
         if (cJSON_HasObjectItem(p, "exact_bytes"))
             cJSON_AddNumberToObject(ph, "command_peak_rss_bytes", hw_jnum(p, "exact_bytes"));
+        if (cJSON_HasObjectItem(p, "rss_start_bytes"))
+            cJSON_AddNumberToObject(ph, "command_rss_start_bytes", hw_jnum(p, "rss_start_bytes"));
         cJSON_AddItemToArray(phases, ph);
     }
     cJSON_Delete(mk);

@@ -3,6 +3,8 @@
 #include "calibrate.h"
 #include "cli.h"
 #include "exec.h"
+#include "export.h"
+#include "config.h"
 #include "plan.h"
 #include "plot.h"
 #include "report.h"
@@ -332,6 +334,46 @@ static int cmd_compare(int argc, char **argv)
     return hw_compare(argv[2], argv[3]);
 }
 
+
+struct dataset_opts { uint64_t rows; char dir[4096]; };
+static const struct hw_flag dataset_flags[] = {
+    {"--rows", 0, "N", {"rows", HW_OPT_COUNT, offsetof(struct dataset_opts, rows), NULL, 1, 1e12, NULL,
+     "override dataset.rows (70M, 250k, ...)"}},
+    {"--output", 'o', "DIR", {"output", HW_OPT_STRING, offsetof(struct dataset_opts, dir), NULL, 0, 0, NULL,
+     "the directory to write (required): cNNN.npy, cNNN.valid.npy, schema.json"}},
+    {0},
+};
+
+static int cmd_dataset(int argc, char **argv)
+{
+    static struct hw_config cfg;
+    struct dataset_opts o = {0};
+    const char *pos[1];
+    int npos;
+    char err[1024];
+    int rc = hw_cli_parse("dataset", dataset_flags, &o, argc, argv, 2, pos, 1, &npos);
+    if (rc)
+        return rc;
+    if (npos != 1 || !o.dir[0]) {
+        fprintf(stderr, "highwater dataset: needs a CONFIG and -o DIR, e.g. 'highwater dataset "
+                        "configs/ci.yaml -o /tmp/ci-data'\n");
+        return 2;
+    }
+    if ((rc = hw_config_load(pos[0], &cfg, err, sizeof err)) != 0) {
+        fprintf(stderr, "highwater dataset: %s\n", err);
+        return rc;
+    }
+    if (o.rows)
+        cfg.ds.rows = o.rows;
+    if ((rc = hw_dataset_export(&cfg.ds, o.dir, err, sizeof err)) != 0) {
+        fprintf(stderr, "highwater dataset: %s\n", err);
+        return rc;
+    }
+    printf("wrote %s: %llu rows x %u columns (%s)\n", o.dir, (unsigned long long)cfg.ds.rows, cfg.ds.cols,
+           "cNNN.npy values, cNNN.valid.npy validity, schema.json");
+    return 0;
+}
+
 static int cmd_help(int argc, char **argv);
 
 static int cmd_list_main(int argc, char **argv)
@@ -358,6 +400,8 @@ static const struct hw_command commands[] = {
      "measure any program (its whole process tree, phases via\nHIGHWATER_PHASE_FD)", exec_flags, cmd_exec},
     {"plot", "plot REPORT -o OUT.html|OUT.svg",
      "the report as charts (one HTML page, or the summary SVG)", plot_flags, cmd_plot},
+    {"dataset", "dataset CONFIG -o DIR [--rows N]",
+     "the synthetic source as .npy files the real libraries load (twins)", dataset_flags, cmd_dataset},
     {"spec", "spec CONFIG [run options]", "the first selected run's worker spec, as JSON", run_flags, cmd_spec},
     {"worker", "worker SPEC.json",
      "run that one worker by hand (events on stdout),\ne.g. under /usr/bin/time -v", NULL, cmd_worker},

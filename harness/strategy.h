@@ -33,6 +33,13 @@ struct hw_strategy {
     const struct hw_option *params;   /* NULL-name-terminated, or NULL: no params */
     size_t params_size;               /* the struct the params table describes */
     int (*run)(struct hw_run *run, struct hw_source *src, struct hw_output *out);
+    /* The real-library twin (scripts/twins/<twin>/<name>.js for "polars", .py for "pandas")
+     * that `highwater fidelity` runs beside the model; NULL when the strategy models no
+     * library code, and then no_twin says why. */
+    const char *twin;
+    const char *no_twin;
+    /* A gap to the twin that the model cannot close, and why (printed beside it). */
+    const char *fidelity_gap;
     /* Optional: a model that depends on the params (an evicting memmap needs far less). */
     void (*estimate)(const void *params, struct hw_estimate *e);
 };

@@ -114,5 +114,6 @@ const struct hw_strategy hw_strategy_select_chain = {
               "filled_df = selected_df.select(fill_null(median)); X = filled_df.to_numpy()",
     .model_source = 1.0,
     .model_peak = 3.1,   /* two frames with bitmaps (2 x 1.03 D) and the array */
+    .twin = "polars",
     .run = run_select_chain,
 };

@@ -46,6 +46,7 @@ static const struct {
               "--from"}},
     {"exec", {"--output", "--html", "--budget", "--interval-ms", "--rows"}},
     {"plot", {"--output"}},
+    {"dataset", {"--rows", "--output"}},
     {"spec", {"--output", "--strategies", "--allocators", "--rows", "--repeat", "--no-phase-reset",
               "--html", "--plan", "--dry-run", "--no-timeline", "--verbose"}},
     {"worker", {0}},

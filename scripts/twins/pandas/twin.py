@@ -1,0 +1,101 @@
+"""What every pandas twin shares: arguments, phase markers for `highwater exec`, and the
+source of a `highwater dataset` directory as numpy arrays.
+
+    /usr/bin/python3 scripts/twins/pandas/NAME.py --data DIR [--dtype f32] [--order C] [key=value...]
+
+Phase markers go to the fd in HIGHWATER_PHASE_FD ("begin NAME" / "end NAME"), one phase open
+at a time, as the strategies' hw_phase_begin does: beginning a phase ends the last. Debian's
+python3-pandas (1.5.3) and python3-numpy (1.24.2); run with /usr/bin/python3.
+"""
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+
+_FD = os.environ.get("HIGHWATER_PHASE_FD")
+_open = [None]
+
+
+def _mark(line):
+    if _FD is None:
+        return
+    try:
+        os.write(int(_FD), (line + "\n").encode())
+    except (OSError, ValueError):
+        pass  # measuring must never break the program measured
+
+
+def phase(name):
+    """Begin phase NAME, ending the open one; phase(None) ends the open one."""
+    if _open[0]:
+        _mark("end " + _open[0])
+    _open[0] = name
+    if name:
+        _mark("begin " + name)
+
+
+def count(s):
+    """'250k' / '2M' / '16384' -> a row count, as highwater's configs write them."""
+    s = str(s)
+    mult = {"k": 10**3, "K": 10**3, "m": 10**6, "M": 10**6}.get(s[-1:], 1)
+    return int(float(s[:-1] if mult != 1 else s) * mult)
+
+
+def args(defaults=None):
+    """--data DIR, --dtype, --order, then the strategy's params as key=value."""
+    p = argparse.ArgumentParser()
+    p.add_argument("--data", required=True, help="a `highwater dataset` directory")
+    p.add_argument("--dtype", default="f32", choices=["f32", "f64"])
+    p.add_argument("--order", default="C", choices=["C", "F"])
+    p.add_argument("params", nargs="*", help="key=value")
+    a = p.parse_args()
+    params = dict(defaults or {})
+    for kv in a.params:
+        k, _, v = kv.partition("=")
+        if k not in params:
+            p.error("%s: no such param (known: %s)" % (k, ", ".join(params) or "none"))
+        params[k] = v
+    a.params = params
+    with open(os.path.join(a.data, "schema.json")) as f:
+        a.schema = json.load(f)
+    a.np_dtype = np.float32 if a.dtype == "f32" else np.float64
+    return a
+
+
+def load_columns(a):
+    """[(name, values, valid)]: each column's values (a null cell holds 0) and its validity
+    as numpy bools, one array each, as Arrow holds them."""
+    out = []
+    for c in a.schema["columns"]:
+        values = np.load(os.path.join(a.data, c["values"]))
+        valid = np.load(os.path.join(a.data, c["validity"]))
+        out.append((c["name"], values, valid))
+    return out
+
+
+def to_pandas_columns(cols):
+    """{name: array} as pyarrow's to_pandas gives them: a float column's nulls become NaN; an
+    int column with nulls becomes float64 (NaN for null); an int column without keeps its
+    dtype. Each array is new (pyarrow copies out of the Arrow buffers)."""
+    out = {}
+    for name, values, valid in cols:
+        if valid.all():
+            out[name] = values.copy()
+        else:
+            dt = values.dtype if values.dtype.kind == "f" else np.float64
+            col = values.astype(dt, copy=True)
+            col[~valid] = np.nan
+            out[name] = col
+    return out
+
+
+def keep(x):
+    """The twin's result stays referenced to the end, as a script's variable would."""
+    keep.kept = x
+
+
+def fail(msg):
+    sys.stderr.write("%s: %s\n" % (os.path.basename(sys.argv[0]), msg))
+    sys.exit(2)

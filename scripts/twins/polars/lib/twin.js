@@ -1,0 +1,138 @@
+// What every Polars twin shares: its arguments, phase markers for `highwater exec`, the
+// source loaded from a `highwater dataset` directory, garbage collection where Python would
+// drop a value, and the dense output that Polars' to_numpy() hands numpy.
+//
+//   node --expose-gc scripts/twins/polars/NAME.js --data DIR [--dtype f32] [--order C] [key=value...]
+//
+// Phase markers go to the fd in HIGHWATER_PHASE_FD ("begin NAME" / "end NAME"), one phase
+// open at a time, as the strategies' hw_phase_begin does: beginning a phase ends the last.
+"use strict";
+const fs = require("fs");
+const path = require("path");
+const pl = require("nodejs-polars");
+
+const fd = process.env.HIGHWATER_PHASE_FD ? Number(process.env.HIGHWATER_PHASE_FD) : -1;
+let open = null;
+
+function mark(line) {
+  if (fd < 0) return;
+  try {
+    fs.writeSync(fd, line + "\n");
+  } catch (e) {
+    // measuring must never break the program measured
+  }
+}
+
+// Begin phase NAME (ending the open one); phase(null) ends the open one.
+function phase(name) {
+  if (open) mark("end " + open);
+  open = name;
+  if (name) mark("begin " + name);
+}
+
+// Python frees a value at its last reference; the Node binding frees the Rust buffers behind
+// a JS object only when V8 collects it, and then only when the event loop turns: Node-API
+// runs the finalizers of collected objects from a task of their own (measured: 20 typed-array
+// copies of a 2M-row f32 column stayed resident through 20 global.gc() calls, +152 MiB, and
+// were gone after one setImmediate). So a twin awaits gc() wherever Python would free: after a
+// rebinding, a `del`, the end of a per-column step. Twins run with --expose-gc.
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+async function gc() {
+  if (typeof global.gc !== "function") throw new Error("run twins with node --expose-gc");
+  global.gc();
+  await tick();
+}
+
+// A twin's body: an async function (gc() awaits the event loop), its failure one line, exit 3.
+function main(body) {
+  body().then(
+    () => phase(null),
+    (e) => {
+      process.stderr.write(`${path.basename(process.argv[1])}: ${e && e.message ? e.message : e}\n`);
+      process.exit(3);
+    },
+  );
+}
+
+function usage(msg) {
+  process.stderr.write(`${path.basename(process.argv[1])}: ${msg}; usage: node --expose-gc ` +
+    `${process.argv[1]} --data DIR [--dtype f32|f64] [--order C|F] [key=value...]\n`);
+  process.exit(2);
+}
+
+// --data DIR (a `highwater dataset` directory), --dtype, --order, then the strategy's params.
+function args(defaults = {}) {
+  const a = { data: null, dtype: "f32", order: "C", params: { ...defaults } };
+  const argv = process.argv.slice(2);
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    if (k === "--data" || k === "--dtype" || k === "--order") {
+      if (i + 1 >= argv.length) usage(`${k} needs a value`);
+      a[k.slice(2)] = argv[++i];
+    } else if (k.includes("=")) {
+      const [key, ...rest] = k.split("=");
+      if (!(key in a.params)) usage(`${key}: no such param (known: ${Object.keys(a.params).join(", ") || "none"})`);
+      a.params[key] = rest.join("=");
+    } else {
+      usage(`${k}: unexpected argument`);
+    }
+  }
+  if (!a.data) usage("--data DIR is required");
+  if (a.dtype !== "f32" && a.dtype !== "f64") usage(`--dtype ${a.dtype}: the twins write f32 or f64`);
+  if (a.order !== "C" && a.order !== "F") usage(`--order ${a.order}: C or F`);
+  a.schema = JSON.parse(fs.readFileSync(path.join(a.data, "schema.json"), "utf8"));
+  return a;
+}
+
+// "250k" / "2M" / "16384" -> a row count, as highwater's configs write them.
+function count(s) {
+  const m = /^(\d+(?:\.\d+)?)([kKmM]?)$/.exec(String(s));
+  if (!m) usage(`${s}: expected a count such as 250k`);
+  return Math.round(Number(m[1]) * ({ "": 1, k: 1e3, K: 1e3, m: 1e6, M: 1e6 }[m[2]]));
+}
+
+// The source as an in-memory DataFrame, read from the IPC file prepare.js made of the
+// dataset (readIPC decodes into anonymous memory: measured, RssAnon grows by the file's
+// size). batchRows names the file written in record batches of that many rows.
+function ipcPath(dir, batchRows) {
+  return path.join(dir, batchRows ? `source-b${batchRows}.ipc` : "source.ipc");
+}
+
+async function loadSource(a) {
+  const p = ipcPath(a.data);
+  if (!fs.existsSync(p)) usage(`${p}: missing; run node scripts/twins/polars/prepare.js ${a.data}`);
+  const df = pl.readIPC(p);
+  await gc();
+  return df;
+}
+
+const f32 = (dtype) => (dtype === "f64" ? pl.Float64 : pl.Float32);
+const Typed = (dtype) => (dtype === "f64" ? Float64Array : Float32Array);
+
+// to_numpy() of a frame whose columns are all the output dtype and hold no nulls: numpy's
+// array (rows x cols, C or F order) filled column by column. The binding has no numpy: a
+// column reaches JS only as a typed-array copy (toTypedArray), one column at a time, which
+// Python's to_numpy does not make (it writes the array from the Arrow buffers directly).
+// That copy is one column (rows x 4 bytes) alive at a time, about 1/cols of D, if it is
+// collected at the end of its step: V8 does not count the external buffer against its heap
+// and left alone kept all 114 copies (+0.98 D measured at 2M rows).
+async function toNumpy(df, dtype, order) {
+  const rows = df.height, cols = df.width;
+  const X = new (Typed(dtype))(rows * cols);
+  const names = df.columns;
+  for (let c = 0; c < cols; c++) {
+    let v = df.getColumn(names[c]).toTypedArray();
+    if (order === "F") X.set(v, c * rows);
+    else for (let r = 0; r < rows; r++) X[r * cols + c] = v[r];
+    v = null;
+    await gc();
+  }
+  return X;
+}
+
+// The twin's result stays referenced to the end, as a Python variable would.
+function keep(x) {
+  keep.kept = x;
+}
+
+module.exports = { pl, phase, gc, main, args, count, loadSource, ipcPath, toNumpy, keep, f32, Typed };
