@@ -43,6 +43,13 @@ void hw_dataset_key(const struct hw_dataset *ds, char out[65])
     hw_sha256_hex(buf, n > 0 && (size_t)n < sizeof buf ? (size_t)n : 0, out);
 }
 
+void hw_dataset_mix_key(const struct hw_dataset *ds, char out[65])
+{
+    struct hw_dataset any = *ds;
+    any.rows = 0;
+    hw_dataset_key(&any, out);
+}
+
 /* The .npy 1.0 header: magic, version, a little-endian length, a dict padded with spaces
  * to a 64-byte boundary (numpy's own alignment, so the data can be mapped aligned). */
 static int npy_header(FILE *f, const char *descr, uint64_t rows)

@@ -20,6 +20,8 @@
 /* The dataset's identity: sha256 (hex) of every field that decides a cell. Two exports
  * with the same key hold the same bytes. */
 void hw_dataset_key(const struct hw_dataset *ds, char out[65]);
+/* The same without the row count: datasets of one dtype mix at any scale share it. */
+void hw_dataset_mix_key(const struct hw_dataset *ds, char out[65]);
 /* Write ds into dir (created if missing; existing export files are replaced). 0, or 2 (dir
  * unusable) / 3 (a write failed, e.g. a full disk) with one line in err. */
 int hw_dataset_export(const struct hw_dataset *ds, const char *dir, char *err, size_t len);

@@ -166,6 +166,31 @@ static void allocator_effects(cJSON *lessons, const cJSON *report, const cJSON *
     add(lessons, "allocator", "", -1, text);
 }
 
+/* How far each model is from the real library it stands for (run --fidelity): a figure of a
+ * model is only as good as the model, and the report says how good, once per run key. */
+static void fidelity(cJSON *lessons, const cJSON *report)
+{
+    const cJSON *r;
+    cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(report, "runs")) {
+        const cJSON *f = cJSON_GetObjectItemCaseSensitive(r, "fidelity");
+        if (!f || hw_jnum(r, "repeat") > 1)
+            continue;
+        char text[1024], rows[32];
+        double worst = hw_jnum(f, "max_phase_diff_d"), tol = hw_jnum(f, "tolerance_d");
+        hw_fmt_count(hw_jnum(f, "rows"), rows, sizeof rows);
+        if (cJSON_IsTrue(cJSON_GetObjectItem(f, "within")))
+            snprintf(text, sizeof text, "%s (%s): this model is within +-%.2f D of real %s %s at %s rows "
+                     "(largest phase difference %+.2f D)", hw_jstr(r, "label"), hw_jstr(r, "allocator"), tol,
+                     hw_jstr(f, "library"), hw_jstr(f, "library_version"), rows, worst);
+        else
+            snprintf(text, sizeof text, "%s (%s): this model is NOT within +-%.2f D of real %s %s at %s rows: "
+                     "a phase differs by %+.2f D%s%s", hw_jstr(r, "label"), hw_jstr(r, "allocator"), tol,
+                     hw_jstr(f, "library"), hw_jstr(f, "library_version"), rows, worst,
+                     hw_jstr(f, "gap")[0] ? "; known gap: " : "", hw_jstr(f, "gap"));
+        add(lessons, "fidelity", hw_jstr(r, "label"), fabs(worst), text);
+    }
+}
+
 static int by_weight(const void *a, const void *b)
 {
     double x = hw_jnum(*(const cJSON *const *)a, "weight"), y = hw_jnum(*(const cJSON *const *)b, "weight");
@@ -179,6 +204,7 @@ cJSON *hw_lessons_build(const cJSON *report)
     correctness(all, summary, report);
     beliefs(all, summary);
     allocator_effects(all, report, summary);
+    fidelity(all, report);
     /* Correctness failures first, then the beliefs most wrong by factor, held ones last,
      * then what allocators did. */
     int n = cJSON_GetArraySize(all);
@@ -186,7 +212,7 @@ cJSON *hw_lessons_build(const cJSON *report)
     for (int i = 0; v && i < n; i++)
         v[i] = cJSON_GetArrayItem(all, i);
     if (v) {
-        static const char *const order[] = {"correctness", "belief", "held", "allocator"};
+        static const char *const order[] = {"correctness", "belief", "held", "allocator", "fidelity"};
         for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
             const cJSON **part = calloc((size_t)n + 1, sizeof *part);
             int m = 0;

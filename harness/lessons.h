@@ -7,7 +7,7 @@
 #include <cjson/cJSON.h>
 #include <stdio.h>
 
-/* [{kind: correctness|belief|held|allocator, label, weight, text}] */
+/* [{kind: correctness|belief|held|allocator|fidelity, label, weight, text}] */
 cJSON *hw_lessons_build(const cJSON *report);
 void hw_lessons_print(const cJSON *lessons, FILE *f);
 

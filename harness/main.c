@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "exec.h"
 #include "export.h"
+#include "fidelity.h"
 #include "config.h"
 #include "plan.h"
 #include "plot.h"
@@ -41,6 +42,8 @@ static const struct hw_flag run_flags[] = {
      "also write the report as one self-contained HTML page (charts, no network)"}},
     {"--plan", 0, "PLAN.json", {"plan", HW_OPT_STRING, offsetof(struct hw_run_opts, plan), NULL, 0, 0, NULL,
      "pre-flight: skip runs whose peak this plan (highwater plan -o) predicts above the limit"}},
+    {"--fidelity", 0, "FIDELITY.json", {"fidelity", HW_OPT_STRING, offsetof(struct hw_run_opts, fidelity), NULL, 0, 0, NULL,
+     "a highwater fidelity report of this dtype mix: each run and the lessons say how far its model is from the real library"}},
     {"--dry-run", 'n', NULL, {"dry-run", HW_OPT_BOOL, offsetof(struct hw_run_opts, dry_run), NULL, 0, 0, NULL,
      "print every run with its predicted peak and pre-flight verdict, and run nothing"}},
     {"--no-timeline", 0, NULL, {"no-timeline", HW_OPT_BOOL, offsetof(struct hw_run_opts, no_timeline), NULL, 0, 0, NULL,
@@ -319,6 +322,13 @@ static int cmd_list(void)
         printf("%s\n  %s\n  models: %s\n  pre-flight model: %.2f x source + %.2f x output%s\n",
                s->name, s->summary, s->models, s->model_source, s->model_peak,
                s->output_on_disk ? " (output on disk)" : "");
+        if (s->twin)
+            printf("  twin: scripts/twins/%s/%s.%s (real %s; highwater fidelity compares them)%s%s\n", s->twin,
+                   s->name, strcmp(s->twin, "polars") == 0 ? "js" : "py",
+                   strcmp(s->twin, "polars") == 0 ? "nodejs-polars" : "pandas + numpy",
+                   s->fidelity_gap ? "\n  known gap: " : "", s->fidelity_gap ? s->fidelity_gap : "");
+        else
+            printf("  twin: none (%s)\n", s->no_twin ? s->no_twin : "models no library call");
         for (const struct hw_option *p = s->params; p && p->name; p++)
             printf("  param %-12s %s (default %s)\n", p->name, p->help, p->def ? p->def : "none");
     }
@@ -374,6 +384,44 @@ static int cmd_dataset(int argc, char **argv)
     return 0;
 }
 
+static const struct hw_flag fidelity_flags[] = {
+    {"--rows", 0, "N", {"rows", HW_OPT_COUNT, offsetof(struct hw_fidelity_opts, rows), NULL, 1, 1e12, NULL,
+     "override dataset.rows (the issue's scale: 2M)"}},
+    {"--output", 'o', "FIDELITY.json", {"output", HW_OPT_STRING, offsetof(struct hw_fidelity_opts, out), NULL, 0, 0, NULL,
+     "write the fidelity report here (default results/runs/fidelity-<time>.json)"}},
+    {"--html", 0, "FIDELITY.html", {"html", HW_OPT_STRING, offsetof(struct hw_fidelity_opts, html), NULL, 0, 0, NULL,
+     "also write the table as an HTML page"}},
+    {"--strategies", 0, "a,b", {"strategies", HW_OPT_STRING, offsetof(struct hw_fidelity_opts, strategies), NULL, 0, 0, NULL,
+     "compare only these strategies (names or labels from the config)"}},
+    {"--allocators", 0, "a,b", {"allocators", HW_OPT_STRING, offsetof(struct hw_fidelity_opts, allocators), "glibc,jemalloc", 0, 0, NULL,
+     "glibc (the Node binding's malloc) and/or jemalloc (LD_PRELOAD, as Python Polars wheels allocate)"}},
+    {"--data", 0, "DIR", {"data", HW_OPT_STRING, offsetof(struct hw_fidelity_opts, data), NULL, 0, 0, NULL,
+     "keep the exported source in DIR and reuse it when it is current (default: a temp dir, removed)"}},
+    /* The bar: a model within 0.10 output sizes of the real library, per phase. */
+    {"--tolerance", 0, "D", {"tolerance", HW_OPT_RATE, offsetof(struct hw_fidelity_opts, tolerance), "0.10", 0, 10, NULL,
+     "a model agrees when every phase's increment is within this many output sizes of the twin's"}},
+    {"--verbose", 'v', NULL, {"verbose", HW_OPT_BOOL, offsetof(struct hw_fidelity_opts, verbose), NULL, 0, 0, NULL,
+     "the model run's progress and every twin started, on stderr"}},
+    {0},
+};
+
+static int cmd_fidelity(int argc, char **argv)
+{
+    static struct hw_fidelity_opts o;
+    const char *pos[1];
+    int npos;
+    memset(&o, 0, sizeof o);
+    int rc = hw_cli_parse("fidelity", fidelity_flags, &o, argc, argv, 2, pos, 1, &npos);
+    if (rc)
+        return rc;
+    if (npos != 1) {
+        fprintf(stderr, "highwater fidelity: needs a CONFIG, e.g. 'highwater fidelity configs/ci.yaml'\n");
+        return 2;
+    }
+    snprintf(o.config, sizeof o.config, "%s", pos[0]);
+    return hw_fidelity(&o);
+}
+
 static int cmd_help(int argc, char **argv);
 
 static int cmd_list_main(int argc, char **argv)
@@ -402,6 +450,8 @@ static const struct hw_command commands[] = {
      "the report as charts (one HTML page, or the summary SVG)", plot_flags, cmd_plot},
     {"dataset", "dataset CONFIG -o DIR [--rows N]",
      "the synthetic source as .npy files the real libraries load (twins)", dataset_flags, cmd_dataset},
+    {"fidelity", "fidelity CONFIG [--rows N] [options]",
+     "every model beside its real-library twin (nodejs-polars, pandas)", fidelity_flags, cmd_fidelity},
     {"spec", "spec CONFIG [run options]", "the first selected run's worker spec, as JSON", run_flags, cmd_spec},
     {"worker", "worker SPEC.json",
      "run that one worker by hand (events on stdout),\ne.g. under /usr/bin/time -v", NULL, cmd_worker},

@@ -158,6 +158,11 @@ static void esc(FILE *f, const char *s)
     esc_n(f, s, 0);
 }
 
+void hw_html_escape(FILE *f, const char *s)
+{
+    esc(f, s);
+}
+
 /* A coordinate rounded to 0.1, without a trailing ".0". */
 static void co(FILE *f, double v)
 {

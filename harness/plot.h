@@ -20,6 +20,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* s escaped for HTML text and attributes (the page's own rules: see plot.c), for other views. */
+void hw_html_escape(FILE *f, const char *s);
+
 /* One self-contained HTML page: inline SVG and CSS, no script, no external reference. 0, or -1 with err. */
 /* title NULL or empty: "highwater: <config.name>". err: "not a report", a write error. */
 int hw_plot_html(const cJSON *report, const char *title, FILE *f, char *err, size_t errlen);

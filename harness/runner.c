@@ -6,6 +6,9 @@
 #include "launcher.h"
 #include "lessons.h"
 #include "plan.h"
+#include "fidelity.h"
+#include "export.h"
+#include "json.h"
 #include "plot.h"
 #include "procfs.h"
 #include "report.h"
@@ -73,6 +76,7 @@ struct ctx {
     char self[PATH_MAX];
     struct hw_launcher launcher;
     cJSON *plan;               /* --plan, or NULL: the strategies' models */
+    cJSON *fidelity;           /* --fidelity, or NULL */
     char report_path[PATH_MAX];
     uint64_t limit;
     char limit_text[128];
@@ -704,6 +708,25 @@ static void override_allocators(struct hw_config *cfg, const char *list)
     cfg->nallocators = n;
 }
 
+/* A fidelity report applies to the same dtype mix and output at any row count (the scale it
+ * was measured at is named with it); another mix has other shapes, so it is refused. */
+static int load_fidelity(struct ctx *c, char *err, size_t len)
+{
+    char why[1024], mix[65];
+    if (hw_json_load(c->o->fidelity, HW_FIDELITY_SCHEMA, &c->fidelity, why, sizeof why) != 0) {
+        snprintf(err, len, "%s", why);
+        return -1;
+    }
+    hw_dataset_mix_key(&c->cfg->ds, mix);
+    const char *theirs = hw_jstr(cJSON_GetObjectItemCaseSensitive(c->fidelity, "dataset"), "mix_key");
+    if (strcmp(theirs, mix) != 0) {
+        snprintf(err, len, "%.300s: measured on another dtype mix than %.300s's; run 'highwater fidelity "
+                 "%.300s' for this one", c->o->fidelity, c->cfg->path, c->cfg->path);
+        return -1;
+    }
+    return 0;
+}
+
 static void plan(struct ctx *c)
 {
     const struct hw_config *cfg = c->cfg;
@@ -949,6 +972,11 @@ int hw_runner(const struct hw_run_opts *o)
         rc = 2;
         goto out;
     }
+    if (o->fidelity[0] && load_fidelity(&c, err, sizeof err) != 0) {
+        fprintf(stderr, "highwater: --fidelity: %s\n", err);
+        rc = 2;
+        goto out;
+    }
     plan(&c);
     if (o->dry_run) {
         char b1[32];
@@ -978,6 +1006,8 @@ int hw_runner(const struct hw_run_opts *o)
         cJSON *r = run_job(&c, j);
         const char *st = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "status"));
         failed += st && strcmp(st, "failed") == 0;
+        if (c.fidelity)
+            hw_fidelity_attach(c.fidelity, r);
         cJSON_AddItemToArray(runs, r);
         if (save(&c) != 0)
             goto out_signals;
@@ -1006,6 +1036,7 @@ out_signals:
 out:
     hw_launcher_stop(&c.launcher);
     cJSON_Delete(c.plan);
+    cJSON_Delete(c.fidelity);
     drop_tmpdir(&c);
     cJSON_Delete(c.report);
     free(c.jobs);

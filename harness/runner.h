@@ -17,6 +17,7 @@ struct hw_run_opts {
     bool no_timeline;         /* reports without timelines: small files for baselines */
     char html[4096];          /* --html: also write the HTML view here */
     char plan[4096];          /* --plan: pre-flight from this plan's fits, not the models */
+    char fidelity[4096];      /* --fidelity: each run gains its model's distance to the real library */
     bool dry_run;             /* print the runs and their pre-flight verdicts, run nothing */
     bool verbose;
 };

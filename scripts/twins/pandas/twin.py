@@ -49,6 +49,8 @@ def args(defaults=None):
     p.add_argument("--data", required=True, help="a `highwater dataset` directory")
     p.add_argument("--dtype", default="f32", choices=["f32", "f64"])
     p.add_argument("--order", default="C", choices=["C", "F"])
+    p.add_argument("--prepare", action="store_true",
+                   help="make what this twin reads, then exit (the .npy files need nothing)")
     p.add_argument("params", nargs="*", help="key=value")
     a = p.parse_args()
     params = dict(defaults or {})
@@ -61,6 +63,8 @@ def args(defaults=None):
     with open(os.path.join(a.data, "schema.json")) as f:
         a.schema = json.load(f)
     a.np_dtype = np.float32 if a.dtype == "f32" else np.float64
+    if a.prepare:
+        sys.exit(0)
     return a
 
 

@@ -62,13 +62,15 @@ function usage(msg) {
 
 // --data DIR (a `highwater dataset` directory), --dtype, --order, then the strategy's params.
 function args(defaults = {}) {
-  const a = { data: null, dtype: "f32", order: "C", params: { ...defaults } };
+  const a = { data: null, dtype: "f32", order: "C", prepare: false, params: { ...defaults } };
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     if (k === "--data" || k === "--dtype" || k === "--order") {
       if (i + 1 >= argv.length) usage(`${k} needs a value`);
       a[k.slice(2)] = argv[++i];
+    } else if (k === "--prepare") {
+      a.prepare = true;
     } else if (k.includes("=")) {
       const [key, ...rest] = k.split("=");
       if (!(key in a.params)) usage(`${key}: no such param (known: ${Object.keys(a.params).join(", ") || "none"})`);
@@ -81,6 +83,7 @@ function args(defaults = {}) {
   if (a.dtype !== "f32" && a.dtype !== "f64") usage(`--dtype ${a.dtype}: the twins write f32 or f64`);
   if (a.order !== "C" && a.order !== "F") usage(`--order ${a.order}: C or F`);
   a.schema = JSON.parse(fs.readFileSync(path.join(a.data, "schema.json"), "utf8"));
+  if (a.prepare) prepare(a);
   return a;
 }
 
@@ -89,6 +92,22 @@ function count(s) {
   const m = /^(\d+(?:\.\d+)?)([kKmM]?)$/.exec(String(s));
   if (!m) usage(`${s}: expected a count such as 250k`);
   return Math.round(Number(m[1]) * ({ "": 1, k: 1e3, K: 1e3, m: 1e6, M: 1e6 }[m[2]]));
+}
+
+// --prepare (highwater fidelity, before measuring): make the files this twin's params read,
+// then exit. A `batch_rows` param reads the file in record batches of that many rows.
+function prepare(a) {
+  const { execFileSync } = require("child_process");
+  const script = path.join(__dirname, "..", "prepare.js");
+  const want = [[ipcPath(a.data), []]];
+  if (a.params.batch_rows) {
+    const n = count(a.params.batch_rows);
+    want.push([ipcPath(a.data, n), ["--batch-rows", String(n)]]);
+  }
+  for (const [file, extra] of want)
+    if (!fs.existsSync(file))
+      execFileSync(process.execPath, ["--expose-gc", script, a.data, ...extra], { stdio: ["ignore", 2, 2] });
+  process.exit(0);
 }
 
 // The source as an in-memory DataFrame, read from the IPC file prepare.js made of the

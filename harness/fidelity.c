@@ -1,0 +1,654 @@
+#include "fidelity.h"
+#include "atomic.h"
+#include "config.h"
+#include "export.h"
+#include "alloc.h"
+#include "json.h"
+#include "report.h"
+#include "sha256.h"
+#include "size.h"
+#include "strategy.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <libgen.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_ARGS 48
+
+static volatile sig_atomic_t g_stop;
+static void on_signal(int sig) { g_stop = sig; }
+
+/* ---- the comparison ---- */
+
+static double phase_num(const cJSON *p, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, k);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static cJSON *num_or_null(double v) { return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull(); }
+
+static void add_row(cJSON *arr, const char *name, double model_b, double real_b, double D, double tol)
+{
+    cJSON *o = cJSON_CreateObject();
+    double md = model_b / D, rd = real_b / D, diff = md - rd;
+    if (name)
+        cJSON_AddStringToObject(o, "name", name);
+    cJSON_AddItemToObject(o, "model_increment_bytes", num_or_null(model_b));
+    cJSON_AddItemToObject(o, "real_increment_bytes", num_or_null(real_b));
+    cJSON_AddItemToObject(o, "model_d", num_or_null(md));
+    cJSON_AddItemToObject(o, "real_d", num_or_null(rd));
+    cJSON_AddItemToObject(o, "diff_d", num_or_null(diff));
+    cJSON_AddBoolToObject(o, "within", isfinite(diff) && fabs(diff) <= tol);
+    cJSON_AddItemToArray(arr, o);
+}
+
+cJSON *hw_fidelity_compare(const cJSON *model_run, const cJSON *twin_run, double tol, char *err, size_t len)
+{
+    const cJSON *mph = cJSON_GetObjectItemCaseSensitive(model_run, "phases");
+    const cJSON *tph = cJSON_GetObjectItemCaseSensitive(twin_run, "phases"), *p, *q;
+    double D = phase_num(model_run, "output_bytes");
+    double mbase = NAN, tbase = NAN, mmax = NAN, tmax = NAN;
+    if (!(D > 0)) {
+        snprintf(err, len, "the model run has no output_bytes");
+        return NULL;
+    }
+    /* The model's load_source is the loading, which the twin does before its first phase. */
+    cJSON_ArrayForEach(p, mph) {
+        if (strcmp(hw_jstr(p, "name"), "load_source") != 0) {
+            mbase = phase_num(p, "rss_start_bytes");
+            break;
+        }
+    }
+    cJSON_ArrayForEach(q, tph) {
+        if (phase_num(q, "depth") == 0) {
+            tbase = phase_num(q, "command_rss_start_bytes");
+            break;
+        }
+    }
+    if (!isfinite(mbase) || !isfinite(tbase)) {
+        snprintf(err, len, "%s has no phase start to measure from",
+                 !isfinite(mbase) ? "the model run" : "the twin (no marked phase read in time)");
+        return NULL;
+    }
+    cJSON *out = cJSON_CreateObject(), *rows = cJSON_AddArrayToObject(out, "phases");
+    int nt = cJSON_GetArraySize(tph);
+    bool *used = calloc((size_t)nt + 1, sizeof *used);
+    if (!used) {
+        cJSON_Delete(out);
+        snprintf(err, len, "out of memory");
+        return NULL;
+    }
+    cJSON_ArrayForEach(p, mph) {
+        const char *name = hw_jstr(p, "name");
+        if (strcmp(name, "load_source") == 0)
+            continue;
+        double m = phase_num(p, "peak_rss_bytes") - mbase, r = NAN;
+        int i = 0;
+        cJSON_ArrayForEach(q, tph) {
+            if (!used[i] && phase_num(q, "depth") == 0 && strcmp(hw_jstr(q, "name"), name) == 0) {
+                used[i] = true;
+                r = phase_num(q, "command_peak_rss_bytes") - tbase;
+                break;
+            }
+            i++;
+        }
+        mmax = isnan(mmax) || m > mmax ? m : mmax;
+        if (isfinite(r))
+            tmax = isnan(tmax) || r > tmax ? r : tmax;
+        add_row(rows, name, m, r, D, tol);
+    }
+    int i = 0;
+    cJSON_ArrayForEach(q, tph) {   /* phases only the twin has: shown, never silently dropped */
+        if (!used[i] && phase_num(q, "depth") == 0) {
+            double r = phase_num(q, "command_peak_rss_bytes") - tbase;
+            tmax = isnan(tmax) || r > tmax ? r : tmax;
+            add_row(rows, hw_jstr(q, "name"), NAN, r, D, tol);
+        }
+        i++;
+    }
+    free(used);
+    cJSON *run = cJSON_CreateArray();
+    add_row(run, NULL, mmax, tmax, D, tol);
+    cJSON_AddItemToObject(out, "run", cJSON_DetachItemFromArray(run, 0));
+    cJSON_Delete(run);
+    return out;
+}
+
+const cJSON *hw_fidelity_of(const cJSON *fid, const char *label, const char *allocator)
+{
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(fid, "entries"))
+        if (strcmp(hw_jstr(e, "label"), label) == 0 && strcmp(hw_jstr(e, "allocator"), allocator) == 0)
+            return e;
+    return NULL;
+}
+
+void hw_fidelity_attach(const cJSON *fid, cJSON *run)
+{
+    const cJSON *e = hw_fidelity_of(fid, hw_jstr(run, "label"), hw_jstr(run, "allocator")), *p;
+    if (!e || strcmp(hw_jstr(e, "status"), "compared") != 0)
+        return;
+    double worst = 0;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(e, "phases")) {
+        double d = phase_num(p, "diff_d");
+        if (isfinite(d) && fabs(d) > fabs(worst))
+            worst = d;
+    }
+    const cJSON *runrow = cJSON_GetObjectItemCaseSensitive(e, "run");
+    cJSON *b = cJSON_CreateObject();
+    cJSON_AddStringToObject(b, "library", hw_jstr(e, "library"));
+    cJSON_AddStringToObject(b, "library_version", hw_jstr(e, "library_version"));
+    cJSON_AddNumberToObject(b, "rows", phase_num(cJSON_GetObjectItemCaseSensitive(fid, "dataset"), "rows"));
+    cJSON_AddNumberToObject(b, "tolerance_d", phase_num(fid, "tolerance_d"));
+    cJSON_AddItemToObject(b, "run_diff_d", num_or_null(phase_num(runrow, "diff_d")));
+    cJSON_AddNumberToObject(b, "max_phase_diff_d", worst);
+    cJSON_AddBoolToObject(b, "within", strcmp(hw_jstr(e, "verdict"), "within") == 0);
+    cJSON_AddStringToObject(b, "gap", hw_jstr(e, "gap"));
+    cJSON_AddItemToObject(run, "fidelity", b);
+}
+
+static void print_d(FILE *f, const cJSON *o, const char *k)
+{
+    double v = phase_num(o, k);
+    if (isfinite(v))
+        fprintf(f, " %+8.2f", v);
+    else
+        fprintf(f, " %8s", "-");
+}
+
+void hw_fidelity_print(const cJSON *fid, FILE *f)
+{
+    const cJSON *e, *p;
+    fprintf(f, "increments over the loaded source, in output sizes (D); tolerance +-%.2f D\n",
+            phase_num(fid, "tolerance_d"));
+    fprintf(f, "%-34s %-8s %-14s %8s %8s %8s\n", "strategy", "alloc", "phase", "model", "real", "diff");
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(fid, "entries")) {
+        const char *label = hw_jstr(e, "label"), *alloc = hw_jstr(e, "allocator");
+        if (strcmp(hw_jstr(e, "status"), "compared") != 0) {
+            fprintf(f, "%-34.34s %-8s %s\n", label, alloc, hw_jstr(e, "reason"));
+            continue;
+        }
+        cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(e, "phases")) {
+            fprintf(f, "%-34.34s %-8s %-14.14s", label, alloc, hw_jstr(p, "name"));
+            print_d(f, p, "model_d");
+            print_d(f, p, "real_d");
+            print_d(f, p, "diff_d");
+            fprintf(f, "%s\n", cJSON_IsTrue(cJSON_GetObjectItem(p, "within")) ? "" : "  *");
+            label = alloc = "";
+        }
+        const cJSON *run = cJSON_GetObjectItemCaseSensitive(e, "run");
+        fprintf(f, "%-34s %-8s %-14s", "", "", "run");
+        print_d(f, run, "model_d");
+        print_d(f, run, "real_d");
+        print_d(f, run, "diff_d");
+        fprintf(f, "  %s\n", hw_jstr(e, "verdict"));
+        if (hw_jstr(e, "gap")[0])
+            fprintf(f, "%-34s   gap: %s\n", "", hw_jstr(e, "gap"));
+    }
+}
+
+/* ---- children ---- */
+
+/* Run argv (env NAME=VALUE prepended when env is set) with stdout to out_fd (-1: /dev/null)
+ * and stderr inherited; its exit code, or -1 when it could not start or died of a signal. */
+static int child(char *const argv[], const char *env, int out_fd, bool quiet_err)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        int fd = out_fd >= 0 ? out_fd : open("/dev/null", O_WRONLY);
+        if (fd >= 0)
+            dup2(fd, 1);
+        if (quiet_err && (fd = open("/dev/null", O_WRONLY)) >= 0)
+            dup2(fd, 2);
+        if (env)
+            putenv((char *)env);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* The first line a command prints, or "" (versions of the twins' libraries). */
+static void first_line(const char *cmd, char *out, size_t len)
+{
+    out[0] = '\0';
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return;
+    if (fgets(out, (int)len, p))
+        out[strcspn(out, "\n")] = '\0';
+    pclose(p);
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+/* ---- the command ---- */
+
+struct fid {
+    const struct hw_fidelity_opts *o;
+    struct hw_config cfg;
+    char self[PATH_MAX], twins[PATH_MAX], dir[PATH_MAX];
+    bool own_dir;
+    char polars_version[64], pandas_version[64], node_version[64];
+    bool have_node, have_pandas;
+};
+
+/* Where scripts/twins is: HIGHWATER_TWINS_DIR, beside the binary (build/highwater ->
+ * ../scripts/twins), or under the working directory. */
+static void find_twins(struct fid *F)
+{
+    const char *env = getenv("HIGHWATER_TWINS_DIR");
+    char exe[PATH_MAX];
+    struct stat st;
+    if (env && env[0]) {
+        snprintf(F->twins, sizeof F->twins, "%s", env);
+        return;
+    }
+    snprintf(exe, sizeof exe, "%s", F->self);
+    snprintf(F->twins, sizeof F->twins, "%s/../scripts/twins", dirname(exe));
+    if (stat(F->twins, &st) != 0)
+        snprintf(F->twins, sizeof F->twins, "scripts/twins");
+}
+
+static void probe_libraries(struct fid *F)
+{
+    char path[PATH_MAX + 64], cmd[PATH_MAX + 128], err[256];
+    cJSON *pkg = NULL;
+    first_line("node --version 2>/dev/null", F->node_version, sizeof F->node_version);
+    snprintf(path, sizeof path, "%s/polars/node_modules/nodejs-polars/package.json", F->twins);
+    if (F->node_version[0] && access(path, R_OK) == 0) {
+        char *text = NULL;
+        size_t n;
+        if (hw_config_read(path, &text, &n, err, sizeof err) == 0 && (pkg = cJSON_ParseWithLength(text, n)))
+            snprintf(F->polars_version, sizeof F->polars_version, "%s", hw_jstr(pkg, "version"));
+        free(text);
+        cJSON_Delete(pkg);
+    }
+    F->have_node = F->polars_version[0] != '\0';
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 -c 'import pandas, numpy; print(\"pandas \" + pandas.__version__ "
+                              "+ \", numpy \" + numpy.__version__)' 2>/dev/null");
+    first_line(cmd, F->pandas_version, sizeof F->pandas_version);
+    F->have_pandas = strncmp(F->pandas_version, "pandas ", 7) == 0;
+}
+
+/* Why this strategy's twin cannot run here, or NULL; path gets the twin's file. */
+static const char *twin_unavailable(const struct fid *F, const struct hw_strategy_cfg *sc, char *path, size_t len)
+{
+    const struct hw_strategy *s = sc->strategy;
+    if (!s->twin)
+        return s->no_twin ? s->no_twin : "no twin: this strategy models no library call";
+    bool polars = strcmp(s->twin, "polars") == 0;
+    snprintf(path, len, "%s/%s/%s.%s", F->twins, s->twin, s->name, polars ? "js" : "py");
+    if (access(path, R_OK) != 0)
+        return "twin missing: its script is not in scripts/twins";
+    if (sc->out_dtype != HW_F32 && sc->out_dtype != HW_F64)
+        return "no twin for this output dtype: the twins write f32 or f64";
+    if (polars && !F->have_node)
+        return "twin unavailable: node or nodejs-polars missing; run 'make twins'";
+    if (!polars && !F->have_pandas)
+        return "twin unavailable: Debian's python3-pandas missing; run 'make twins'";
+    return NULL;
+}
+
+static bool selected(const struct hw_fidelity_opts *o, const struct hw_strategy_cfg *sc)
+{
+    if (!o->strategies[0])
+        return true;
+    char list[256];
+    snprintf(list, sizeof list, "%s", o->strategies);
+    for (char *save = NULL, *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save))
+        if (strcmp(t, sc->label) == 0 || strcmp(t, sc->strategy->name) == 0)
+            return true;
+    return false;
+}
+
+/* The twin's argv: interpreter, script, --data, --dtype, --order, the strategy's params. */
+static int twin_argv(const struct fid *F, const struct hw_strategy_cfg *sc, const char *script,
+                     bool prepare, char *argv[], char store[][HW_STR_MAX + 80])
+{
+    int n = 0, k = 0;
+    bool polars = strcmp(sc->strategy->twin, "polars") == 0;
+    argv[n++] = polars ? "node" : "/usr/bin/python3";
+    if (polars)
+        argv[n++] = "--expose-gc";
+    argv[n++] = (char *)script;
+    if (prepare)
+        argv[n++] = "--prepare";
+    argv[n++] = "--data";
+    argv[n++] = (char *)F->dir;
+    argv[n++] = "--dtype";
+    argv[n++] = (char *)hw_dtype_name(sc->out_dtype);
+    argv[n++] = "--order";
+    argv[n++] = (char *)hw_order_name(sc->out_order);
+    for (uint32_t i = 0; i < sc->nparams; i++) {
+        snprintf(store[k], sizeof store[k], "%s=%s", sc->params[i].key, sc->params[i].value);
+        argv[n++] = store[k++];
+    }
+    argv[n] = NULL;
+    return n;
+}
+
+static const cJSON *find_model_run(const cJSON *report, const char *label, const char *alloc)
+{
+    const cJSON *r;
+    cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(report, "runs"))
+        if (strcmp(hw_jstr(r, "label"), label) == 0 && strcmp(hw_jstr(r, "allocator"), alloc) == 0)
+            return r;
+    return NULL;
+}
+
+static cJSON *entry_new(const struct hw_strategy_cfg *sc, const char *alloc)
+{
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddStringToObject(e, "label", sc->label);
+    cJSON_AddStringToObject(e, "strategy", sc->strategy->name);
+    cJSON_AddStringToObject(e, "allocator", alloc);
+    return e;
+}
+
+static void entry_skip(cJSON *e, const char *status, const char *reason)
+{
+    cJSON_AddStringToObject(e, "status", status);
+    cJSON_AddStringToObject(e, "reason", reason);
+}
+
+/* One strategy under one allocator: its twin through `highwater exec`, then the comparison
+ * with the model's run from the shared model report. */
+static void compare_one(struct fid *F, const struct hw_strategy_cfg *sc, const char *alloc, const char *script,
+                        const cJSON *model, int idx, cJSON *e, int *unexplained)
+{
+    char twin_json[PATH_MAX + 64], err[512], store[HW_MAX_PARAMS][HW_STR_MAX + 80];
+    char *targv[MAX_ARGS], *argv[MAX_ARGS + 8];
+    int n = 0;
+    cJSON *twin = NULL;
+    const struct hw_strategy *s = sc->strategy;
+    const cJSON *mrun = find_model_run(model, sc->label, alloc);
+    cJSON_AddStringToObject(e, "library", strcmp(s->twin, "polars") == 0 ? "nodejs-polars" : "pandas");
+    cJSON_AddStringToObject(e, "library_version",
+                            strcmp(s->twin, "polars") == 0 ? F->polars_version : F->pandas_version);
+    cJSON_AddStringToObject(e, "twin", script);
+    if (!mrun || strcmp(hw_jstr(mrun, "status"), "ok") != 0) {
+        snprintf(err, sizeof err, "model run %s: %s", mrun ? hw_jstr(mrun, "status") : "missing",
+                 mrun ? hw_jstr(mrun, "reason") : "not in the model report");
+        entry_skip(e, "failed", err);
+        (*unexplained)++;
+        return;
+    }
+    snprintf(twin_json, sizeof twin_json, "%s/twin-%d-%s.json", F->dir, idx, alloc);
+    argv[n++] = F->self;
+    argv[n++] = "exec";
+    argv[n++] = "-o";
+    argv[n++] = twin_json;
+    argv[n++] = "--";
+    if (strcmp(alloc, "jemalloc") == 0) {
+        argv[n++] = "env";
+        argv[n++] = "LD_PRELOAD=" HW_JEMALLOC_SO;
+    }
+    int k = twin_argv(F, sc, script, false, targv, store);
+    for (int i = 0; i <= k; i++)
+        argv[n++] = targv[i];
+    if (F->o->verbose)
+        fprintf(stderr, "fidelity: twin %s (%s)\n", sc->label, alloc);
+    int rc = child(argv, NULL, -1, false);
+    if (g_stop)
+        return;
+    if (rc != 0 || hw_json_load(twin_json, HW_REPORT_SCHEMA, &twin, err, sizeof err) != 0) {
+        if (rc != 0)
+            snprintf(err, sizeof err, "highwater exec of the twin exited %d", rc);
+        entry_skip(e, "failed", err);
+        (*unexplained)++;
+        return;
+    }
+    const cJSON *trun = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(twin, "runs"), 0);
+    double code = phase_num(trun, "exit_code");
+    if (code != 0) {
+        snprintf(err, sizeof err, "the twin exited %g (its stderr is above)", code);
+        entry_skip(e, "failed", err);
+        (*unexplained)++;
+        goto out;
+    }
+    cJSON *cmp = hw_fidelity_compare(mrun, trun, F->o->tolerance, err, sizeof err);
+    if (!cmp) {
+        entry_skip(e, "failed", err);
+        (*unexplained)++;
+        goto out;
+    }
+    cJSON_AddStringToObject(e, "status", "compared");
+    cJSON_AddNumberToObject(e, "model_wall_seconds", phase_num(mrun, "wall_seconds"));
+    cJSON_AddNumberToObject(e, "twin_wall_seconds", phase_num(trun, "wall_seconds"));
+    cJSON_AddItemToObject(e, "phases", cJSON_DetachItemFromObject(cmp, "phases"));
+    cJSON *runrow = cJSON_DetachItemFromObject(cmp, "run");
+    cJSON_AddItemToObject(e, "run", runrow);
+    cJSON_Delete(cmp);
+    bool all = true;
+    const cJSON *p;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(e, "phases"))
+        all = all && cJSON_IsTrue(cJSON_GetObjectItem(p, "within"));
+    all = all && cJSON_IsTrue(cJSON_GetObjectItem(runrow, "within"));
+    cJSON_AddStringToObject(e, "gap", s->fidelity_gap ? s->fidelity_gap : "");
+    cJSON_AddStringToObject(e, "verdict", all ? "within" : s->fidelity_gap ? "off, gap explained" : "OFF");
+    if (!all && !s->fidelity_gap)
+        (*unexplained)++;
+out:
+    cJSON_Delete(twin);
+}
+
+static int prepare_data(struct fid *F, char *err, size_t len)
+{
+    const struct hw_fidelity_opts *o = F->o;
+    if (o->data[0]) {
+        snprintf(F->dir, sizeof F->dir, "%s", o->data);
+    } else {
+        snprintf(F->dir, sizeof F->dir, "%s/highwater-fidelity-XXXXXX", F->cfg.tmpdir);
+        if (!mkdtemp(F->dir)) {
+            snprintf(err, len, "%s: cannot make a temp directory: %s; set run.tmpdir or $TMPDIR", F->cfg.tmpdir,
+                     strerror(errno));
+            return 3;
+        }
+        F->own_dir = true;
+    }
+    if (hw_dataset_export_current(&F->cfg.ds, F->dir))
+        return 0;
+    fprintf(stderr, "fidelity: exporting %llu rows x %u columns to %s\n", (unsigned long long)F->cfg.ds.rows,
+            F->cfg.ds.cols, F->dir);
+    return hw_dataset_export(&F->cfg.ds, F->dir, err, len);
+}
+
+int hw_fidelity(const struct hw_fidelity_opts *o)
+{
+    static struct fid F;
+    char err[2048], path[PATH_MAX + 64], out[PATH_MAX], model_json[PATH_MAX + 64], labels[4096] = "";
+    char allocs[256], script[PATH_MAX + 64], store[HW_MAX_PARAMS][HW_STR_MAX + 80];
+    char *argv[MAX_ARGS + 16];
+    int rc = 3, unexplained = 0, nsel = 0;
+    cJSON *fid = NULL, *model = NULL;
+    struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
+    memset(&F, 0, sizeof F);
+    F.o = o;
+    if ((rc = hw_config_load(o->config, &F.cfg, err, sizeof err)) != 0) {
+        fprintf(stderr, "highwater fidelity: %s\n", err);
+        return rc;
+    }
+    if (o->rows)
+        F.cfg.ds.rows = o->rows;
+    snprintf(allocs, sizeof allocs, "%s", o->allocators[0] ? o->allocators : "glibc,jemalloc");
+    for (char *save = NULL, *t = strtok_r(allocs, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        enum hw_allocator_kind k;
+        if (hw_allocator_parse(t, &k) != 0 || k == HW_ALLOC_MIXED) {
+            fprintf(stderr, "highwater fidelity: --allocators %s: expected glibc or jemalloc (a twin's process has "
+                            "one allocator, so mixed has no twin)\n", t);
+            return 2;
+        }
+    }
+    snprintf(allocs, sizeof allocs, "%s", o->allocators[0] ? o->allocators : "glibc,jemalloc");
+    for (uint32_t i = 0; i < F.cfg.nstrategies; i++)
+        if (selected(o, &F.cfg.strategies[i]))
+            nsel++;
+    if (nsel == 0) {
+        fprintf(stderr, "highwater fidelity: --strategies %s: no strategy of %s matches; see its strategies: list\n",
+                o->strategies, o->config);
+        return 2;
+    }
+    if ((rc = hw_config_check_tmpdir(&F.cfg, err, sizeof err)) != 0) {
+        fprintf(stderr, "highwater fidelity: %s\n", err);
+        return rc;
+    }
+    if (hw_report_path(o->out, "fidelity", out, sizeof out, err, sizeof err) != 0 ||
+        (o->html[0] && hw_path_check("--html", o->html, err, sizeof err) != 0)) {
+        fprintf(stderr, "highwater fidelity: %s\n", err);
+        return 2;
+    }
+    ssize_t n = readlink("/proc/self/exe", F.self, sizeof F.self - 1);
+    if (n <= 0) {
+        fprintf(stderr, "highwater fidelity: cannot read /proc/self/exe; highwater needs Linux /proc\n");
+        return 3;
+    }
+    F.self[n] = '\0';
+    find_twins(&F);
+    probe_libraries(&F);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    rc = 3;
+    if ((rc = prepare_data(&F, err, sizeof err)) != 0) {
+        fprintf(stderr, "highwater fidelity: %s\n", err);
+        goto out;
+    }
+    rc = 3;
+    /* Unmeasured preparation: the IPC file Polars twins read, and whatever a twin needs for
+     * its params (a file in record batches), each made once. */
+    if (F.have_node) {
+        snprintf(script, sizeof script, "%s/polars/prepare.js", F.twins);
+        snprintf(path, sizeof path, "%s/source.ipc", F.dir);
+        char *pargv[] = {"node", "--expose-gc", script, F.dir, NULL};
+        if (access(path, R_OK) != 0 && child(pargv, NULL, 2, false) != 0) {
+            fprintf(stderr, "highwater fidelity: %s failed (its error is above); check 'make twins'\n", script);
+            goto out;
+        }
+    }
+    for (uint32_t i = 0; i < F.cfg.nstrategies && !g_stop; i++) {
+        const struct hw_strategy_cfg *sc = &F.cfg.strategies[i];
+        if (!selected(o, sc) || twin_unavailable(&F, sc, script, sizeof script))
+            continue;
+        size_t L = strlen(labels);
+        snprintf(labels + L, sizeof labels - L, "%s%s", L ? "," : "", sc->label);
+        if (strcmp(sc->strategy->twin, "polars") == 0) {
+            twin_argv(&F, sc, script, true, argv, store);
+            if (child(argv, NULL, 2, false) != 0) {
+                fprintf(stderr, "highwater fidelity: %s --prepare failed (its error is above)\n", script);
+                goto out;
+            }
+        }
+    }
+    /* Every model in one `highwater run`: one calibration, one report. */
+    snprintf(model_json, sizeof model_json, "%s/model.json", F.dir);
+    if (labels[0] && !g_stop) {
+        char rows[32];
+        snprintf(rows, sizeof rows, "%llu", (unsigned long long)F.cfg.ds.rows);
+        char *margv[] = {F.self, "run", (char *)o->config, "--rows", rows, "--strategies", labels,
+                         "--allocators", allocs, "-o", model_json, "--no-timeline", o->verbose ? "-v" : NULL, NULL};
+        fprintf(stderr, "fidelity: the models (highwater run)\n");
+        int mrc = child(margv, NULL, o->verbose ? 2 : -1, false);
+        if ((mrc != 0 && mrc != 1) || hw_report_load(model_json, &model, err, sizeof err) != 0) {
+            fprintf(stderr, "highwater fidelity: the model run failed (exit %d)%s%s\n", mrc, mrc ? "" : ": ",
+                    mrc ? "" : err);
+            goto out;
+        }
+    }
+    fid = hw_report_base();
+    cJSON_ReplaceItemInObject(fid, "schema", cJSON_CreateString(HW_FIDELITY_SCHEMA));
+    {
+        cJSON *c = cJSON_AddObjectToObject(fid, "config"), *d = cJSON_AddObjectToObject(fid, "dataset");
+        char key[65];
+        hw_dataset_key(&F.cfg.ds, key);
+        cJSON_AddStringToObject(c, "path", o->config);
+        cJSON_AddStringToObject(c, "name", F.cfg.name);
+        cJSON_AddNumberToObject(d, "rows", (double)F.cfg.ds.rows);
+        cJSON_AddNumberToObject(d, "cols", F.cfg.ds.cols);
+        cJSON_AddStringToObject(d, "key", key);
+        hw_dataset_mix_key(&F.cfg.ds, key);
+        cJSON_AddStringToObject(d, "mix_key", key);
+        cJSON_AddNumberToObject(d, "source_bytes", (double)hw_dataset_source_bytes(&F.cfg.ds));
+        cJSON_AddNumberToObject(d, "output_bytes", (double)hw_dataset_output_bytes(&F.cfg.ds, F.cfg.out_dtype));
+        cJSON *lib = cJSON_AddObjectToObject(fid, "libraries");
+        cJSON_AddStringToObject(lib, "nodejs-polars", F.polars_version);
+        cJSON_AddStringToObject(lib, "node", F.node_version);
+        cJSON_AddStringToObject(lib, "pandas", F.pandas_version);
+        cJSON_AddNumberToObject(fid, "tolerance_d", o->tolerance);
+    }
+    cJSON *entries = cJSON_AddArrayToObject(fid, "entries");
+    for (uint32_t i = 0; i < F.cfg.nstrategies && !g_stop; i++) {
+        const struct hw_strategy_cfg *sc = &F.cfg.strategies[i];
+        if (!selected(o, sc))
+            continue;
+        char a2[256];
+        snprintf(a2, sizeof a2, "%s", allocs);
+        for (char *save = NULL, *t = strtok_r(a2, ",", &save); t && !g_stop; t = strtok_r(NULL, ",", &save)) {
+            cJSON *e = entry_new(sc, t);
+            cJSON_AddItemToArray(entries, e);
+            const char *why = twin_unavailable(&F, sc, script, sizeof script);
+            if (why) {
+                entry_skip(e, sc->strategy->twin ? "unavailable" : "no_twin", why);
+                if (sc->strategy->twin && !strstr(why, "dtype"))
+                    unexplained++;
+                continue;
+            }
+            compare_one(&F, sc, t, script, model, (int)i, e, &unexplained);
+        }
+    }
+    if (g_stop) {
+        fprintf(stderr, "highwater fidelity: interrupted; nothing written\n");
+        rc = 130;
+        goto out;
+    }
+    if (hw_report_write(fid, out, err, sizeof err) != 0) {
+        fprintf(stderr, "highwater fidelity: %s\n", err);
+        rc = 3;
+        goto out;
+    }
+    if (o->html[0] && hw_fidelity_html(fid, o->html, err, sizeof err) != 0) {
+        fprintf(stderr, "highwater fidelity: %s\n", err);
+        rc = 3;
+        goto out;
+    }
+    hw_fidelity_print(fid, stdout);
+    printf("fidelity report: %s%s%s\n", out, o->html[0] ? ", page: " : "", o->html);
+    rc = unexplained ? 1 : 0;
+out:
+    if (F.own_dir)
+        nftw(F.dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    else if (F.dir[0]) {
+        /* A kept --data directory keeps the source, not this run's reports. */
+        snprintf(path, sizeof path, "%s/model.json", F.dir);
+        unlink(path);
+        for (uint32_t i = 0; i < F.cfg.nstrategies; i++)
+            for (int a = 0; a < 2; a++) {
+                snprintf(path, sizeof path, "%s/twin-%u-%s.json", F.dir, i, a ? "jemalloc" : "glibc");
+                unlink(path);
+            }
+    }
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    cJSON_Delete(model);
+    cJSON_Delete(fid);
+    return rc;
+}

@@ -1,0 +1,116 @@
+/* The fidelity report as a page: per strategy and allocator, the model's and the real
+ * library's increment over the loaded source for every phase, as paired bars on one scale (D),
+ * with the difference and the verdict. A view: it draws what the report holds. */
+#include "atomic.h"
+#include "fidelity.h"
+#include "json.h"
+#include "plot.h"
+#include <math.h>
+#include <string.h>
+
+#define BAR_W 360.0
+
+static double num(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static void bar(FILE *f, double v, double scale, const char *cls)
+{
+    double w = isfinite(v) && v > 0 ? v * scale : 0;
+    fprintf(f, "<svg width=\"%.0f\" height=\"9\"><rect class=\"%s\" width=\"%.1f\" height=\"9\"/></svg>",
+            BAR_W, cls, w);
+}
+
+static void cell_d(FILE *f, double v)
+{
+    if (isfinite(v))
+        fprintf(f, "<td class=\"n\">%+.2f</td>", v);
+    else
+        fputs("<td class=\"n\">-</td>", f);
+}
+
+static int write_page(FILE *f, const void *ctx, char *err, size_t len)
+{
+    const cJSON *fid = ctx, *e, *p;
+    (void)err;
+    (void)len;
+    double top = 0.5;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(fid, "entries"))
+        cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(e, "phases")) {
+            top = fmax(top, isfinite(num(p, "model_d")) ? num(p, "model_d") : 0);
+            top = fmax(top, isfinite(num(p, "real_d")) ? num(p, "real_d") : 0);
+        }
+    double scale = BAR_W / top;
+    const cJSON *ds = cJSON_GetObjectItemCaseSensitive(fid, "dataset"), *lib = cJSON_GetObjectItemCaseSensitive(fid, "libraries");
+    fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>highwater fidelity: ", f);
+    hw_html_escape(f, hw_jstr(cJSON_GetObjectItemCaseSensitive(fid, "config"), "name"));
+    fputs("</title><style>body{font:14px sans-serif;margin:2em}td,th{padding:2px 8px;text-align:left}"
+          ".n{text-align:right;font-variant-numeric:tabular-nums}.m{fill:#4477aa}.r{fill:#ee7733}"
+          ".off{color:#b00;font-weight:bold}tr.run td{border-top:1px solid #999}</style></head><body>\n", f);
+    fputs("<h1>Every model beside the real library</h1>\n<p>", f);
+    hw_html_escape(f, hw_jstr(cJSON_GetObjectItemCaseSensitive(fid, "config"), "path"));
+    fprintf(f, ": %.0f rows &times; %.0f columns; nodejs-polars ", num(ds, "rows"), num(ds, "cols"));
+    hw_html_escape(f, hw_jstr(lib, "nodejs-polars"));
+    fputs(" (node ", f);
+    hw_html_escape(f, hw_jstr(lib, "node"));
+    fputs("), ", f);
+    hw_html_escape(f, hw_jstr(lib, "pandas"));
+    fprintf(f, ". Increments over the loaded source in output sizes (D); a model agrees within &plusmn;%.2f D. "
+               "<svg width=\"10\" height=\"9\"><rect class=\"m\" width=\"10\" height=\"9\"/></svg> model "
+               "<svg width=\"10\" height=\"9\"><rect class=\"r\" width=\"10\" height=\"9\"/></svg> real</p>\n",
+            num(fid, "tolerance_d"));
+    fputs("<table><tr><th>strategy</th><th>allocator</th><th>phase</th><th>model</th><th>real</th><th>diff</th>"
+          "<th></th></tr>\n", f);
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(fid, "entries")) {
+        fputs("<tr><td>", f);
+        hw_html_escape(f, hw_jstr(e, "label"));
+        fputs("</td><td>", f);
+        hw_html_escape(f, hw_jstr(e, "allocator"));
+        fputs("</td>", f);
+        if (strcmp(hw_jstr(e, "status"), "compared") != 0) {
+            fputs("<td colspan=\"5\">", f);
+            hw_html_escape(f, hw_jstr(e, "reason"));
+            fputs("</td></tr>\n", f);
+            continue;
+        }
+        bool first = true;
+        cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(e, "phases")) {
+            if (!first)
+                fputs("<tr><td></td><td></td>", f);
+            first = false;
+            fputs("<td>", f);
+            hw_html_escape(f, hw_jstr(p, "name"));
+            fputs("</td>", f);
+            cell_d(f, num(p, "model_d"));
+            cell_d(f, num(p, "real_d"));
+            cell_d(f, num(p, "diff_d"));
+            fputs("<td>", f);
+            bar(f, num(p, "model_d"), scale, "m");
+            fputs("<br>", f);
+            bar(f, num(p, "real_d"), scale, "r");
+            fputs("</td></tr>\n", f);
+        }
+        const cJSON *run = cJSON_GetObjectItemCaseSensitive(e, "run");
+        bool ok = strcmp(hw_jstr(e, "verdict"), "within") == 0;
+        fputs("<tr class=\"run\"><td></td><td></td><td>run</td>", f);
+        cell_d(f, num(run, "model_d"));
+        cell_d(f, num(run, "real_d"));
+        cell_d(f, num(run, "diff_d"));
+        fprintf(f, "<td class=\"%s\">", ok ? "" : "off");
+        hw_html_escape(f, hw_jstr(e, "verdict"));
+        if (hw_jstr(e, "gap")[0]) {
+            fputs(": ", f);
+            hw_html_escape(f, hw_jstr(e, "gap"));
+        }
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table></body></html>\n", f);
+    return 0;
+}
+
+int hw_fidelity_html(const cJSON *fid, const char *path, char *err, size_t len)
+{
+    return hw_atomic_write(path, write_page, fid, err, len);
+}
