@@ -33,10 +33,10 @@ static int hw(const char *args)
 /* Each command's flags, as the README documents them: the help must show exactly these. */
 static const struct {
     const char *cmd;
-    const char *flags[12];
+    const char *flags[16];
 } expected[] = {
     {"run", {"--output", "--strategies", "--allocators", "--rows", "--repeat", "--no-phase-reset",
-             "--html", "--plan", "--dry-run", "--no-timeline", "--verbose"}},
+             "--html", "--plan", "--fidelity", "--dry-run", "--no-timeline", "--verbose"}},
     {"list", {0}},
     {"gate", {"--baseline", "--tolerance", "--slack", "--junit", "--markdown", "--allow-missing",
               "--allow-shape-change"}},
@@ -47,8 +47,10 @@ static const struct {
     {"exec", {"--output", "--html", "--budget", "--interval-ms", "--rows"}},
     {"plot", {"--output"}},
     {"dataset", {"--rows", "--output"}},
+    {"fidelity", {"--rows", "--output", "--html", "--strategies", "--allocators", "--data", "--tolerance",
+                  "--verbose"}},
     {"spec", {"--output", "--strategies", "--allocators", "--rows", "--repeat", "--no-phase-reset",
-              "--html", "--plan", "--dry-run", "--no-timeline", "--verbose"}},
+              "--html", "--plan", "--fidelity", "--dry-run", "--no-timeline", "--verbose"}},
     {"worker", {0}},
     {"help", {0}},
 };
