@@ -34,7 +34,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/version.o
 MAIN_OBJ := $(B)/obj/harness/main.o
 TESTS    := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 
-.PHONY: all deps run test unit asan clean FORCE fuzz fuzz-check fuzz-build fuzz-deps fuzz-bins
+.PHONY: all deps twins run test unit asan clean FORCE fuzz fuzz-check fuzz-build fuzz-deps fuzz-bins
 all: $(B)/highwater
 
 deps:
@@ -88,8 +88,20 @@ $(B)/tests/%: tests/%.c $(TESTUTIL_OBJ) $(B)/libhw.a | $(B)/highwater
 run: $(B)/highwater
 	$(B)/highwater run configs/quick.yaml
 
-test: $(B)/highwater $(TESTS)
+test: $(B)/highwater $(TESTS) twins
 	$(Q)bash tests/run.sh $(B)
+
+# The real-library twins (highwater fidelity): node, npm, Debian's pandas and numpy, then
+# nodejs-polars exactly as package.json and the lockfile pin it (again only when they change).
+# npm install, not npm ci: npm 11 leaves the other platforms' optional binaries out of the lock
+# it writes, and npm ci then refuses that lock as out of sync (measured here, npm 11.19).
+TWINS_NPM := scripts/twins/polars/node_modules/.highwater-stamp
+twins: $(TWINS_NPM)
+
+$(TWINS_NPM): scripts/twins/polars/package-lock.json scripts/twins/polars/package.json
+	$(Q)bash scripts/install-deps.sh --twins
+	$(Q)cd scripts/twins/polars && npm install --no-audit --no-fund --loglevel=error >&2
+	$(Q)touch $@
 
 # Unit tests only: the sanitizer build runs its workers with glibc malloc (ASan and
 # jemalloc both replace malloc), and integration tests measure RSS, which ASan inflates.

@@ -24,6 +24,14 @@ deps=(
 if [ "${1:-}" = "--fuzz" ]; then
   deps+=("cmd:clang clang" "fuzzrt: libclang-rt-14-dev")
 fi
+# --twins (make twins, which make test runs): the real libraries the models are held against
+# (highwater fidelity): Node.js + npm for nodejs-polars (npm ci in scripts/twins/polars),
+# Debian's pandas and numpy for the pandas twins (run with /usr/bin/python3).
+if [ "${1:-}" = "--twins" ]; then
+  deps+=("cmd:node nodejs" "cmd:npm npm"
+         "file:/usr/lib/python3/dist-packages/pandas/__init__.py python3-pandas"
+         "file:/usr/lib/python3/dist-packages/numpy/__init__.py python3-numpy")
+fi
 # The Makefile passes its CC; gcc (or cc, which gcc provides) is installed when missing.
 case ${CC:-gcc} in gcc | cc) deps+=("cmd:${CC:-gcc} gcc") ;; esac
 
