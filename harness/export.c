@@ -101,8 +101,8 @@ static int write_column(FILE *f, const void *ctx, char *err, size_t len)
     }
     return 0;
 fail:
-    snprintf(err, len, "write failed: %s; free space (the export takes %s of rows) and retry",
-             errno ? strerror(errno) : "short write", "a source's worth");
+    snprintf(err, len, "write failed: %s; free space (an export takes about the source's size) and retry",
+             errno ? strerror(errno) : "short write");
     return -1;
 }
 
