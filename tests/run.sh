@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test binary under BUILD/tests and every tests/test_*.sh script (given BUILD),
 # integration tests too unless HW_UNIT_ONLY=1, from the repository root, and prints one
-# summary line. Exit 1 if any failed.
+# summary line. Exit 1 if any failed. A test that cannot run here (a library it compares
+# against is missing) exits 77 after one line saying why: it counts as skipped, never as passed,
+# and the summary names it.
 #
 # Each test runs under a time limit, so a hang fails fast with its name instead of stalling
 # CI: HW_TEST_TIMEOUT (default 300 s) for every test, the table below for the slow ones,
@@ -17,7 +19,7 @@ declare -A limits=(
   [test_integration_ci]=900
 )
 
-pass=0; fail=0; failed=()
+pass=0; fail=0; failed=(); skip=0; skipped=()
 # Scripts come from HW_TEST_SCRIPTS (default tests/; test_scripts points it elsewhere).
 for t in "$build"/tests/test_* "${HW_TEST_SCRIPTS:-tests}"/test_*.sh; do
   { [ -x "$t" ] || [[ $t == *.sh && -f $t ]]; } || continue
@@ -33,6 +35,8 @@ for t in "$build"/tests/test_* "${HW_TEST_SCRIPTS:-tests}"/test_*.sh; do
   rc=$?
   if [ "$rc" -eq 0 ]; then
     pass=$((pass + 1)); r=ok
+  elif [ "$rc" -eq 77 ]; then
+    skip=$((skip + 1)); r=SKIPPED; skipped+=("$name")
   elif [ "$rc" -eq 124 ] || { [ "$rc" -eq 137 ] && awk -v s="$start" -v e="$(date +%s.%N)" -v l="$limit" 'BEGIN{exit !(e-s >= l)}'; }; then
     fail=$((fail + 1)); r="FAILED: timed out after $limit s"; failed+=("$name: timed out after $limit s")
   else
@@ -41,5 +45,6 @@ for t in "$build"/tests/test_* "${HW_TEST_SCRIPTS:-tests}"/test_*.sh; do
   printf '== %-32s %s (%.1fs)\n' "$name" "$r" "$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN{print e-s}')"
 done
 list=$(IFS=,; echo "${failed[*]:-}" | sed 's/,/, /g')
-echo "test summary: $pass passed, $fail failed${list:+ ($list)}"
+slist=$(IFS=,; echo "${skipped[*]:-}" | sed 's/,/, /g')
+echo "test summary: $pass passed, $fail failed${list:+ ($list)}${slist:+, $skip skipped ($slist)}"
 [ "$fail" -eq 0 ]

@@ -64,6 +64,21 @@ static void run_sh_times_out_a_hang(void **state)
     assert_non_null(strstr(slurp("out"), "(test_hang: timed out after 2 s)\n"));
 }
 
+/* A test that exits 77 (it cannot run here, and said why) is skipped: never counted as
+ * passed, named in the summary, and not a failure of the run. */
+static void run_sh_counts_a_skip_apart(void **state)
+{
+    (void)state;
+    assert_int_equal(tu_sh("mkdir -p %s/s/tests", dir), 0);
+    script("s/tests/test_skips", "#!/bin/sh\necho 'skip: no such library'\nexit 77\n");
+    script("s/tests/test_ok", "#!/bin/sh\nexit 0\n");
+    assert_int_equal(tu_sh("HW_TEST_SCRIPTS=%s/s bash tests/run.sh %s/s > %s/out 2>&1", dir, dir, dir), 0);
+    const char *out = slurp("out");
+    assert_non_null(strstr(out, "skip: no such library\n"));
+    assert_non_null(strstr(out, "test_skips                       SKIPPED"));
+    assert_non_null(strstr(out, "test summary: 1 passed, 0 failed, 1 skipped (test_skips)\n"));
+}
+
 /* The fakes: pkg-config finds a module only once the fake apt-get has "installed" it; apt-get
  * logs its arguments, prints what apt prints, and fails when dir/apt-fails exists. */
 static void fakes(void)
@@ -119,6 +134,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(run_sh_times_out_a_hang),
+        cmocka_unit_test(run_sh_counts_a_skip_apart),
         cmocka_unit_test(install_deps_shows_progress_and_is_idempotent),
         cmocka_unit_test(install_deps_apt_failure_is_exit_3),
     };
