@@ -12,7 +12,7 @@ CSTD    := -std=c11 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Werror
 OPT     ?= -O2 -g
 CFLAGS  += $(CSTD) $(WARN) $(OPT) -Iharness -Istrategies -MMD -MP
-LDLIBS  := -lyaml -lcjson -ldl -lm
+LDLIBS  := -lyaml -lcjson -ldl -lm -pthread
 TESTLIBS:= -lcmocka
 
 ifeq ($(V),1)

@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <sys/resource.h>
 
+struct hw_pool;
+
 struct hw_run {
     const struct hw_dataset *ds;
     const struct hw_strategy *strategy;
@@ -31,6 +33,7 @@ struct hw_run {
     struct hw_status phase_st0;
     struct rusage phase_ru0;
     char error[512];               /* first failure, sent once */
+    struct hw_pool *pool;          /* the library's threads (pool.h), started on first use */
     /* What the strategy asked of the allocators: the block sizes decide which side of an
      * allocator's thresholds a run sits on (jemalloc purges freed extents >= 8 MiB at once). */
     struct {

@@ -1,4 +1,5 @@
 #include "worker.h"
+#include "pool.h"
 #include "calibrate.h"
 #include "checksum.h"
 #include "event.h"
@@ -162,6 +163,7 @@ static int run_strategy(const struct hw_spec *spec, struct hw_run *run)
     }
     int src_rc = s->run(run, &src, &out);
     hw_phase_end(run);
+    hw_pool_stop(run);
     if (src_rc != 0)
         goto out;
     if (out.kind == HW_OUT_NONE || (!out.data && out.kind == HW_OUT_HEAP)) {
