@@ -42,9 +42,9 @@ main(async () => {
 
   phase("to_numpy");
   const X = await toNumpy(df, a.dtype, a.order);
+  df = null;   // del df, in the step: the release phase then holds X alone (exec notes a
+  await gc();  // phase's start when it reads the marker, so a free right after it races)
 
   phase("release");
-  df = null;   // del df
-  await gc();
   keep([medians, X]);
 });
