@@ -2,12 +2,22 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+/* hw_alloc/hw_free run on worker threads too (pool.h: Polars evaluates a select's columns on
+ * its thread pool), so the block counters are updated atomically; they are read once the
+ * workers have joined. */
+static void atomic_max(uint64_t *slot, uint64_t v)
+{
+    uint64_t cur = __atomic_load_n(slot, __ATOMIC_RELAXED);
+    while (v > cur && !__atomic_compare_exchange_n(slot, &cur, v, true, __ATOMIC_RELAXED,
+                                                   __ATOMIC_RELAXED))
+        ;
+}
+
 void *hw_alloc(struct hw_run *run, enum hw_side side, size_t bytes)
 {
     void *p = hw_allocator_alloc(&run->alloc, side, bytes);
-    run->blocks.count++;
-    if (bytes > run->blocks.largest)
-        run->blocks.largest = bytes;
+    __atomic_fetch_add(&run->blocks.count, 1, __ATOMIC_RELAXED);
+    atomic_max(&run->blocks.largest, bytes);
     return p;
 }
 
@@ -16,12 +26,11 @@ void hw_free(struct hw_run *run, enum hw_side side, void *p)
     if (!p)
         return;
     size_t n = hw_allocator_size(&run->alloc, side, p);
-    if (n > run->blocks.largest_freed)
-        run->blocks.largest_freed = n;
+    atomic_max(&run->blocks.largest_freed, n);
     if (n < HW_JEMALLOC_OVERSIZE)
-        run->blocks.freed_small += n;
+        __atomic_fetch_add(&run->blocks.freed_small, n, __ATOMIC_RELAXED);
     else
-        run->blocks.freed_large += n;
+        __atomic_fetch_add(&run->blocks.freed_large, n, __ATOMIC_RELAXED);
     hw_allocator_free(&run->alloc, side, p);
 }
 

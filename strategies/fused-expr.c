@@ -8,128 +8,112 @@
  *       result = result.select(pl.all().fill_null(0))                       # all-null columns
  *   X = result.to_numpy()
  *
- * An all-null column has no median (None), so fill_null leaves it null, the check finds it,
- * and the re-select builds a second whole frame while the first is still bound. The seed's
- * table has one such column, so this path runs. As in select-chain, NaN counts as missing,
- * and inf is replaced after the cast: with an f16 output, values beyond f16's range become
- * inf in the cast and then the median, unlike the reference (which keeps the cast's inf).
+ * The median select is Polars' (polars_median.h: a sorted copy of each column, `threads` at
+ * a time on worker threads) unless median=radix. The chained select evaluates each column's
+ * chain on a worker thread, each step a Series of its own as Polars builds it (frame.h):
+ * the cast (new values unless the column has the output dtype already), replace (a new
+ * bitmap, the values shared), fill_null (new values and bitmap where there are nulls); the
+ * cast and replace Series are dropped once the fill exists. An all-null column has no
+ * median (None), so fill_null leaves it null, the check finds it, and the re-select runs;
+ * it shares every column without nulls, so only the all-null column is new. As in
+ * select-chain, NaN counts as missing, and inf is replaced after the cast: with an f16
+ * output, values beyond f16's range become inf in the cast and then the median, unlike the
+ * reference (which keeps the cast's inf).
  *
- * Memory shape: S + D' after the chained select, S + 2D' during the re-select, S + D' + D
- * at to_numpy: about 3 D. */
-#include "convert.h"
+ * Memory shape (S source, D output): mostly-f32 source: the median copies (a column per
+ * thread), then D' = D plus bitmaps at the select, + D at to_numpy: about +2 D; f64 source
+ * the same (the cast's Series live one column at a time). Measured against nodejs-polars
+ * 0.26.1 by its twin (scripts/twins/polars/fused-expr.js), glibc, 2M rows, model vs real:
+ * f64 median 0.038/0.056, select 1.042/1.069, to_numpy 2.042/2.077; mix 0.055/0.048,
+ * 1.033/1.052, 2.042/2.070 (the real median's RSS: the last copies, freed but kept in the
+ * workers' arenas, and ~10 MiB of the library's code paged in). */
 #include "frame.h"
 #include "output.h"
 #include "phase.h"
+#include "polars_median.h"
+#include "pool.h"
 #include "source.h"
 #include "strategy.h"
+#include <stddef.h>
 #include <stdlib.h>
-#include <string.h>
 
-/* One chained expression per column, evaluated as Polars does: each step of the chain is a
- * new Series (cast, then replace, then fill_null into the result frame), the intermediates
- * dropped once the next exists. Columns without a median keep their nulls. */
-static int chain_column(struct hw_run *run, const struct hw_column *col, uint64_t rows, double median,
-                        bool none, struct hw_frame *f, uint32_t c)
-{
-    int rc = -1;
-    size_t bytes = rows * hw_dtype_size(f->dtype), vbytes = hw_validity_bytes(rows);
-    void *cast = hw_alloc(run, HW_SIDE_POLARS, bytes), *replaced = NULL;
-    uint8_t *cast_v = hw_alloc(run, HW_SIDE_POLARS, vbytes), *replaced_v = NULL;
-    if (!cast || !cast_v)
-        goto out;
-    hw_cast(col->dtype, col->data, rows, f->dtype, cast);
-    memcpy(cast_v, col->validity, vbytes);
-    replaced = hw_alloc(run, HW_SIDE_POLARS, bytes);
-    replaced_v = hw_alloc(run, HW_SIDE_POLARS, vbytes);
-    if (!replaced || !replaced_v)
-        goto out;
-    memcpy(replaced, cast, bytes);
-    /* After the cast: a value the output dtype cannot hold (f16) is inf now, and goes too. */
-    hw_finite_mask(f->dtype, cast, cast_v, rows, replaced_v);
-    hw_free(run, HW_SIDE_POLARS, cast);
-    hw_free(run, HW_SIDE_POLARS, cast_v);
-    cast = cast_v = NULL;
-    hw_convert(f->dtype, replaced, replaced_v, 0, rows, median, f->dtype, f->data[c], 1);
-    if (none)   /* no valid finite value anywhere: the median is None, fill_null leaves nulls */
-        memset(f->validity[c], 0, vbytes);
-    rc = 0;
-out:
-    hw_free(run, HW_SIDE_POLARS, cast);
-    hw_free(run, HW_SIDE_POLARS, cast_v);
-    hw_free(run, HW_SIDE_POLARS, replaced);
-    hw_free(run, HW_SIDE_POLARS, replaced_v);
-    return rc ? hw_run_fail(run, "out of memory for the expression chain of column %u", c) : 0;
-}
+struct params {
+    int median;          /* enum hw_median_mode */
+    uint64_t threads;    /* 0: online CPUs */
+};
 
-static int chained_select(struct hw_run *run, const struct hw_source *src, enum hw_dtype dt,
-                          const double *medians, const uint64_t *counts, struct hw_frame *f)
-{
-    bool *nullable = calloc(src->cols, sizeof *nullable);
-    if (!nullable)
-        return hw_run_fail(run, "out of memory");
-    for (uint32_t c = 0; c < src->cols; c++)
-        nullable[c] = counts[c] == 0;
-    int rc = hw_frame_alloc(run, f, dt, src->rows, src->cols, nullable);
-    for (uint32_t c = 0; rc == 0 && c < src->cols; c++)
-        rc = chain_column(run, &src->col[c], src->rows, medians[c], nullable[c], f, c);
-    free(nullable);
-    return rc;
-}
+static const struct hw_option params[] = {
+    {"median", HW_OPT_ENUM, offsetof(struct params, median), "sort", 0, 0, HW_MEDIAN_CHOICES,
+     "sort: Polars' median (a sorted copy per column, on worker threads); radix: in place"},
+    {"threads", HW_OPT_UINT, offsetof(struct params, threads), "0", 0, 1024, NULL,
+     "Polars' thread pool: the selects' and the median's worker threads (0: online CPUs)"},
+    {0},
+};
 
-static bool has_nulls(const struct hw_frame *f)
-{
-    for (uint32_t c = 0; c < f->cols; c++)
-        if (f->validity[c])
-            for (size_t b = 0; b < hw_validity_bytes(f->rows); b++)
-                if (f->validity[c][b] != 0xff)
-                    return true;
-    return false;
-}
+struct chain {
+    struct hw_run *run;
+    const struct hw_frame *df;
+    struct hw_frame *result;
+    enum hw_dtype dtype;
+    const double *medians;
+    const uint64_t *counts;
+};
 
-static int fill_zero(struct hw_run *run, const struct hw_frame *in, struct hw_frame *out)
+/* One column's expression: cast -> replace -> fill_null, each a Series. */
+static int chain_column(void *vctx, unsigned worker, uint32_t c, const char **why)
 {
-    bool *none = calloc(in->cols, sizeof *none);
-    int rc = none ? hw_frame_alloc(run, out, in->dtype, in->rows, in->cols, none) : hw_run_fail(run, "out of memory");
-    free(none);
+    (void)worker;
+    struct chain *x = vctx;
+    struct hw_fcol cast = {0}, replaced = {0};
+    uint64_t rows = x->df->rows;
+    int rc = hw_col_cast(x->run, &x->df->col[c], rows, x->dtype, true, &cast);
+    if (rc == 0)
+        rc = hw_col_replace_nonfinite(x->run, &cast, rows, &replaced);
+    if (rc == 0)   /* no valid finite value anywhere: the median is None, the nulls stay */
+        rc = hw_col_fill_null(x->run, &replaced, rows, x->medians[c], x->counts[c] == 0,
+                              &x->result->col[c]);
+    hw_col_release(x->run, &replaced);
+    hw_col_release(x->run, &cast);
     if (rc != 0)
-        return -1;
-    /* fill_null(0) fills nulls only: a valid inf (an f16 overflow of the fill) stays. */
-    size_t esz = hw_dtype_size(in->dtype);
-    for (uint32_t c = 0; c < in->cols; c++) {
-        char *dst = out->data[c];
-        memcpy(dst, in->data[c], in->rows * esz);
-        for (uint64_t r = 0; in->validity[c] && r < in->rows; r++)
-            if (!hw_valid_bit(in->validity[c], r))
-                memset(dst + r * esz, 0, esz);   /* all-zero bits: +0.0 in every float dtype */
-    }
-    return 0;
+        *why = "out of memory for the expression chain of a column";
+    return rc;
 }
 
 static int run_fused_expr(struct hw_run *run, struct hw_source *src, struct hw_output *out)
 {
+    const struct params *p = run->params;
+    unsigned threads = (unsigned)p->threads;
     int rc = -1;
-    struct hw_frame result = {0}, refilled = {0};
+    struct hw_frame df = {0}, result = {0}, refilled = {0};
     double *medians = calloc(src->cols, sizeof *medians);
+    double *zeros = calloc(src->cols, sizeof *zeros);
     uint64_t *counts = calloc(src->cols, sizeof *counts);
     struct hw_colview *views = calloc(src->cols, sizeof *views);
-    if (!medians || !counts || !views) {
+    if (!medians || !zeros || !counts || !views) {
         hw_run_fail(run, "out of memory for %u medians", src->cols);
         goto out;
     }
+    if (hw_frame_adopt(run, &df, src) != 0)   /* the loaded source is the frame df */
+        goto out;
+
     hw_phase_begin(run, "median");
-    if (hw_source_medians(run, src, 0, src->rows, medians, counts) != 0)
+    if (hw_polars_medians(run, &df, (enum hw_median_mode)p->median, threads, medians, counts) != 0)
         goto out;
 
     hw_phase_begin(run, "select");
-    if (chained_select(run, src, out->dtype, medians, counts, &result) != 0)
+    if (hw_frame_init(run, &result, df.rows, df.cols) != 0)
+        goto out;
+    struct chain x = {.run = run, .df = &df, .result = &result, .dtype = out->dtype,
+                      .medians = medians, .counts = counts};
+    if (hw_pool_for(run, threads, df.cols, chain_column, &x) != 0)
         goto out;
 
     hw_phase_begin(run, "null_check");
-    bool nulls = has_nulls(&result);
+    bool nulls = hw_frame_null_count(&result) > 0;   /* metadata: Arrow keeps null counts */
 
     if (nulls) {
         hw_phase_begin(run, "fill_all_null");
-        if (fill_zero(run, &result, &refilled) != 0)
+        if (hw_frame_fill_null(run, threads, &result, zeros, NULL, &refilled) != 0)
             goto out;
         hw_frame_free(run, &result);    /* rebinding `result` drops the old frame */
         result = refilled;
@@ -148,10 +132,12 @@ static int run_fused_expr(struct hw_run *run, struct hw_source *src, struct hw_o
 out:
     hw_frame_free(run, &refilled);
     hw_frame_free(run, &result);
+    hw_frame_free(run, &df);
     hw_source_release(run, src);
     hw_phase_end(run);
     free(views);
     free(counts);
+    free(zeros);
     free(medians);
     return rc;
 }
@@ -163,5 +149,8 @@ const struct hw_strategy hw_strategy_fused_expr = {
               "if res.null_count(): res = res.select(fill_null(0)); X = res.to_numpy()",
     .model_source = 1.0,
     .model_peak = 2.1,
+    .params = params,
+    .params_size = sizeof(struct params),
+    .twin = "polars",
     .run = run_fused_expr,
 };

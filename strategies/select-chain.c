@@ -5,85 +5,80 @@
  *   filled_df = selected_df.select(pl.all().fill_null(df.median()))           # frame 3
  *   X = filled_df.to_numpy()
  *
- * Rebinding a name frees the old frame only after the new one exists, and selected_df stays
- * alive while filled_df is built and converted; df itself is never dropped. Modelling
- * choices: replace() also turns NaN into null (the seed's intent: every non-finite becomes
- * the median) and the medians are the source columns' (exact), so the output matches the
- * reference bit for bit for f32 and f64. Frames hold the output dtype (f32 by default); with
- * f16, values beyond its range turn inf in the cast and then become the median, a deviation
- * the report counts (cells_differing), like fused-expr's.
+ * Each frame is Arrow's (frame.h): a column is a values buffer and a bitmap, each shared by
+ * every frame that did not change it. Frame 1 shares every column that already has the
+ * output dtype (on the seed's mostly-f32 mix nearly all of it: only the 12 non-f32 columns
+ * are new) and every bitmap but an i64 column's; frame 2 shares frame 1's values and writes
+ * a new bitmap per column; frame 3 writes new values (and an all-valid bitmap) for every
+ * column with nulls. df.median() is Polars' (polars_median.h: a sorted copy of each source
+ * column, `threads` at a time on worker threads) unless median=radix. Rebinding a name frees
+ * the old frame only after the new one exists; selected_df stays alive while filled_df is
+ * built and converted; df itself is never dropped. Modelling choices: replace() also turns
+ * NaN into null (the seed's intent: every non-finite becomes the median) and the medians are
+ * the reference's (over valid finite values), so the output matches the reference bit for
+ * bit for f32 and f64. With f16, values beyond its range turn inf in the cast and then
+ * become the median, a deviation the report counts (cells_differing), like fused-expr's.
  *
- * Memory shape: S + 2D' while frame 2 is built (D' = D plus bitmaps), S + 2D' again at
- * fill_null, S + 2D' + D at to_numpy: about 4 D, the ~160 GB of the seed. */
-#include "convert.h"
+ * Memory shape (S source, D output, B = D/32 the bitmaps of an f32 frame): f64 source:
+ * S + D (frame 1's values) + B (frame 2), then + D at fill_null and + D at to_numpy: about
+ * +3 D. Mostly-f32 source: frame 1 is nearly free, so about +2 D (fill_null's values and
+ * the array). Measured against nodejs-polars 0.26.1 by its twin
+ * (scripts/twins/polars/select-chain.js), glibc, 2M rows, model vs real: f64 source cast
+ * 1.001/1.011, replace_inf 1.033/1.047, fill_null 2.064/2.080, to_numpy 3.064/3.090; mix
+ * 0.106/0.117, 0.138/0.153, 1.123/1.140, 2.123/2.150. What the model leaves out: the library's
+ * code paged in by its first select (~10 MiB of RssFile) and an 8 MiB block it allocates once
+ * on a worker thread, 0.02 D at 2M together. */
 #include "frame.h"
 #include "output.h"
 #include "phase.h"
+#include "polars_median.h"
 #include "source.h"
 #include "strategy.h"
+#include <stddef.h>
 #include <stdlib.h>
-#include <string.h>
 
-static int cast(struct hw_run *run, const struct hw_source *src, enum hw_dtype dt, struct hw_frame *f1)
-{
-    if (hw_frame_alloc(run, f1, dt, src->rows, src->cols, NULL) != 0)
-        return -1;
-    for (uint32_t c = 0; c < src->cols; c++) {
-        hw_cast(src->col[c].dtype, src->col[c].data, src->rows, dt, f1->data[c]);
-        memcpy(f1->validity[c], src->col[c].validity, hw_validity_bytes(src->rows));
-    }
-    return 0;
-}
+struct params {
+    int median;          /* enum hw_median_mode */
+    uint64_t threads;    /* 0: online CPUs */
+};
 
-static int replace_inf(struct hw_run *run, const struct hw_frame *f1, struct hw_frame *f2)
-{
-    if (hw_frame_alloc(run, f2, f1->dtype, f1->rows, f1->cols, NULL) != 0)
-        return -1;
-    for (uint32_t c = 0; c < f1->cols; c++) {
-        memcpy(f2->data[c], f1->data[c], f1->rows * hw_dtype_size(f1->dtype));
-        hw_finite_mask(f1->dtype, f1->data[c], f1->validity[c], f1->rows, f2->validity[c]);
-    }
-    return 0;
-}
-
-static int fill_null(struct hw_run *run, const struct hw_frame *f2, const double *medians, struct hw_frame *f3)
-{
-    bool *no_validity = calloc(f2->cols, sizeof *no_validity);   /* nothing is null after */
-    int rc = no_validity ? hw_frame_alloc(run, f3, f2->dtype, f2->rows, f2->cols, no_validity)
-                         : hw_run_fail(run, "out of memory");
-    free(no_validity);
-    if (rc != 0)
-        return -1;
-    for (uint32_t c = 0; c < f2->cols; c++)
-        hw_convert(f2->dtype, f2->data[c], f2->validity[c], 0, f2->rows, medians[c], f3->dtype,
-                   f3->data[c], 1);
-    return 0;
-}
+static const struct hw_option params[] = {
+    {"median", HW_OPT_ENUM, offsetof(struct params, median), "sort", 0, 0, HW_MEDIAN_CHOICES,
+     "sort: Polars' median (a sorted copy per column, on worker threads); radix: in place"},
+    {"threads", HW_OPT_UINT, offsetof(struct params, threads), "0", 0, 1024, NULL,
+     "Polars' thread pool: the selects' and the median's worker threads (0: online CPUs)"},
+    {0},
+};
 
 static int run_select_chain(struct hw_run *run, struct hw_source *src, struct hw_output *out)
 {
+    const struct params *p = run->params;
+    unsigned threads = (unsigned)p->threads;
     int rc = -1;
-    struct hw_frame selected = {0}, selected2 = {0}, filled = {0};
+    struct hw_frame df = {0}, selected = {0}, selected2 = {0}, filled = {0};
     double *medians = calloc(src->cols, sizeof *medians);
     struct hw_colview *views = calloc(src->cols, sizeof *views);
     if (!medians || !views) {
         hw_run_fail(run, "out of memory for %u medians", src->cols);
         goto out;
     }
+    if (hw_frame_adopt(run, &df, src) != 0)   /* the loaded source is the frame df */
+        goto out;
+
     hw_phase_begin(run, "cast");
-    if (cast(run, src, out->dtype, &selected) != 0)
+    if (hw_frame_cast(run, threads, &df, out->dtype, true, &selected) != 0)
         goto out;
 
     hw_phase_begin(run, "replace_inf");
-    if (replace_inf(run, &selected, &selected2) != 0)
+    if (hw_frame_replace_nonfinite(run, threads, &selected, &selected2) != 0)
         goto out;
     hw_frame_free(run, &selected);      /* the old selected_df, once the new one exists */
     selected = selected2;
     selected2 = (struct hw_frame){0};
 
     hw_phase_begin(run, "fill_null");
-    if (hw_source_medians(run, src, 0, src->rows, medians, NULL) != 0 ||
-        fill_null(run, &selected, medians, &filled) != 0)
+    if (hw_polars_medians(run, &df, (enum hw_median_mode)p->median, threads, medians, NULL) != 0 ||
+        hw_frame_fill_null(run, threads, &selected, medians, NULL, &filled) != 0)
         goto out;
 
     hw_phase_begin(run, "to_numpy");
@@ -100,6 +95,7 @@ out:
     hw_frame_free(run, &filled);
     hw_frame_free(run, &selected2);
     hw_frame_free(run, &selected);
+    hw_frame_free(run, &df);
     hw_source_release(run, src);
     hw_phase_end(run);
     free(views);
@@ -109,11 +105,13 @@ out:
 
 const struct hw_strategy hw_strategy_select_chain = {
     .name = "select-chain",
-    .summary = "Attempt 1: cast, replace_inf, fill_null, to_numpy, each a full new frame",
+    .summary = "Attempt 1: cast, replace_inf, fill_null, to_numpy, each a frame sharing what it keeps",
     .models = "selected_df = df.select(cast); selected_df = selected_df.select(replace_inf); "
               "filled_df = selected_df.select(fill_null(median)); X = filled_df.to_numpy()",
     .model_source = 1.0,
-    .model_peak = 3.1,   /* two frames with bitmaps (2 x 1.03 D) and the array */
+    .model_peak = 3.1,   /* f64 source: frame 1's values, frame 3's and the array */
+    .params = params,
+    .params_size = sizeof(struct params),
     .twin = "polars",
     .run = run_select_chain,
 };
