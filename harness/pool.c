@@ -157,8 +157,12 @@ int hw_pool_for(struct hw_run *run, unsigned threads, uint32_t n, hw_pool_fn fn,
 
 int hw_pool_on(struct hw_run *run, unsigned worker, hw_pool_fn fn, void *ctx)
 {
-    unsigned size = run->pool && run->pool->nthreads ? run->pool->nthreads : hw_pool_default_threads();
-    return dispatch(run, size, 1, (int)(worker % size), fn, ctx);
+    if (worker >= MAX_THREADS)
+        worker = MAX_THREADS - 1;
+    unsigned size = run->pool ? run->pool->nthreads : 0;
+    if (size <= worker)
+        size = worker + 1;
+    return dispatch(run, size, 1, (int)worker, fn, ctx);
 }
 
 void hw_pool_stop(struct hw_run *run)

@@ -20,8 +20,10 @@ typedef int (*hw_pool_fn)(void *ctx, unsigned worker, uint32_t item, const char 
  * split of a column range gives equal items. 0, or -1 after hw_run_fail (a thread could not
  * start, or an item failed: its message names the item). */
 int hw_pool_for(struct hw_run *run, unsigned threads, uint32_t n, hw_pool_fn fn, void *ctx);
-/* fn(ctx, worker, 0, &why) on that one worker thread (worker modulo the pool's size), for a
- * step the library does on one of its threads (a batch decode). 0, or -1 (hw_run_fail). */
+/* fn(ctx, worker, 0, &why) on that one worker thread, for a step the library does on one of
+ * its threads (a batch decode). Workers past hw_pool_for's stand for the library's other
+ * threads (Polars' streaming executor beside its rayon pool): the pool grows to hold them.
+ * 0, or -1 (hw_run_fail). */
 int hw_pool_on(struct hw_run *run, unsigned worker, hw_pool_fn fn, void *ctx);
 /* The pool size Polars picks by default: the CPUs this process may run on, at least 1. */
 unsigned hw_pool_default_threads(void);

@@ -54,6 +54,12 @@ static void shares_are_contiguous_and_threads_persist(void **state)
     assert_int_equal(hw_pool_on(&run, 1, record, &c), 0);
     assert_int_equal(c.times[0], 1);
     assert_true(pthread_equal(c.thread[0], a.thread[40]));
+    /* A worker past the pool's size is a thread of its own, started for it. */
+    static struct rec d;
+    d.fail_at = UINT32_MAX;
+    assert_int_equal(hw_pool_on(&run, 4, record, &d), 0);
+    for (uint32_t i = 0; i < 114; i++)
+        assert_false(pthread_equal(d.thread[0], a.thread[i]));
     hw_pool_stop(&run);
     assert_null(run.pool);
     hw_pool_stop(&run);   /* twice is fine */
