@@ -36,23 +36,58 @@ const { pl, phase, gc, main, args, count, ipcPath, keep } = require("./lib/twin"
 // is f32 or an int of 16 bits or fewer (Polars' supertype of f32 and i32/i64 is f64).
 function supertype(dtypes) {
   const f32ok = new Set(["Float32", "Int16", "Int8", "UInt16", "UInt8"]);
-  return dtypes.every((d) => f32ok.has(String(d).replace(/^DataType\((.*)\)$/, "$1")))
-    && dtypes.some((d) => String(d).includes("Float32")) ? "f32" : "f64";
+  const name = (d) => String(d).replace(/^DataType\((.*)\)$/, "$1");
+  return dtypes.every((d) => f32ok.has(name(d))) && dtypes.some((d) => name(d) === "Float32") ? "f32" : "f64";
+}
+
+// Python frees a frame at its last reference; here a frame is freed only once V8 has
+// collected every JS object holding it (the DataFrame and each Series taken from it), and
+// a suspended async function can keep a temporary in its saved registers (measured: the
+// collected frame of one step in three stayed resident through 50 gc() rounds when it was
+// a local of this loop). So the big values live only in a holder object (h.df, h.Y) and
+// settle() collects until the FinalizationRegistry has seen every tracked object go; a
+// value that will not go is reported on stderr (the twin would then overstate).
+const pending = new Map();
+const registry = new FinalizationRegistry((id) => pending.delete(id));
+let lastId = 0;
+function track(o, what) {
+  const id = ++lastId;
+  pending.set(id, what);
+  registry.register(o, id);
+  return o;
+}
+async function settle(what) {
+  const left = () => [...pending.values()].filter((w) => w === what);
+  for (let i = 0; i < 20 && left().length; i++) await gc();
+  if (left().length) process.stderr.write(`streaming.js: not collected: ${what}\n`);
+  await gc();   // the Node-API finalizers of what was just collected
 }
 
 // df.to_numpy(): one n x cols array of the supertype, Fortran order (Polars' default).
-async function toNumpyChunk(df, names) {
-  const n = df.height;
-  const T = supertype(df.dtypes) === "f32" ? Float32Array : Float64Array;
+async function toNumpyChunk(h, names) {
+  const n = h.df.height;
+  const T = supertype(h.df.dtypes) === "f32" ? Float32Array : Float64Array;
   const Y = new T(n * names.length);
   for (let c = 0; c < names.length; c++) {
-    let v = df.getColumn(names[c]).toTypedArray();   // the binding's copy, see above
+    const v = track(track(h.df.getColumn(names[c]), "a Series").toTypedArray(), "a column copy");
     if (v.length !== n) throw new Error(`column ${names[c]}: ${v.length} rows, expected ${n}`);
     Y.set(v, c * n);
-    v = null;
-    await gc();
+    await gc();   // the binding's copy of this column, see above
   }
   return Y;
+}
+
+// One step: X[off:off+n] = lf.slice(off, n).select(clean).select(fills).collect().to_numpy()
+async function step(lf, clean, fills, names, X, a, off, readRows) {
+  const rows = a.schema.rows, cols = names.length;
+  const h = { df: track(lf.slice(off, readRows).select(clean).select(fills).collectSync(), "the collected frame") };
+  const n = h.df.height;
+  h.Y = track(await toNumpyChunk(h, names), "the to_numpy chunk");
+  h.df = null;                                     // the collected frame, once to_numpy returns
+  await settle("the collected frame");
+  const Y = h.Y;
+  if (a.order === "F") for (let c = 0; c < cols; c++) for (let r = 0; r < n; r++) X[c * rows + off + r] = Y[c * n + r];
+  else for (let r = 0; r < n; r++) { const o = (off + r) * cols; for (let c = 0; c < cols; c++) X[o + c] = Y[c * n + r]; }
 }
 
 main(async () => {
@@ -74,30 +109,23 @@ main(async () => {
   await gc();
 
   phase("median");
-  let medians = lf.select(clean.map((e) => e.median())).collectSync();
+  const med = { df: track(lf.select(clean.map((e) => e.median())).collectSync(), "the medians") };
   const fills = names.map((c) => {
-    const m = medians.getColumn(c).get(0) ?? 0;     // an all-null column's median is null
+    const m = med.df.getColumn(c).get(0) ?? 0;     // an all-null column's median is null
     const src = a.schema.columns.find((x) => x.name === c).dtype;
     const lit = pl.lit(m).cast(src === "f32" ? pl.Float32 : pl.Float64);
     return pl.col(c).fillNull(lit).alias(c);
   });
-  medians = null;
-  await gc();
+  med.df = null;
+  await settle("the medians");
 
   phase("alloc_output");
   const X = a.dtype === "f64" ? new Float64Array(rows * cols) : new Float32Array(rows * cols);
 
   phase("convert");
   for (let off = 0; off < rows; off += readRows) {
-    let df = lf.slice(off, readRows).select(clean).select(fills).collectSync();
-    const n = df.height;
-    let Y = await toNumpyChunk(df, names);
-    df = null;                                       // the collected frame, once to_numpy returns
-    await gc();
-    if (a.order === "F") for (let c = 0; c < cols; c++) for (let r = 0; r < n; r++) X[c * rows + off + r] = Y[c * n + r];
-    else for (let r = 0; r < n; r++) { const o = (off + r) * cols; for (let c = 0; c < cols; c++) X[o + c] = Y[c * n + r]; }
-    Y = null;                                        // the chunk, after the assignment
-    await gc();
+    await step(lf, clean, fills, names, X, a, off, readRows);
+    await settle("the to_numpy chunk");              // the chunk, after the assignment
   }
   phase(null);
   keep([lf, X]);
