@@ -26,7 +26,7 @@
 //   n x cols, Fortran order, Polars' default) from those copies, one column at a time,
 //   collecting each copy (1/cols of a chunk alive at a time; Python makes none).
 // - Python frees the collected frame when to_numpy() returns and the chunk after the
-//   assignment; the twin collects at both points (gc()).
+//   assignment; the twin collects at both points and waits until they are gone (settle()).
 "use strict";
 const fs = require("fs");
 const { pl, phase, gc, main, args, count, ipcPath, keep } = require("./lib/twin");
