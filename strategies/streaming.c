@@ -58,17 +58,19 @@
  *   decoded prefix twice (anonymous and mapped) and then prefix + filled slice + chunk; on
  *   a one-batch file D + 2 S at the last slice.
  *
- *   Against the twin (scripts/twins/polars/streaming.js, nodejs-polars 0.26.1, glibc, 2M
- *   rows, 250k-row reads, increments in D over the start of median): median and
+ *   Against the twin (scripts/twins/polars/streaming.js, nodejs-polars 0.26.1, 2M rows,
+ *   250k-row reads, increments in D over the start of median), glibc: median and
  *   alloc_output within 0.08 D on both sources and both files; the run's peak (the median
  *   phase) within 0.03 D on 250k-row batches. convert is below the real library by 0.22-0.35
- *   D on 250k-row batches and 0.8-1.5 D on a one-batch file: the real process keeps more
- *   freed memory in its arenas (on a one-batch file its RssAnon grows by most of every
- *   step's decoded prefix, to 3 GiB at 2M f64; with the mmap threshold pinned at 128 KiB the
- *   real gap at 1M falls from 1.1 to 0.2 D). What pins it is the library's small
+ *   D on 250k-row batches and 0.18 (mix) to 0.66 (f64) D on a one-batch file: the real
+ *   process keeps more freed memory in its arenas (on a one-batch file its RssAnon grows by
+ *   most of every step's decoded prefix, to 3 GiB at 2M f64; with the mmap threshold pinned
+ *   at 128 KiB the real gap at 1M falls to 0.2 D). What pins it is the library's small
  *   allocations between the big ones, which the model does not make; and the real figure
  *   itself moves by 0.2-0.5 D from run to run at 1M (three runs each), more than the
- *   tolerance. See .fidelity_gap. */
+ *   tolerance. Under jemalloc (LD_PRELOAD in the twin) every phase is within 0.19 D, most
+ *   within 0.10: the mechanism is right, glibc's retention is what differs. See
+ *   .fidelity_gap. */
 #include "convert.h"
 #include "median.h"
 #include "output.h"
@@ -251,11 +253,13 @@ struct ipc_file {
     uint64_t bytes;
     const uint8_t *map;           /* while a scan runs */
     struct hw_pool *pool;         /* Polars' threads: see THREAD_* */
+    uint64_t decodes;             /* batches decoded so far: whose turn it is */
 };
 
 /* Polars' threads, each with its own glibc arena: the streaming executor's two threads
- * decode record batches (batch b on thread b mod 2: the real executor takes whichever is
- * idle, a choice the model cannot know), and the rayon pool's two threads evaluate a
+ * decode record batches (each decode task goes to whichever is idle; the model takes them
+ * in turn, since both are idle between steps: which one wakes is the scheduler's choice,
+ * and always the same one would leave a single arena with all the garbage), and the rayon pool's two threads evaluate a
  * select's expressions (par_iter over the columns: rayon splits the range in halves, so
  * one thread takes the first half of the columns, the other the second). */
 enum { THREAD_EXEC0 = 0, THREAD_EXEC1 = 1, THREAD_POOL0 = 2, THREAD_POOL1 = 3, NTHREADS = 4 };
@@ -438,12 +442,12 @@ static void decode_job(void *arg)
     j->rc = decode(j->run, j->f, j->b, j->limit, j->cols);
 }
 
-/* A batch decoded on the executor thread that takes it. */
+/* A batch decoded on the executor thread whose turn it is. */
 static int decode_on_executor(struct hw_run *run, struct ipc_file *f, uint64_t b,
                               uint64_t limit, struct col *cols)
 {
     struct decode_job j = {.run = run, .f = f, .b = b, .limit = limit, .cols = cols};
-    hw_pool_run(f->pool, b % 2 ? THREAD_EXEC1 : THREAD_EXEC0, decode_job, &j);
+    hw_pool_run(f->pool, f->decodes++ % 2 ? THREAD_EXEC1 : THREAD_EXEC0, decode_job, &j);
     return j.rc;
 }
 
@@ -884,7 +888,7 @@ const struct hw_strategy hw_strategy_streaming = {
     .twin = "polars",   /* source: ipc only; source: generate and output: memmap have none */
     .fidelity_gap = "source: ipc, convert: glibc arena retention of the real process (freed decoded "
                     "batches kept resident, pinned by the library's small allocations, which the model "
-                    "does not make) puts the model 0.2-0.35 D low on 250k-row batches and 0.8-1.5 D low "
+                    "does not make) puts the model 0.2-0.35 D low on 250k-row batches and 0.2-0.7 D low "
                     "on a one-batch file at 2M rows; the real figure varies 0.2-0.5 D between runs. "
                     "source: generate has no twin (a hand-written Parquet loop), nor output: memmap "
                     "(no np.memmap in Node)",
