@@ -99,3 +99,59 @@ def keep(x):
 def fail(msg):
     sys.stderr.write("%s: %s\n" % (os.path.basename(sys.argv[0]), msg))
     sys.exit(2)
+
+
+def load_source(a):
+    """[(name, values, bits)]: the source as Arrow holds it, each column's values (a null cell
+    holds 0) and its validity as a bitmap, one bit a row, least significant bit first (what
+    the model's source holds too: numpy bools would be 8 times larger, and dropping the source
+    would then free more in the twin than in the model). Packed before any phase: not
+    measured."""
+    out = []
+    for name, values, valid in load_columns(a):
+        out.append((name, values, np.packbits(valid, bitorder="little")))
+    return out
+
+
+def valid_of(bits, rows):
+    """A bitmap from load_source as numpy bools (a temporary of `rows` bytes)."""
+    return np.unpackbits(bits, count=rows, bitorder="little").view(np.bool_)
+
+
+def pandas_dtype(values, bits, rows):
+    """The dtype pyarrow's to_pandas gives a column: a float keeps its type, an int with nulls
+    becomes float64, an int without keeps its type."""
+    if values.dtype.kind == "f":
+        return values.dtype
+    return np.dtype(np.float64) if not valid_of(bits, rows).all() else values.dtype
+
+
+def to_pandas(src):
+    """pyarrow's Table.to_pandas() (split_blocks=False, the default) on load_source's columns:
+    one 2-D block per dtype, (columns of that dtype) x rows, each column contiguous, every
+    column written straight into its block (a float null -> NaN, an int column with nulls ->
+    float64 with NaN), and a DataFrame over those blocks with no further copy, as
+    pyarrow.pandas_compat does (make_block + BlockManager). The source stays alive.
+
+    pd.DataFrame(dict_of_arrays) is not the same: it stacks the arrays into new blocks
+    (a second copy while the arrays are alive), which pyarrow does not make."""
+    import pandas as pd
+    from pandas.core.internals import BlockManager
+    from pandas.core.internals.api import make_block
+
+    rows = len(src[0][1])
+    groups = {}   # dtype -> [column positions], in column order
+    dts = [pandas_dtype(values, bits, rows) for _, values, bits in src]
+    for i, dt in enumerate(dts):
+        groups.setdefault(dt, []).append(i)
+    blocks = []
+    for dt, pos in groups.items():
+        blk = np.empty((len(pos), rows), dtype=dt)
+        for j, i in enumerate(pos):
+            _, values, bits = src[i]
+            blk[j] = values
+            if dt.kind == "f":
+                blk[j][~valid_of(bits, rows)] = np.nan
+        blocks.append(make_block(blk, placement=pos))
+    mgr = BlockManager(blocks, [pd.Index([n for n, _, _ in src]), pd.RangeIndex(rows)])
+    return pd.DataFrame(mgr)
