@@ -61,4 +61,5 @@ const struct hw_strategy hw_strategy_column_release = {
     .model_source = 1.0,
     .model_peak = 1.0,    /* C order: S + D; F order needs less, but pre-flight stays safe */
     .run = run_column_release,
+    .twin = "pandas",
 };

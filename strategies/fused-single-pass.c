@@ -84,4 +84,5 @@ const struct hw_strategy hw_strategy_fused_single_pass = {
     .params = params,
     .params_size = sizeof(struct params),
     .run = run_fused_single_pass,
+    .twin = "pandas",
 };

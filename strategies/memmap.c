@@ -117,5 +117,6 @@ const struct hw_strategy hw_strategy_memmap = {
     .params = params,
     .params_size = sizeof(struct params),
     .run = run_memmap,
+    .twin = "pandas",
     .estimate = estimate,
 };

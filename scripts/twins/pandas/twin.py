@@ -11,11 +11,17 @@ import argparse
 import json
 import os
 import sys
+import time
 
 import numpy as np
 
 _FD = os.environ.get("HIGHWATER_PHASE_FD")
 _open = [None]
+# highwater exec resets the peak when it reads a begin marker, a moment after it is written.
+# A phase that starts by freeing (drop_source, a rebinding) would lose its starting level in
+# that moment; the strategies' phases start from it (the worker resets synchronously). So
+# each begin waits this long for the reader before the phase's code runs.
+_SETTLE = float(os.environ.get("HIGHWATER_TWIN_SETTLE", "0.05"))
 
 
 def _mark(line):
@@ -34,6 +40,8 @@ def phase(name):
     _open[0] = name
     if name:
         _mark("begin " + name)
+        if _FD is not None and _SETTLE > 0:
+            time.sleep(_SETTLE)
 
 
 def count(s):
@@ -155,3 +163,31 @@ def to_pandas(src):
         blocks.append(make_block(blk, placement=pos))
     mgr = BlockManager(blocks, [pd.Index([n for n, _, _ in src]), pd.RangeIndex(rows)])
     return pd.DataFrame(mgr)
+
+
+def finite_valid(values, bits, rows):
+    """Numpy bools: the rows that are valid and finite (temporaries of `rows` bytes each)."""
+    ok = valid_of(bits, rows)
+    if values.dtype.kind == "f":
+        ok &= np.isfinite(values)
+    return ok
+
+
+def median_column(values, bits):
+    """The exact median of a column's valid finite values, as a team writes it in numpy: the
+    values compressed into a new array (up to a column), then np.median partitioning that
+    array in place (overwrite_input: introselect, no sort, no second copy). 0 when there is
+    none (highwater's reference). numpy has no radix select: this is the closest numpy code to
+    the strategies' in-place median, and it holds one column more at its peak."""
+    x = values[finite_valid(values, bits, len(values))]
+    if x.size == 0:
+        return 0.0
+    return float(np.median(x, overwrite_input=True))
+
+
+def fill_column(out, values, bits, median):
+    """out[:] = values cast to out's dtype, then the invalid or non-finite rows = median: in
+    place, a bool mask of the rows the only temporary."""
+    out[...] = values
+    bad = ~finite_valid(values, bits, len(values))
+    out[bad] = median
