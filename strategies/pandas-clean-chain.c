@@ -16,17 +16,17 @@
  * then a reorder by column position: two more copies of the group while the one-column blocks
  * are alive) before casting into the output. The median is bottleneck's nanmedian per block.
  *
- * Twin: scripts/twins/pandas/pandas-clean-chain.py. Open gap: to_numpy on the seed's mix at
- * 2M rows, where the model keeps the freed one-column blocks resident in glibc's heap while
- * X is written (+0.22 D over the twin); the real process's heap holds them too (mallinfo2:
- * 993 MB free in a 1057 MB arena after the consolidation) but not resident. At 1M rows both
- * keep them (+0.008 D). What gives the real heap's pages back is not found; the run's peak
- * (replace) is not affected.
+ * Twin: scripts/twins/pandas/pandas-clean-chain.py. Its to_numpy keeps fillna's freed
+ * one-column blocks resident in glibc's heap while X is written (mallinfo2 of the real
+ * process: 993 MB free in a 1057 MB arena after the consolidation, all resident), as the
+ * model's heap does.
  *
- * Memory shape (S source, P the pandas blocks, B the largest block, M its cells in bytes):
- * S + P, then S + 3P' + 2M at replace (each float block: P, its two copies, two masks;
- * f64 source: S + 6.5 D), S + P at median, S + 2P + (B - a column) at fillna (f64: S + 6 D),
- * S + P + 2B at to_numpy's consolidation (f64: S + 6 D), then S + P + D. */
+ * Memory shape (S source, P the pandas blocks, B a block, M its cells in bytes): S + P, then
+ * at replace S + P + the copies made so far + 2B + 2M for the block being replaced (f64
+ * source, one block: S + 3P + 2M = S + 6.5 D; the seed's mix: S + 3.28 D), S + P at median,
+ * S + 2P + (B - a column) + two columns at fillna for the first column of the largest block
+ * (f64: S + 6 D), S + P + 2B at to_numpy's consolidation (f64: S + 6 D), then S + P + D, with
+ * the freed one-column blocks still in glibc's heap. */
 #include "output.h"
 #include "pdframe.h"
 #include "phase.h"
@@ -86,8 +86,4 @@ const struct hw_strategy hw_strategy_pandas_clean_chain = {
     .model_peak = 0.5,     /* the masks */
     .run = run_clean_chain,
     .twin = "pandas",
-    .fidelity_gap = "to_numpy at 2M rows of the seed's mix: the model keeps fillna's freed one-column "
-                    "blocks resident in glibc's heap while X is written, the real process holds them "
-                    "in its heap (mallinfo2) but not resident: +0.22 D (1M rows: +0.01 D); cause not "
-                    "found, the run's peak (replace) is not affected",
 };
