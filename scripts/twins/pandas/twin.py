@@ -113,11 +113,17 @@ def load_source(a):
     """[(name, values, bits)]: the source as Arrow holds it, each column's values (a null cell
     holds 0) and its validity as a bitmap, one bit a row, least significant bit first (what
     the model's source holds too: numpy bools would be 8 times larger, and dropping the source
-    would then free more in the twin than in the model). Packed before any phase: not
-    measured."""
+    would then free more in the twin than in the model). The bools are read through a file
+    mapping (np.load mmap_mode) and packed from it, so the load leaves no freed heap buffers
+    behind: under jemalloc, 114 freed bool arrays below its 8 MiB oversize_threshold would
+    stay dirty in the baseline and be purged during the phases (measured -0.26 D at 1M rows).
+    Before any phase: not measured."""
     out = []
-    for name, values, valid in load_columns(a):
-        out.append((name, values, np.packbits(valid, bitorder="little")))
+    for c in a.schema["columns"]:
+        values = np.load(os.path.join(a.data, c["values"]))
+        valid = np.load(os.path.join(a.data, c["validity"]), mmap_mode="r")
+        out.append((c["name"], values, np.packbits(valid, bitorder="little")))
+        del valid   # unmaps the file's pages
     return out
 
 
