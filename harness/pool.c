@@ -165,6 +165,9 @@ void hw_pool_stop(struct hw_pool *p)
 {
     if (!p->th)
         return;
+    if (p->kept)
+        hw_free(p->run, HW_SIDE_POLARS, p->kept);
+    p->kept = NULL;
     if (p->started_mu) {
         pthread_mutex_lock(&p->mu);
         p->stop = true;

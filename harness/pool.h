@@ -31,6 +31,9 @@ struct hw_pool {
     void (*fn)(void *arg, uint32_t i, unsigned thread);
     void *arg;
     uint32_t n;
+    /* A block a library allocates on a worker thread once and keeps for the process (see
+     * pframe.c); freed by hw_pool_stop. */
+    void *kept;
 };
 
 /* Start nthreads threads (0: as many as this process may run on, which is what Polars'

@@ -1,0 +1,218 @@
+/* rechunk: a frame whose columns are in many chunks, made contiguous, then converted.
+ *
+ *   parts = [pl.read_ipc(f) for f in batch_files]       # frames read or built in batches
+ *   df = pl.concat(parts, how="vertical", rechunk=False)  # every column in rows/chunk_rows chunks
+ *   df = df.rechunk()                                    # one contiguous buffer per column
+ *   clean = [pl.when(pl.col(c).is_finite()).then(pl.col(c)) for c in df.columns]
+ *   medians = df.select(clean).median()
+ *   X = df.select(clean).fill_null(medians).cast(pl.Float32).to_numpy()
+ *   del df
+ *
+ * Real code ends up here after any pl.concat(..., rechunk=False) of batches (files read one
+ * by one, a scan collected batch by batch, frames appended in a loop): Polars keeps each
+ * part as a chunk of every column, and rechunk() (which to_numpy and many kernels do for
+ * themselves) copies them into one. The source is built before the first phase, as the twin
+ * builds it while loading: the dataset's columns cut into parts of chunk_rows rows (values,
+ * and a bitmap where the part holds nulls), part after part, the whole columns then freed.
+ * rechunk: on the pool's threads (Polars rechunks columns in parallel) a new bitmap and a
+ * new values buffer per column, written from the parts; the parts are freed once the new
+ * frame exists (the rebinding drops the old frame). Then the cleaning select and fill_null
+ * as in chunked-vstack (harness/pframe.h), over the whole frame, and to_numpy.
+ *
+ * Memory shape: 2S at rechunk (parts and the copy), S + D' after fill_null (D' = D, or the
+ * source's own buffers where a column needs neither fill nor cast), S + D' + D at to_numpy,
+ * then D. */
+#include "output.h"
+#include "pframe.h"
+#include "phase.h"
+#include "pool.h"
+#include "source.h"
+#include "strategy.h"
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct params {
+    uint64_t chunk_rows;
+};
+
+static const struct hw_option params[] = {
+    {"chunk_rows", HW_OPT_COUNT, offsetof(struct params, chunk_rows), "250k", 1, 1e12, NULL,
+     "rows per part of the concat (each a chunk of every column)"},
+    {0},
+};
+
+/* The concatenated frame: column c's part k is data[c * nparts + k]. */
+struct parts {
+    uint64_t rows, chunk_rows, nparts;
+    uint32_t cols;
+    void **data;
+    uint8_t **validity;    /* NULL where the part holds no null */
+};
+
+static uint64_t part_rows(const struct parts *pt, uint64_t k)
+{
+    uint64_t r0 = k * pt->chunk_rows;
+    return pt->rows - r0 < pt->chunk_rows ? pt->rows - r0 : pt->chunk_rows;
+}
+
+static bool any_null(const uint8_t *validity, uint64_t bit0, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++)
+        if (!hw_valid_bit(validity, bit0 + i))
+            return true;
+    return false;
+}
+
+/* The source as pl.concat(parts, rechunk=False) holds it: parts made one after another
+ * (each part every column), then the whole columns dropped. Outside any phase: the twin
+ * does this while loading. */
+static int build_parts(struct hw_run *run, struct hw_source *src, uint64_t chunk_rows, struct parts *pt)
+{
+    *pt = (struct parts){.rows = src->rows, .chunk_rows = chunk_rows, .cols = src->cols,
+                         .nparts = (src->rows + chunk_rows - 1) / chunk_rows};
+    pt->data = calloc(pt->nparts * pt->cols, sizeof *pt->data);
+    pt->validity = calloc(pt->nparts * pt->cols, sizeof *pt->validity);
+    if (!pt->data || !pt->validity)
+        return hw_run_fail(run, "out of memory for a table of %llu parts", (unsigned long long)pt->nparts);
+    for (uint64_t k = 0; k < pt->nparts; k++) {
+        uint64_t r0 = k * chunk_rows, n = part_rows(pt, k);
+        for (uint32_t c = 0; c < pt->cols; c++) {
+            const struct hw_column *col = &src->col[c];
+            size_t esz = hw_dtype_size(col->dtype);
+            void **d = &pt->data[c * pt->nparts + k];
+            uint8_t **v = &pt->validity[c * pt->nparts + k];
+            if (!(*d = hw_alloc(run, HW_SIDE_POLARS, n * esz)))
+                return hw_run_fail(run, "out of memory for part %llu of column %u", (unsigned long long)k, c);
+            memcpy(*d, (const char *)col->data + r0 * esz, n * esz);
+            if (!any_null(col->validity, r0, n))
+                continue;
+            if (!(*v = hw_alloc(run, HW_SIDE_POLARS, hw_validity_bytes(n))))
+                return hw_run_fail(run, "out of memory for part %llu of column %u", (unsigned long long)k, c);
+            memset(*v, 0, hw_validity_bytes(n));
+            for (uint64_t i = 0; i < n; i++)
+                if (hw_valid_bit(col->validity, r0 + i))
+                    (*v)[i / 8] |= (uint8_t)(1u << (i % 8));
+        }
+    }
+    for (uint32_t c = 0; c < src->cols; c++)
+        hw_source_drop_column(run, src, c);
+    return 0;
+}
+
+static void free_parts(struct hw_run *run, struct parts *pt)
+{
+    for (uint64_t i = 0; pt->data && i < pt->nparts * pt->cols; i++) {
+        hw_free(run, HW_SIDE_POLARS, pt->data[i]);
+        hw_free(run, HW_SIDE_POLARS, pt->validity[i]);
+    }
+    free(pt->data);
+    free(pt->validity);
+    pt->data = NULL;
+    pt->validity = NULL;
+}
+
+struct rechunk_job {
+    struct hw_pool *pool;
+    const struct parts *pt;
+    struct hw_source *src;
+};
+
+/* One column: a bitmap (if any part has one) then the values, as the tracer showed. */
+static void rechunk_column(void *arg, uint32_t c, unsigned thread)
+{
+    struct rechunk_job *j = arg;
+    const struct parts *pt = j->pt;
+    struct hw_column *col = &j->src->col[c];
+    size_t esz = hw_dtype_size(col->dtype);
+    bool bitmap = false;
+    for (uint64_t k = 0; k < pt->nparts; k++)
+        bitmap |= pt->validity[c * pt->nparts + k] != NULL;
+    uint8_t *v = NULL;
+    if (bitmap && !(v = hw_pool_alloc(j->pool, thread, HW_SIDE_POLARS, hw_validity_bytes(pt->rows))))
+        return;
+    void *d = hw_pool_alloc(j->pool, thread, HW_SIDE_POLARS, pt->rows * esz);
+    if (!d) {
+        hw_pool_free(j->pool, thread, HW_SIDE_POLARS, v);
+        return;
+    }
+    if (v)
+        memset(v, 0, hw_validity_bytes(pt->rows));
+    for (uint64_t k = 0; k < pt->nparts; k++) {
+        uint64_t r0 = k * pt->chunk_rows, n = part_rows(pt, k);
+        memcpy((char *)d + r0 * esz, pt->data[c * pt->nparts + k], n * esz);
+        const uint8_t *pv = pt->validity[c * pt->nparts + k];
+        for (uint64_t i = 0; v && i < n; i++)
+            if (hw_valid_bit(pv, i))
+                v[(r0 + i) / 8] |= (uint8_t)(1u << ((r0 + i) % 8));
+    }
+    col->data = d;
+    col->validity = v;   /* NULL: no null anywhere, as Polars keeps no bitmap */
+}
+
+static int run_rechunk(struct hw_run *run, struct hw_source *src, struct hw_output *out)
+{
+    const struct params *p = run->params;
+    int rc = -1;
+    struct parts pt = {0};
+    struct hw_pool pool = {0};
+    struct hw_pframe sel = {0}, filled = {0};
+    double *medians = calloc(src->cols, sizeof *medians);
+    if (!medians) {
+        hw_run_fail(run, "out of memory for %u medians", src->cols);
+        goto out;
+    }
+    if (hw_pool_start(run, &pool, 0) != 0 || build_parts(run, src, p->chunk_rows, &pt) != 0)
+        goto out;
+
+    hw_phase_begin(run, "rechunk");
+    struct rechunk_job j = {.pool = &pool, .pt = &pt, .src = src};
+    hw_pool_for(&pool, src->cols, rechunk_column, &j);
+    if (hw_pool_failed(&pool))
+        goto out;
+    free_parts(run, &pt);   /* the old frame, once the rebinding has the new one */
+
+    hw_phase_begin(run, "median");
+    /* median: polars sort (h-frames) */
+    if (hw_pframe_medians(run, &pool, src, 0, src->rows, medians) != 0)
+        goto out;
+
+    hw_phase_begin(run, "fill_null");
+    if (hw_pframe_clean(run, &pool, src, 0, src->rows, &sel) != 0 ||
+        hw_pframe_fill_cast(run, &pool, &sel, medians, out->dtype, &filled) != 0)
+        goto out;
+    hw_pframe_free(run, &sel);     /* the select's frame, once fill_null has returned */
+
+    hw_phase_begin(run, "to_numpy");
+    if (hw_output_alloc(run, out, HW_SIDE_NUMPY) != 0)
+        goto out;
+    hw_tiles_convert(filled.view, src->cols, medians, src->rows, out->dtype, out->order, out->rows,
+                     0, out->data);
+    hw_pframe_free(run, &filled);  /* the chain's temporary, once to_numpy has returned */
+
+    hw_phase_begin(run, "drop_source");
+    hw_source_release(run, src);
+    rc = 0;
+out:
+    hw_pframe_free(run, &filled);
+    hw_pframe_free(run, &sel);
+    free_parts(run, &pt);
+    hw_phase_end(run);
+    hw_pool_stop(&pool);
+    free(medians);
+    return rc;
+}
+
+const struct hw_strategy hw_strategy_rechunk = {
+    .name = "rechunk",
+    .summary = "a multi-chunk frame (concat without rechunk) -> rechunk() -> fill -> to_numpy",
+    .models = "df = pl.concat(parts, rechunk=False).rechunk(); "
+              "X = df.select(clean).fill_null(med).cast(f32).to_numpy()",
+    .model_source = 2.0,   /* the parts and their contiguous copy */
+    .model_peak = 2.1,
+    .params = params,
+    .params_size = sizeof(struct params),
+    .twin = "polars",
+    .run = run_rechunk,
+};
