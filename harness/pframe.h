@@ -47,6 +47,11 @@ int hw_pframe_median_copies(struct hw_run *run, struct hw_pool *pool, const stru
  * select's frame dropped before returning. 0, or -1. */
 int hw_pframe_medians(struct hw_run *run, struct hw_pool *pool, const struct hw_source *src,
                       uint64_t row0, uint64_t n, double *medians);
+/* to_numpy of a frame from hw_pframe_fill_cast (every column in the output dtype, no nulls):
+ * its rows [0, rows) into rows [row0, row0+rows) of a matrix of `total` rows in `order`,
+ * values as they are (an inf the cast made stays inf, as numpy gets it). */
+void hw_pframe_to_numpy(const struct hw_pframe *f, enum hw_dtype dtype, enum hw_order order,
+                        uint64_t total, uint64_t row0, void *matrix);
 /* Drop the frame on the calling thread (Python drops it on the main thread): its own
  * buffers go back to the arenas of the threads that allocated them. Safe twice. */
 void hw_pframe_free(struct hw_run *run, struct hw_pframe *f);

@@ -83,8 +83,7 @@ static void *slice_chunk(struct hw_run *run, struct hw_pool *pool, const struct 
         hw_run_fail(run, "out of memory for the chunk of rows %llu+", (unsigned long long)r0);
         goto out;
     }
-    /* to_numpy: the filled frame holds no nulls, so the medians fill nothing here. */
-    hw_tiles_convert(filled.view, src->cols, medians, n, out->dtype, out->order, n, 0, chunk);
+    hw_pframe_to_numpy(&filled, out->dtype, out->order, n, 0, chunk);
 out:
     hw_pframe_free(run, &filled);  /* once its chunk exists */
     hw_pframe_free(run, &sel);

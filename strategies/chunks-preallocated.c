@@ -71,7 +71,7 @@ static int slice_into(struct hw_run *run, struct hw_pool *pool, const struct hw_
         hw_run_fail(run, "out of memory for the chunk of rows %llu+", (unsigned long long)r0);
         goto out;
     }
-    hw_tiles_convert(filled.view, src->cols, medians, n, out->dtype, out->order, n, 0, chunk);
+    hw_pframe_to_numpy(&filled, out->dtype, out->order, n, 0, chunk);
     hw_pframe_free(run, &filled);  /* to_numpy has returned: the temporary frame goes */
     assign(out, chunk, r0, n);
     rc = 0;
