@@ -42,6 +42,7 @@
 #include "strategy.h"
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -215,6 +216,16 @@ out:
     return rc;
 }
 
+/* The larger of the two peaks: 2S while rechunk copies, S + D' + D at to_numpy. */
+static void estimate(const void *params, struct hw_estimate *e)
+{
+    (void)params;
+    double rechunking = 2.0 * e->source_bytes;
+    double converting = e->source_bytes + 2.1 * e->output_bytes;
+    e->peak_bytes = rechunking > converting ? rechunking : converting;
+    snprintf(e->model, sizeof e->model, "max(2.00 x source, 1.00 x source + 2.10 x output)");
+}
+
 const struct hw_strategy hw_strategy_rechunk = {
     .name = "rechunk",
     .summary = "a multi-chunk frame (concat without rechunk) -> rechunk() -> fill -> to_numpy",
@@ -229,4 +240,5 @@ const struct hw_strategy hw_strategy_rechunk = {
                     "glibc arena heaps (f64 2M: +2.03 D vs +1.08 D modelled): a small block live "
                     "at the top of one thread's heaps, not identified, pins them",
     .run = run_rechunk,
+    .estimate = estimate,
 };
