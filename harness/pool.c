@@ -168,6 +168,9 @@ int hw_pool_on(struct hw_run *run, unsigned worker, hw_pool_fn fn, void *ctx)
 void hw_pool_stop(struct hw_run *run)
 {
     struct hw_pool *p = run->pool;
+    /* What the library keeps for the process goes with its threads. */
+    hw_free(run, HW_SIDE_POLARS, run->polars_kept);
+    run->polars_kept = NULL;
     if (!p)
         return;
     pthread_mutex_lock(&p->mu);

@@ -27,7 +27,8 @@ int hw_pool_for(struct hw_run *run, unsigned threads, uint32_t n, hw_pool_fn fn,
 int hw_pool_on(struct hw_run *run, unsigned worker, hw_pool_fn fn, void *ctx);
 /* The pool size Polars picks by default: the CPUs this process may run on, at least 1. */
 unsigned hw_pool_default_threads(void);
-/* Join the run's threads (the worker does, after the strategy); safe when none started. */
+/* Join the run's threads (the worker does, after the strategy) and free what the library
+ * keeps for the process (run->polars_kept); safe when none started. */
 void hw_pool_stop(struct hw_run *run);
 
 #endif

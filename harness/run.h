@@ -34,6 +34,7 @@ struct hw_run {
     struct rusage phase_ru0;
     char error[512];               /* first failure, sent once */
     struct hw_pool *pool;          /* the library's threads (pool.h), started on first use */
+    void *polars_kept;             /* what Polars allocates once and keeps for the process */
     /* What the strategy asked of the allocators: the block sizes decide which side of an
      * allocator's thresholds a run sits on (jemalloc purges freed extents >= 8 MiB at once). */
     struct {

@@ -3,6 +3,8 @@
 HW_STRATEGY(whole_copy)
 HW_STRATEGY(fused_single_pass)
 HW_STRATEGY(chunked_vstack)
+HW_STRATEGY(chunks_preallocated)
+HW_STRATEGY(rechunk)
 HW_STRATEGY(memmap)
 HW_STRATEGY(select_chain)
 HW_STRATEGY(select_chain_rebind)

@@ -167,9 +167,31 @@ async function toNumpy(df, dtype, order) {
   return X;
 }
 
+// The cleaning select of the slicing twins: every column with inf and NaN turned null.
+function cleanExprs(df) {
+  return df.columns.map((c) => pl.when(pl.col(c).isFinite()).then(pl.col(c)).otherwise(pl.lit(null)).alias(c));
+}
+
+// fill_null(medians).cast(T) per column, medians a 1-row frame (df.median()). Python's float
+// literal is "dynamic": on a Float32 column it fills in Float32; a JS number is a strict
+// Float64 literal, which would make the binding fill every f32 column in f64 first (measured:
+// an n x 8 buffer per column that Python never makes), so the literal takes the column's
+// float dtype. On an integer column the supertype is Float64 either way. An all-null
+// column's median is null: filled with 0, as the models do.
+function fillExprs(df, medians, T) {
+  const schema = df.schema;
+  return df.columns.map((c) => {
+    let v = pl.lit(medians.getColumn(c).get(0) ?? 0);
+    const dt = String(schema[c]);
+    if (dt.includes("Float32")) v = v.cast(pl.Float32);
+    return pl.col(c).fillNull(v).cast(T).alias(c);
+  });
+}
+
 // The twin's result stays referenced to the end, as a Python variable would.
 function keep(x) {
   keep.kept = x;
 }
 
-module.exports = { pl, px, select, phase, gc, main, args, count, loadSource, ipcPath, toNumpy, keep, f32, Typed };
+module.exports = { pl, px, select, phase, gc, main, args, count, loadSource, ipcPath, toNumpy, keep, f32, Typed,
+  cleanExprs, fillExprs };

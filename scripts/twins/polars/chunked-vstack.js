@@ -1,0 +1,97 @@
+// Twin of strategies/chunked-vstack.c: Option A on real Polars, step for step.
+//
+//   clean = [pl.when(pl.col(c).is_finite()).then(pl.col(c)) for c in df.columns]
+//   medians = df.select(clean).median()                     # median=global
+//   chunks = []
+//   for sl in df.iter_slices(n_rows=chunk_rows):
+//       chunks.append(sl.select(clean).fill_null(medians).cast(pl.Float32).to_numpy())
+//   X = np.vstack(chunks)
+//   del chunks
+//   del df
+//
+// nodejs-polars 0.26.1 has no iterSlices: Python's iter_slices is a loop of
+// df.slice(offset, n_rows) (zero-copy), which is what this does. fill_null(medians) and the
+// cast are one select of fillNull(median).cast(T) per column (one frame; lib/twin.js
+// fillExprs: the median literal in the column's float dtype, as Python's float literal
+// takes it, so an f32 column fills in f32; an integer column fills in Float64); the select of
+// clean is a frame of its own, dropped once the filled frame exists (Python drops the
+// temporary when fill_null returns); the filled frame is dropped once its chunk exists.
+// median=local fills each slice with sl.select(clean).median() instead.
+//
+// Where the binding copies and Python would not: toNumpy reads each column of the filled
+// frame as a typed-array copy (one column of one slice at a time, collected after its step);
+// Python's to_numpy writes the array from the Arrow buffers. np.vstack is a new typed array
+// of rows x cols filled from the chunks, as numpy's concatenate does.
+"use strict";
+const { pl, phase, gc, main, args, count, loadSource, toNumpy, keep, f32, Typed, cleanExprs, fillExprs } = require("./lib/twin");
+
+// np.vstack: a new array of rows x cols, each chunk's rows copied into place (a function of
+// its own for the same reason as sliceChunk: no chunk left in a register of main's frame).
+function vstack(chunks, rows, cols, n, dtype, order) {
+  const X = new (Typed(dtype))(rows * cols);
+  for (let k = 0, off = 0; k < chunks.length; k++, off += n) {
+    const ch = chunks[k], m = ch.length / cols;
+    if (order === "C") X.set(ch, off * cols);
+    else for (let c = 0; c < cols; c++) X.set(ch.subarray(c * m, (c + 1) * m), c * rows + off);
+  }
+  return X;
+}
+
+main(async () => {
+  const a = args({ chunk_rows: "10k", median: "global" });
+  if (a.params.median !== "global" && a.params.median !== "local")
+    throw new Error(`median=${a.params.median}: global or local`);
+  const n = count(a.params.chunk_rows);
+  if (!(n > 0)) throw new Error("chunk_rows must be at least 1");
+  let df = await loadSource(a);
+  const T = f32(a.dtype);
+  const names = df.columns;
+  const rows = df.height, cols = df.width;
+  const clean = cleanExprs(df);
+  const fill = (med) => fillExprs(df, med, T);
+
+  // One slice's chunk: its own function, so that nothing of it (the select's frame, the
+  // filled frame) stays referenced from a register of the caller's suspended frame (V8
+  // saves an async function's registers across each await).
+  async function sliceChunk(sl, medians) {
+    let med = medians;
+    if (!med) {
+      med = sl.select(clean).median();
+      await gc();
+    }
+    let sel = sl.select(clean);
+    let filled = sel.select(fill(med));
+    sel = null;
+    await gc();
+    const chunk = await toNumpy(filled, a.dtype, a.order);
+    filled = null;
+    await gc();
+    return chunk;
+  }
+
+  let medians = null;
+  if (a.params.median === "global") {
+    phase("median");
+    medians = (() => df.select(clean).median())();   // the select's frame dropped at the gc
+    await gc();
+  }
+
+  phase("chunks");
+  let chunks = [];
+  for (let off = 0; off < rows; off += n) {
+    chunks.push(await sliceChunk(df.slice(off, Math.min(n, rows - off)), medians));
+    await gc();   // sliceChunk's frame, and with it anything its registers still held
+  }
+
+  phase("vstack");
+  const X = vstack(chunks, rows, cols, n, a.dtype, a.order);
+
+  phase("free_chunks");
+  chunks = null;
+  await gc();
+
+  phase("drop_source");
+  df = null;
+  await gc();
+  keep(X);
+});
