@@ -222,6 +222,53 @@ static int child(char *const argv[], const char *env, int out_fd, bool quiet_err
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* argv with stdout to /dev/null and stderr to err_fd: its exit code, or -1. */
+static int child_err(char *const argv[], int err_fd)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        int fd = open("/dev/null", O_WRONLY);
+        if (fd >= 0)
+            dup2(fd, 1);
+        dup2(err_fd, 2);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* "no twin: REASON" (the last such line of a twin's stderr) -> "no twin: REASON". */
+static void read_reason(const char *path, char *out, size_t len)
+{
+    char line[400];
+    FILE *f = fopen(path, "r");
+    snprintf(out, len, "no twin for these params (the twin gave no reason)");
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "no twin: ", 9) == 0) {
+            line[strcspn(line, "\n")] = '\0';
+            snprintf(out, len, "%s", line);
+        }
+    if (f)
+        fclose(f);
+}
+
+static void copy_to_stderr(const char *path)
+{
+    char buf[4096];
+    size_t n;
+    FILE *f = fopen(path, "r");
+    while (f && (n = fread(buf, 1, sizeof buf, f)) > 0)
+        fwrite(buf, 1, n, stderr);
+    if (f)
+        fclose(f);
+}
+
 /* The first line a command prints, or "" (versions of the twins' libraries). */
 static void first_line(const char *cmd, char *out, size_t len)
 {
@@ -251,6 +298,7 @@ struct fid {
     bool own_dir;
     char polars_version[64], pandas_version[64], node_version[64];
     bool have_node, have_pandas;
+    char no_twin[HW_MAX_STRATEGIES][512];   /* a twin's "no twin: REASON" for these params */
 };
 
 /* Where scripts/twins is: HIGHWATER_TWINS_DIR, beside the binary (build/highwater ->
@@ -549,15 +597,29 @@ int hw_fidelity(const struct hw_fidelity_opts *o)
         const struct hw_strategy_cfg *sc = &F.cfg.strategies[i];
         if (!selected(o, sc) || twin_unavailable(&F, sc, script, sizeof script))
             continue;
+        /* --prepare: the files its params read, made unmeasured; or exit 77 and one line,
+         * "no twin: REASON", for params the twin cannot stand for. */
+        char errpath[PATH_MAX + 64];
+        snprintf(errpath, sizeof errpath, "%s/prepare-%u.err", F.dir, i);
+        int efd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        twin_argv(&F, sc, script, true, argv, store);
+        int prc = efd >= 0 ? child_err(argv, efd) : -1;
+        if (efd >= 0)
+            close(efd);
+        if (prc == 77) {
+            read_reason(errpath, F.no_twin[i], sizeof F.no_twin[i]);
+            unlink(errpath);
+            continue;
+        }
+        if (prc != 0) {
+            fprintf(stderr, "highwater fidelity: %s --prepare failed (exit %d); its error:\n", script, prc);
+            copy_to_stderr(errpath);
+            unlink(errpath);
+            goto out;
+        }
+        unlink(errpath);
         size_t L = strlen(labels);
         snprintf(labels + L, sizeof labels - L, "%s%s", L ? "," : "", sc->label);
-        if (strcmp(sc->strategy->twin, "polars") == 0) {
-            twin_argv(&F, sc, script, true, argv, store);
-            if (child(argv, NULL, 2, false) != 0) {
-                fprintf(stderr, "highwater fidelity: %s --prepare failed (its error is above)\n", script);
-                goto out;
-            }
-        }
     }
     /* Every model in one `highwater run`: one calibration, one report. */
     snprintf(model_json, sizeof model_json, "%s/model.json", F.dir);
@@ -606,6 +668,10 @@ int hw_fidelity(const struct hw_fidelity_opts *o)
             cJSON *e = entry_new(sc, t);
             cJSON_AddItemToArray(entries, e);
             const char *why = twin_unavailable(&F, sc, script, sizeof script);
+            if (!why && F.no_twin[i][0]) {
+                entry_skip(e, "no_twin", F.no_twin[i]);
+                continue;
+            }
             if (why) {
                 entry_skip(e, sc->strategy->twin ? "unavailable" : "no_twin", why);
                 if (sc->strategy->twin && !strstr(why, "dtype"))

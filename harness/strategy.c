@@ -51,6 +51,10 @@ int hw_strategy_check(const struct hw_strategy *s, char *err, size_t errlen)
         missing = "a pre-flight model (model_source, model_peak >= 0, not both 0)";
     else if ((s->params != NULL) != (s->params_size > 0))
         missing = "a params table together with its params_size";
+    else if (!s->twin == !s->no_twin)
+        missing = "twin (\"polars\" or \"pandas\") or no_twin (why none), exactly one";
+    else if (s->twin && strcmp(s->twin, "polars") != 0 && strcmp(s->twin, "pandas") != 0)
+        missing = "twin of a known library (\"polars\" or \"pandas\")";
     if (missing) {
         snprintf(err, errlen, "strategy '%s' has no %s; fix its definition in strategies/",
                  s->name ? s->name : "(unnamed)", missing);

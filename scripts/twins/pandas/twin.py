@@ -51,7 +51,7 @@ def count(s):
     return int(float(s[:-1] if mult != 1 else s) * mult)
 
 
-def args(defaults=None):
+def args(defaults=None, no_twin_if=None):
     """--data DIR, --dtype, --order, then the strategy's params as key=value."""
     p = argparse.ArgumentParser()
     p.add_argument("--data", required=True, help="a `highwater dataset` directory")
@@ -71,6 +71,12 @@ def args(defaults=None):
     with open(os.path.join(a.data, "schema.json")) as f:
         a.schema = json.load(f)
     a.np_dtype = np.float32 if a.dtype == "f32" else np.float64
+    # Params this twin cannot stand for: exit 77 with the reason, which highwater fidelity
+    # reports as the strategy's no-twin reason instead of a failure.
+    why = no_twin_if(a.params) if no_twin_if else None
+    if why:
+        sys.stderr.write("no twin: %s\n" % why)
+        sys.exit(77)
     if a.prepare:
         sys.exit(0)
     return a

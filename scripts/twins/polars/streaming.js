@@ -91,12 +91,11 @@ async function step(lf, clean, fills, names, X, a, off, readRows) {
 }
 
 main(async () => {
-  const a = args({ source: "ipc", batch_rows: "250k", read_rows: "250k", output: "memory",
-    evict: "false" });
+  const a = args({ source: "generate", row_group_rows: "16k", batch_rows: "250k", read_rows: "250k", output: "memory",
+    evict: "false" }, (p) =>
+    p.source !== "ipc" ? `source: ${p.source} is a hand-written row-group loop, not a Polars call; source: ipc has the twin`
+      : p.output !== "memory" || p.evict !== "false" ? "output: memmap has none: Node has no np.memmap" : null);
   const p = a.params;
-  if (p.source !== "ipc") throw new Error(`source=${p.source}: only source=ipc has a twin (a Polars scan)`);
-  if (p.output !== "memory" || p.evict !== "false")
-    throw new Error("output=memmap / evict: no twin (Node has no np.memmap)");
   const rows = a.schema.rows, cols = a.schema.cols;
   const batchRows = count(p.batch_rows), readRows = count(p.read_rows);
   const file = ipcPath(a.data, batchRows >= rows ? 0 : batchRows);

@@ -66,7 +66,10 @@ function usage(msg) {
 }
 
 // --data DIR (a `highwater dataset` directory), --dtype, --order, then the strategy's params.
-function args(defaults = {}) {
+// noTwinIf(params) names params this twin cannot stand for (a reason, or null): the twin then
+// exits 77 with "no twin: REASON", which highwater fidelity reports as that strategy's
+// no-twin reason instead of a failure.
+function args(defaults = {}, noTwinIf = null) {
   const a = { data: null, dtype: "f32", order: "C", prepare: false, params: { ...defaults } };
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i++) {
@@ -88,6 +91,11 @@ function args(defaults = {}) {
   if (a.dtype !== "f32" && a.dtype !== "f64") usage(`--dtype ${a.dtype}: the twins write f32 or f64`);
   if (a.order !== "C" && a.order !== "F") usage(`--order ${a.order}: C or F`);
   a.schema = JSON.parse(fs.readFileSync(path.join(a.data, "schema.json"), "utf8"));
+  const why = noTwinIf ? noTwinIf(a.params) : null;
+  if (why) {
+    process.stderr.write(`no twin: ${why}\n`);
+    process.exit(77);
+  }
   if (a.prepare) prepare(a);
   return a;
 }
