@@ -197,6 +197,24 @@ void hw_fidelity_print(const cJSON *fid, FILE *f)
 
 /* ---- children ---- */
 
+/* Wait for a child; when this process is told to stop (SIGINT, SIGTERM: sent to it alone,
+ * not to its group, as a CI timeout or `kill` does), the child is told once too, so an
+ * interrupted fidelity never leaves a twin or a model run behind. */
+static int reap(pid_t pid)
+{
+    int st;
+    bool told = false;
+    while (waitpid(pid, &st, 0) < 0) {
+        if (errno != EINTR)
+            return -1;
+        if (g_stop && !told) {
+            kill(pid, SIGTERM);
+            told = true;
+        }
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 /* Run argv (env NAME=VALUE prepended when env is set) with stdout to out_fd (-1: /dev/null)
  * and stderr inherited; its exit code, or -1 when it could not start or died of a signal. */
 static int child(char *const argv[], const char *env, int out_fd, bool quiet_err)
@@ -215,11 +233,7 @@ static int child(char *const argv[], const char *env, int out_fd, bool quiet_err
         execvp(argv[0], argv);
         _exit(127);
     }
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR)
-            return -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return reap(pid);
 }
 
 /* argv with stdout to /dev/null and stderr to err_fd: its exit code, or -1. */
@@ -236,11 +250,7 @@ static int child_err(char *const argv[], int err_fd)
         execvp(argv[0], argv);
         _exit(127);
     }
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR)
-            return -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return reap(pid);
 }
 
 /* "no twin: REASON" (the last such line of a twin's stderr) -> "no twin: REASON". */

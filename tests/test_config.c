@@ -682,7 +682,8 @@ static const char *const belief_labels[] = {"whole-copy", "select-chain", "fused
 static const double belief_expects[] = {2.0, 1.25, 1.25, 1.25, 1.0};
 static const char *const other_labels[] = {"chunked-vstack median=local", "memmap evict=true",
     "fused-single-pass", "column-release order=F", "column-release order=C", "streaming",
-    "streaming output=memmap evict=true"};
+    "streaming output=memmap evict=true", "streaming source=ipc", "select-chain-rebind",
+    "chunks-preallocated", "rechunk", "pandas-clean-chain"};
 
 static const struct hw_strategy_cfg *by_label(const struct hw_config *cfg, const char *label)
 {

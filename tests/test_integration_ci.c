@@ -208,7 +208,7 @@ static void outputs_match_reference(void **state)
             first = c;
         assert_string_equal(c, first);
     }
-    assert_int_equal(n, 24);
+    assert_int_equal(n, 34);   /* ci.yaml: 17 strategies x 2 allocators */
 }
 
 /* Per-slice medians fill each slice's missing cells (~3% of the cells: nulls, inf, NaN)
@@ -403,7 +403,7 @@ static void report_has_every_documented_field(void **state)
     const cJSON *sm;
     cJSON_ArrayForEach(sm, cJSON_GetObjectItem(r, "summary"))
         require(sm, summary, "summary");
-    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "summary")), 24);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "summary")), 34);   /* 17 strategies x 2 */
 }
 
 /* Without resets VmHWM is the whole run's high-water mark, the same counter ru_maxrss comes
@@ -504,12 +504,12 @@ static void preflight_skips_everything(void **state)
         assert_non_null(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(run, "reason")), "pre-flight: "));
         n++;
     }
-    assert_int_equal(n, 24);
+    assert_int_equal(n, 34);   /* ci.yaml: 17 strategies x 2 allocators */
     cJSON_Delete(r);
     /* The full-scale config on this machine, dry: only the evicting streaming runs fit. */
     assert_int_equal(run_cmd("run configs/seed-70m.yaml --dry-run", "dry"), 0);
     const char *out = slurp("dry", "out");
-    assert_non_null(strstr(out, "seed-70m: 36 runs, limit "));
+    assert_non_null(strstr(out, "seed-70m: 51 runs, limit "));   /* 17 strategies x 3 */
     int runs = 0;
     for (const char *q = out; (q = strstr(q, "  runs\n")); q++)
         runs++;
