@@ -1,4 +1,5 @@
 #include "polars_median.h"
+#include <stddef.h>
 #include "median.h"
 #include "pool.h"
 #include <stdlib.h>
@@ -117,3 +118,11 @@ out:
         free(cnt);
     return rc;
 }
+
+const struct hw_option hw_polars_params[] = {
+    {"median", HW_OPT_ENUM, offsetof(struct hw_polars_params, median), "sort", 0, 0, HW_MEDIAN_CHOICES,
+     "sort: Polars' median (a sorted copy per column, on worker threads); radix: in place"},
+    {"threads", HW_OPT_UINT, offsetof(struct hw_polars_params, threads), "0", 0, 1024, NULL,
+     "Polars' thread pool: the selects' and the median's worker threads (0: online CPUs)"},
+    {0},
+};

@@ -18,6 +18,14 @@ enum hw_median_mode { HW_MEDIAN_SORT = 0, HW_MEDIAN_RADIX = 1 };
 /* The choices string for a strategy's `median` option, in enum order. */
 #define HW_MEDIAN_CHOICES "sort|radix"
 
+/* The params every strategy that models Polars calls takes (one table: select-chain,
+ * select-chain-rebind, fused-expr): the median mode and the size of Polars' thread pool. */
+struct hw_polars_params {
+    int median;          /* enum hw_median_mode */
+    uint64_t threads;    /* 0: online CPUs */
+};
+extern const struct hw_option hw_polars_params[];
+
 /* medians[cols] of frame f; counts[cols] (may be NULL) gets each column's number of valid
  * finite values (0: the median is None). threads 0: online CPUs (sort only; radix runs on
  * the calling thread). 0, or -1 (hw_run_fail). */

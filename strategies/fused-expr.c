@@ -37,18 +37,6 @@
 #include <stddef.h>
 #include <stdlib.h>
 
-struct params {
-    int median;          /* enum hw_median_mode */
-    uint64_t threads;    /* 0: online CPUs */
-};
-
-static const struct hw_option params[] = {
-    {"median", HW_OPT_ENUM, offsetof(struct params, median), "sort", 0, 0, HW_MEDIAN_CHOICES,
-     "sort: Polars' median (a sorted copy per column, on worker threads); radix: in place"},
-    {"threads", HW_OPT_UINT, offsetof(struct params, threads), "0", 0, 1024, NULL,
-     "Polars' thread pool: the selects' and the median's worker threads (0: online CPUs)"},
-    {0},
-};
 
 struct chain {
     struct hw_run *run;
@@ -81,7 +69,7 @@ static int chain_column(void *vctx, unsigned worker, uint32_t c, const char **wh
 
 static int run_fused_expr(struct hw_run *run, struct hw_source *src, struct hw_output *out)
 {
-    const struct params *p = run->params;
+    const struct hw_polars_params *p = run->params;
     unsigned threads = (unsigned)p->threads;
     int rc = -1;
     struct hw_frame df = {0}, result = {0}, refilled = {0};
@@ -149,8 +137,8 @@ const struct hw_strategy hw_strategy_fused_expr = {
               "if res.null_count(): res = res.select(fill_null(0)); X = res.to_numpy()",
     .model_source = 1.0,
     .model_peak = 2.1,
-    .params = params,
-    .params_size = sizeof(struct params),
+    .params = hw_polars_params,
+    .params_size = sizeof(struct hw_polars_params),
     .twin = "polars",
     .run = run_fused_expr,
 };

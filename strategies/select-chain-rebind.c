@@ -44,18 +44,6 @@
 #include <stddef.h>
 #include <stdlib.h>
 
-struct params {
-    int median;          /* enum hw_median_mode */
-    uint64_t threads;    /* 0: online CPUs */
-};
-
-static const struct hw_option params[] = {
-    {"median", HW_OPT_ENUM, offsetof(struct params, median), "sort", 0, 0, HW_MEDIAN_CHOICES,
-     "sort: Polars' median (a sorted copy per column, on worker threads); radix: in place"},
-    {"threads", HW_OPT_UINT, offsetof(struct params, threads), "0", 0, 1024, NULL,
-     "Polars' thread pool: the selects' and the median's worker threads (0: online CPUs)"},
-    {0},
-};
 
 /* df = next: the old frame dropped once the new one exists. */
 static void rebind(struct hw_run *run, struct hw_frame *df, struct hw_frame *next)
@@ -67,7 +55,7 @@ static void rebind(struct hw_run *run, struct hw_frame *df, struct hw_frame *nex
 
 static int run_select_chain_rebind(struct hw_run *run, struct hw_source *src, struct hw_output *out)
 {
-    const struct params *p = run->params;
+    const struct hw_polars_params *p = run->params;
     unsigned threads = (unsigned)p->threads;
     int rc = -1;
     struct hw_frame df = {0}, next = {0};
@@ -127,8 +115,8 @@ const struct hw_strategy hw_strategy_select_chain_rebind = {
               "df = df.select(fill_null(med)); X = df.to_numpy(); del df",
     .model_source = 1.0,
     .model_peak = 1.1,   /* the cast beside the source (f64), or fill_null beside frame 2 */
-    .params = params,
-    .params_size = sizeof(struct params),
+    .params = hw_polars_params,
+    .params_size = sizeof(struct hw_polars_params),
     .twin = "polars",
     .fidelity_gap = "release: after del df glibc keeps a run-to-run varying part of the freed "
                     "frame in the worker threads' arenas, pinned by the library's own small "

@@ -37,22 +37,10 @@
 #include <stddef.h>
 #include <stdlib.h>
 
-struct params {
-    int median;          /* enum hw_median_mode */
-    uint64_t threads;    /* 0: online CPUs */
-};
-
-static const struct hw_option params[] = {
-    {"median", HW_OPT_ENUM, offsetof(struct params, median), "sort", 0, 0, HW_MEDIAN_CHOICES,
-     "sort: Polars' median (a sorted copy per column, on worker threads); radix: in place"},
-    {"threads", HW_OPT_UINT, offsetof(struct params, threads), "0", 0, 1024, NULL,
-     "Polars' thread pool: the selects' and the median's worker threads (0: online CPUs)"},
-    {0},
-};
 
 static int run_select_chain(struct hw_run *run, struct hw_source *src, struct hw_output *out)
 {
-    const struct params *p = run->params;
+    const struct hw_polars_params *p = run->params;
     unsigned threads = (unsigned)p->threads;
     int rc = -1;
     struct hw_frame df = {0}, selected = {0}, selected2 = {0}, filled = {0};
@@ -110,8 +98,8 @@ const struct hw_strategy hw_strategy_select_chain = {
               "filled_df = selected_df.select(fill_null(median)); X = filled_df.to_numpy()",
     .model_source = 1.0,
     .model_peak = 3.1,   /* f64 source: frame 1's values, frame 3's and the array */
-    .params = params,
-    .params_size = sizeof(struct params),
+    .params = hw_polars_params,
+    .params_size = sizeof(struct hw_polars_params),
     .twin = "polars",
     .run = run_select_chain,
 };
