@@ -27,12 +27,6 @@ static void on_signal(int sig) { g_stop = sig; }
 
 /* ---- the comparison ---- */
 
-static double phase_num(const cJSON *p, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, k);
-    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
 static cJSON *num_or_null(double v) { return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull(); }
 
 static void add_row(cJSON *arr, const char *name, double model_b, double real_b, double D, double tol)
@@ -54,7 +48,7 @@ cJSON *hw_fidelity_compare(const cJSON *model_run, const cJSON *twin_run, double
 {
     const cJSON *mph = cJSON_GetObjectItemCaseSensitive(model_run, "phases");
     const cJSON *tph = cJSON_GetObjectItemCaseSensitive(twin_run, "phases"), *p, *q;
-    double D = phase_num(model_run, "output_bytes");
+    double D = hw_jnum(model_run, "output_bytes");
     double mbase = NAN, tbase = NAN, mmax = NAN, tmax = NAN;
     if (!(D > 0)) {
         snprintf(err, len, "the model run has no output_bytes");
@@ -63,13 +57,13 @@ cJSON *hw_fidelity_compare(const cJSON *model_run, const cJSON *twin_run, double
     /* The model's load_source is the loading, which the twin does before its first phase. */
     cJSON_ArrayForEach(p, mph) {
         if (strcmp(hw_jstr(p, "name"), "load_source") != 0) {
-            mbase = phase_num(p, "rss_start_bytes");
+            mbase = hw_jnum(p, "rss_start_bytes");
             break;
         }
     }
     cJSON_ArrayForEach(q, tph) {
-        if (phase_num(q, "depth") == 0) {
-            tbase = phase_num(q, "command_rss_start_bytes");
+        if (hw_jnum(q, "depth") == 0) {
+            tbase = hw_jnum(q, "command_rss_start_bytes");
             break;
         }
     }
@@ -90,12 +84,12 @@ cJSON *hw_fidelity_compare(const cJSON *model_run, const cJSON *twin_run, double
         const char *name = hw_jstr(p, "name");
         if (strcmp(name, "load_source") == 0)
             continue;
-        double m = phase_num(p, "peak_rss_bytes") - mbase, r = NAN;
+        double m = hw_jnum(p, "peak_rss_bytes") - mbase, r = NAN;
         int i = 0;
         cJSON_ArrayForEach(q, tph) {
-            if (!used[i] && phase_num(q, "depth") == 0 && strcmp(hw_jstr(q, "name"), name) == 0) {
+            if (!used[i] && hw_jnum(q, "depth") == 0 && strcmp(hw_jstr(q, "name"), name) == 0) {
                 used[i] = true;
-                r = phase_num(q, "command_peak_rss_bytes") - tbase;
+                r = hw_jnum(q, "command_peak_rss_bytes") - tbase;
                 break;
             }
             i++;
@@ -107,8 +101,8 @@ cJSON *hw_fidelity_compare(const cJSON *model_run, const cJSON *twin_run, double
     }
     int i = 0;
     cJSON_ArrayForEach(q, tph) {   /* phases only the twin has: shown, never silently dropped */
-        if (!used[i] && phase_num(q, "depth") == 0) {
-            double r = phase_num(q, "command_peak_rss_bytes") - tbase;
+        if (!used[i] && hw_jnum(q, "depth") == 0) {
+            double r = hw_jnum(q, "command_peak_rss_bytes") - tbase;
             tmax = isnan(tmax) || r > tmax ? r : tmax;
             add_row(rows, hw_jstr(q, "name"), NAN, r, D, tol);
         }
@@ -138,7 +132,7 @@ void hw_fidelity_attach(const cJSON *fid, cJSON *run)
         return;
     double worst = 0;
     cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(e, "phases")) {
-        double d = phase_num(p, "diff_d");
+        double d = hw_jnum(p, "diff_d");
         if (isfinite(d) && fabs(d) > fabs(worst))
             worst = d;
     }
@@ -146,9 +140,9 @@ void hw_fidelity_attach(const cJSON *fid, cJSON *run)
     cJSON *b = cJSON_CreateObject();
     cJSON_AddStringToObject(b, "library", hw_jstr(e, "library"));
     cJSON_AddStringToObject(b, "library_version", hw_jstr(e, "library_version"));
-    cJSON_AddNumberToObject(b, "rows", phase_num(cJSON_GetObjectItemCaseSensitive(fid, "dataset"), "rows"));
-    cJSON_AddNumberToObject(b, "tolerance_d", phase_num(fid, "tolerance_d"));
-    cJSON_AddItemToObject(b, "run_diff_d", num_or_null(phase_num(runrow, "diff_d")));
+    cJSON_AddNumberToObject(b, "rows", hw_jnum(cJSON_GetObjectItemCaseSensitive(fid, "dataset"), "rows"));
+    cJSON_AddNumberToObject(b, "tolerance_d", hw_jnum(fid, "tolerance_d"));
+    cJSON_AddItemToObject(b, "run_diff_d", num_or_null(hw_jnum(runrow, "diff_d")));
     cJSON_AddNumberToObject(b, "max_phase_diff_d", worst);
     cJSON_AddBoolToObject(b, "within", strcmp(hw_jstr(e, "verdict"), "within") == 0);
     cJSON_AddStringToObject(b, "gap", hw_jstr(e, "gap"));
@@ -157,7 +151,7 @@ void hw_fidelity_attach(const cJSON *fid, cJSON *run)
 
 static void print_d(FILE *f, const cJSON *o, const char *k)
 {
-    double v = phase_num(o, k);
+    double v = hw_jnum(o, k);
     if (isfinite(v))
         fprintf(f, " %+8.2f", v);
     else
@@ -168,7 +162,7 @@ void hw_fidelity_print(const cJSON *fid, FILE *f)
 {
     const cJSON *e, *p;
     fprintf(f, "increments over the loaded source, in output sizes (D); tolerance +-%.2f D\n",
-            phase_num(fid, "tolerance_d"));
+            hw_jnum(fid, "tolerance_d"));
     fprintf(f, "%-34s %-8s %-14s %8s %8s %8s\n", "strategy", "alloc", "phase", "model", "real", "diff");
     cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(fid, "entries")) {
         const char *label = hw_jstr(e, "label"), *alloc = hw_jstr(e, "allocator");
@@ -215,38 +209,19 @@ static int reap(pid_t pid)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-/* Run argv (env NAME=VALUE prepended when env is set) with stdout to out_fd (-1: /dev/null)
- * and stderr inherited; its exit code, or -1 when it could not start or died of a signal. */
-static int child(char *const argv[], const char *env, int out_fd, bool quiet_err)
+/* Run argv with stdout to out_fd and stderr to err_fd (-1: /dev/null, -2: inherited): its
+ * exit code, or -1 when it could not start or died of a signal. */
+static int child(char *const argv[], int out_fd, int err_fd)
 {
     pid_t pid = fork();
     if (pid < 0)
         return -1;
     if (pid == 0) {
-        int fd = out_fd >= 0 ? out_fd : open("/dev/null", O_WRONLY);
-        if (fd >= 0)
-            dup2(fd, 1);
-        if (quiet_err && (fd = open("/dev/null", O_WRONLY)) >= 0)
-            dup2(fd, 2);
-        if (env)
-            putenv((char *)env);
-        execvp(argv[0], argv);
-        _exit(127);
-    }
-    return reap(pid);
-}
-
-/* argv with stdout to /dev/null and stderr to err_fd: its exit code, or -1. */
-static int child_err(char *const argv[], int err_fd)
-{
-    pid_t pid = fork();
-    if (pid < 0)
-        return -1;
-    if (pid == 0) {
-        int fd = open("/dev/null", O_WRONLY);
-        if (fd >= 0)
-            dup2(fd, 1);
-        dup2(err_fd, 2);
+        int null = open("/dev/null", O_WRONLY);
+        if (out_fd != -2)
+            dup2(out_fd >= 0 ? out_fd : null, 1);
+        if (err_fd != -2)
+            dup2(err_fd >= 0 ? err_fd : null, 2);
         execvp(argv[0], argv);
         _exit(127);
     }
@@ -467,7 +442,7 @@ static void compare_one(struct fid *F, const struct hw_strategy_cfg *sc, const c
         argv[n++] = targv[i];
     if (F->o->verbose)
         fprintf(stderr, "fidelity: twin %s (%s)\n", sc->label, alloc);
-    int rc = child(argv, NULL, -1, false);
+    int rc = child(argv, -1, -2);
     if (g_stop)
         return;
     if (rc != 0 || hw_json_load(twin_json, HW_REPORT_SCHEMA, &twin, err, sizeof err) != 0) {
@@ -478,7 +453,7 @@ static void compare_one(struct fid *F, const struct hw_strategy_cfg *sc, const c
         return;
     }
     const cJSON *trun = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(twin, "runs"), 0);
-    double code = phase_num(trun, "exit_code");
+    double code = hw_jnum(trun, "exit_code");
     if (code != 0) {
         snprintf(err, sizeof err, "the twin exited %g (its stderr is above)", code);
         entry_skip(e, "failed", err);
@@ -492,8 +467,8 @@ static void compare_one(struct fid *F, const struct hw_strategy_cfg *sc, const c
         goto out;
     }
     cJSON_AddStringToObject(e, "status", "compared");
-    cJSON_AddNumberToObject(e, "model_wall_seconds", phase_num(mrun, "wall_seconds"));
-    cJSON_AddNumberToObject(e, "twin_wall_seconds", phase_num(trun, "wall_seconds"));
+    cJSON_AddNumberToObject(e, "model_wall_seconds", hw_jnum(mrun, "wall_seconds"));
+    cJSON_AddNumberToObject(e, "twin_wall_seconds", hw_jnum(trun, "wall_seconds"));
     cJSON_AddItemToObject(e, "phases", cJSON_DetachItemFromObject(cmp, "phases"));
     cJSON *runrow = cJSON_DetachItemFromObject(cmp, "run");
     cJSON_AddItemToObject(e, "run", runrow);
@@ -598,7 +573,7 @@ int hw_fidelity(const struct hw_fidelity_opts *o)
         snprintf(script, sizeof script, "%s/polars/prepare.js", F.twins);
         snprintf(path, sizeof path, "%s/source.ipc", F.dir);
         char *pargv[] = {"node", "--expose-gc", script, F.dir, NULL};
-        if (access(path, R_OK) != 0 && child(pargv, NULL, 2, false) != 0) {
+        if (access(path, R_OK) != 0 && child(pargv, 2, -2) != 0) {
             fprintf(stderr, "highwater fidelity: %s failed (its error is above); check 'make twins'\n", script);
             goto out;
         }
@@ -613,7 +588,7 @@ int hw_fidelity(const struct hw_fidelity_opts *o)
         snprintf(errpath, sizeof errpath, "%s/prepare-%u.err", F.dir, i);
         int efd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         twin_argv(&F, sc, script, true, argv, store);
-        int prc = efd >= 0 ? child_err(argv, efd) : -1;
+        int prc = efd >= 0 ? child(argv, -1, efd) : -1;
         if (efd >= 0)
             close(efd);
         if (prc == 77) {
@@ -639,7 +614,7 @@ int hw_fidelity(const struct hw_fidelity_opts *o)
         char *margv[] = {F.self, "run", (char *)o->config, "--rows", rows, "--strategies", labels,
                          "--allocators", allocs, "-o", model_json, "--no-timeline", o->verbose ? "-v" : NULL, NULL};
         fprintf(stderr, "fidelity: the models (highwater run)\n");
-        int mrc = child(margv, NULL, o->verbose ? 2 : -1, false);
+        int mrc = child(margv, o->verbose ? 2 : -1, -2);
         if ((mrc != 0 && mrc != 1) || hw_report_load(model_json, &model, err, sizeof err) != 0) {
             fprintf(stderr, "highwater fidelity: the model run failed (exit %d)%s%s\n", mrc, mrc ? "" : ": ",
                     mrc ? "" : err);

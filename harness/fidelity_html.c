@@ -10,12 +10,6 @@
 
 #define BAR_W 360.0
 
-static double num(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
 static void bar(FILE *f, double v, double scale, const char *cls)
 {
     double w = isfinite(v) && v > 0 ? v * scale : 0;
@@ -39,8 +33,8 @@ static int write_page(FILE *f, const void *ctx, char *err, size_t len)
     double top = 0.5;
     cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(fid, "entries"))
         cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(e, "phases")) {
-            top = fmax(top, isfinite(num(p, "model_d")) ? num(p, "model_d") : 0);
-            top = fmax(top, isfinite(num(p, "real_d")) ? num(p, "real_d") : 0);
+            top = fmax(top, isfinite(hw_jnum(p, "model_d")) ? hw_jnum(p, "model_d") : 0);
+            top = fmax(top, isfinite(hw_jnum(p, "real_d")) ? hw_jnum(p, "real_d") : 0);
         }
     double scale = BAR_W / top;
     const cJSON *ds = cJSON_GetObjectItemCaseSensitive(fid, "dataset"), *lib = cJSON_GetObjectItemCaseSensitive(fid, "libraries");
@@ -51,7 +45,7 @@ static int write_page(FILE *f, const void *ctx, char *err, size_t len)
           ".off{color:#b00;font-weight:bold}tr.run td{border-top:1px solid #999}</style></head><body>\n", f);
     fputs("<h1>Every model beside the real library</h1>\n<p>", f);
     hw_html_escape(f, hw_jstr(cJSON_GetObjectItemCaseSensitive(fid, "config"), "path"));
-    fprintf(f, ": %.0f rows &times; %.0f columns; nodejs-polars ", num(ds, "rows"), num(ds, "cols"));
+    fprintf(f, ": %.0f rows &times; %.0f columns; nodejs-polars ", hw_jnum(ds, "rows"), hw_jnum(ds, "cols"));
     hw_html_escape(f, hw_jstr(lib, "nodejs-polars"));
     fputs(" (node ", f);
     hw_html_escape(f, hw_jstr(lib, "node"));
@@ -60,7 +54,7 @@ static int write_page(FILE *f, const void *ctx, char *err, size_t len)
     fprintf(f, ". Increments over the loaded source in output sizes (D); a model agrees within &plusmn;%.2f D. "
                "<svg width=\"10\" height=\"9\"><rect class=\"m\" width=\"10\" height=\"9\"/></svg> model "
                "<svg width=\"10\" height=\"9\"><rect class=\"r\" width=\"10\" height=\"9\"/></svg> real</p>\n",
-            num(fid, "tolerance_d"));
+            hw_jnum(fid, "tolerance_d"));
     fputs("<table><tr><th>strategy</th><th>allocator</th><th>phase</th><th>model</th><th>real</th><th>diff</th>"
           "<th></th></tr>\n", f);
     cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(fid, "entries")) {
@@ -83,21 +77,21 @@ static int write_page(FILE *f, const void *ctx, char *err, size_t len)
             fputs("<td>", f);
             hw_html_escape(f, hw_jstr(p, "name"));
             fputs("</td>", f);
-            cell_d(f, num(p, "model_d"));
-            cell_d(f, num(p, "real_d"));
-            cell_d(f, num(p, "diff_d"));
+            cell_d(f, hw_jnum(p, "model_d"));
+            cell_d(f, hw_jnum(p, "real_d"));
+            cell_d(f, hw_jnum(p, "diff_d"));
             fputs("<td>", f);
-            bar(f, num(p, "model_d"), scale, "m");
+            bar(f, hw_jnum(p, "model_d"), scale, "m");
             fputs("<br>", f);
-            bar(f, num(p, "real_d"), scale, "r");
+            bar(f, hw_jnum(p, "real_d"), scale, "r");
             fputs("</td></tr>\n", f);
         }
         const cJSON *run = cJSON_GetObjectItemCaseSensitive(e, "run");
         bool ok = strcmp(hw_jstr(e, "verdict"), "within") == 0;
         fputs("<tr class=\"run\"><td></td><td></td><td>run</td>", f);
-        cell_d(f, num(run, "model_d"));
-        cell_d(f, num(run, "real_d"));
-        cell_d(f, num(run, "diff_d"));
+        cell_d(f, hw_jnum(run, "model_d"));
+        cell_d(f, hw_jnum(run, "real_d"));
+        cell_d(f, hw_jnum(run, "diff_d"));
         fprintf(f, "<td class=\"%s\">", ok ? "" : "off");
         hw_html_escape(f, hw_jstr(e, "verdict"));
         if (hw_jstr(e, "gap")[0]) {

@@ -147,3 +147,15 @@ int hw_output_flush(struct hw_run *run, const struct hw_output *out, bool evict)
         posix_fadvise(out->fd, 0, 0, POSIX_FADV_DONTNEED);
     return 0;
 }
+
+void hw_output_put_rows(const struct hw_output *out, const void *chunk, uint64_t r0, uint64_t n)
+{
+    size_t esz = hw_dtype_size(out->dtype);
+    if (out->order == HW_ORDER_C) {
+        memcpy((char *)out->data + r0 * out->cols * esz, chunk, n * out->cols * esz);
+        return;
+    }
+    for (uint32_t c = 0; c < out->cols; c++)
+        memcpy((char *)out->data + ((uint64_t)c * out->rows + r0) * esz,
+               (const char *)chunk + (uint64_t)c * n * esz, n * esz);
+}

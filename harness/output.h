@@ -29,6 +29,9 @@ void hw_output_release(struct hw_run *run, struct hw_output *out);
 /* File output: write back and drop from RSS and the page cache the pages of rows
  * [row0, row0+n) that are complete (a page shared with rows not yet written stays until a
  * later call covers it). */
+/* A chunk of n rows (laid out in the output's order: C, one block of rows; F, one column after
+ * another) into rows [r0, r0+n) of the output: X[r0:r0+n] = chunk, and np.vstack's copy. */
+void hw_output_put_rows(const struct hw_output *out, const void *chunk, uint64_t r0, uint64_t n);
 void hw_output_evict_rows(const struct hw_output *out, uint64_t row0, uint64_t n);
 /* File output: write every dirty page back (np.memmap.flush); with evict, also drop the
  * whole file from the page cache. 0, or -1 (hw_run_fail called: disk full?). */

@@ -1,5 +1,6 @@
 #include "pframe.h"
 #include "convert.h"
+#include "output.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,4 +274,25 @@ void hw_pframe_free(struct hw_run *run, struct hw_pframe *f)
     free(f->own_data);
     free(f->own_validity);
     *f = (struct hw_pframe){0};
+}
+
+void *hw_pframe_slice_chunk(struct hw_run *run, const struct hw_source *src, uint64_t r0, uint64_t n,
+                            const double *medians, const struct hw_output *out)
+{
+    struct hw_pframe sel = {0}, filled = {0};
+    void *chunk = NULL;
+    if (hw_pframe_clean(run, src, r0, n, &sel) != 0 ||
+        hw_pframe_fill_cast(run, &sel, medians, out->dtype, &filled) != 0)
+        goto out;
+    hw_pframe_free(run, &sel);     /* the select's frame, once fill_null has returned */
+    chunk = hw_alloc(run, HW_SIDE_NUMPY, n * src->cols * hw_dtype_size(out->dtype));
+    if (!chunk) {
+        hw_run_fail(run, "out of memory for the chunk of rows %llu+", (unsigned long long)r0);
+        goto out;
+    }
+    hw_pframe_to_numpy(&filled, out->dtype, out->order, n, 0, chunk);
+out:
+    hw_pframe_free(run, &filled);  /* once its chunk exists */
+    hw_pframe_free(run, &sel);
+    return chunk;
 }

@@ -52,6 +52,12 @@ int hw_pframe_medians(struct hw_run *run, const struct hw_source *src,
  * values as they are (an inf the cast made stays inf, as numpy gets it). */
 void hw_pframe_to_numpy(const struct hw_pframe *f, enum hw_dtype dtype, enum hw_order order,
                         uint64_t total, uint64_t row0, void *matrix);
+/* One slice's chunk, sl.select(clean).fill_null(medians).cast(out).to_numpy(): rows
+ * [r0, r0+n) of src as an n-row block in the output's dtype and order (HW_SIDE_NUMPY), the
+ * select's frame dropped once fill_null returns, the filled one once to_numpy does. NULL
+ * after hw_run_fail. */
+void *hw_pframe_slice_chunk(struct hw_run *run, const struct hw_source *src, uint64_t r0, uint64_t n,
+                            const double *medians, const struct hw_output *out);
 /* Drop the frame on the calling thread (Python drops it on the main thread): its own
  * buffers go back to the arenas of the threads that allocated them. Safe twice. */
 void hw_pframe_free(struct hw_run *run, struct hw_pframe *f);

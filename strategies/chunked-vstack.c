@@ -57,41 +57,12 @@ static const struct hw_option params[] = {
 /* vstack: every chunk's rows into their place in the output. */
 static void vstack(const struct hw_output *out, void *const *chunks, uint64_t nchunks, uint64_t chunk_rows)
 {
-    size_t esz = hw_dtype_size(out->dtype);
     for (uint64_t k = 0; k < nchunks; k++) {
         uint64_t r0 = k * chunk_rows;
-        uint64_t n = out->rows - r0 < chunk_rows ? out->rows - r0 : chunk_rows;
-        if (out->order == HW_ORDER_C) {
-            memcpy((char *)out->data + r0 * out->cols * esz, chunks[k], n * out->cols * esz);
-            continue;
-        }
-        for (uint32_t c = 0; c < out->cols; c++)
-            memcpy((char *)out->data + ((uint64_t)c * out->rows + r0) * esz,
-                   (const char *)chunks[k] + (uint64_t)c * n * esz, n * esz);
+        hw_output_put_rows(out, chunks[k], r0, out->rows - r0 < chunk_rows ? out->rows - r0 : chunk_rows);
     }
 }
 
-/* One slice's chunk: sl.select(clean).fill_null(medians).cast(out).to_numpy(). */
-static void *slice_chunk(struct hw_run *run, const struct hw_source *src,
-                         uint64_t r0, uint64_t n, const double *medians, const struct hw_output *out)
-{
-    struct hw_pframe sel = {0}, filled = {0};
-    void *chunk = NULL;
-    if (hw_pframe_clean(run, src, r0, n, &sel) != 0 ||
-        hw_pframe_fill_cast(run, &sel, medians, out->dtype, &filled) != 0)
-        goto out;
-    hw_pframe_free(run, &sel);     /* the select's frame, once fill_null has returned */
-    chunk = hw_alloc(run, HW_SIDE_NUMPY, n * src->cols * hw_dtype_size(out->dtype));
-    if (!chunk) {
-        hw_run_fail(run, "out of memory for the chunk of rows %llu+", (unsigned long long)r0);
-        goto out;
-    }
-    hw_pframe_to_numpy(&filled, out->dtype, out->order, n, 0, chunk);
-out:
-    hw_pframe_free(run, &filled);  /* once its chunk exists */
-    hw_pframe_free(run, &sel);
-    return chunk;
-}
 
 static int run_chunked_vstack(struct hw_run *run, struct hw_source *src, struct hw_output *out)
 {
@@ -117,7 +88,7 @@ static int run_chunked_vstack(struct hw_run *run, struct hw_source *src, struct 
         /* median: polars sort (h-frames) -- local: sl.select(clean).median() */
         if (p->median == 1 && hw_pframe_medians(run, src, r0, n, medians) != 0)
             goto out;
-        chunks[k] = slice_chunk(run, src, r0, n, medians, out);
+        chunks[k] = hw_pframe_slice_chunk(run, src, r0, n, medians, out);
         if (!chunks[k])
             goto out;
     }

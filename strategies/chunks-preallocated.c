@@ -41,45 +41,16 @@ static const struct hw_option params[] = {
     {0},
 };
 
-/* X[r0:r0+n] = chunk: a C chunk is one block of rows; an F chunk (the order to_numpy was
- * asked for) is a column after another. */
-static void assign(const struct hw_output *out, const void *chunk, uint64_t r0, uint64_t n)
-{
-    size_t esz = hw_dtype_size(out->dtype);
-    if (out->order == HW_ORDER_C) {
-        memcpy((char *)out->data + r0 * out->cols * esz, chunk, n * out->cols * esz);
-        return;
-    }
-    for (uint32_t c = 0; c < out->cols; c++)
-        memcpy((char *)out->data + ((uint64_t)c * out->rows + r0) * esz,
-               (const char *)chunk + (uint64_t)c * n * esz, n * esz);
-}
-
-/* One slice: its frames, its chunk, the chunk into X; everything of it dropped after. */
+/* One slice: its frames and chunk (pframe.h), the chunk into X, then dropped. */
 static int slice_into(struct hw_run *run, const struct hw_source *src,
                       uint64_t r0, uint64_t n, const double *medians, const struct hw_output *out)
 {
-    struct hw_pframe sel = {0}, filled = {0};
-    void *chunk = NULL;
-    int rc = -1;
-    if (hw_pframe_clean(run, src, r0, n, &sel) != 0 ||
-        hw_pframe_fill_cast(run, &sel, medians, out->dtype, &filled) != 0)
-        goto out;
-    hw_pframe_free(run, &sel);     /* the select's frame, once fill_null has returned */
-    chunk = hw_alloc(run, HW_SIDE_NUMPY, n * src->cols * hw_dtype_size(out->dtype));
-    if (!chunk) {
-        hw_run_fail(run, "out of memory for the chunk of rows %llu+", (unsigned long long)r0);
-        goto out;
-    }
-    hw_pframe_to_numpy(&filled, out->dtype, out->order, n, 0, chunk);
-    hw_pframe_free(run, &filled);  /* to_numpy has returned: the temporary frame goes */
-    assign(out, chunk, r0, n);
-    rc = 0;
-out:
+    void *chunk = hw_pframe_slice_chunk(run, src, r0, n, medians, out);
+    if (!chunk)
+        return -1;
+    hw_output_put_rows(out, chunk, r0, n);
     hw_free(run, HW_SIDE_NUMPY, chunk);   /* the assignment's right-hand side, dropped */
-    hw_pframe_free(run, &filled);
-    hw_pframe_free(run, &sel);
-    return rc;
+    return 0;
 }
 
 static int run_chunks_preallocated(struct hw_run *run, struct hw_source *src, struct hw_output *out)

@@ -42,19 +42,6 @@ static const struct hw_option params[] = {
     {0},
 };
 
-/* The chunk (n rows, the output's order) into rows [r0, r0+n) of the mapping. */
-static void copy_in(const struct hw_output *out, const void *chunk, uint64_t r0, uint64_t n)
-{
-    size_t esz = hw_dtype_size(out->dtype);
-    if (out->order == HW_ORDER_C) {
-        memcpy((char *)out->data + r0 * out->cols * esz, chunk, n * out->cols * esz);
-        return;
-    }
-    for (uint32_t c = 0; c < out->cols; c++)
-        memcpy((char *)out->data + ((uint64_t)c * out->rows + r0) * esz,
-               (const char *)chunk + (uint64_t)c * n * esz, n * esz);
-}
-
 static int run_memmap(struct hw_run *run, struct hw_source *src, struct hw_output *out)
 {
     const struct params *p = run->params;
@@ -83,7 +70,7 @@ static int run_memmap(struct hw_run *run, struct hw_source *src, struct hw_outpu
         }
         hw_source_views(src, r0, views);
         hw_tiles_convert(views, src->cols, medians, n, out->dtype, out->order, n, 0, chunk);
-        copy_in(out, chunk, r0, n);
+        hw_output_put_rows(out, chunk, r0, n);
         hw_free(run, HW_SIDE_NUMPY, chunk);
         if (p->evict)
             hw_output_evict_rows(out, r0, n);
