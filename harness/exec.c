@@ -36,6 +36,7 @@ struct mphase {
     bool open, by_exit;
     double exact;            /* the command's own VmHWM over the phase (top level), or NaN */
     double rss_start;        /* the command's own VmRSS when the begin marker was read, or NaN */
+    double rss_end;          /* its VmRSS when the end marker was read (top-level phases), or NaN */
 };
 
 struct hw_markers {
@@ -80,6 +81,7 @@ int hw_markers_line(struct hw_markers *m, const char *line, double t, char *why,
         p->open = true;
         p->exact = NAN;
         p->rss_start = NAN;
+        p->rss_end = NAN;
         m->stack[m->depth++] = m->n++;
         return 0;
     }
@@ -129,6 +131,8 @@ cJSON *hw_markers_finish(struct hw_markers *m, double t, cJSON *warnings)
             cJSON_AddNumberToObject(o, "exact_bytes", m->p[i].exact);
         if (!isnan(m->p[i].rss_start))
             cJSON_AddNumberToObject(o, "rss_start_bytes", m->p[i].rss_start);
+        if (!isnan(m->p[i].rss_end))
+            cJSON_AddNumberToObject(o, "rss_end_bytes", m->p[i].rss_end);
         cJSON_AddItemToArray(arr, o);
     }
     return arr;
@@ -159,8 +163,10 @@ static void exact_marks(struct hw_markers *m, pid_t pid, int before, int *resets
         struct hw_status st;
         for (int i = m->n - 1; i >= 0; i--)
             if (m->p[i].depth == 0) {
-                if (hw_status_read(pid, &st) == 0)
+                if (hw_status_read(pid, &st) == 0) {
                     m->p[i].exact = (double)st.vm_hwm;
+                    m->p[i].rss_end = (double)st.vm_rss;   /* what the phase left behind */
+                }
                 break;
             }
     }
@@ -539,6 +545,8 @@ int hw_exec(const struct hw_exec_opts *o)
             cJSON_AddNumberToObject(ph, "command_peak_rss_bytes", hw_jnum(p, "exact_bytes"));
         if (cJSON_HasObjectItem(p, "rss_start_bytes"))
             cJSON_AddNumberToObject(ph, "command_rss_start_bytes", hw_jnum(p, "rss_start_bytes"));
+        if (cJSON_HasObjectItem(p, "rss_end_bytes"))
+            cJSON_AddNumberToObject(ph, "command_rss_end_bytes", hw_jnum(p, "rss_end_bytes"));
         cJSON_AddItemToArray(phases, ph);
     }
     cJSON_Delete(mk);

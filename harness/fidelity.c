@@ -44,6 +44,8 @@ static void add_row(cJSON *arr, const char *name, double model_b, double real_b,
     cJSON_AddItemToArray(arr, o);
 }
 
+static bool is_warmup(const cJSON *phase) { return strcmp(hw_jstr(phase, "name"), "warmup") == 0; }
+
 cJSON *hw_fidelity_compare(const cJSON *model_run, const cJSON *twin_run, double tol, char *err, size_t len)
 {
     const cJSON *mph = cJSON_GetObjectItemCaseSensitive(model_run, "phases");
@@ -61,11 +63,18 @@ cJSON *hw_fidelity_compare(const cJSON *model_run, const cJSON *twin_run, double
             break;
         }
     }
+    /* A twin's warm-up (scripts/twins/polars/lib/twin.js) pays the library's fixed costs
+     * before its first phase: measured on its own, never compared, never the base. */
+    const cJSON *warm = NULL;
     cJSON_ArrayForEach(q, tph) {
-        if (hw_jnum(q, "depth") == 0) {
-            tbase = hw_jnum(q, "command_rss_start_bytes");
-            break;
+        if (hw_jnum(q, "depth") != 0)
+            continue;
+        if (is_warmup(q)) {
+            warm = q;
+            continue;
         }
+        tbase = hw_jnum(q, "command_rss_start_bytes");
+        break;
     }
     if (!isfinite(mbase) || !isfinite(tbase)) {
         snprintf(err, len, "%s has no phase start to measure from",
@@ -87,7 +96,7 @@ cJSON *hw_fidelity_compare(const cJSON *model_run, const cJSON *twin_run, double
         double m = hw_jnum(p, "peak_rss_bytes") - mbase, r = NAN;
         int i = 0;
         cJSON_ArrayForEach(q, tph) {
-            if (!used[i] && hw_jnum(q, "depth") == 0 && strcmp(hw_jstr(q, "name"), name) == 0) {
+            if (!used[i] && hw_jnum(q, "depth") == 0 && !is_warmup(q) && strcmp(hw_jstr(q, "name"), name) == 0) {
                 used[i] = true;
                 r = hw_jnum(q, "command_peak_rss_bytes") - tbase;
                 break;
@@ -101,7 +110,7 @@ cJSON *hw_fidelity_compare(const cJSON *model_run, const cJSON *twin_run, double
     }
     int i = 0;
     cJSON_ArrayForEach(q, tph) {   /* phases only the twin has: shown, never silently dropped */
-        if (!used[i] && hw_jnum(q, "depth") == 0) {
+        if (!used[i] && hw_jnum(q, "depth") == 0 && !is_warmup(q)) {
             double r = hw_jnum(q, "command_peak_rss_bytes") - tbase;
             tmax = isnan(tmax) || r > tmax ? r : tmax;
             add_row(rows, hw_jstr(q, "name"), NAN, r, D, tol);
@@ -113,6 +122,13 @@ cJSON *hw_fidelity_compare(const cJSON *model_run, const cJSON *twin_run, double
     add_row(run, NULL, mmax, tmax, D, tol);
     cJSON_AddItemToObject(out, "run", cJSON_DetachItemFromArray(run, 0));
     cJSON_Delete(run);
+    if (warm) {
+        double w0 = hw_jnum(warm, "command_rss_start_bytes"), kept = hw_jnum(warm, "command_rss_end_bytes") - w0;
+        cJSON *w = cJSON_AddObjectToObject(out, "twin_warmup");
+        cJSON_AddItemToObject(w, "peak_increment_bytes", num_or_null(hw_jnum(warm, "command_peak_rss_bytes") - w0));
+        cJSON_AddItemToObject(w, "kept_bytes", num_or_null(kept));
+        cJSON_AddItemToObject(w, "kept_d", num_or_null(kept / D));
+    }
     return out;
 }
 
@@ -158,6 +174,14 @@ static void print_d(FILE *f, const cJSON *o, const char *k)
         fprintf(f, " %8s", "-");
 }
 
+/* Beside a row: nothing when within, "gap" when a stated gap's band holds it, "OFF" if not. */
+static const char *mark(const cJSON *row)
+{
+    if (cJSON_IsTrue(cJSON_GetObjectItem(row, "within")))
+        return "";
+    return hw_jstr(row, "gap")[0] ? "  gap" : "  OFF";
+}
+
 void hw_fidelity_print(const cJSON *fid, FILE *f)
 {
     const cJSON *e, *p;
@@ -175,7 +199,7 @@ void hw_fidelity_print(const cJSON *fid, FILE *f)
             print_d(f, p, "model_d");
             print_d(f, p, "real_d");
             print_d(f, p, "diff_d");
-            fprintf(f, "%s\n", cJSON_IsTrue(cJSON_GetObjectItem(p, "within")) ? "" : "  *");
+            fprintf(f, "%s\n", mark(p));
             label = alloc = "";
         }
         const cJSON *run = cJSON_GetObjectItemCaseSensitive(e, "run");
@@ -183,7 +207,11 @@ void hw_fidelity_print(const cJSON *fid, FILE *f)
         print_d(f, run, "model_d");
         print_d(f, run, "real_d");
         print_d(f, run, "diff_d");
-        fprintf(f, "  %s\n", hw_jstr(e, "verdict"));
+        fprintf(f, "%s  %s\n", mark(run), hw_jstr(e, "verdict"));
+        const cJSON *w = cJSON_GetObjectItemCaseSensitive(e, "twin_warmup");
+        if (w)
+            fprintf(f, "%-34s   the twin's warm-up left %.1f MiB resident (%+.2f D): the library's fixed costs, "
+                       "not compared\n", "", hw_jnum(w, "kept_bytes") / 1048576.0, hw_jnum(w, "kept_d"));
         if (hw_jstr(e, "gap")[0])
             fprintf(f, "%-34s   gap: %s\n", "", hw_jstr(e, "gap"));
     }
@@ -343,6 +371,15 @@ static const char *twin_unavailable(const struct fid *F, const struct hw_strateg
     return NULL;
 }
 
+static bool name_listed(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; *p; p += strcspn(p, ","), p += *p == ',')
+        if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+            return true;
+    return false;
+}
+
 static bool selected(const struct hw_fidelity_opts *o, const struct hw_strategy_cfg *sc)
 {
     if (!o->strategies[0])
@@ -403,6 +440,51 @@ static void entry_skip(cJSON *e, const char *status, const char *reason)
 {
     cJSON_AddStringToObject(e, "status", status);
     cJSON_AddStringToObject(e, "reason", reason);
+}
+
+/* A row beyond the tolerance is explained only by a gap of the strategy that names its phase
+ * and whose measured band holds the difference; the row then carries that gap's reason. */
+static void explain_row(const struct hw_strategy *s, cJSON *row, const char *name, int *off, int *bare)
+{
+    if (cJSON_IsTrue(cJSON_GetObjectItem(row, "within")))
+        return;
+    (*off)++;
+    const struct hw_fidelity_gap *g = hw_strategy_gap(s, name, hw_jnum(row, "diff_d"));
+    if (g)
+        cJSON_AddStringToObject(row, "gap", g->why);
+    else
+        (*bare)++;
+}
+
+
+/* The reasons of the gaps the rows used, each once: the entry's text for lessons and views. */
+static const char *used_gaps(const struct hw_strategy *s, cJSON *e)
+{
+    static char text[2048];
+    size_t n = 0;
+    text[0] = '\0';
+    for (const struct hw_fidelity_gap *g = s->fidelity_gaps; g && g->phases; g++) {
+        bool used = false;
+        const cJSON *p;
+        cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(e, "phases"))
+            used = used || strcmp(hw_jstr(p, "gap"), g->why) == 0;
+        used = used || strcmp(hw_jstr(cJSON_GetObjectItemCaseSensitive(e, "run"), "gap"), g->why) == 0;
+        if (used && n < sizeof text)
+            n += (size_t)snprintf(text + n, sizeof text - n, "%s%s", n ? "; " : "", g->why);
+    }
+    return text;
+}
+
+int hw_fidelity_judge(const struct hw_strategy *s, cJSON *e)
+{
+    int off = 0, bare = 0;
+    cJSON *p;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(e, "phases"))
+        explain_row(s, p, hw_jstr(p, "name"), &off, &bare);
+    explain_row(s, cJSON_GetObjectItemCaseSensitive(e, "run"), "run", &off, &bare);
+    cJSON_AddStringToObject(e, "gap", used_gaps(s, e));
+    cJSON_AddStringToObject(e, "verdict", off == 0 ? "within" : bare == 0 ? "off, gap explained" : "OFF");
+    return bare;
 }
 
 /* One strategy under one allocator: its twin through `highwater exec`, then the comparison
@@ -472,15 +554,10 @@ static void compare_one(struct fid *F, const struct hw_strategy_cfg *sc, const c
     cJSON_AddItemToObject(e, "phases", cJSON_DetachItemFromObject(cmp, "phases"));
     cJSON *runrow = cJSON_DetachItemFromObject(cmp, "run");
     cJSON_AddItemToObject(e, "run", runrow);
+    if (cJSON_HasObjectItem(cmp, "twin_warmup"))
+        cJSON_AddItemToObject(e, "twin_warmup", cJSON_DetachItemFromObject(cmp, "twin_warmup"));
     cJSON_Delete(cmp);
-    bool all = true;
-    const cJSON *p;
-    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(e, "phases"))
-        all = all && cJSON_IsTrue(cJSON_GetObjectItem(p, "within"));
-    all = all && cJSON_IsTrue(cJSON_GetObjectItem(runrow, "within"));
-    cJSON_AddStringToObject(e, "gap", s->fidelity_gap ? s->fidelity_gap : "");
-    cJSON_AddStringToObject(e, "verdict", all ? "within" : s->fidelity_gap ? "off, gap explained" : "OFF");
-    if (!all && !s->fidelity_gap)
+    if (hw_fidelity_judge(s, e) > 0)
         (*unexplained)++;
 out:
     cJSON_Delete(twin);
@@ -603,8 +680,12 @@ int hw_fidelity(const struct hw_fidelity_opts *o)
             goto out;
         }
         unlink(errpath);
-        size_t L = strlen(labels);
-        snprintf(labels + L, sizeof labels - L, "%s%s", L ? "," : "", sc->label);
+        /* By strategy name, each once: a list of labels outgrows --strategies (255 characters)
+         * with the whole catalogue; an entry of a name that has no twin runs unused. */
+        if (!name_listed(labels, sc->strategy->name)) {
+            size_t L = strlen(labels);
+            snprintf(labels + L, sizeof labels - L, "%s%s", L ? "," : "", sc->strategy->name);
+        }
     }
     /* Every model in one `highwater run`: one calibration, one report. */
     snprintf(model_json, sizeof model_json, "%s/model.json", F.dir);

@@ -34,9 +34,18 @@ int hw_fidelity(const struct hw_fidelity_opts *o);
 
 /* The comparison itself, for tests and for reports read back: the entry of one model run
  * (a report's runs[] element) beside its twin's exec run, as {phases[], run{}} with model_d,
- * real_d, diff_d and within per phase. NULL (with err) when a side has no usable phases. */
+ * real_d, diff_d and within per phase, and twin_warmup {peak_increment_bytes, kept_bytes,
+ * kept_d} when the twin marked a "warmup" phase (its library's fixed costs, paid before the
+ * first phase: never a row, never the base). NULL (with err) when a side has no usable phases. */
 cJSON *hw_fidelity_compare(const cJSON *model_run, const cJSON *twin_run, double tolerance, char *err,
                            size_t len);
+/* The verdict on a compared entry ({phases[], run{}}) of strategy s: a row beyond the
+ * tolerance is explained only by one of s's fidelity gaps that names its phase ("run" for the
+ * run row) and whose band holds its difference; such a row gains that gap's `gap` text. Sets
+ * the entry's `verdict` ("within", "off, gap explained", "OFF") and `gap` (the reasons used).
+ * Returns the number of rows beyond the tolerance that no gap explains. */
+struct hw_strategy;
+int hw_fidelity_judge(const struct hw_strategy *s, cJSON *entry);
 /* The table (stdout) of a fidelity report. */
 void hw_fidelity_print(const cJSON *fid, FILE *f);
 /* Give a run report's run (a runs[] element) a `fidelity` block from its entry, if any:

@@ -25,6 +25,21 @@ static void cell_d(FILE *f, double v)
         fputs("<td class=\"n\">-</td>", f);
 }
 
+/* A row's difference: plain within the tolerance, marked beyond it, with the reason of the
+ * gap that explains it as the cell's title (or OFF when none does). */
+static void cell_diff(FILE *f, const cJSON *row)
+{
+    double v = hw_jnum(row, "diff_d");
+    const char *gap = hw_jstr(row, "gap");
+    if (cJSON_IsTrue(cJSON_GetObjectItem(row, "within")) || !isfinite(v)) {
+        cell_d(f, v);
+        return;
+    }
+    fprintf(f, "<td class=\"n%s\" title=\"", gap[0] ? "" : " off");
+    hw_html_escape(f, gap[0] ? gap : "no stated gap explains this difference");
+    fprintf(f, "\">%+.2f %s</td>", v, gap[0] ? "gap" : "OFF");
+}
+
 static int write_page(FILE *f, const void *ctx, char *err, size_t len)
 {
     const cJSON *fid = ctx, *e, *p;
@@ -79,7 +94,7 @@ static int write_page(FILE *f, const void *ctx, char *err, size_t len)
             fputs("</td>", f);
             cell_d(f, hw_jnum(p, "model_d"));
             cell_d(f, hw_jnum(p, "real_d"));
-            cell_d(f, hw_jnum(p, "diff_d"));
+            cell_diff(f, p);
             fputs("<td>", f);
             bar(f, hw_jnum(p, "model_d"), scale, "m");
             fputs("<br>", f);

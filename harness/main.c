@@ -322,12 +322,13 @@ static int cmd_list(void)
         printf("%s\n  %s\n  models: %s\n  pre-flight model: %.2f x source + %.2f x output%s\n",
                s->name, s->summary, s->models, s->model_source, s->model_peak,
                s->output_on_disk ? " (output on disk)" : "");
-        if (s->twin)
-            printf("  twin: scripts/twins/%s/%s.%s (real %s; highwater fidelity compares them)%s%s\n", s->twin,
+        if (s->twin) {
+            printf("  twin: scripts/twins/%s/%s.%s (real %s; highwater fidelity compares them)\n", s->twin,
                    s->name, strcmp(s->twin, "polars") == 0 ? "js" : "py",
-                   strcmp(s->twin, "polars") == 0 ? "nodejs-polars" : "pandas + numpy",
-                   s->fidelity_gap ? "\n  known gap: " : "", s->fidelity_gap ? s->fidelity_gap : "");
-        else
+                   strcmp(s->twin, "polars") == 0 ? "nodejs-polars" : "pandas + numpy");
+            for (const struct hw_fidelity_gap *g = s->fidelity_gaps; g && g->phases; g++)
+                printf("  known gap in %s, %+.2f to %+.2f D: %s\n", g->phases, g->low_d, g->high_d, g->why);
+        } else
             printf("  twin: none (%s)\n", s->no_twin ? s->no_twin : "models no library call");
         for (const struct hw_option *p = s->params; p && p->name; p++)
             printf("  param %-12s %s (default %s)\n", p->name, p->help, p->def ? p->def : "none");

@@ -2,6 +2,7 @@
 #include "config.h"
 #include <stdlib.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <string.h>
 
 #define HW_STRATEGY(id) extern const struct hw_strategy hw_strategy_##id;
@@ -55,12 +56,38 @@ int hw_strategy_check(const struct hw_strategy *s, char *err, size_t errlen)
         missing = "twin (\"polars\" or \"pandas\") or no_twin (why none), exactly one";
     else if (s->twin && strcmp(s->twin, "polars") != 0 && strcmp(s->twin, "pandas") != 0)
         missing = "twin of a known library (\"polars\" or \"pandas\")";
+    for (const struct hw_fidelity_gap *g = s->fidelity_gaps; !missing && g && g->phases; g++)
+        if (!g->phases[0] || !g->why || !g->why[0] || !(g->low_d <= g->high_d))
+            missing = "well-formed fidelity gap (phases, low_d <= high_d, why)";
     if (missing) {
         snprintf(err, errlen, "strategy '%s' has no %s; fix its definition in strategies/",
                  s->name ? s->name : "(unnamed)", missing);
         return -1;
     }
     return 0;
+}
+
+/* Is name one of the space-separated words of list? */
+static bool names_phase(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; *p;) {
+        while (*p == ' ')
+            p++;
+        size_t w = strcspn(p, " ");
+        if (w == n && strncmp(p, name, n) == 0)
+            return true;
+        p += w;
+    }
+    return false;
+}
+
+const struct hw_fidelity_gap *hw_strategy_gap(const struct hw_strategy *s, const char *phase, double diff_d)
+{
+    for (const struct hw_fidelity_gap *g = s->fidelity_gaps; g && g->phases; g++)
+        if (names_phase(g->phases, phase) && diff_d >= g->low_d && diff_d <= g->high_d)
+            return g;
+    return NULL;
 }
 
 void hw_strategy_estimate(const struct hw_strategy *s, const void *params, struct hw_estimate *e)

@@ -20,6 +20,16 @@ struct hw_estimate {
     char model[160];
 };
 
+/* A difference from the real library that a mechanism the model leaves out explains: the
+ * phases it shows in (names separated by spaces; "run" for the run's peak), the band of
+ * model-minus-real differences in D that was measured for it, and why. highwater fidelity
+ * excuses a difference beyond its tolerance only inside a band that names its phase. */
+struct hw_fidelity_gap {
+    const char *phases;
+    double low_d, high_d;
+    const char *why;
+};
+
 struct hw_strategy {
     const char *name;          /* "chunked-vstack" */
     const char *summary;       /* one line for `highwater list` */
@@ -38,8 +48,8 @@ struct hw_strategy {
      * library code, and then no_twin says why. */
     const char *twin;
     const char *no_twin;
-    /* A gap to the twin that the model cannot close, and why (printed beside it). */
-    const char *fidelity_gap;
+    /* The differences from the twin that the model cannot close ({0}-ended, or NULL). */
+    const struct hw_fidelity_gap *fidelity_gaps;
     /* Optional: a model that depends on the params (an evicting memmap needs far less). */
     void (*estimate)(const void *params, struct hw_estimate *e);
 };
@@ -56,6 +66,8 @@ void hw_strategy_estimate(const struct hw_strategy *s, const void *params, struc
 struct hw_param_kv;
 int hw_strategy_params(const struct hw_strategy *s, const struct hw_param_kv *kv, uint32_t n,
                        void **out, char *err, size_t errlen);
+/* The gap of s that names phase (or "run") and whose band holds diff_d, or NULL. */
+const struct hw_fidelity_gap *hw_strategy_gap(const struct hw_strategy *s, const char *phase, double diff_d);
 /* 0, or -1 with err naming what is missing (a name, a run, a model, a params size). */
 int hw_strategy_check(const struct hw_strategy *s, char *err, size_t errlen);
 

@@ -11,29 +11,38 @@
  * Real code ends up here after any pl.concat(..., rechunk=False) of batches (files read one
  * by one, a scan collected batch by batch, frames appended in a loop): Polars keeps each
  * part as a chunk of every column, and rechunk() (which to_numpy and many kernels do for
- * themselves) copies them into one. The source is built before the first phase, as the twin
- * builds it while loading: the dataset's columns cut into parts of chunk_rows rows (values,
- * and a bitmap where the part holds nulls), part after part, the whole columns then freed.
+ * themselves) copies them into one. The source is built before the first phase (the twin
+ * reads batch files that its --prepare wrote): the dataset's columns cut into parts of
+ * chunk_rows rows (values, and a bitmap where the part holds nulls), part after part, the
+ * whole columns then freed.
  * rechunk: on the pool's threads (Polars rechunks columns in parallel) a new bitmap and a
  * new values buffer per column, written from the parts; the parts are freed once the new
  * frame exists (the rebinding drops the old frame). Then the cleaning select and fill_null
  * as in chunked-vstack (harness/pframe.h), over the whole frame, and to_numpy.
  *
+ * A frame already in one chunk per column (chunk_rows >= rows) is returned as it is: no copy.
+ *
  * Memory shape: 2S at rechunk (parts and the copy), S + D' after fill_null (D' = D, or the
  * source's own buffers where a column needs neither fill nor cast), S + D' + D at to_numpy,
  * then D.
  *
- * Fidelity gap (glibc, nodejs-polars 0.26.1): after `del df` the real process keeps about
- * half the source resident (f64, 2M rows: +2.03 D where the model has +1.08). The rechunked
- * columns are allocated on Polars' worker threads, so they sit in those threads' arena
- * heaps, and glibc gives a heap back only from the top of an arena's list of heaps, once
- * that heap is entirely free; in the real process something stays live at the top of one
- * thread's heaps (traced: not among the allocations of 4 KiB and more, which are all freed),
- * so that thread's share of the source stays. The model allocates the same large blocks on
- * the same number of threads, and its heaps go back. The twin's load also leaves glibc's
- * dynamic mmap threshold at 32 MiB (the IPC writer grows its buffer by doubling and frees
- * each step), the model's at one source column: with f64 columns of 8 or 16 MiB both put
- * the rechunked columns in the arenas, so this changes no phase here. */
+ * Fidelity gaps (glibc, nodejs-polars 0.26.1; the gaps table below):
+ *  - Parts below glibc's mmap threshold stay resident once freed. glibc mmaps a block of
+ *    128 KiB or more, and freeing one raises the threshold to its size. Loading nodejs-polars
+ *    frees a 462,832-byte block (traced with an LD_PRELOAD shim: every malloc/free of 128 KiB
+ *    or more, with its thread), so in the real process parts of less than that per column
+ *    (200 KB: 50k rows of f32) come from the main heap and are kept after the rechunk: +1.0 D
+ *    through median, fill_null and to_numpy at 250k rows. With the threshold fixed at 128 KiB
+ *    (MALLOC_MMAP_THRESHOLD_=131072) the same twin gives them back. The model's process has
+ *    no such import, its parts are mmapped. Parts of 1 MB and more (250k rows) are mmapped
+ *    on both sides, and the phases up to to_numpy agree.
+ *  - After `del df` the real process keeps the freed frame in its worker threads' arena
+ *    heaps (f64, 2M rows: +2.03 D where the model has +1.08): glibc gives a heap back only
+ *    from the top of an arena's list of heaps, once that heap is entirely free, and
+ *    something small stays live at the top of one thread's heaps (traced: not among the
+ *    allocations of 4 KiB and more, which are all freed). The model allocates the same large
+ *    blocks on the same number of threads, and its heaps go back.
+ */
 #include "output.h"
 #include "pframe.h"
 #include "phase.h"
@@ -182,9 +191,20 @@ static int run_rechunk(struct hw_run *run, struct hw_source *src, struct hw_outp
         goto out;
 
     hw_phase_begin(run, "rechunk");
-    struct rechunk_job j = {.run = run, .pt = &pt, .src = src};
-    if (hw_pool_for(run, 0, src->cols, rechunk_column, &j) != 0)
-        goto out;
+    if (pt.nparts == 1) {
+        /* One chunk per column: Polars' rechunk returns the frame as it is (a clone of
+         * the column's Arc'd buffers), copying nothing. */
+        for (uint32_t c = 0; c < src->cols; c++) {
+            src->col[c].data = pt.data[c];
+            src->col[c].validity = pt.validity[c];
+            pt.data[c] = NULL;
+            pt.validity[c] = NULL;
+        }
+    } else {
+        struct rechunk_job j = {.run = run, .pt = &pt, .src = src};
+        if (hw_pool_for(run, 0, src->cols, rechunk_column, &j) != 0)
+            goto out;
+    }
     free_parts(run, &pt);   /* the old frame, once the rebinding has the new one */
 
     hw_phase_begin(run, "median");
@@ -208,6 +228,7 @@ static int run_rechunk(struct hw_run *run, struct hw_source *src, struct hw_outp
     hw_source_release(run, src);
     rc = 0;
 out:
+
     hw_pframe_free(run, &filled);
     hw_pframe_free(run, &sel);
     free_parts(run, &pt);
@@ -226,6 +247,20 @@ static void estimate(const void *params, struct hw_estimate *e)
     snprintf(e->model, sizeof e->model, "max(2.00 x source, 1.00 x source + 2.10 x output)");
 }
 
+/* Measured at 250k rows (50k-row parts) and 2M rows (250k-row parts) (README, Fidelity). */
+static const struct hw_fidelity_gap gaps[] = {
+    {"median fill_null to_numpy run", -1.10, 0.10,
+     "parts below glibc's mmap threshold stay resident once freed: loading nodejs-polars frees a "
+     "452 KiB block, which raises the threshold to that size, so parts of fewer bytes per column "
+     "(200 KB at 50k rows of f32) come from the main heap, where the real process keeps them after "
+     "the rechunk (+1.0 D at 250k rows); the model's parts are mmapped and go back at once"},
+    {"drop_source", -2.05, 0.10,
+     "after del df real Polars keeps the freed frame resident in glibc arena heaps, with the parts "
+     "above when they were below the mmap threshold (250k rows, 50k parts: +3.06 D against +1.14 D; "
+     "f64 2M: +2.03 against +1.08): small blocks live at the top of the heaps pin them"},
+    {0},
+};
+
 const struct hw_strategy hw_strategy_rechunk = {
     .name = "rechunk",
     .summary = "a multi-chunk frame (concat without rechunk) -> rechunk() -> fill -> to_numpy",
@@ -236,9 +271,7 @@ const struct hw_strategy hw_strategy_rechunk = {
     .params = params,
     .params_size = sizeof(struct params),
     .twin = "polars",
-    .fidelity_gap = "after del df real Polars keeps about half the source in its worker threads' "
-                    "glibc arena heaps (f64 2M: +2.03 D vs +1.08 D modelled): a small block live "
-                    "at the top of one thread's heaps, not identified, pins them",
+    .fidelity_gaps = gaps,
     .run = run_rechunk,
     .estimate = estimate,
 };

@@ -683,7 +683,7 @@ static const double belief_expects[] = {2.0, 1.25, 1.25, 1.25, 1.0};
 static const char *const other_labels[] = {"chunked-vstack median=local", "memmap evict=true",
     "fused-single-pass", "column-release order=F", "column-release order=C", "streaming",
     "streaming output=memmap evict=true", "streaming source=ipc", "select-chain-rebind",
-    "chunks-preallocated", "rechunk", "pandas-clean-chain"};
+    "chunks-preallocated", "rechunk chunk_rows=50k", "pandas-clean-chain"};
 
 static const struct hw_strategy_cfg *by_label(const struct hw_config *cfg, const char *label)
 {

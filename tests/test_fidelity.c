@@ -12,6 +12,7 @@
 #include <string.h>
 #include "fidelity.h"
 #include "json.h"
+#include "strategy.h"
 
 #define MiB 1048576.0
 
@@ -79,6 +80,82 @@ static void a_side_without_a_start_is_an_error(void **state)
     cJSON_Delete(t);
 }
 
+/* A twin's warm-up (its body once on a few rows, to page in the library): never a row, never
+ * the base; what it left resident is reported apart. */
+static void a_warmup_is_set_apart(void **state)
+{
+    (void)state;
+    char err[256];
+    cJSON *m = cJSON_Parse(model_json);
+    cJSON *t = cJSON_Parse(
+        "{\"phases\":[{\"name\":\"warmup\",\"depth\":0,\"command_rss_start_bytes\":52428800,"
+        "\"command_peak_rss_bytes\":104857600,\"command_rss_end_bytes\":83886080},"
+        "{\"name\":\"a\",\"depth\":0,\"command_rss_start_bytes\":188743680,\"command_peak_rss_bytes\":340787200}]}");
+    cJSON *cmp = hw_fidelity_compare(m, t, 0.10, err, sizeof err);
+    assert_non_null(cmp);
+    /* a and b only: from a's start (180 MiB), not the warm-up's (50 MiB). */
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cmp, "phases")), 2);
+    assert_string_equal(hw_jstr(row(cmp, 0), "name"), "a");
+    assert_true(fabs(hw_jnum(row(cmp, 0), "real_d") - 1.45) < 1e-12);
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(cmp, "twin_warmup");
+    assert_non_null(w);
+    assert_true(fabs(hw_jnum(w, "kept_bytes") - 30 * MiB) < 1e-6);
+    assert_true(fabs(hw_jnum(w, "kept_d") - 0.30) < 1e-12);
+    assert_true(fabs(hw_jnum(w, "peak_increment_bytes") - 50 * MiB) < 1e-6);
+    cJSON_Delete(cmp);
+    cJSON_Delete(m);
+    cJSON_Delete(t);
+}
+
+/* A gap excuses a row beyond the tolerance only in a phase it names and inside its band. */
+static const struct hw_fidelity_gap test_gaps[] = {
+    {"release run", -0.60, 0.05, "arena retention"},
+    {0},
+};
+static const struct hw_strategy gapped = {.name = "g", .fidelity_gaps = test_gaps};
+
+static cJSON *entry_of(double a, double release, double run)
+{
+    char text[512];
+    snprintf(text, sizeof text,
+             "{\"phases\":[{\"name\":\"a\",\"diff_d\":%g,\"within\":%s},"
+             "{\"name\":\"release\",\"diff_d\":%g,\"within\":%s}],"
+             "\"run\":{\"diff_d\":%g,\"within\":%s}}",
+             a, fabs(a) <= 0.1 ? "true" : "false", release, fabs(release) <= 0.1 ? "true" : "false", run,
+             fabs(run) <= 0.1 ? "true" : "false");
+    return cJSON_Parse(text);
+}
+
+static void a_gap_explains_only_its_phases_inside_its_band(void **state)
+{
+    (void)state;
+    cJSON *e = entry_of(0.02, -0.40, -0.30);   /* release and run off, both inside the band */
+    assert_int_equal(hw_fidelity_judge(&gapped, e), 0);
+    assert_string_equal(hw_jstr(e, "verdict"), "off, gap explained");
+    assert_string_equal(hw_jstr(e, "gap"), "arena retention");
+    assert_string_equal(hw_jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(e, "phases"), 1), "gap"), "arena retention");
+    assert_string_equal(hw_jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(e, "phases"), 0), "gap"), "");
+    cJSON_Delete(e);
+    e = entry_of(-0.30, -0.02, 0.0);           /* a phase the gap does not name */
+    assert_int_equal(hw_fidelity_judge(&gapped, e), 1);
+    assert_string_equal(hw_jstr(e, "verdict"), "OFF");
+    assert_string_equal(hw_jstr(e, "gap"), "");
+    cJSON_Delete(e);
+    e = entry_of(0.0, -0.70, -0.70);           /* its phases, outside its band */
+    assert_int_equal(hw_fidelity_judge(&gapped, e), 2);
+    assert_string_equal(hw_jstr(e, "verdict"), "OFF");
+    cJSON_Delete(e);
+    e = entry_of(0.0, 0.0, 0.05);              /* nothing off: the gap is not used */
+    assert_int_equal(hw_fidelity_judge(&gapped, e), 0);
+    assert_string_equal(hw_jstr(e, "verdict"), "within");
+    assert_string_equal(hw_jstr(e, "gap"), "");
+    cJSON_Delete(e);
+    /* A phase name is a whole word of the list. */
+    assert_non_null(hw_strategy_gap(&gapped, "run", -0.1));
+    assert_null(hw_strategy_gap(&gapped, "ru", -0.1));
+    assert_null(hw_strategy_gap(&gapped, "release", NAN));
+}
+
 static void a_run_gains_its_entrys_block(void **state)
 {
     (void)state;
@@ -109,6 +186,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(increments_are_over_the_first_strategy_phase),
         cmocka_unit_test(a_side_without_a_start_is_an_error),
+        cmocka_unit_test(a_warmup_is_set_apart),
+        cmocka_unit_test(a_gap_explains_only_its_phases_inside_its_band),
         cmocka_unit_test(a_run_gains_its_entrys_block),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

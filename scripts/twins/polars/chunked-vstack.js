@@ -23,7 +23,7 @@
 // Python's to_numpy writes the array from the Arrow buffers. np.vstack is a new typed array
 // of rows x cols filled from the chunks, as numpy's concatenate does.
 "use strict";
-const { pl, phase, gc, main, args, count, loadSource, toNumpy, keep, f32, Typed, cleanExprs, fillExprs } = require("./lib/twin");
+const { select, phase, gc, main, args, count, loadSource, toNumpy, sliceSlack, keep, f32, Typed, cleanExprs, fillExprs } = require("./lib/twin");
 
 // np.vstack: a new array of rows x cols, each chunk's rows copied into place (a function of
 // its own for the same reason as sliceChunk: no chunk left in a register of main's frame).
@@ -56,14 +56,14 @@ main(async () => {
   async function sliceChunk(sl, medians) {
     let med = medians;
     if (!med) {
-      med = sl.select(clean).median();
+      med = select(sl, clean).median();
       await gc();
     }
-    let sel = sl.select(clean);
-    let filled = sel.select(fill(med));
+    let sel = select(sl, clean);
+    let filled = select(sel, fill(med));
     sel = null;
     await gc();
-    const chunk = await toNumpy(filled, a.dtype, a.order);
+    const chunk = await toNumpy(filled, a.dtype, a.order, sliceSlack(a));
     filled = null;
     await gc();
     return chunk;
@@ -72,7 +72,7 @@ main(async () => {
   let medians = null;
   if (a.params.median === "global") {
     phase("median");
-    medians = (() => df.select(clean).median())();   // the select's frame dropped at the gc
+    medians = (() => select(df, clean).median())();   // the select's frame dropped at the gc
     await gc();
   }
 

@@ -17,7 +17,7 @@
 // Where the binding copies and Python would not: toNumpy reads each column of the filled
 // frame as a typed-array copy (one column of one slice at a time, collected after its step).
 "use strict";
-const { pl, phase, gc, main, args, count, loadSource, toNumpy, keep, Typed, f32, cleanExprs, fillExprs } = require("./lib/twin");
+const { select, phase, gc, main, args, count, loadSource, toNumpy, sliceSlack, keep, Typed, f32, cleanExprs, fillExprs } = require("./lib/twin");
 
 // X[off:off+m] = chunk, for a C chunk (a block of rows) or an F chunk (column after column).
 function assign(X, chunk, off, rows, cols, order) {
@@ -42,14 +42,14 @@ main(async () => {
   async function sliceInto(X, sl, off, medians) {
     let med = medians;
     if (!med) {
-      med = sl.select(clean).median();
+      med = select(sl, clean).median();
       await gc();
     }
-    let sel = sl.select(clean);
-    let filled = sel.select(fillExprs(df, med, T));
+    let sel = select(sl, clean);
+    let filled = select(sel, fillExprs(df, med, T));
     sel = null;
     await gc();
-    let chunk = await toNumpy(filled, a.dtype, a.order);
+    let chunk = await toNumpy(filled, a.dtype, a.order, sliceSlack(a));
     filled = null;
     await gc();
     assign(X, chunk, off, rows, cols, a.order);
@@ -59,7 +59,7 @@ main(async () => {
   let medians = null;
   if (a.params.median === "global") {
     phase("median");
-    medians = (() => df.select(clean).median())();   // the select's frame dropped at the gc
+    medians = (() => select(df, clean).median())();   // the select's frame dropped at the gc
     await gc();
   }
 

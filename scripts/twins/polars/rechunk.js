@@ -8,37 +8,28 @@
 //   X = df.select(clean).fill_null(medians).cast(pl.Float32).to_numpy()
 //   del df
 //
-// The multi-chunk source is made while loading, before the first phase: the dataset's frame
-// cut into parts of chunk_rows rows, each part written to a batch file and read back
-// (pl.readIPC decodes into buffers of its own; one temporary file at a time, in the temp
-// directory, removed after), the whole frame then dropped, and the parts concatenated without rechunk (which
-// shares their buffers: one chunk per part in every column).
+// The batch files are written by --prepare (prepare.js --parts), in a process of their own:
+// the twin only reads them, as the Python does. (It once cut the loaded frame into parts and
+// wrote and read each back itself; the IPC writer grows its buffer by doubling and frees each
+// step, which left glibc's mmap threshold at 32 MiB, and the freed parts then stayed resident
+// through every later phase, +0.9 D at 250k rows: a state of the twin's own making.)
 //
 // The binding copies where Python would not only in toNumpy (a typed-array copy per column,
 // one at a time, collected after its step); rechunk, the select and fill_null are the Rust
 // core's own.
 "use strict";
 const fs = require("fs");
-const os = require("os");
 const path = require("path");
-const { pl, phase, gc, main, args, count, loadSource, toNumpy, keep, f32, cleanExprs, fillExprs } = require("./lib/twin");
+const { pl, select, phase, gc, main, args, count, toNumpy, keep, f32, cleanExprs, fillExprs } = require("./lib/twin");
 
-// The parts, in a function of its own so that no part or IPC buffer stays referenced from a
-// register of main's suspended frame (V8 saves an async function's registers at each await).
+const partsDir = (dir, n) => path.join(dir, `source-p${n}`);
+
+// The parts, in a function of its own so that no part stays referenced from a register of
+// main's suspended frame (V8 saves an async function's registers at each await).
 async function multiChunk(a, n) {
-  let df = await loadSource(a);
-  const parts = [];
-  const tmp = path.join(os.tmpdir(), `highwater-rechunk-${process.pid}.ipc`);
-  try {
-    for (let off = 0; off < df.height; off += n) {
-      df.slice(off, Math.min(n, df.height - off)).writeIPC(tmp);
-      parts.push(pl.readIPC(tmp));
-      await gc();
-    }
-  } finally {
-    fs.rmSync(tmp, { force: true });
-  }
-  df = null;
+  const dir = partsDir(a.data, n);
+  if (!fs.existsSync(path.join(dir, "complete"))) throw new Error(`${dir}: missing; run this twin with --prepare`);
+  const parts = fs.readdirSync(dir).filter((f) => f.endsWith(".ipc")).sort().map((f) => pl.readIPC(path.join(dir, f)));
   await gc();
   return pl.concat(parts, { how: "vertical", rechunk: false });
 }
@@ -46,8 +37,8 @@ async function multiChunk(a, n) {
 // X = df.select(clean).fill_null(medians).cast(T).to_numpy(), the chain's frames dropped as
 // Python drops them (the select's once fill_null returns, the filled one after to_numpy).
 async function convert(s, medians, a) {
-  let sel = s.df.select(cleanExprs(s.df));
-  let filled = sel.select(fillExprs(s.df, medians, f32(a.dtype)));
+  let sel = select(s.df, cleanExprs(s.df));
+  let filled = select(sel, fillExprs(s.df, medians, f32(a.dtype)));
   sel = null;
   await gc();
   phase("to_numpy");
@@ -64,14 +55,17 @@ function rechunk(s) {
   s.df = s.df.rechunk();
 }
 function medianOf(s) {
-  return s.df.select(cleanExprs(s.df)).median();
+  return select(s.df, cleanExprs(s.df)).median();
 }
 function chunksOf(s) {
   return s.df.nChunks();
 }
 
 main(async () => {
-  const a = args({ chunk_rows: "250k" });
+  const a = args({ chunk_rows: "250k" }, null, (dir, rows, params) => {
+    const n = count(params.chunk_rows);
+    return [[path.join(partsDir(dir, n), "complete"), ["--parts", String(n)]]];
+  });
   const n = count(a.params.chunk_rows);
   if (!(n > 0)) throw new Error("chunk_rows must be at least 1");
   const s = { df: await multiChunk(a, n) };

@@ -29,7 +29,7 @@
 //   assignment; the twin collects at both points and waits until they are gone (settle()).
 "use strict";
 const fs = require("fs");
-const { pl, phase, gc, main, args, count, ipcPath, keep } = require("./lib/twin");
+const { pl, px, phase, gc, main, args, count, ipcPath, keep } = require("./lib/twin");
 
 // The dtype numpy gets from Polars' to_numpy of a frame: the supertype of its columns.
 // Every column here is float or int after fill_null; f32 survives only if every column
@@ -69,7 +69,7 @@ async function toNumpyChunk(h, names) {
   const T = supertype(h.df.dtypes) === "f32" ? Float32Array : Float64Array;
   const Y = new T(n * names.length);
   for (let c = 0; c < names.length; c++) {
-    const v = track(track(h.df.getColumn(names[c]), "a Series").toTypedArray(), "a column copy");
+    const v = track(track(h.df.inner().column(names[c]), "a Series").toTypedArray(), "a column copy");
     if (v.length !== n) throw new Error(`column ${names[c]}: ${v.length} rows, expected ${n}`);
     Y.set(v, c * n);
     await gc();   // the binding's copy of this column, see above
@@ -80,7 +80,8 @@ async function toNumpyChunk(h, names) {
 // One step: X[off:off+n] = lf.slice(off, n).select(clean).select(fills).collect().to_numpy()
 async function step(lf, clean, fills, names, X, a, off, readRows) {
   const rows = a.schema.rows, cols = names.length;
-  const h = { df: track(lf.slice(off, readRows).select(clean).select(fills).collectSync(), "the collected frame") };
+  const h = { df: track(pl._DataFrame(lf._ldf.slice(off, readRows).select(clean).select(fills).collectSync("auto")),
+    "the collected frame") };
   const n = h.df.height;
   h.Y = track(await toNumpyChunk(h, names), "the to_numpy chunk");
   h.df = null;                                     // the collected frame, once to_numpy returns
@@ -103,17 +104,17 @@ main(async () => {
     throw new Error(`${file}: missing; run node --expose-gc scripts/twins/polars/prepare.js ${a.data}` +
       (batchRows >= rows ? "" : ` --batch-rows ${batchRows}`));
   const names = a.schema.columns.map((c) => c.name);
-  const clean = names.map((c) => pl.when(pl.col(c).isFinite()).then(pl.col(c)).otherwise(pl.lit(null)).alias(c));
+  const clean = names.map((c) => px.when(px.col(c).isFinite()).then(px.col(c)).otherwise(px.lit(null)).alias(c));
   const lf = pl.scanIPC(file);
   await gc();
 
   phase("median");
-  const med = { df: track(lf.select(clean.map((e) => e.median())).collectSync(), "the medians") };
-  const fills = names.map((c) => {
-    const m = med.df.getColumn(c).get(0) ?? 0;     // an all-null column's median is null
-    const src = a.schema.columns.find((x) => x.name === c).dtype;
-    const lit = pl.lit(m).cast(src === "f32" ? pl.Float32 : pl.Float64);
-    return pl.col(c).fillNull(lit).alias(c);
+  const med = { df: track(pl._DataFrame(lf._ldf.select(clean.map((e) => e.median())).collectSync("auto")), "the medians") };
+  const row = med.df.row(0);
+  const fills = names.map((c, i) => {
+    const src = a.schema.columns[i].dtype;        // an all-null column's median is null: 0
+    const lit = px.lit(row[i] ?? 0).cast(src === "f32" ? pl.Float32 : pl.Float64, true);
+    return px.col(c).fillNull(lit).alias(c);
   });
   med.df = null;
   await settle("the medians");
