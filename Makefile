@@ -11,7 +11,9 @@ endif
 CSTD    := -std=c11 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Werror
 OPT     ?= -O2 -g
-CFLAGS  += $(CSTD) $(WARN) $(OPT) -Iharness -Istrategies -MMD -MP
+# harness/ is folders by role (harness/README.md); headers keep flat names, one -I a folder.
+HW_DIRS := cli common config parent worker report views
+CFLAGS  += $(CSTD) $(WARN) $(OPT) $(HW_DIRS:%=-Iharness/%) -Istrategies -MMD -MP
 LDLIBS  := -lyaml -lcjson -ldl -lm -pthread
 TESTLIBS:= -lcmocka
 
@@ -24,14 +26,14 @@ endif
 # float-cast-overflow is not in gcc's "undefined": a NaN or 1e300 cast to an integer is UB too.
 SAN_FLAGS := -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-LIB_SRC  := $(filter-out harness/main.c $(LIB_EXCLUDE),$(wildcard harness/*.c)) $(wildcard strategies/*.c)
+LIB_SRC  := $(filter-out harness/cli/main.c $(LIB_EXCLUDE),$(wildcard $(HW_DIRS:%=harness/%/*.c))) $(wildcard strategies/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)
 
 B        ?= build
 # The build stamp (commit, compiler, flags) is one generated file: see $(STAMP_C) below.
 STAMP_C  := $(B)/gen/version.c
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/version.o
-MAIN_OBJ := $(B)/obj/harness/main.o
+MAIN_OBJ := $(B)/obj/harness/cli/main.o
 TESTS    := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 
 .PHONY: all deps twins run test unit asan clean FORCE fuzz fuzz-check fuzz-build fuzz-deps fuzz-bins
@@ -130,7 +132,7 @@ fuzz-deps:
 # clang 14 has no _Float16 on x86-64, and nothing fuzzed converts: convert.c stays out, and
 # tests/fuzz/convert_stub.c stands in for it.
 fuzz-build: fuzz-deps
-	$(Q)$(MAKE) --no-print-directory B=build/fuzz CC=$(FUZZ_CC) LIB_EXCLUDE=harness/convert.c \
+	$(Q)$(MAKE) --no-print-directory B=build/fuzz CC=$(FUZZ_CC) LIB_EXCLUDE=harness/worker/convert.c \
 	  OPT="-O1 -g $(SAN_FLAGS) -fsanitize=fuzzer-no-link" fuzz-bins
 
 fuzz-bins: $(FUZZ_TARGETS:%=$(B)/fuzz_%)

@@ -9,7 +9,7 @@
  *   del chunks
  *   del df
  *
- * Each slice makes two frames of its own, as real Polars does (harness/pframe.h, built on
+ * Each slice makes two frames of its own, as real Polars does (harness/worker/pframe.h, built on
  * the pool's threads like Polars' parallel select): sl.select(clean) is a validity bitmap
  * per column over the source's values; fill_null(...).cast(...) is the slice in the output
  * dtype, new values per column (and on an f64 source the filled f64 values, freed on the

@@ -9,7 +9,7 @@
  *       X[off:off + sl.height] = sl.select(clean).fill_null(medians).cast(pl.Float32).to_numpy()
  *   del df
  *
- * Each slice makes the same frames as chunked-vstack's (harness/pframe.h: the clean select's
+ * Each slice makes the same frames as chunked-vstack's (harness/worker/pframe.h: the clean select's
  * bitmaps over the source's values, then the filled frame in the output dtype, on the pool's
  * threads) and a dense chunk, which the assignment copies into X and Python then drops:
  * with the filled frame, two slice-sized buffers on top of the rows written so far.

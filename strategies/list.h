@@ -1,4 +1,4 @@
-/* Every strategy, one line each: the registry (harness/strategy.c) expands this list.
+/* Every strategy, one line each: the registry (harness/common/strategy.c) expands this list.
  * Adding a strategy touches this line and its own file, nothing else. */
 HW_STRATEGY(whole_copy)
 HW_STRATEGY(fused_single_pass)

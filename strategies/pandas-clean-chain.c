@@ -6,7 +6,7 @@
  *   pdf = pdf.fillna(pdf.median())
  *   X = pdf.to_numpy(np.float32)
  *
- * Modelled as pandas 1.5.3 does it (harness/pdframe.h). Rebinding a name frees the old frame
+ * Modelled as pandas 1.5.3 does it (harness/worker/pdframe.h). Rebinding a name frees the old frame
  * only once the new one exists. replace (Block.replace_list) makes both inf masks of a float
  * block first, then copies the block, then copies it again for each pair: the original, two
  * copies and two masks at once. fillna deep-copies the frame, then for every column

@@ -18,7 +18,7 @@
  * rechunk: on the pool's threads (Polars rechunks columns in parallel) a new bitmap and a
  * new values buffer per column, written from the parts; the parts are freed once the new
  * frame exists (the rebinding drops the old frame). Then the cleaning select and fill_null
- * as in chunked-vstack (harness/pframe.h), over the whole frame, and to_numpy.
+ * as in chunked-vstack (harness/worker/pframe.h), over the whole frame, and to_numpy.
  *
  * A frame already in one chunk per column (chunk_rows >= rows) is returned as it is: no copy.
  *

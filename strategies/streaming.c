@@ -53,7 +53,7 @@
  *     expressions on its rayon pool; glibc gives each thread an arena, and memory freed in
  *     an arena other than the main one stays resident unless it is at the top of the
  *     arena's last heap. The model allocates on threads of its own in the same roles
- *     (harness/pool.h), so glibc's own arenas decide what stays.
+ *     (harness/worker/pool.h), so glibc's own arenas decide what stays.
  *   Memory shape: median: 2 S (decoded + mapped pages) then S; convert: D + per slice the
  *   decoded prefix twice (anonymous and mapped) and then prefix + filled slice + chunk; on
  *   a one-batch file D + 2 S at the last slice.

@@ -8,7 +8,7 @@
  *   X = pdf.to_numpy(dtype=np.float32)
  *   del pdf
  *
- * Modelled as pandas 1.5.3 does it (harness/pdframe.h): "inplace" does not mean "no
+ * Modelled as pandas 1.5.3 does it (harness/worker/pdframe.h): "inplace" does not mean "no
  * allocation". replace builds both inf masks of each float block before writing (mask_missing:
  * np.zeros, `block == inf`, `|=`), so 3 bool arrays of the block's cells at its peak; median is
  * bottleneck's nanmedian per block (one column-sized buffer, copy and partition); fillna with a

@@ -1,4 +1,4 @@
-/* The pandas BlockManager model (harness/pdframe.c): its medians by copy-and-partition equal
+/* The pandas BlockManager model (harness/worker/pdframe.c): its medians by copy-and-partition equal
  * the radix select's, bit for bit; its operations keep every cell where pandas keeps it
  * (replace, fillna, consolidation and to_numpy give the reference conversion); and the
  * blocks it builds are the ones pandas 1.5.3 builds (one per dtype from to_pandas, one per

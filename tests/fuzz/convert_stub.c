@@ -1,5 +1,5 @@
 /* The conversion kernels, absent from the fuzz build: clang 14 has no _Float16 on x86-64,
- * so harness/convert.c does not compile there. The strategies' table links them, but no
+ * so harness/worker/convert.c does not compile there. The strategies' table links them, but no
  * fuzzed code converts data: reaching one is a bug in a target, and aborts. */
 #include "convert.h"
 #include <stdlib.h>
