@@ -120,7 +120,7 @@ static const struct hw_fidelity_gap gaps[] = {
      "real Polars' worker arenas keep a varying part of the freed slice frames (whole 64 MiB glibc heaps, "
      "0 to 3 of them, as rayon's work stealing places the columns: 2M mix, 250k slices, two runs: vstack "
      "+2.06 and +2.22 D against the model's +2.01); the model's fixed split of the columns keeps the least "
-     "of that range"},
+     "of that range", "glibc"},
     {0},
 };
 

@@ -18,6 +18,7 @@
  *   C order: X[:, 0] touches every row, so the first column commits every page of X while
  *            almost all of the source is alive: S + D. */
 #include "convert.h"
+#include "median.h"
 #include "output.h"
 #include "phase.h"
 #include "source.h"
@@ -57,15 +58,6 @@ out:
     return rc;
 }
 
-/* Measured at 250k and 2M rows, both sources (README, Fidelity). */
-static const struct hw_fidelity_gap gaps[] = {
-    {"median", -0.05, 0.00,
-     "numpy has no radix select: the twin's median (the valid finite values compressed into a new array, "
-     "np.median partitioning it in place) holds up to a column more than the model's two 64K tables "
-     "(-0.02 D at 250k and 2M rows)"},
-    {0},
-};
-
 const struct hw_strategy hw_strategy_column_release = {
     .name = "column-release",
     .summary = "convert a column at a time into a preallocated output, freeing each source column",
@@ -75,5 +67,5 @@ const struct hw_strategy hw_strategy_column_release = {
     .model_peak = 1.0,    /* C order: S + D; F order needs less, but pre-flight stays safe */
     .run = run_column_release,
     .twin = "pandas",
-    .fidelity_gaps = gaps,
+    .fidelity_gaps = hw_numpy_median_gaps,
 };

@@ -13,6 +13,7 @@
  *
  * Memory shape: S while the medians are found (two 65536-entry tables on top), S + D while
  * converting (the output commits page by page as the pass writes it), then D. */
+#include "median.h"
 #include "output.h"
 #include "phase.h"
 #include "source.h"
@@ -80,15 +81,6 @@ out:
     return rc;
 }
 
-/* Measured at 250k and 2M rows, both sources (README, Fidelity). */
-static const struct hw_fidelity_gap gaps[] = {
-    {"median", -0.05, 0.00,
-     "numpy has no radix select: the twin's median (the valid finite values compressed into a new array, "
-     "np.median partitioning it in place) holds up to a column more than the model's two 64K tables "
-     "(-0.02 D at 250k and 2M rows)"},
-    {0},
-};
-
 const struct hw_strategy hw_strategy_fused_single_pass = {
     .name = "fused-single-pass",
     .summary = "exact medians in place, then one pass into a preallocated output",
@@ -99,5 +91,5 @@ const struct hw_strategy hw_strategy_fused_single_pass = {
     .params_size = sizeof(struct params),
     .run = run_fused_single_pass,
     .twin = "pandas",
-    .fidelity_gaps = gaps,
+    .fidelity_gaps = hw_numpy_median_gaps,
 };

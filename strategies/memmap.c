@@ -18,6 +18,7 @@
  * resident in the mapping and count in RSS (RssFile) and in the cgroup, up to D. With
  * evict: true each written slice is msync'ed and dropped (MADV_DONTNEED + fadvise), so
  * the file part stays bounded. */
+#include "median.h"
 #include "output.h"
 #include "phase.h"
 #include "source.h"
@@ -99,15 +100,6 @@ static void estimate(const void *params, struct hw_estimate *e)
     }
 }
 
-/* Measured at 250k and 2M rows, both sources (README, Fidelity). */
-static const struct hw_fidelity_gap gaps[] = {
-    {"median", -0.05, 0.00,
-     "numpy has no radix select: the twin's median (the valid finite values compressed into a new array, "
-     "np.median partitioning it in place) holds up to a column more than the model's two 64K tables "
-     "(-0.02 D at 250k and 2M rows)"},
-    {0},
-};
-
 const struct hw_strategy hw_strategy_memmap = {
     .name = "memmap",
     .summary = "output in a MAP_SHARED file filled slice by slice (np.memmap)",
@@ -119,6 +111,6 @@ const struct hw_strategy hw_strategy_memmap = {
     .params_size = sizeof(struct params),
     .run = run_memmap,
     .twin = "pandas",
-    .fidelity_gaps = gaps,
+    .fidelity_gaps = hw_numpy_median_gaps,
     .estimate = estimate,
 };

@@ -86,7 +86,7 @@ static const struct hw_fidelity_gap gaps[] = {
     {"to_numpy", -0.05, 0.30,
      "the real process is bimodal at 2M rows of the seed's mix: +3.13 D (4 of 6 runs, the model +3.12 D) or "
      "+2.90 D (2 runs, about 0.23 D of the freed one-column blocks given back by glibc); cause not found. "
-     "The run's peak (replace) is not affected"},
+     "The run's peak (replace) is not affected", "glibc"},
     {0},
 };
 

@@ -898,7 +898,7 @@ static const struct hw_fidelity_gap gaps[] = {
      "glibc arena retention of the real process (freed decoded batches kept resident, pinned by the "
      "library's small allocations, which the model does not make): 0.2-0.35 D low on 250k-row batches, "
      "0.2-0.7 D low on a one-batch file at 2M rows, 0.44-1.56 D low on the one-batch file at 250k rows; "
-     "the real figure moves by up to 1.1 D between runs"},
+     "the real figure moves by up to 1.1 D between runs", "glibc"},
     {0},
 };
 

@@ -109,7 +109,7 @@ static void a_warmup_is_set_apart(void **state)
 
 /* A gap excuses a row beyond the tolerance only in a phase it names and inside its band. */
 static const struct hw_fidelity_gap test_gaps[] = {
-    {"release run", -0.60, 0.05, "arena retention"},
+    {"release run", -0.60, 0.05, "arena retention", "glibc"},
     {0},
 };
 static const struct hw_strategy gapped = {.name = "g", .fidelity_gaps = test_gaps};
@@ -118,7 +118,7 @@ static cJSON *entry_of(double a, double release, double run)
 {
     char text[512];
     snprintf(text, sizeof text,
-             "{\"phases\":[{\"name\":\"a\",\"diff_d\":%g,\"within\":%s},"
+             "{\"allocator\":\"glibc\",\"phases\":[{\"name\":\"a\",\"diff_d\":%g,\"within\":%s},"
              "{\"name\":\"release\",\"diff_d\":%g,\"within\":%s}],"
              "\"run\":{\"diff_d\":%g,\"within\":%s}}",
              a, fabs(a) <= 0.1 ? "true" : "false", release, fabs(release) <= 0.1 ? "true" : "false", run,
@@ -151,9 +151,11 @@ static void a_gap_explains_only_its_phases_inside_its_band(void **state)
     assert_string_equal(hw_jstr(e, "gap"), "");
     cJSON_Delete(e);
     /* A phase name is a whole word of the list. */
-    assert_non_null(hw_strategy_gap(&gapped, "run", -0.1));
-    assert_null(hw_strategy_gap(&gapped, "ru", -0.1));
-    assert_null(hw_strategy_gap(&gapped, "release", NAN));
+    assert_non_null(hw_strategy_gap(&gapped, "run", "glibc", -0.1));
+    assert_null(hw_strategy_gap(&gapped, "ru", "glibc", -0.1));
+    assert_null(hw_strategy_gap(&gapped, "release", "glibc", NAN));
+    /* A gap measured under glibc does not excuse jemalloc. */
+    assert_null(hw_strategy_gap(&gapped, "run", "jemalloc", -0.1));
 }
 
 static void a_run_gains_its_entrys_block(void **state)

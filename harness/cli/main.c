@@ -327,7 +327,8 @@ static int cmd_list(void)
                    s->name, strcmp(s->twin, "polars") == 0 ? "js" : "py",
                    strcmp(s->twin, "polars") == 0 ? "nodejs-polars" : "pandas + numpy");
             for (const struct hw_fidelity_gap *g = s->fidelity_gaps; g && g->phases; g++)
-                printf("  known gap in %s, %+.2f to %+.2f D: %s\n", g->phases, g->low_d, g->high_d, g->why);
+                printf("  known gap in %s (%s), %+.2f to %+.2f D: %s\n", g->phases,
+                       g->allocator ? g->allocator : "any allocator", g->low_d, g->high_d, g->why);
         } else
             printf("  twin: none (%s)\n", s->no_twin ? s->no_twin : "models no library call");
         for (const struct hw_option *p = s->params; p && p->name; p++)

@@ -82,10 +82,12 @@ static bool names_phase(const char *list, const char *name)
     return false;
 }
 
-const struct hw_fidelity_gap *hw_strategy_gap(const struct hw_strategy *s, const char *phase, double diff_d)
+const struct hw_fidelity_gap *hw_strategy_gap(const struct hw_strategy *s, const char *phase,
+                                              const char *allocator, double diff_d)
 {
     for (const struct hw_fidelity_gap *g = s->fidelity_gaps; g && g->phases; g++)
-        if (names_phase(g->phases, phase) && diff_d >= g->low_d && diff_d <= g->high_d)
+        if (names_phase(g->phases, phase) && (!g->allocator || strcmp(g->allocator, allocator) == 0) &&
+            diff_d >= g->low_d && diff_d <= g->high_d)
             return g;
     return NULL;
 }

@@ -22,12 +22,14 @@ struct hw_estimate {
 
 /* A difference from the real library that a mechanism the model leaves out explains: the
  * phases it shows in (names separated by spaces; "run" for the run's peak), the band of
- * model-minus-real differences in D that was measured for it, and why. highwater fidelity
- * excuses a difference beyond its tolerance only inside a band that names its phase. */
+ * model-minus-real differences in D that was measured for it, why, and the allocator it was
+ * measured under (NULL: either). highwater fidelity excuses a difference beyond its tolerance
+ * only inside a band that names its phase and allocator. */
 struct hw_fidelity_gap {
     const char *phases;
     double low_d, high_d;
     const char *why;
+    const char *allocator;
 };
 
 struct hw_strategy {
@@ -66,8 +68,9 @@ void hw_strategy_estimate(const struct hw_strategy *s, const void *params, struc
 struct hw_param_kv;
 int hw_strategy_params(const struct hw_strategy *s, const struct hw_param_kv *kv, uint32_t n,
                        void **out, char *err, size_t errlen);
-/* The gap of s that names phase (or "run") and whose band holds diff_d, or NULL. */
-const struct hw_fidelity_gap *hw_strategy_gap(const struct hw_strategy *s, const char *phase, double diff_d);
+/* The gap of s that names phase (or "run") and allocator and whose band holds diff_d, or NULL. */
+const struct hw_fidelity_gap *hw_strategy_gap(const struct hw_strategy *s, const char *phase,
+                                              const char *allocator, double diff_d);
 /* 0, or -1 with err naming what is missing (a name, a run, a model, a params size). */
 int hw_strategy_check(const struct hw_strategy *s, char *err, size_t errlen);
 

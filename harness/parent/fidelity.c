@@ -444,12 +444,13 @@ static void entry_skip(cJSON *e, const char *status, const char *reason)
 
 /* A row beyond the tolerance is explained only by a gap of the strategy that names its phase
  * and whose measured band holds the difference; the row then carries that gap's reason. */
-static void explain_row(const struct hw_strategy *s, cJSON *row, const char *name, int *off, int *bare)
+static void explain_row(const struct hw_strategy *s, cJSON *row, const char *name, const char *alloc, int *off,
+                        int *bare)
 {
     if (cJSON_IsTrue(cJSON_GetObjectItem(row, "within")))
         return;
     (*off)++;
-    const struct hw_fidelity_gap *g = hw_strategy_gap(s, name, hw_jnum(row, "diff_d"));
+    const struct hw_fidelity_gap *g = hw_strategy_gap(s, name, alloc, hw_jnum(row, "diff_d"));
     if (g)
         cJSON_AddStringToObject(row, "gap", g->why);
     else
@@ -479,9 +480,10 @@ int hw_fidelity_judge(const struct hw_strategy *s, cJSON *e)
 {
     int off = 0, bare = 0;
     cJSON *p;
+    const char *alloc = hw_jstr(e, "allocator");
     cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(e, "phases"))
-        explain_row(s, p, hw_jstr(p, "name"), &off, &bare);
-    explain_row(s, cJSON_GetObjectItemCaseSensitive(e, "run"), "run", &off, &bare);
+        explain_row(s, p, hw_jstr(p, "name"), alloc, &off, &bare);
+    explain_row(s, cJSON_GetObjectItemCaseSensitive(e, "run"), "run", alloc, &off, &bare);
     cJSON_AddStringToObject(e, "gap", used_gaps(s, e));
     cJSON_AddStringToObject(e, "verdict", off == 0 ? "within" : bare == 0 ? "off, gap explained" : "OFF");
     return bare;

@@ -41,7 +41,7 @@ cJSON *hw_fidelity_compare(const cJSON *model_run, const cJSON *twin_run, double
                            size_t len);
 /* The verdict on a compared entry ({phases[], run{}}) of strategy s: a row beyond the
  * tolerance is explained only by one of s's fidelity gaps that names its phase ("run" for the
- * run row) and whose band holds its difference; such a row gains that gap's `gap` text. Sets
+ * run row) and the entry's allocator and whose band holds its difference; such a row gains that gap's `gap` text. Sets
  * the entry's `verdict` ("within", "off, gap explained", "OFF") and `gap` (the reasons used).
  * Returns the number of rows beyond the tolerance that no gap explains. */
 struct hw_strategy;

@@ -9,6 +9,7 @@
 #ifndef HW_MEDIAN_H
 #define HW_MEDIAN_H
 #include "dtype.h"
+#include "strategy.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
@@ -40,5 +41,9 @@ int hw_median_column(enum hw_dtype dtype, const void *data, const uint8_t *valid
 
 /* The one definition of "midpoint" every implementation shares. */
 static inline double hw_median_mid(double lo, double hi) { return (lo + hi) / 2.0; }
+
+/* The fidelity gap of every strategy that uses this median where its twin runs numpy's:
+ * numpy has no radix select, so the twin's median holds up to a column more. */
+extern const struct hw_fidelity_gap hw_numpy_median_gaps[];
 
 #endif
