@@ -249,15 +249,17 @@ static void estimate(const void *params, struct hw_estimate *e)
 
 /* Measured at 250k rows (50k-row parts) and 2M rows (250k-row parts) (README, Fidelity). */
 static const struct hw_fidelity_gap gaps[] = {
-    {"median fill_null to_numpy run", -1.10, 0.10,
+    {"median fill_null to_numpy run", -2.10, 0.10,
      "parts below glibc's mmap threshold stay resident once freed: loading nodejs-polars frees a "
      "452 KiB block, which raises the threshold to that size, so parts of fewer bytes per column "
-     "(200 KB at 50k rows of f32) come from the main heap, where the real process keeps them after "
-     "the rechunk (+1.0 D at 250k rows); the model's parts are mmapped and go back at once", "glibc"},
-    {"drop_source", -2.05, 0.10,
+     "(200 KB at 50k rows of f32, 400 KB of f64) come from the main heap, where the real process keeps "
+     "them after the rechunk: the source's size, +1.0 D on the mix at 250k and 2M rows, +2.0 D on the "
+     "f64 source (S = 2 D); the model's parts are mmapped and go back at once", "glibc"},
+    {"drop_source", -3.00, 0.10,
      "after del df real Polars keeps the freed frame resident in glibc arena heaps, with the parts "
-     "above when they were below the mmap threshold (250k rows, 50k parts: +3.06 D against +1.14 D; "
-     "f64 2M: +2.03 against +1.08): small blocks live at the top of the heaps pin them", "glibc"},
+     "above when they were below the mmap threshold (mix, 50k parts: +3.06 D against +1.14 D at 250k "
+     "rows, +3.06 against +1.60 at 2M; f64 2M: +4.00 against +1.08): small blocks live at the top of "
+     "the heaps pin them", "glibc"},
     {"fill_null to_numpy run", -0.05, 0.40,
      "under jemalloc the model keeps the freed parts (extents below 8 MiB stay dirty until decay) "
      "through fill_null (250k rows, 50k parts: +1.51 D against +1.21 D); the real process reuses "
