@@ -70,7 +70,7 @@
  *   itself moves by 0.2-0.5 D from run to run at 1M (three runs each), more than the
  *   tolerance. Under jemalloc (LD_PRELOAD in the twin) every phase is within 0.19 D, most
  *   within 0.10: the mechanism is right, glibc's retention is what differs. See
- *   .fidelity_gap. */
+ *   .fidelity_gaps. */
 #include "convert.h"
 #include "median.h"
 #include "output.h"
