@@ -1,7 +1,6 @@
 #include "supervisor.h"
 #include "clock.h"
 #include "hygiene.h"
-#include "procfs.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -309,25 +308,13 @@ static void sup_kill(struct hw_sup *s)
 /* One sample into the timeline: 0, or -1 when there was none (the process is gone). */
 static int sup_sample(struct hw_sup *s, double now, uint64_t *rss)
 {
+    struct hw_probe probe = {.status_fd = s->status_fd, .tree = s->kind == HW_SUP_TREE ? s->tree : NULL};
     struct hw_sample smp = {.t = now - s->t_start};
-    if (s->kind == HW_SUP_TREE) {
-        struct hw_tree_rss rs;
-        hw_tree_sample(s->tree, &rs);
-        smp.rss = rs.rss;
-        smp.anon = rs.anon;
-        smp.file = rs.file;
-        if (rs.largest > s->largest)
-            s->largest = rs.largest;
-    } else {
-        struct hw_status st;
-        if (s->status_fd < 0 || hw_status_read_fd(s->status_fd, &st) != 0)
-            return -1;
-        smp.rss = st.vm_rss;
-        smp.anon = st.rss_anon;
-        smp.file = st.rss_file;
-        if (st.vm_rss > s->largest)
-            s->largest = st.vm_rss;
-    }
+    uint64_t largest;
+    if (hw_probe_read(&probe, &smp, &largest) != 0)
+        return -1;
+    if (largest > s->largest)
+        s->largest = largest;
     hw_timeline_add(s->tl, &smp);
     *rss = smp.rss;
     return 0;
