@@ -1,4 +1,5 @@
-/* The worker -> parent line protocol: lines split across reads, u64 through hex. */
+/* The worker -> parent line protocol: one write per line, u64 through hex (the parent's line
+ * reader is tested in test_supervisor). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -8,23 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 #include "event.h"
-
-static void lines_split_across_feeds(void **state)
-{
-    (void)state;
-    struct hw_linebuf lb = {0};
-    assert_int_equal(hw_linebuf_feed(&lb, "{\"a\":1}\n{\"b\"", 12), 0);
-    char *l = hw_linebuf_pop(&lb);
-    assert_string_equal(l, "{\"a\":1}");
-    free(l);
-    assert_null(hw_linebuf_pop(&lb));
-    assert_int_equal(hw_linebuf_feed(&lb, ":2}\n", 4), 0);
-    l = hw_linebuf_pop(&lb);
-    assert_string_equal(l, "{\"b\":2}");
-    free(l);
-    assert_null(hw_linebuf_pop(&lb));
-    hw_linebuf_release(&lb);
-}
 
 static void send_writes_one_line(void **state)
 {
@@ -58,7 +42,6 @@ static void u64_survives_hex(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(lines_split_across_feeds),
         cmocka_unit_test(send_writes_one_line),
         cmocka_unit_test(u64_survives_hex),
     };

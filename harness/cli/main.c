@@ -7,6 +7,7 @@
 #include "fidelity.h"
 #include "config.h"
 #include "plan.h"
+#include "plan_cmd.h"
 #include "plot.h"
 #include "report.h"
 #include "compare.h"

@@ -9,15 +9,7 @@
 /* Print ev as one line, write it whole, delete ev. 0, or -1 (parent gone: ignored by callers). */
 int hw_event_send(int fd, cJSON *ev);
 
-/* Line reader for the parent: feed bytes read from the pipe, pop complete lines. */
-struct hw_linebuf {
-    char *buf;
-    size_t len, cap;
-};
-int hw_linebuf_feed(struct hw_linebuf *lb, const char *data, size_t n);
-/* Next complete line (NUL-terminated, without '\n') into a malloc'ed string, or NULL. */
-char *hw_linebuf_pop(struct hw_linebuf *lb);
-void hw_linebuf_release(struct hw_linebuf *lb);
+/* The parent reads the lines with the supervisor's line reader (parent/supervisor.h). */
 
 /* u64 values that must stay exact (checksums) travel as 16 hex digits. */
 void hw_u64_hex(uint64_t v, char out[17]);

@@ -5,23 +5,17 @@
 #include "procfs.h"
 #include "report.h"
 #include "atomic.h"
-#include "sampler.h"
 #include "size.h"
+#include "supervisor.h"
 #include "tree.h"
 #include <ctype.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #define MAX_PHASES 1024
@@ -177,13 +171,10 @@ static void exact_marks(struct hw_markers *m, pid_t pid, int before, int *resets
 #define MARKER_LINE_MAX 4096
 #define MAX_WARNINGS 100
 
-/* Lines from the marker pipe, each byte looked at once: a line longer than MARKER_LINE_MAX is
- * one warning and is skipped up to its newline, so a writer that never sends one costs the
- * parent this buffer, not its whole output. */
+/* Lines from the marker pipe through the supervisor's line reader (supervisor.h): a line
+ * longer than MARKER_LINE_MAX is one warning and is skipped up to its newline. */
 struct hw_marker_reader {
-    char line[MARKER_LINE_MAX + 1];
-    size_t len;
-    bool skipping;
+    struct hw_lines lines;
     struct hw_markers *m;
     cJSON *warnings;
     pid_t cmd;     /* for exact phase peaks; 0 once it has been reaped (its pid may be reused) */
@@ -196,53 +187,34 @@ static void warn(cJSON *warnings, const char *w)
         cJSON_AddItemToArray(warnings, cJSON_CreateString(w));
 }
 
-static void marker_line(struct hw_marker_reader *r, double t)
+static void marker_line(void *arg, const char *line, size_t len, double t)
 {
+    struct hw_marker_reader *r = arg;
     char why[256];
     int before = r->m->depth;
-    r->line[r->len] = '\0';
-    if (memchr(r->line, '\0', r->len)) {
+    if (memchr(line, '\0', len)) {
         warn(r->warnings, "marker line with a NUL byte ignored");
-    } else {
-        if (hw_markers_line(r->m, r->line, t, why, sizeof why) != 0)
-            warn(r->warnings, why);
-        if (r->cmd > 0)
-            exact_marks(r->m, r->cmd, before, &r->resets);
+        return;
     }
-    r->len = 0;
+    if (hw_markers_line(r->m, line, t, why, sizeof why) != 0)
+        warn(r->warnings, why);
+    if (r->cmd > 0)
+        exact_marks(r->m, r->cmd, before, &r->resets);
 }
 
-static void marker_feed(struct hw_marker_reader *r, const char *p, size_t n, double t)
+static void marker_too_long(void *arg)
 {
-    while (n > 0) {
-        const char *nl = memchr(p, '\n', n);
-        size_t take = nl ? (size_t)(nl - p) : n;
-        if (!r->skipping && r->len + take > MARKER_LINE_MAX) {
-            char w[128];
-            snprintf(w, sizeof w, "marker line longer than %d bytes ignored, up to its newline", MARKER_LINE_MAX);
-            warn(r->warnings, w);
-            r->skipping = true;
-            r->len = 0;
-        }
-        if (!r->skipping) {
-            memcpy(r->line + r->len, p, take);
-            r->len += take;
-        }
-        if (!nl)
-            return;
-        if (!r->skipping)
-            marker_line(r, t);
-        r->skipping = false;
-        r->len = 0;
-        p = nl + 1;
-        n -= take + 1;
-    }
+    struct hw_marker_reader *r = arg;
+    char w[128];
+    snprintf(w, sizeof w, "marker line longer than %d bytes ignored, up to its newline", MARKER_LINE_MAX);
+    warn(r->warnings, w);
 }
 
 struct hw_marker_reader *hw_marker_reader_new(struct hw_markers *m, cJSON *warnings)
 {
     struct hw_marker_reader *r = calloc(1, sizeof *r);
     if (r) {
+        hw_lines_init(&r->lines, MARKER_LINE_MAX, marker_line, marker_too_long, r);
         r->m = m;
         r->warnings = warnings;
     }
@@ -251,44 +223,19 @@ struct hw_marker_reader *hw_marker_reader_new(struct hw_markers *m, cJSON *warni
 
 void hw_marker_reader_feed(struct hw_marker_reader *r, const char *p, size_t n, double t)
 {
-    marker_feed(r, p, n, t);
+    hw_lines_feed(&r->lines, p, n, t);
 }
 
-void hw_marker_reader_end(struct hw_marker_reader *r, double t)
-{
-    /* A last line without its newline still counts. */
-    if (r->len > 0 && !r->skipping)
-        marker_line(r, t);
-    r->len = 0;
-    r->skipping = false;
-}
+void hw_marker_reader_end(struct hw_marker_reader *r, double t) { hw_lines_end(&r->lines, t); }
 
-void hw_marker_reader_free(struct hw_marker_reader *r) { free(r); }
-
-/* What the (non-blocking) pipe holds, up to max bytes so that sampling goes on under a flood.
- * 0, or -1 at EOF (every writer has closed it). */
-static int marker_read(struct hw_marker_reader *r, int fd, size_t max, double t)
+void hw_marker_reader_free(struct hw_marker_reader *r)
 {
-    char buf[65536];
-    for (size_t got = 0; got < max;) {
-        ssize_t n = read(fd, buf, sizeof buf);
-        if (n > 0) {
-            marker_feed(r, buf, (size_t)n, t);
-            got += (size_t)n;
-        } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-            hw_marker_reader_end(r, t);
-            return -1;
-        } else if (errno == EAGAIN) {
-            return 0;
-        }
-    }
-    return 0;
+    if (r)
+        hw_lines_release(&r->lines);
+    free(r);
 }
 
 /* ---- the run ---- */
-
-static volatile sig_atomic_t g_signal;
-static void on_signal(int sig) { g_signal = sig; }
 
 static double rusage_seconds(const struct timeval *tv) { return (double)tv->tv_sec + tv->tv_usec * 1e-6; }
 
@@ -304,7 +251,7 @@ static cJSON *exec_report(const struct hw_exec_opts *o)
         cJSON_AddItemToArray(cmd, cJSON_CreateString(o->argv[i]));
     /* No table: a command has no dataset; ratios to an output are undefined (null). */
     cJSON *ds = cJSON_AddObjectToObject(r, "dataset");
-    cJSON_AddNumberToObject(ds, "rows", (double)o->rows);   /* 0 unless --rows says */
+    cJSON_AddNumberToObject(ds, "rows", (double)o->rows);
     cJSON_AddNumberToObject(ds, "cols", 0);
     cJSON_AddArrayToObject(ds, "dtypes");
     cJSON_AddNumberToObject(ds, "source_bytes", 0);
@@ -314,218 +261,42 @@ static cJSON *exec_report(const struct hw_exec_opts *o)
     return r;
 }
 
-/* Read the marker pipe to EOF after the tree is gone: what the command wrote just before it
- * exited is still in the pipe. Its writers are dead by now, so EOF is immediate unless the fd
- * went to a process outside the tree (passed over a socket): then a bounded wait. */
-#define DRAIN_MS 1000
-
-static void marker_drain(struct hw_marker_reader *r, int *fd, double t)
-{
-    double until = hw_now() + DRAIN_MS / 1000.0;
-    while (*fd >= 0) {
-        struct pollfd pfd = {.fd = *fd, .events = POLLIN};
-        int left = (int)((until - hw_now()) * 1000.0);
-        if (left <= 0 || poll(&pfd, 1, left) == 0) {
-            char w[160];
-            snprintf(w, sizeof w, "the marker fd was still open %d ms after the command's tree was killed; "
-                     "markers after that are lost", DRAIN_MS);
-            warn(r->warnings, w);
-            break;
-        }
-        if (marker_read(r, *fd, SIZE_MAX, t) < 0) {
-            close(*fd);
-            *fd = -1;
-        }
-    }
-}
-
-/* What the forked command sends back when it cannot start. */
-struct start_failure {
-    int stage;   /* 0 joining the cgroup, 1 exec */
-    int err;
+/* The marker reader's view of the command: exact phase peaks only while it is not reaped. */
+struct watch {
+    struct hw_marker_reader *mr;
+    const struct hw_sup *s;
 };
 
-int hw_exec(const struct hw_exec_opts *o)
+static void watch_line(void *arg, const char *line, size_t len, double t)
 {
-    int rc = 3, phase_pipe[2] = {-1, -1}, status_pipe[2] = {-1, -1};
-    char err[PATH_MAX + 256], report_path[PATH_MAX];
-    struct hw_markers *marks = hw_markers_new();
-    struct hw_timeline *tl = malloc(sizeof *tl);
-    struct hw_tree *tree = NULL;
-    cJSON *report = NULL, *warnings = cJSON_CreateArray();
-    struct hw_marker_reader *mr = hw_marker_reader_new(marks, warnings);
-    struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term, old_hup;
-    if (!marks || !tl || !mr || !warnings)
-        goto out;
-    hw_timeline_init(tl);
-    if (hw_report_path(o->report, "exec", report_path, sizeof report_path, err, sizeof err) != 0 ||
-        (o->html[0] && hw_path_check("--html", o->html, err, sizeof err) != 0)) {
-        fprintf(stderr, "highwater exec: %s\n", err);
-        rc = 2;
-        goto out;
-    }
-    tree = hw_tree_new(err, sizeof err);
-    if (!tree) {
-        fprintf(stderr, "highwater exec: cannot watch the command's process tree: %s\n", err);
-        goto out;
-    }
-    if (pipe2(phase_pipe, O_CLOEXEC) || pipe2(status_pipe, O_CLOEXEC) ||
-        fcntl(phase_pipe[0], F_SETFL, O_NONBLOCK) != 0) {
-        fprintf(stderr, "highwater exec: cannot create pipes: %s\n", strerror(errno));
-        goto out;
-    }
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
-    sigaction(SIGHUP, &sa, &old_hup);
-    fflush(NULL);
-    pid_t parent = getpid();
-    double t0 = hw_now();
-    pid_t pid = fork();
-    if (pid == 0) {
-        struct start_failure f = {0, 0};
-        setpgid(0, 0);
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent)
-            _exit(127);
-        signal(SIGINT, SIG_DFL);
-        signal(SIGTERM, SIG_DFL);
-        signal(SIGHUP, SIG_DFL);
-        /* Before exec, so that everything the command starts is born in the group. */
-        f.err = -hw_tree_join(tree);
-        if (f.err == 0) {
-            /* The marker fd is inherited by the command (not close-on-exec), at a fixed number. */
-            int fd = fcntl(phase_pipe[1], F_DUPFD, 3);
-            char fds[16];
-            snprintf(fds, sizeof fds, "%d", fd);
-            setenv("HIGHWATER_PHASE_FD", fds, 1);
-            execvp(o->argv[0], o->argv);
-            f = (struct start_failure){1, errno};
-        }
-        if (write(status_pipe[1], &f, sizeof f) < 0) {
-        }
-        _exit(127);
-    }
-    if (pid < 0) {
-        fprintf(stderr, "highwater exec: cannot fork: %s\n", strerror(errno));
-        goto out_signals;
-    }
-    setpgid(pid, pid);
-    hw_tree_started(tree, pid);
-    close(phase_pipe[1]);
-    close(status_pipe[1]);
-    phase_pipe[1] = status_pipe[1] = -1;
-    struct start_failure f;
-    if (read(status_pipe[0], &f, sizeof f) == (ssize_t)sizeof f) {
-        while (!hw_tree_reap(tree, NULL, NULL))
-            poll(NULL, 0, 1);
-        if (f.stage == 0) {
-            fprintf(stderr, "highwater exec: cannot put the command into %s: %s\n", hw_tree_method(tree),
-                    strerror(f.err));
-        } else {
-            fprintf(stderr, "highwater exec: cannot run '%s': %s; check the command and PATH\n", o->argv[0],
-                    strerror(f.err));
-            rc = 2;
-        }
-        goto out_signals;
-    }
+    struct watch *w = arg;
+    w->mr->cmd = w->s->reaped ? 0 : w->s->pid;
+    marker_line(w->mr, line, len, t);
+}
 
-    /* Sample until the command itself has exited; then what it left behind is killed. */
-    int wstatus = 0;
-    struct rusage ru = {0};
-    bool over = false, interrupted = false, reaped = false;
-    uint64_t over_rss = 0, largest = 0;
-    int interval = o->interval_ms ? (int)o->interval_ms : 1;
-    mr->cmd = pid;
-    while (!reaped) {
-        struct pollfd pfd = {.fd = phase_pipe[0], .events = POLLIN};
-        if (poll(&pfd, phase_pipe[0] >= 0 ? 1 : 0, interval) > 0 &&
-            marker_read(mr, phase_pipe[0], 1u << 20, hw_now() - t0) < 0) {
-            /* Every writer closed the fd: no more markers; the command goes on. */
-            close(phase_pipe[0]);
-            phase_pipe[0] = -1;
-        }
-        struct hw_tree_rss rs;
-        hw_tree_sample(tree, &rs);
-        if (rs.largest > largest)
-            largest = rs.largest;
-        double t = hw_now() - t0;
-        struct hw_sample s = {t, rs.rss, rs.anon, rs.file};
-        hw_timeline_add(tl, &s);
-        if (o->budget && rs.rss > o->budget && !over) {
-            over = true;
-            over_rss = rs.rss;
-            hw_tree_kill(tree);
-        }
-        if (g_signal && !interrupted) {
-            interrupted = true;
-            hw_tree_kill(tree);
-        }
-        reaped = hw_tree_reap(tree, &wstatus, &ru);
-    }
-    double t_end = hw_now() - t0;
-    mr->cmd = 0;
-    if (hw_tree_end(tree, err, sizeof err) != 0)
-        warn(warnings, err);
-    marker_drain(mr, &phase_pipe[0], t_end);
+static void watch_too_long(void *arg) { marker_too_long(((struct watch *)arg)->mr); }
 
-    report = exec_report(o);
-    cJSON *run = cJSON_CreateObject();
-    if (!report || !run) {
-        cJSON_Delete(run);
-        fprintf(stderr, "highwater exec: out of memory building the report\n");
-        goto out_signals;
-    }
-    char label[1024] = "";
-    size_t used = 0;
-    for (int i = 0; i < o->argc && used < sizeof label; i++)
-        used += (size_t)snprintf(label + used, sizeof label - used, "%s%s", i ? " " : "", o->argv[i]);
-    const char *base = strrchr(o->argv[0], '/');
-    cJSON_AddStringToObject(run, "strategy", base ? base + 1 : o->argv[0]);
-    cJSON_AddStringToObject(run, "label", label);
-    cJSON_AddStringToObject(run, "allocator", "native");
-    cJSON_AddStringToObject(run, "allocator_conf", "");
-    cJSON_AddNumberToObject(run, "repeat", 1);
-    cJSON_AddStringToObject(run, "output_dtype", "none");
-    cJSON_AddStringToObject(run, "output_order", "none");
-    cJSON_AddNumberToObject(run, "output_bytes", 0);
-    char reason[512] = "";
-    const char *status = "ok";
-    if (interrupted) {
-        status = "failed";
-        snprintf(reason, sizeof reason, "interrupted by signal %d; the command's tree was killed", (int)g_signal);
-    } else if (over) {
-        char b1[32], b2[32];
-        status = "over_budget";
-        snprintf(reason, sizeof reason, "tree RSS %s passed the budget %s; the tree was killed",
-                 hw_fmt_bytes((double)over_rss, b1, sizeof b1), hw_fmt_bytes((double)o->budget, b2, sizeof b2));
-    } else if (WIFSIGNALED(wstatus)) {
-        status = "failed";
-        snprintf(reason, sizeof reason, "the command was killed by signal %d (%s)", WTERMSIG(wstatus),
-                 strsignal(WTERMSIG(wstatus)));
-    }
-    cJSON_AddStringToObject(run, "status", status);
-    cJSON_AddStringToObject(run, "reason", reason);
-    if (WIFEXITED(wstatus))
-        cJSON_AddNumberToObject(run, "exit_code", WEXITSTATUS(wstatus));
-    else
-        cJSON_AddNullToObject(run, "exit_code");
-    cJSON_AddNumberToObject(run, "wall_seconds", t_end);
-    cJSON_AddNumberToObject(run, "cpu_seconds", rusage_seconds(&ru.ru_utime) + rusage_seconds(&ru.ru_stime));
-    cJSON_AddNumberToObject(run, "peak_rss_bytes", (double)tl->max.rss);
-    cJSON_AddNullToObject(run, "peak_ratio");
-    cJSON_AddNullToObject(run, "expect_ratio");
-    cJSON_AddNullToObject(run, "budget_ratio");
-    if (o->budget)
-        cJSON_AddNumberToObject(run, "budget_bytes", (double)o->budget);
-    cJSON_AddStringToObject(run, "peak_method", "sampler (process tree, summed)");
-    cJSON_AddStringToObject(run, "tree_method", hw_tree_method(tree));
-    cJSON *rj = cJSON_AddObjectToObject(run, "rusage");
-    cJSON_AddNumberToObject(rj, "maxrss_bytes", (double)ru.ru_maxrss * 1024.0);
-    cJSON_AddStringToObject(rj, "maxrss_covers", mr->resets ? "the command's own process since its last phase reset (clear_refs)"
-                                                         : "the command's own process, whole run");
-    cJSON_AddNumberToObject(rj, "minflt", (double)ru.ru_minflt);
-    cJSON_AddNumberToObject(rj, "majflt", (double)ru.ru_majflt);
+/* How the command ended, in the supervisor's vocabulary, with exec's words. */
+static const char *exec_status(const struct hw_sup *s, uint64_t budget, char *reason, size_t len)
+{
+    char b1[32], b2[32];
+    enum hw_ending e = hw_sup_ending(s);
+    reason[0] = '\0';
+    if (e == HW_END_INTERRUPTED)
+        snprintf(reason, len, "interrupted by signal %d; the command's tree was killed", s->signal);
+    else if (e == HW_END_OVER_LIMIT)
+        snprintf(reason, len, "tree RSS %s passed the budget %s; the tree was killed",
+                 hw_fmt_bytes((double)s->over_rss, b1, sizeof b1), hw_fmt_bytes((double)budget, b2, sizeof b2));
+    else if (e == HW_END_SIGNALED)
+        snprintf(reason, len, "the command was killed by signal %d (%s)", WTERMSIG(s->wstatus),
+                 strsignal(WTERMSIG(s->wstatus)));
+    /* Exited: whatever its code, the command ran; the code is in the report. */
+    return hw_ending_status(e);
+}
+
+static cJSON *exec_phases(cJSON *run, const struct hw_sup *s, struct hw_markers *marks, double t_end,
+                          cJSON *warnings)
+{
     cJSON *mk = hw_markers_finish(marks, t_end, warnings), *p;
     cJSON *phases = cJSON_AddArrayToObject(run, "phases");
     cJSON_ArrayForEach(p, mk) {
@@ -537,7 +308,7 @@ int hw_exec(const struct hw_exec_opts *o)
         cJSON_AddNumberToObject(ph, "wall_seconds", s1 - s0);
         /* From the decimated timeline: every bucket keeps its highest sample, so a phase's
          * peak survives however long the command runs (and the parent stays small). */
-        cJSON_AddNumberToObject(ph, "peak_rss_bytes", (double)hw_timeline_max_between(tl, s0, s1));
+        cJSON_AddNumberToObject(ph, "peak_rss_bytes", (double)hw_timeline_max_between(s->tl, s0, s1));
         cJSON_AddStringToObject(ph, "peak_method", "sampler (process tree, summed)");
         cJSON_AddBoolToObject(ph, "closed_by_exit", cJSON_IsTrue(cJSON_GetObjectItem(p, "closed_by_exit")));
         /* The command's own process, exact (clear_refs + VmHWM), top-level phases only. */
@@ -550,48 +321,156 @@ int hw_exec(const struct hw_exec_opts *o)
         cJSON_AddItemToArray(phases, ph);
     }
     cJSON_Delete(mk);
-    cJSON_AddNumberToObject(run, "largest_process_rss_bytes", (double)largest);
+    return phases;
+}
+
+/* The one run of the report; warnings are taken over. */
+static cJSON *exec_run(const struct hw_exec_opts *o, const struct hw_sup *s, struct hw_marker_reader *mr,
+                       struct hw_markers *marks, const char *label, cJSON *warnings)
+{
+    cJSON *run = cJSON_CreateObject();
+    char reason[512];
+    double t_end = s->t_end - s->t_start;
+    const char *base = strrchr(o->argv[0], '/');
+    cJSON_AddStringToObject(run, "strategy", base ? base + 1 : o->argv[0]);
+    cJSON_AddStringToObject(run, "label", label);
+    cJSON_AddStringToObject(run, "allocator", "native");
+    cJSON_AddStringToObject(run, "allocator_conf", "");
+    cJSON_AddNumberToObject(run, "repeat", 1);
+    cJSON_AddStringToObject(run, "output_dtype", "none");
+    cJSON_AddStringToObject(run, "output_order", "none");
+    cJSON_AddNumberToObject(run, "output_bytes", 0);
+    cJSON_AddStringToObject(run, "status", exec_status(s, o->budget, reason, sizeof reason));
+    cJSON_AddStringToObject(run, "reason", reason);
+    if (WIFEXITED(s->wstatus))
+        cJSON_AddNumberToObject(run, "exit_code", WEXITSTATUS(s->wstatus));
+    else
+        cJSON_AddNullToObject(run, "exit_code");
+    cJSON_AddNumberToObject(run, "wall_seconds", t_end);
+    cJSON_AddNumberToObject(run, "cpu_seconds", rusage_seconds(&s->ru.ru_utime) + rusage_seconds(&s->ru.ru_stime));
+    cJSON_AddNumberToObject(run, "peak_rss_bytes", (double)s->tl->max.rss);
+    cJSON_AddNullToObject(run, "peak_ratio");
+    cJSON_AddNullToObject(run, "expect_ratio");
+    cJSON_AddNullToObject(run, "budget_ratio");
+    if (o->budget)
+        cJSON_AddNumberToObject(run, "budget_bytes", (double)o->budget);
+    cJSON_AddStringToObject(run, "peak_method", "sampler (process tree, summed)");
+    cJSON_AddStringToObject(run, "tree_method", hw_tree_method(s->tree));
+    cJSON *rj = cJSON_AddObjectToObject(run, "rusage");
+    cJSON_AddNumberToObject(rj, "maxrss_bytes", (double)s->ru.ru_maxrss * 1024.0);
+    cJSON_AddStringToObject(rj, "maxrss_covers", mr->resets ? "the command's own process since its last phase reset (clear_refs)"
+                                                         : "the command's own process, whole run");
+    cJSON_AddNumberToObject(rj, "minflt", (double)s->ru.ru_minflt);
+    cJSON_AddNumberToObject(rj, "majflt", (double)s->ru.ru_majflt);
+    exec_phases(run, s, marks, t_end, warnings);
+    cJSON_AddNumberToObject(run, "largest_process_rss_bytes", (double)s->largest);
     cJSON_AddItemToObject(run, "warnings", warnings);
-    warnings = NULL;
     cJSON_AddObjectToObject(run, "output");   /* nothing to check against a reference */
-    cJSON_AddItemToObject(run, "timeline", hw_timeline_json(tl, interval));
-    cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(report, "runs"), run);
-    hw_report_summarize(report);
-    if (hw_report_write(report, report_path, err, sizeof err) != 0) {
-        fprintf(stderr, "highwater exec: %s\n", err);
-        goto out_signals;
-    }
-    bool html_failed = o->html[0] && hw_plot_write(report, o->html, err, sizeof err) != 0;
-    if (html_failed)
-        fprintf(stderr, "highwater exec: --html: %s\n", err);
+    cJSON_AddItemToObject(run, "timeline", hw_timeline_json(s->tl, o->interval_ms ? (int)o->interval_ms : 1));
+    return run;
+}
+
+static void exec_print(const cJSON *run, const struct hw_sup *s, const char *label, const char *report_path)
+{
     char b1[32], b2[32], code[16] = "-";
-    if (WIFEXITED(wstatus))
-        snprintf(code, sizeof code, "%d", WEXITSTATUS(wstatus));
+    const cJSON *p;
+    if (WIFEXITED(s->wstatus))
+        snprintf(code, sizeof code, "%d", WEXITSTATUS(s->wstatus));
     printf("%s: %s, peak RSS of the tree %s (largest process %s), %.2fs, exit code %s\n",
-           label, status, hw_fmt_bytes((double)tl->max.rss, b1, sizeof b1),
-           hw_fmt_bytes((double)largest, b2, sizeof b2), t_end, code);
-    cJSON_ArrayForEach(p, phases)
+           label, hw_jstr(run, "status"), hw_fmt_bytes((double)s->tl->max.rss, b1, sizeof b1),
+           hw_fmt_bytes((double)s->largest, b2, sizeof b2), s->t_end - s->t_start, code);
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(run, "phases"))
         printf("  %*s%-24s %10s  %.2fs%s\n", 2 * (int)hw_jnum(p, "depth"), "", hw_jstr(p, "name"),
                hw_fmt_bytes(hw_jnum(p, "peak_rss_bytes"), b1, sizeof b1), hw_jnum(p, "wall_seconds"),
                cJSON_IsTrue(cJSON_GetObjectItem(p, "closed_by_exit")) ? " (never ended)" : "");
     printf("report: %s\n", report_path);
-    rc = interrupted ? 130 : over ? 1 : html_failed ? 3 : 0;
-out_signals:
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
-    sigaction(SIGHUP, &old_hup, NULL);
-out:
-    for (int i = 0; i < 2; i++) {
-        if (phase_pipe[i] >= 0)
-            close(phase_pipe[i]);
-        if (status_pipe[i] >= 0)
-            close(status_pipe[i]);
+}
+
+/* Follow the started command to its end, then write and print the report. The exit code. */
+static int exec_finish(const struct hw_exec_opts *o, struct hw_sup *s, struct hw_markers *marks,
+                       struct hw_marker_reader *mr, cJSON **warnings, const char *report_path)
+{
+    char err[PATH_MAX + 256], label[1024] = "";
+    struct watch w = {mr, s};
+    struct hw_sup_opts so = {.interval_ms = o->interval_ms ? (int)o->interval_ms : 1,
+                             .limit = o->budget ? o->budget : UINT64_MAX, .line_max = MARKER_LINE_MAX,
+                             .on_line = watch_line, .on_long_line = watch_too_long, .arg = &w};
+    /* Sample until the command itself has exited; then what it left behind is killed. */
+    hw_sup_follow(s, &so);
+    mr->cmd = 0;
+    if (s->end_err[0])
+        warn(*warnings, s->end_err);
+    if (s->drain_timed_out) {
+        char m[160];
+        snprintf(m, sizeof m, "the marker fd was still open %d ms after the command's tree was killed; "
+                 "markers after that are lost", HW_SUP_DRAIN_MS);
+        warn(*warnings, m);
     }
+    size_t used = 0;
+    for (int i = 0; i < o->argc && used < sizeof label; i++)
+        used += (size_t)snprintf(label + used, sizeof label - used, "%s%s", i ? " " : "", o->argv[i]);
+    cJSON *report = exec_report(o);
+    if (!report) {
+        fprintf(stderr, "highwater exec: out of memory building the report\n");
+        return 3;
+    }
+    cJSON *run = exec_run(o, s, mr, marks, label, *warnings);
+    *warnings = NULL;
+    cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(report, "runs"), run);
+    hw_report_summarize(report);
+    int rc = 3;
+    if (hw_report_write(report, report_path, err, sizeof err) != 0) {
+        fprintf(stderr, "highwater exec: %s\n", err);
+        goto out;
+    }
+    bool html_failed = o->html[0] && hw_plot_write(report, o->html, err, sizeof err) != 0;
+    if (html_failed)
+        fprintf(stderr, "highwater exec: --html: %s\n", err);
+    exec_print(run, s, label, report_path);
+    enum hw_ending e = hw_sup_ending(s);
+    rc = e == HW_END_INTERRUPTED ? 130 : e == HW_END_OVER_LIMIT ? 1 : html_failed ? 3 : 0;
+out:
+    cJSON_Delete(report);
+    return rc;
+}
+
+int hw_exec(const struct hw_exec_opts *o)
+{
+    int rc = 3;
+    char err[PATH_MAX + 256], report_path[PATH_MAX];
+    struct hw_markers *marks = hw_markers_new();
+    struct hw_tree *tree = NULL;
+    struct hw_sup s = {.pipe_fd = -1, .status_fd = -1};
+    struct hw_sup_signals sig;
+    cJSON *warnings = cJSON_CreateArray();
+    struct hw_marker_reader *mr = hw_marker_reader_new(marks, warnings);
+    bool bad_command;
+    if (!marks || !mr || !warnings)
+        goto out;
+    if (hw_report_path(o->report, "exec", report_path, sizeof report_path, err, sizeof err) != 0 ||
+        (o->html[0] && hw_path_check("--html", o->html, err, sizeof err) != 0)) {
+        fprintf(stderr, "highwater exec: %s\n", err);
+        rc = 2;
+        goto out;
+    }
+    tree = hw_tree_new(err, sizeof err);
+    if (!tree) {
+        fprintf(stderr, "highwater exec: cannot watch the command's process tree: %s\n", err);
+        goto out;
+    }
+    hw_sup_signals_catch(&sig);
+    if (hw_sup_start_command(&s, tree, o->argv, "HIGHWATER_PHASE_FD", &bad_command, err, sizeof err) != 0) {
+        fprintf(stderr, "highwater exec: %s\n", err);
+        rc = bad_command ? 2 : 3;
+    } else {
+        rc = exec_finish(o, &s, marks, mr, &warnings, report_path);
+    }
+    hw_sup_signals_restore(&sig);
+out:
+    hw_sup_release(&s);
     hw_tree_free(tree);
     cJSON_Delete(warnings);
-    cJSON_Delete(report);
     hw_markers_free(marks);
-    free(tl);
     hw_marker_reader_free(mr);
     return rc;
 }

@@ -1,5 +1,6 @@
 #include "launcher.h"
 #include "alloc.h"
+#include "hygiene.h"
 #include "procfs.h"
 #include "worker.h"
 #include <errno.h>
@@ -31,16 +32,8 @@ struct ended {
 
 static void worker_exec(const char *self, pid_t launcher, const struct request *rq, int spec_r, int ev_w)
 {
-    /* Own process group: the terminal's Ctrl-C reaches the parent only, which then kills
-     * the whole group and still cleans up and writes the report. */
-    setpgid(0, 0);
     /* If the launcher dies (with the parent: a CI timeout's SIGKILL), so does the worker. */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != launcher)
-        _exit(127);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGHUP, SIG_DFL);
+    hw_child_setup(launcher);
     /* Move both ends clear of 3 and 4 first: dup2 onto itself would keep O_CLOEXEC, and
      * one dup2 could close the other's source. */
     spec_r = fcntl(spec_r, F_DUPFD, 16);

@@ -1,6 +1,27 @@
 #include "sampler.h"
 #include <string.h>
 
+int hw_probe_read(const struct hw_probe *p, struct hw_sample *s, uint64_t *largest)
+{
+    if (p->tree) {
+        struct hw_tree_rss rs;
+        hw_tree_sample(p->tree, &rs);
+        s->rss = rs.rss;
+        s->anon = rs.anon;
+        s->file = rs.file;
+        *largest = rs.largest;
+        return 0;
+    }
+    struct hw_status st;
+    if (p->status_fd < 0 || hw_status_read_fd(p->status_fd, &st) != 0)
+        return -1;
+    s->rss = st.vm_rss;
+    s->anon = st.rss_anon;
+    s->file = st.rss_file;
+    *largest = st.vm_rss;
+    return 0;
+}
+
 void hw_timeline_init(struct hw_timeline *tl)
 {
     memset(tl, 0, sizeof *tl);

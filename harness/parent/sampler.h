@@ -1,10 +1,15 @@
-/* The parent's RSS timeline of one worker: samples of /proc/PID/status kept in at most
+/* The parent's sampler: a probe reads the RSS of one process (a worker's /proc/PID/status) or
+ * of a whole process tree (an exec command's, tree.h, summed), and the timeline keeps what it
+ * read. The supervisor (supervisor.h) takes one reading per interval.
+ *
+ * The RSS timeline of one worker: samples of /proc/PID/status kept in at most
  * HW_TIMELINE_BUCKETS buckets. When full, neighbouring buckets merge (each covers twice the
  * time), and every bucket keeps its lowest and highest sample, so no local maximum is lost
  * and the report holds at most 2 points per bucket. */
 #ifndef HW_SAMPLER_H
 #define HW_SAMPLER_H
 #include "procfs.h"
+#include "tree.h"
 #include <cjson/cJSON.h>
 #include <stdint.h>
 
@@ -27,6 +32,16 @@ struct hw_timeline {
     uint64_t samples;
     struct hw_sample max;     /* the highest sample seen */
 };
+
+/* What a reading is taken of: the tree when there is one, else the process whose status
+ * file is open at status_fd (-1: none). */
+struct hw_probe {
+    int status_fd;
+    struct hw_tree *tree;
+};
+/* One reading into s (s->t is the caller's) and the largest single process's RSS in it.
+ * 0, or -1 when there is nothing to read (the process is gone: a zombie has no VmRSS). */
+int hw_probe_read(const struct hw_probe *p, struct hw_sample *s, uint64_t *largest);
 
 void hw_timeline_init(struct hw_timeline *tl);
 void hw_timeline_add(struct hw_timeline *tl, const struct hw_sample *s);

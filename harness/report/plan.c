@@ -5,14 +5,11 @@
 #include "json.h"
 #include "report.h"
 #include "atomic.h"
-#include "runner.h"
 #include "size.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 
 /* glibc's initial mmap threshold: blocks at least this big are mmapped and unmapped on free. */
 #define GLIBC_MMAP_THRESHOLD (128u << 10)
@@ -344,70 +341,28 @@ static void default_fit(const struct hw_plan_opts *o, char *fit, size_t len)
     free(cfg);
 }
 
-/* Runs of the config at each fit scale, through the same runner as `highwater run`. */
-static int run_scales(const struct hw_plan_opts *o, char paths[][PATH_MAX], int *n, char *err, size_t len)
+int hw_plan_fit_scales(const struct hw_plan_opts *o, double *scales, char *err, size_t len)
 {
-    double scales[HW_PLAN_MAX_FROM];
     char fit[256];
     if (o->fit[0])
         snprintf(fit, sizeof fit, "%s", o->fit);
     else
         default_fit(o, fit, sizeof fit);
     fprintf(stderr, "plan: fit scales %s\n", fit);
-    int ns = parse_list(fit, scales, HW_PLAN_MAX_FROM, false, err, len);
-    if (ns < 0)
-        return 2;
-    char stamp[32];
-    time_t now = time(NULL);
-    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", localtime(&now));
-    mkdir("results", 0755);
-    mkdir("results/runs", 0755);
-    for (int i = 0; i < ns; i++) {
-        struct hw_run_opts ro = {.rows = (uint64_t)scales[i], .no_timeline = true};
-        snprintf(ro.config, sizeof ro.config, "%s", o->config);
-        snprintf(ro.strategies, sizeof ro.strategies, "%s", o->strategies);
-        snprintf(ro.allocators, sizeof ro.allocators, "%s", o->allocators);
-        snprintf(paths[i], PATH_MAX, "results/runs/plan-%s-%.0f.json", stamp, scales[i]);
-        snprintf(ro.report, sizeof ro.report, "%.4000s", paths[i]);
-        fprintf(stderr, "plan: fit scale %d/%d, %.0f rows\n", i + 1, ns, scales[i]);
-        int rc = hw_runner(&ro);
-        if (rc != 0 && rc != 1) {   /* 1: a budget failed; the report is still whole */
-            snprintf(err, len, "the run at %.0f rows failed (exit %d); see %.4000s", scales[i], rc, paths[i]);
-            return rc;
-        }
-    }
-    *n = ns;
-    return 0;
+    return parse_list(fit, scales, HW_PLAN_MAX_FROM, false, err, len);
 }
 
-int hw_plan(const struct hw_plan_opts *o)
+int hw_plan_from_reports(const struct hw_plan_opts *o, const char *const *paths, int n)
 {
-    int rc = 2, n = 0;
+    int rc = 2;
     char err[PATH_MAX * 2 + 512];
-    static char paths[HW_PLAN_MAX_FROM][PATH_MAX];
     cJSON *reports[HW_PLAN_MAX_FROM] = {0}, *plan = NULL;
-    const char *names[HW_PLAN_MAX_FROM];
-    /* A bad -o is found before the fit scales are measured, not after. */
-    if (o->out[0] && hw_path_check("-o", o->out, err, sizeof err) != 0) {
-        fprintf(stderr, "highwater plan: %s\n", err);
-        return 2;
-    }
-    if (o->from) {
-        for (n = 0; n < o->nfrom; n++)
-            snprintf(paths[n], PATH_MAX, "%s", o->reports[n]);
-    } else if ((rc = run_scales(o, paths, &n, err, sizeof err)) != 0) {
-        fprintf(stderr, "highwater plan: %s\n", err);
-        return rc;
-    }
-    rc = 2;
-    for (int i = 0; i < n; i++) {
-        names[i] = paths[i];
+    for (int i = 0; i < n; i++)
         if (hw_report_load(paths[i], &reports[i], err, sizeof err) != 0) {
             fprintf(stderr, "highwater plan: %s\n", err);
             goto out;
         }
-    }
-    if (!(plan = hw_plan_build(reports, names, n, o, err, sizeof err))) {
+    if (!(plan = hw_plan_build(reports, paths, n, o, err, sizeof err))) {
         fprintf(stderr, "highwater plan: %s\n", err);
         goto out;
     }

@@ -33,8 +33,14 @@ struct hw_plan_opts {
     char reports[HW_PLAN_MAX_FROM][PATH_MAX];
 };
 
-/* Exit code: 0, 2 bad input (too few scales, zero rows, reports of different shapes), 3. */
-int hw_plan(const struct hw_plan_opts *o);
+/* The command, which measures the fit scales with the runner, is parent/plan_cmd.h; this is
+ * the model: */
+/* The fit scales (--fit, or chosen around the allocators' thresholds for the target), said on
+ * stderr: how many, or -1 with err. scales holds HW_PLAN_MAX_FROM. */
+int hw_plan_fit_scales(const struct hw_plan_opts *o, double *scales, char *err, size_t len);
+/* The plan from the reports at paths: printed, and written to o->out if set. Exit code: 0,
+ * 2 bad input (too few scales, zero rows, reports of different shapes), 3. */
+int hw_plan_from_reports(const struct hw_plan_opts *o, const char *const *paths, int n);
 /* The plan from loaded reports (for tests). NULL with err on bad input. */
 cJSON *hw_plan_build(cJSON *const *reports, const char *const *paths, int n, const struct hw_plan_opts *o,
                      char *err, size_t errlen);
