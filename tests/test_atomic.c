@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include "atomic.h"
 #include "clock.h"
-#include "gate.h"
+#include "gate_views.h"
 #include "json.h"
 #include "plot.h"
 #include "report.h"

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "fidelity.h"
+#include "fidelity_report.h"
 #include "json.h"
 #include "strategy.h"
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "gate.h"
+#include "gate_views.h"
 #include "testutil.h"
 
 #define MIB (1024.0 * 1024.0)

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "gate.h"
+#include "gate_views.h"
 #include "json.h"
 #include "plan.h"
 #include "report.h"

@@ -11,7 +11,7 @@
 #include "plot.h"
 #include "report.h"
 #include "compare.h"
-#include "gate.h"
+#include "gate_views.h"
 #include "json.h"
 #include "runner.h"
 #include "size.h"

@@ -3,7 +3,7 @@
  * it fails past baseline x (1 + tolerance) + slack. It also fails on a run that is not ok,
  * an output that no longer matches the reference, a budget exceeded, and a baseline entry
  * missing from the report. The verdicts form one cJSON tree; the table, the JUnit XML and
- * the Markdown are views of it. */
+ * the Markdown are views of it (views/gate_views.h, with the command itself). */
 #ifndef HW_GATE_H
 #define HW_GATE_H
 #include <cjson/cJSON.h>
@@ -23,16 +23,12 @@ struct hw_gate_opts {
     bool allow_shape_change;
 };
 
-/* The exit code: 0 pass, 1 a regression or failed check, 2 bad input. */
-int hw_gate(const struct hw_gate_opts *o);
-
-/* The pieces, for tests: compare two loaded reports into a result tree (NULL with err and
- * *code 2 on bad input), and render it. */
+/* Compare two loaded reports into a result tree (highwater.gate/1: entries[] with verdict,
+ * failed, message, old_/new_peak_bytes, limit_bytes, delta; counts{}; passed; host_change and
+ * shape_change notes), the one source of the gate's views. NULL with err and *code 2 on bad
+ * input; else *code 0 pass, 1 a regression or failed check. */
 cJSON *hw_gate_compare(const cJSON *report, const char *report_path, const cJSON *base,
                        const char *base_path, const struct hw_gate_opts *o, int *code, char *err,
                        size_t errlen);
-void hw_gate_print_table(const cJSON *result, FILE *f);
-int hw_gate_write_junit(const cJSON *result, const char *path, char *err, size_t errlen);
-int hw_gate_write_markdown(const cJSON *result, const char *path, char *err, size_t errlen);
 
 #endif

@@ -2,10 +2,11 @@
  * library's increment over the loaded source for every phase, as paired bars on one scale (D),
  * with the difference and the verdict. A view: it draws what the report holds. */
 #include "atomic.h"
-#include "fidelity.h"
+#include "fidelity_views.h"
 #include "json.h"
 #include "plot.h"
 #include <math.h>
+#include <stdbool.h>
 #include <string.h>
 
 #define BAR_W 360.0

@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* s escaped for HTML text and attributes (the page's own rules: see plot.c), for other views. */
+/* s escaped for HTML text and attributes (the page's own rules: see svg.c), for other views. */
 void hw_html_escape(FILE *f, const char *s);
 
 /* One self-contained HTML page: inline SVG and CSS, no script, no external reference. 0, or -1 with err. */

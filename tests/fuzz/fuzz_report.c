@@ -11,7 +11,7 @@
  * a load returns 0 or 2 with a one-line error naming the file; the gate says 0 or 1 with a
  * result, or 2 with a reason. */
 #include "compare.h"
-#include "gate.h"
+#include "gate_views.h"
 #include "plan.h"
 #include "plot.h"
 #include "report.h"
