@@ -25,22 +25,26 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-/* The flags several commands take, declared once: each command's table refers to them with
- * its own field, and its own help where its words differ. */
-static const struct hw_flag output_flag = {.name = "--output", .short_name = 'o', .arg = "FILE", .opt = {"output", HW_OPT_STRING, 0, NULL, 0, 0, NULL,
-    "where to write"}};
-static const struct hw_flag rows_flag = {.name = "--rows", .short_name = 0, .arg = "N", .opt = {"rows", HW_OPT_COUNT, 0, NULL, 1, 1e12, NULL,
-    "override dataset.rows (70M, 250k, ...)"}};
-static const struct hw_flag strategies_flag = {.name = "--strategies", .short_name = 0, .arg = "a,b", .opt = {"strategies", HW_OPT_STRING, 0, NULL, 0, 0,
-    NULL, "run only these strategies (names or labels from the config)"}};
-static const struct hw_flag allocators_flag = {.name = "--allocators", .short_name = 0, .arg = "a,b", .opt = {"allocators", HW_OPT_STRING, 0, NULL, 0, 0,
-    NULL, "run these allocators instead of the config's: glibc, jemalloc, mixed"}};
-static const struct hw_flag html_flag = {.name = "--html", .short_name = 0, .arg = "REPORT.html", .opt = {"html", HW_OPT_STRING, 0, NULL, 0, 0, NULL,
-    "also write the report as an HTML page"}};
-static const struct hw_flag verbose_flag = {.name = "--verbose", .short_name = 'v', .arg = NULL, .opt = {"verbose", HW_OPT_BOOL, 0, NULL, 0, 0, NULL,
-    "progress on stderr even when it is not a terminal"}};
+/* One row: the flag, its short name (or 0), its value's name for help (NULL: a switch), then
+ * its struct hw_option: key, type, offset, default, min, max, choices, help. */
+#define FLAG(name, short_name, arg, ...) {name, short_name, arg, {__VA_ARGS__}, NULL, false, NULL}
 
-/* A shared row in the table of the options struct type, stored at its field; the rest are
+/* The flags several commands take, declared once (name, type, range): each command's table
+ * refers to one with its own field, and with its own words where they differ. */
+static const struct hw_flag output_flag = FLAG("--output", 'o', "FILE", "output", HW_OPT_STRING, 0, NULL, 0, 0,
+    NULL, "where to write");
+static const struct hw_flag rows_flag = FLAG("--rows", 0, "N", "rows", HW_OPT_COUNT, 0, NULL, 1, 1e12, NULL,
+    "override dataset.rows (70M, 250k, ...)");
+static const struct hw_flag strategies_flag = FLAG("--strategies", 0, "a,b", "strategies", HW_OPT_STRING, 0, NULL,
+    0, 0, NULL, "run only these strategies (names or labels from the config)");
+static const struct hw_flag allocators_flag = FLAG("--allocators", 0, "a,b", "allocators", HW_OPT_STRING, 0, NULL,
+    0, 0, NULL, "run these allocators instead of the config's: glibc, jemalloc, mixed");
+static const struct hw_flag html_flag = FLAG("--html", 0, "REPORT.html", "html", HW_OPT_STRING, 0, NULL, 0, 0,
+    NULL, "also write the report as an HTML page");
+static const struct hw_flag verbose_flag = FLAG("--verbose", 'v', NULL, "verbose", HW_OPT_BOOL, 0, NULL, 0, 0,
+    NULL, "progress on stderr even when it is not a terminal");
+
+/* A shared row in the table of an options struct type, stored at its field; the rest are
  * overrides: .arg = "PLAN.json", .opt.help = "...", .opt.def = "...", .required = true. */
 #define LIKE(shared, type, field, ...) {.like = &(shared), .opt.offset = offsetof(type, field), __VA_ARGS__}
 #define SHARED(shared, type, field) {.like = &(shared), .opt.offset = offsetof(type, field)}
@@ -51,20 +55,20 @@ static const struct hw_flag run_flags[] = {
     SHARED(strategies_flag, struct hw_run_opts, strategies),
     SHARED(allocators_flag, struct hw_run_opts, allocators),
     SHARED(rows_flag, struct hw_run_opts, rows),
-    {.name = "--repeat", .short_name = 0, .arg = "K", .opt = {"repeat", HW_OPT_UINT, offsetof(struct hw_run_opts, repeat), NULL, 1, 1000, NULL,
-     "override run.repeat"}},
-    {.name = "--no-phase-reset", .short_name = 0, .arg = NULL, .opt = {"no-phase-reset", HW_OPT_BOOL, offsetof(struct hw_run_opts, no_phase_reset), NULL, 0, 0, NULL,
-     "no clear_refs: one whole-run peak, comparable with ru_maxrss and /usr/bin/time"}},
+    FLAG("--repeat", 0, "K", "repeat", HW_OPT_UINT, offsetof(struct hw_run_opts, repeat), NULL, 1, 1000, NULL,
+     "override run.repeat"),
+    FLAG("--no-phase-reset", 0, NULL, "no-phase-reset", HW_OPT_BOOL, offsetof(struct hw_run_opts, no_phase_reset), NULL, 0, 0, NULL,
+     "no clear_refs: one whole-run peak, comparable with ru_maxrss and /usr/bin/time"),
     LIKE(html_flag, struct hw_run_opts, html,
          .opt.help = "also write the report as one self-contained HTML page (charts, no network)"),
-    {.name = "--plan", .short_name = 0, .arg = "PLAN.json", .opt = {"plan", HW_OPT_STRING, offsetof(struct hw_run_opts, plan), NULL, 0, 0, NULL,
-     "pre-flight: skip runs whose peak this plan (highwater plan -o) predicts above the limit"}},
-    {.name = "--fidelity", .short_name = 0, .arg = "FIDELITY.json", .opt = {"fidelity", HW_OPT_STRING, offsetof(struct hw_run_opts, fidelity), NULL, 0, 0, NULL,
-     "a highwater fidelity report of this dtype mix: each run and the lessons say how far its model is from the real library"}},
-    {.name = "--dry-run", .short_name = 'n', .arg = NULL, .opt = {"dry-run", HW_OPT_BOOL, offsetof(struct hw_run_opts, dry_run), NULL, 0, 0, NULL,
-     "print every run with its predicted peak and pre-flight verdict, and run nothing"}},
-    {.name = "--no-timeline", .short_name = 0, .arg = NULL, .opt = {"no-timeline", HW_OPT_BOOL, offsetof(struct hw_run_opts, no_timeline), NULL, 0, 0, NULL,
-     "leave the RSS timelines out of the report (a small file, e.g. a baseline)"}},
+    FLAG("--plan", 0, "PLAN.json", "plan", HW_OPT_STRING, offsetof(struct hw_run_opts, plan), NULL, 0, 0, NULL,
+     "pre-flight: skip runs whose peak this plan (highwater plan -o) predicts above the limit"),
+    FLAG("--fidelity", 0, "FIDELITY.json", "fidelity", HW_OPT_STRING, offsetof(struct hw_run_opts, fidelity), NULL, 0, 0, NULL,
+     "a highwater fidelity report of this dtype mix: each run and the lessons say how far its model is from the real library"),
+    FLAG("--dry-run", 'n', NULL, "dry-run", HW_OPT_BOOL, offsetof(struct hw_run_opts, dry_run), NULL, 0, 0, NULL,
+     "print every run with its predicted peak and pre-flight verdict, and run nothing"),
+    FLAG("--no-timeline", 0, NULL, "no-timeline", HW_OPT_BOOL, offsetof(struct hw_run_opts, no_timeline), NULL, 0, 0, NULL,
+     "leave the RSS timelines out of the report (a small file, e.g. a baseline)"),
     SHARED(verbose_flag, struct hw_run_opts, verbose),
     {0},
 };
@@ -84,23 +88,24 @@ static int cmd_spec(void *opts, const struct hw_args *a)
 }
 
 static const struct hw_flag gate_flags[] = {
-    {.name = "--baseline", .short_name = 'b', .arg = "BASE.json", .opt = {"baseline", HW_OPT_STRING, offsetof(struct hw_gate_opts, baseline), NULL, 0, 0, NULL,
-     "the report to compare against (required), e.g. results/baselines/ci.json"}, .required = true},
+    {.name = "--baseline", .short_name = 'b', .arg = "BASE.json", .required = true,
+     .opt = {"baseline", HW_OPT_STRING, offsetof(struct hw_gate_opts, baseline), NULL, 0, 0, NULL,
+             "the report to compare against (required), e.g. results/baselines/ci.json"}},
     /* Measured here over 20 runs of ci.yaml (README, "CI gate"): peaks spread by at most
      * 0.35% (runs >= 100 MiB) and 1.0 MiB; 1% + 2 MiB is three times that, and still catches
      * a 5% regression of any run above 60 MiB. */
-    {.name = "--tolerance", .short_name = 0, .arg = "P%", .opt = {"tolerance", HW_OPT_PERCENT, offsetof(struct hw_gate_opts, tolerance), "1%", 0, 1, NULL,
-     "fail past baseline x (1 + P) + slack; the default is 3x the noise measured here"}},
-    {.name = "--slack", .short_name = 0, .arg = "BYTES", .opt = {"slack", HW_OPT_BYTES, offsetof(struct hw_gate_opts, slack), "2MiB", 0, 0, NULL,
-     "absolute allowance on top; the default is 3x the noise measured here"}},
-    {.name = "--junit", .short_name = 0, .arg = "FILE", .opt = {"junit", HW_OPT_STRING, offsetof(struct hw_gate_opts, junit), NULL, 0, 0, NULL,
-     "also write JUnit XML (one testcase per compared run)"}},
-    {.name = "--markdown", .short_name = 0, .arg = "FILE", .opt = {"markdown", HW_OPT_STRING, offsetof(struct hw_gate_opts, markdown), NULL, 0, 0, NULL,
-     "also write a Markdown summary (pull-request comment, job summary)"}},
-    {.name = "--allow-missing", .short_name = 0, .arg = NULL, .opt = {"allow-missing", HW_OPT_BOOL, offsetof(struct hw_gate_opts, allow_missing), NULL, 0, 0, NULL,
-     "a baseline run missing from the report is skipped, not a failure"}},
-    {.name = "--allow-shape-change", .short_name = 0, .arg = NULL, .opt = {"allow-shape-change", HW_OPT_BOOL, offsetof(struct hw_gate_opts, allow_shape_change), NULL, 0, 0, NULL,
-     "compare reports of different dataset shape or output dtype/order"}},
+    FLAG("--tolerance", 0, "P%", "tolerance", HW_OPT_PERCENT, offsetof(struct hw_gate_opts, tolerance), "1%", 0, 1, NULL,
+     "fail past baseline x (1 + P) + slack; the default is 3x the noise measured here"),
+    FLAG("--slack", 0, "BYTES", "slack", HW_OPT_BYTES, offsetof(struct hw_gate_opts, slack), "2MiB", 0, 0, NULL,
+     "absolute allowance on top; the default is 3x the noise measured here"),
+    FLAG("--junit", 0, "FILE", "junit", HW_OPT_STRING, offsetof(struct hw_gate_opts, junit), NULL, 0, 0, NULL,
+     "also write JUnit XML (one testcase per compared run)"),
+    FLAG("--markdown", 0, "FILE", "markdown", HW_OPT_STRING, offsetof(struct hw_gate_opts, markdown), NULL, 0, 0, NULL,
+     "also write a Markdown summary (pull-request comment, job summary)"),
+    FLAG("--allow-missing", 0, NULL, "allow-missing", HW_OPT_BOOL, offsetof(struct hw_gate_opts, allow_missing), NULL, 0, 0, NULL,
+     "a baseline run missing from the report is skipped, not a failure"),
+    FLAG("--allow-shape-change", 0, NULL, "allow-shape-change", HW_OPT_BOOL, offsetof(struct hw_gate_opts, allow_shape_change), NULL, 0, 0, NULL,
+     "compare reports of different dataset shape or output dtype/order"),
     {0},
 };
 
@@ -121,10 +126,10 @@ static int cmd_worker(void *opts, const struct hw_args *a)
 
 struct calibrate_opts { uint64_t bytes; bool json; };
 static const struct hw_flag calibrate_flags[] = {
-    {.name = "--bytes", .short_name = 0, .arg = "SIZE", .opt = {"bytes", HW_OPT_BYTES, offsetof(struct calibrate_opts, bytes), "256MiB", 4194304, 1e15, NULL,
-     "buffer size; the default is past the caches and glibc's non-temporal memcpy threshold"}},
-    {.name = "--json", .short_name = 0, .arg = NULL, .opt = {"json", HW_OPT_BOOL, offsetof(struct calibrate_opts, json), NULL, 0, 0, NULL,
-     "print the figures as JSON"}},
+    FLAG("--bytes", 0, "SIZE", "bytes", HW_OPT_BYTES, offsetof(struct calibrate_opts, bytes), "256MiB", 4194304, 1e15, NULL,
+     "buffer size; the default is past the caches and glibc's non-temporal memcpy threshold"),
+    FLAG("--json", 0, NULL, "json", HW_OPT_BOOL, offsetof(struct calibrate_opts, json), NULL, 0, 0, NULL,
+     "print the figures as JSON"),
     {0},
 };
 
@@ -205,14 +210,14 @@ static const struct hw_flag plan_flags[] = {
      "row counts to run and fit (default 250k,500k,1M,2M; past jemalloc's 8 MiB column crossing when the target is)"}},
     {.name = "--machine", .short_name = 0, .arg = "a,b", .opt = {"machine", HW_OPT_STRING, offsetof(struct hw_plan_opts, machine), NULL, 0, 0, NULL,
      "machine memory sizes to check (default 32GiB,64GiB,128GiB)"}},
-    {.name = "--headroom", .short_name = 0, .arg = "P%", .opt = {"headroom", HW_OPT_PERCENT, offsetof(struct hw_plan_opts, headroom), "10%", 0, 1, NULL,
-     "a machine fits when the predicted peak x (1 + P) fits"}},
+    FLAG("--headroom", 0, "P%", "headroom", HW_OPT_PERCENT, offsetof(struct hw_plan_opts, headroom), "10%", 0, 1, NULL,
+     "a machine fits when the predicted peak x (1 + P) fits"),
     LIKE(output_flag, struct hw_plan_opts, out, .arg = "PLAN.json",
          .opt.help = "write the plan (schema highwater.plan/1) here"),
     LIKE(strategies_flag, struct hw_plan_opts, strategies, .opt.help = "plan only these strategies (names or labels)"),
     LIKE(allocators_flag, struct hw_plan_opts, allocators, .opt.help = "run these allocators instead of the config's"),
-    {.name = "--from", .short_name = 0, .arg = NULL, .opt = {"from", HW_OPT_BOOL, offsetof(struct hw_plan_opts, from), NULL, 0, 0, NULL,
-     "the arguments are existing reports (one per scale), not a config to run"}},
+    FLAG("--from", 0, NULL, "from", HW_OPT_BOOL, offsetof(struct hw_plan_opts, from), NULL, 0, 0, NULL,
+     "the arguments are existing reports (one per scale), not a config to run"),
     {0},
 };
 
@@ -236,10 +241,10 @@ static const struct hw_flag exec_flags[] = {
     LIKE(output_flag, struct hw_exec_opts, report, .arg = "REPORT.json",
          .opt.help = "write the report here (default results/runs/exec-<time>.json)"),
     SHARED(html_flag, struct hw_exec_opts, html),
-    {.name = "--budget", .short_name = 0, .arg = "SIZE", .opt = {"budget", HW_OPT_BYTES, offsetof(struct hw_exec_opts, budget), NULL, 0, 0, NULL,
-     "kill the command's whole tree when its RSS passes this (exit 1, status over_budget)"}},
-    {.name = "--interval-ms", .short_name = 0, .arg = "N", .opt = {"interval-ms", HW_OPT_UINT, offsetof(struct hw_exec_opts, interval_ms), "1", 1, 1000, NULL,
-     "sampling interval in milliseconds"}},
+    FLAG("--budget", 0, "SIZE", "budget", HW_OPT_BYTES, offsetof(struct hw_exec_opts, budget), NULL, 0, 0, NULL,
+     "kill the command's whole tree when its RSS passes this (exit 1, status over_budget)"),
+    FLAG("--interval-ms", 0, "N", "interval-ms", HW_OPT_UINT, offsetof(struct hw_exec_opts, interval_ms), "1", 1, 1000, NULL,
+     "sampling interval in milliseconds"),
     LIKE(rows_flag, struct hw_exec_opts, rows,
          .opt.help = "the row count the command worked on: reports at several sizes feed 'plan --from'"),
     {0},
@@ -326,11 +331,11 @@ static const struct hw_flag fidelity_flags[] = {
          .opt.help = "compare only these strategies (names or labels from the config)"),
     LIKE(allocators_flag, struct hw_fidelity_opts, allocators, .opt.def = "glibc,jemalloc",
          .opt.help = "glibc (the Node binding's malloc) and/or jemalloc (LD_PRELOAD, as Python Polars wheels allocate)"),
-    {.name = "--data", .short_name = 0, .arg = "DIR", .opt = {"data", HW_OPT_STRING, offsetof(struct hw_fidelity_opts, data), NULL, 0, 0, NULL,
-     "keep the exported source in DIR and reuse it when it is current (default: a temp dir, removed)"}},
+    FLAG("--data", 0, "DIR", "data", HW_OPT_STRING, offsetof(struct hw_fidelity_opts, data), NULL, 0, 0, NULL,
+     "keep the exported source in DIR and reuse it when it is current (default: a temp dir, removed)"),
     /* The bar: a model within 0.10 output sizes of the real library, per phase. */
-    {.name = "--tolerance", .short_name = 0, .arg = "D", .opt = {"tolerance", HW_OPT_RATE, offsetof(struct hw_fidelity_opts, tolerance), "0.10", 0, 10, NULL,
-     "a model agrees when every phase's increment is within this many output sizes of the twin's"}},
+    FLAG("--tolerance", 0, "D", "tolerance", HW_OPT_RATE, offsetof(struct hw_fidelity_opts, tolerance), "0.10", 0, 10, NULL,
+     "a model agrees when every phase's increment is within this many output sizes of the twin's"),
     LIKE(verbose_flag, struct hw_fidelity_opts, verbose,
          .opt.help = "the model run's progress and every twin started, on stderr"),
     {0},

@@ -20,11 +20,6 @@ struct hw_allocator_cfg {
     char conf[HW_STR_MAX];             /* MALLOC_CONF for jemalloc, "" for none */
 };
 
-struct hw_param_kv {
-    char key[64];
-    char value[HW_STR_MAX];            /* as written; re-parsed by the strategy's table */
-};
-
 struct hw_strategy_cfg {
     const struct hw_strategy *strategy;
     char label[HW_STR_MAX];            /* "chunked-vstack" or "chunked-vstack chunk_rows=100k" */
@@ -48,6 +43,7 @@ struct hw_config {
     struct hw_allocator_cfg allocators[HW_MAX_ALLOCATORS];
     uint32_t repeat;
     uint32_t sample_interval_ms;
+    char limit_text[HW_STR_MAX];       /* run.limit as written: 90% or 20GiB */
     bool limit_is_fraction;            /* limit: 90% of MemAvailable, or bytes */
     double limit;
     double expect_tolerance;           /* 0.10: an expect holds within +-10% */
