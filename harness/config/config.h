@@ -1,5 +1,6 @@
-/* An experiment, parsed from YAML with libyaml. Every key is declared once in a table
- * (config.c); errors name file:line:column, what was expected and what to do. */
+/* An experiment, parsed from YAML with libyaml. Every key is declared once in a table (one
+ * file per section, config_*.c); errors name file:line:column, what was expected and what to
+ * do. */
 #ifndef HW_CONFIG_H
 #define HW_CONFIG_H
 #include "dataset.h"
