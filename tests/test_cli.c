@@ -170,6 +170,46 @@ static void plot_takes_only_its_suffixes(void **state)
     assert_int_equal(tu_sh("grep -q '<html' %s/plan.html", dir), 0);
 }
 
+/* Arguments are checked from the command table, the same way for every command: too few
+ * positionals or a required flag left out is the command's one `needs` line, one too many is
+ * "unexpected argument", a shared flag (--rows) keeps its type and range in each command, and
+ * a command's own default (fidelity's --allocators) is shown in its help only. */
+static void arguments_checked_from_the_table(void **state)
+{
+    static const struct { const char *args, *err; } cases[] = {
+        {"plot results/baselines/ci.json", "highwater plot: needs a REPORT and -o OUT, e.g. 'highwater plot "
+                                           "results/runs/quick.json -o quick.html'\n"},
+        {"gate results/baselines/ci.json", "highwater gate: needs a REPORT and --baseline BASE, e.g. 'highwater "
+                                           "gate results/runs/ci.json --baseline results/baselines/ci.json'\n"},
+        {"plan configs/ci.yaml", "highwater plan: --rows: the target row count is required, e.g. --rows 70M\n"},
+        {"compare a.json", "highwater compare: needs two reports, e.g. 'highwater compare before.json after.json'\n"},
+        {"compare a.json b.json c.json", "highwater compare: c.json: unexpected argument; see 'highwater compare "
+                                         "--help'\n"},
+        {"exec --rows 5", "highwater exec: needs a command after '--', e.g. 'highwater exec -- python3 "
+                          "scripts/example_pipeline.py'\n"},
+        {"exec --rows 0 -- true", "highwater exec: --rows: must be between 1 and 1T, got 0; see 'highwater exec "
+                                  "--help'\n"},
+        {"dataset configs/ci.yaml --rows lots -o x", "highwater dataset: --rows: expected a row count like 70M or "
+                                                     "250k, got 'lots'; see 'highwater dataset --help'\n"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_int_equal(hw(cases[i].args), 2);
+        char *err = slurp("err");
+        if (strcmp(err, cases[i].err) != 0)
+            fail_msg("'highwater %s' said:\n%swanted:\n%s", cases[i].args, err, cases[i].err);
+        free(err);
+    }
+    assert_int_equal(hw("fidelity --help"), 0);
+    char *out = slurp("out");
+    assert_non_null(strstr(out, "(default glibc,jemalloc)\n"));
+    free(out);
+    assert_int_equal(hw("run --help"), 0);
+    out = slurp("out");
+    assert_null(strstr(out, "(default glibc,jemalloc)"));
+    free(out);
+}
+
 /* The binary's commit is the checkout's (test_integration_version checks a rebuild after
  * a commit). Outside git the build says "unknown", and so must the binary. */
 static void version_names_the_commit(void **state)
@@ -198,6 +238,7 @@ int main(void)
         cmocka_unit_test(help_shows_defaults),
         cmocka_unit_test(unknown_command_is_one_line),
         cmocka_unit_test(plot_takes_only_its_suffixes),
+        cmocka_unit_test(arguments_checked_from_the_table),
         cmocka_unit_test(version_names_the_commit),
     };
     tu_bin(bin, sizeof bin);

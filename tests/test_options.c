@@ -253,6 +253,32 @@ static void test_format_round_trip(void **state)
 }
 
 /* Every registered strategy's params table must have defaults that parse. */
+/* A uint32_t field is written as 4 bytes (the neighbours untouched) and refuses what does
+ * not fit, so config rows can point straight at the config's own 32-bit fields. */
+static void test_u32_in_place(void **state)
+{
+    struct pair { uint32_t before, value, after; } p = {7, 0, 9};
+    static const struct hw_option u32[] = {
+        {"count", HW_OPT_U32, offsetof(struct pair, value), "3", 0, 0, NULL, "count"},
+        {"ranged", HW_OPT_U32, offsetof(struct pair, value), NULL, 1, 1000, NULL, "ranged"},
+        {0},
+    };
+    char err[256], buf[32];
+    (void)state;
+    assert_int_equal(hw_options_defaults(u32, &p, err, sizeof err), 0);
+    assert_int_equal(p.value, 0); /* the last row, without a default, zeroes the field */
+    assert_int_equal(hw_option_set(&u32[0], &p, "4294967295", err, sizeof err), 0);
+    assert_int_equal(p.value, UINT32_MAX);
+    assert_int_equal(p.before, 7);
+    assert_int_equal(p.after, 9);
+    assert_string_equal(hw_option_format(&u32[0], &p, buf, sizeof buf), "4294967295");
+    assert_int_equal(hw_option_set(&u32[0], &p, "4294967296", err, sizeof err), -1);
+    assert_string_equal(err, "expected at most 4294967295, got 4294967296");
+    assert_int_equal(p.value, UINT32_MAX);
+    assert_int_equal(hw_option_set(&u32[1], &p, "0", err, sizeof err), -1);
+    assert_string_equal(err, "must be between 1 and 1000, got 0");
+}
+
 static void test_strategy_param_defaults(void **state)
 {
     (void)state;
@@ -286,6 +312,7 @@ int main(void)
         cmocka_unit_test(test_names_and_find),
         cmocka_unit_test(test_format_round_trip),
         cmocka_unit_test(test_strategy_param_defaults),
+        cmocka_unit_test(test_u32_in_place),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

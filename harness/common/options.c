@@ -28,6 +28,7 @@ static size_t type_size(enum hw_opt_type t)
     case HW_OPT_COUNT:
     case HW_OPT_BYTES:
     case HW_OPT_UINT:    return sizeof(uint64_t);
+    case HW_OPT_U32:     return sizeof(uint32_t);
     case HW_OPT_SIZE:    return sizeof(struct hw_size);
     case HW_OPT_RATE:
     case HW_OPT_PERCENT: return sizeof(double);
@@ -157,7 +158,8 @@ static const char *fmt_bound(enum hw_opt_type t, double v, char *buf, size_t len
     case HW_OPT_COUNT:   return hw_fmt_count((uint64_t)v, buf, len);
     case HW_OPT_BYTES:   return hw_fmt_bytes(v, buf, len);
     case HW_OPT_PERCENT: snprintf(buf, len, "%g%%", v * 100); return buf;
-    case HW_OPT_UINT:    snprintf(buf, len, "%.0f", v); return buf;
+    case HW_OPT_UINT:
+    case HW_OPT_U32:     snprintf(buf, len, "%.0f", v); return buf;
     default:             snprintf(buf, len, "%g", v); return buf;
     }
 }
@@ -181,6 +183,7 @@ int hw_option_set(const struct hw_option *opt, void *base, const char *value, ch
 {
     union {
         uint64_t u;
+        uint32_t u32;
         double d;
         bool b;
         int i;
@@ -204,6 +207,16 @@ int hw_option_set(const struct hw_option *opt, void *base, const char *value, ch
         rc = parse_uint(value, &v.u, err, errlen);
         if (rc == 0)
             rc = check_range(opt, (double)v.u, value, err, errlen);
+        break;
+    case HW_OPT_U32:
+        rc = parse_uint(value, &v.u, err, errlen);
+        if (rc == 0)
+            rc = check_range(opt, (double)v.u, value, err, errlen);
+        if (rc == 0 && v.u > UINT32_MAX) {
+            snprintf(err, errlen, "expected at most %u, got %.64s", (unsigned)UINT32_MAX, value);
+            rc = -1;
+        }
+        v.u32 = (uint32_t)v.u;
         break;
     case HW_OPT_SIZE: /* bytes and ratios do not share a range: the caller judges */
         rc = hw_parse_size(value, &v.sz, err, errlen);
@@ -367,6 +380,12 @@ const char *hw_option_format(const struct hw_option *opt, const void *base, char
         memcpy(&u, p, sizeof u);
         snprintf(buf, len, "%llu", (unsigned long long)u);
         return buf;
+    case HW_OPT_U32: {
+        uint32_t w;
+        memcpy(&w, p, sizeof w);
+        snprintf(buf, len, "%u", (unsigned)w);
+        return buf;
+    }
     case HW_OPT_SIZE: {
         struct hw_size sz;
         memcpy(&sz, p, sizeof sz);

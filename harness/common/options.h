@@ -16,6 +16,7 @@ enum hw_opt_type {
     HW_OPT_RATE,     /* double in [min, max]: 0.01 */
     HW_OPT_PERCENT,  /* double: 90% -> 0.9 */
     HW_OPT_UINT,     /* uint64_t, plain integer */
+    HW_OPT_U32,      /* uint32_t, plain integer: a config field stored as it is kept */
     HW_OPT_BOOL,     /* bool: true/false */
     HW_OPT_ENUM,     /* int: index into choices "a|b|c" */
     HW_OPT_STRING,   /* char[HW_STR_MAX] */

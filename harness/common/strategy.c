@@ -1,5 +1,4 @@
 #include "strategy.h"
-#include "config.h"
 #include <stdlib.h>
 #include <stdio.h>
 #include <stdbool.h>

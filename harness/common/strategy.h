@@ -63,9 +63,13 @@ const struct hw_strategy *hw_strategy_at(size_t i);
 const char *hw_strategy_names(char *buf, size_t len);
 /* The pre-flight estimate: the strategy's own, or model_source * S + model_peak * D. */
 void hw_strategy_estimate(const struct hw_strategy *s, const void *params, struct hw_estimate *e);
+/* One param as a config wrote it, re-parsed by the strategy's table where it is used. */
+struct hw_param_kv {
+    char key[64];
+    char value[HW_STR_MAX];
+};
 /* The params struct (defaults, then each key=value through the table), calloc'ed into *out
  * (NULL for a strategy without params). 0, or -1 with err. */
-struct hw_param_kv;
 int hw_strategy_params(const struct hw_strategy *s, const struct hw_param_kv *kv, uint32_t n,
                        void **out, char *err, size_t errlen);
 /* The gap of s that names phase (or "run") and allocator and whose band holds diff_d, or NULL. */

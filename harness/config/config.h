@@ -1,5 +1,6 @@
-/* An experiment, parsed from YAML with libyaml. Every key is declared once in a table
- * (config.c); errors name file:line:column, what was expected and what to do. */
+/* An experiment, parsed from YAML with libyaml. Every key is declared once in a table (one
+ * file per section, config_*.c); errors name file:line:column, what was expected and what to
+ * do. */
 #ifndef HW_CONFIG_H
 #define HW_CONFIG_H
 #include "dataset.h"
@@ -18,11 +19,6 @@ enum hw_source_kind { HW_SOURCE_MEMORY, HW_SOURCE_STREAM };
 struct hw_allocator_cfg {
     enum hw_allocator_kind kind;
     char conf[HW_STR_MAX];             /* MALLOC_CONF for jemalloc, "" for none */
-};
-
-struct hw_param_kv {
-    char key[64];
-    char value[HW_STR_MAX];            /* as written; re-parsed by the strategy's table */
 };
 
 struct hw_strategy_cfg {
@@ -48,6 +44,7 @@ struct hw_config {
     struct hw_allocator_cfg allocators[HW_MAX_ALLOCATORS];
     uint32_t repeat;
     uint32_t sample_interval_ms;
+    char limit_text[HW_STR_MAX];       /* run.limit as written: 90% or 20GiB */
     bool limit_is_fraction;            /* limit: 90% of MemAvailable, or bytes */
     double limit;
     double expect_tolerance;           /* 0.10: an expect holds within +-10% */

@@ -3,10 +3,10 @@
 #ifndef HW_REPORT_H
 #define HW_REPORT_H
 #include "config.h"
+#include "report_check.h"
 #include <cjson/cJSON.h>
 #include <stdio.h>
 
-#define HW_REPORT_SCHEMA "highwater.report/1"
 #define HW_VERSION "0.1.0"
 
 /* Root with schema, tool, host, config (resolved, sha256 of config_text), dataset, empty
