@@ -1,4 +1,5 @@
 #include "compare.h"
+#include "run_key.h"
 #include "json.h"
 #include "report.h"
 #include "size.h"
@@ -43,8 +44,7 @@ static const char *verdict(const cJSON *s)
 static void row(const cJSON *a, const cJSON *b, const cJSON *key, FILE *f)
 {
     char alloc[300], b1[32], b2[32], d1[32], w1[32], w2[32], d2[32];
-    const char *conf = hw_jstr(key, "allocator_conf");
-    snprintf(alloc, sizeof alloc, "%s%s%s", hw_jstr(key, "allocator"), conf[0] ? "+" : "", conf);
+    hw_run_key_allocator(key, alloc, sizeof alloc);
     double wa = a ? median_of(a, "wall_seconds") : NAN, wb = b ? median_of(b, "wall_seconds") : NAN;
     snprintf(w1, sizeof w1, isnan(wa) ? "-" : "%.2fs", wa);
     snprintf(w2, sizeof w2, isnan(wb) ? "-" : "%.2fs", wb);

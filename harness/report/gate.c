@@ -1,5 +1,6 @@
 #include "gate.h"
 #include "json.h"
+#include "run_key.h"
 #include "report.h"
 #include "size.h"
 #include <stdarg.h>
@@ -89,13 +90,6 @@ struct group {
     double budget_ratio;
 };
 
-static bool same_key(const cJSON *a, const cJSON *b)
-{
-    return strcmp(hw_jstr(a, "label"), hw_jstr(b, "label")) == 0 &&
-           strcmp(hw_jstr(a, "allocator"), hw_jstr(b, "allocator")) == 0 &&
-           strcmp(hw_jstr(a, "allocator_conf"), hw_jstr(b, "allocator_conf")) == 0;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -109,7 +103,7 @@ static bool group_of(const cJSON *report, const cJSON *key, struct group *g)
     memset(g, 0, sizeof *g);
     g->budget_ratio = NAN;
     cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(report, "runs")) {
-        if (!same_key(r, key))
+        if (!hw_run_key_equal(r, key))
             continue;
         if (!g->first)
             g->first = r;
@@ -149,10 +143,7 @@ static bool group_of(const cJSON *report, const cJSON *key, struct group *g)
 static cJSON *entry(const cJSON *key, const char *verdict, bool failed)
 {
     cJSON *e = cJSON_CreateObject();
-    cJSON_AddStringToObject(e, "label", hw_jstr(key, "label"));
-    cJSON_AddStringToObject(e, "strategy", hw_jstr(key, "strategy"));
-    cJSON_AddStringToObject(e, "allocator", hw_jstr(key, "allocator"));
-    cJSON_AddStringToObject(e, "allocator_conf", hw_jstr(key, "allocator_conf"));
+    hw_run_key_copy(e, key);
     cJSON_AddStringToObject(e, "verdict", verdict);
     cJSON_AddBoolToObject(e, "failed", failed);
     return e;
@@ -241,7 +232,7 @@ static bool first_of_key(const cJSON *runs, const cJSON *r)
     cJSON_ArrayForEach(q, runs) {
         if (q == r)
             return true;
-        if (same_key(q, r))
+        if (hw_run_key_equal(q, r))
             return false;
     }
     return true;

@@ -3,6 +3,7 @@
 #include "config.h"
 #include "fit.h"
 #include "json.h"
+#include "run_key.h"
 #include "report.h"
 #include "atomic.h"
 #include "size.h"
@@ -50,10 +51,7 @@ static double largest_block(const cJSON *report, const cJSON *key)
 {
     const cJSON *r;
     cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(report, "runs"))
-        if (strcmp(hw_jstr(r, "label"), hw_jstr(key, "label")) == 0 &&
-            strcmp(hw_jstr(r, "allocator"), hw_jstr(key, "allocator")) == 0 &&
-            strcmp(hw_jstr(r, "allocator_conf"), hw_jstr(key, "allocator_conf")) == 0 &&
-            strcmp(hw_jstr(r, "status"), "ok") == 0)
+        if (hw_run_key_equal(r, key) && strcmp(hw_jstr(r, "status"), "ok") == 0)
             return hw_jnum(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "output"), "blocks"),
                            "largest_bytes");
     return NAN;
@@ -127,10 +125,7 @@ static cJSON *plan_one(cJSON *const *reports, int n, const cJSON *key, const str
     double x[HW_PLAN_MAX_FROM], y[HW_PLAN_MAX_FROM], w[HW_PLAN_MAX_FROM];
     size_t m = 0, same = 0;
     cJSON *e = cJSON_CreateObject(), *scales = cJSON_CreateArray();
-    cJSON_AddStringToObject(e, "label", hw_jstr(key, "label"));
-    cJSON_AddStringToObject(e, "strategy", hw_jstr(key, "strategy"));
-    cJSON_AddStringToObject(e, "allocator", hw_jstr(key, "allocator"));
-    cJSON_AddStringToObject(e, "allocator_conf", hw_jstr(key, "allocator_conf"));
+    hw_run_key_copy(e, key);
     cJSON_AddStringToObject(e, "threshold", tname);
     /* Every ok scale, and which side of the threshold its source columns sit. */
     for (int i = 0; i < n; i++) {
@@ -268,8 +263,7 @@ double hw_plan_predict(const cJSON *plan, const char *label, const char *allocat
 {
     const cJSON *e;
     cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(plan, "entries")) {
-        if (strcmp(hw_jstr(e, "label"), label) || strcmp(hw_jstr(e, "allocator"), allocator) ||
-            strcmp(hw_jstr(e, "allocator_conf"), conf))
+        if (!hw_run_key_is(e, label, allocator, conf))
             continue;
         const cJSON *p = cJSON_GetObjectItemCaseSensitive(e, "peak");
         if (isnan(hw_jnum(p, "a")))
@@ -292,8 +286,7 @@ void hw_plan_print(const cJSON *plan, FILE *f)
         const cJSON *p = cJSON_GetObjectItemCaseSensitive(e, "peak");
         const cJSON *w = cJSON_GetObjectItemCaseSensitive(e, "wall");
         char alloc[300], fits[128] = "", pi[32] = "-", ho[32] = "-";
-        const char *conf = hw_jstr(e, "allocator_conf");
-        snprintf(alloc, sizeof alloc, "%s%s%s", hw_jstr(e, "allocator"), conf[0] ? "+" : "", conf);
+        hw_run_key_allocator(e, alloc, sizeof alloc);
         if (cJSON_HasObjectItem(p, "error")) {
             fprintf(f, "%-34s %-9s %s\n", hw_jstr(e, "label"), alloc, hw_jstr(p, "error"));
             continue;

@@ -1,6 +1,7 @@
 #include "report.h"
 #include "atomic.h"
 #include "json.h"
+#include "run_key.h"
 #include "report_check.h"
 #include "plan.h"
 #include "procfs.h"
@@ -195,13 +196,6 @@ static double median_of(double *v, int n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
 }
 
-static bool same_group(const cJSON *a, const cJSON *b)
-{
-    return strcmp(hw_jstr(a, "label"), hw_jstr(b, "label")) == 0 &&
-           strcmp(hw_jstr(a, "allocator"), hw_jstr(b, "allocator")) == 0 &&
-           strcmp(hw_jstr(a, "allocator_conf"), hw_jstr(b, "allocator_conf")) == 0;
-}
-
 /* Stats over the ok repeats of one group: median, min, max. */
 static void add_stats(cJSON *o, const char *name, double *v, int n)
 {
@@ -226,7 +220,7 @@ static cJSON *summarize_group(const cJSON *runs, const cJSON *first, double tole
     const char *status = NULL, *reason = NULL, *peak_phase = NULL;
     double differing = 0, max_abs = 0, top = -1;
     cJSON_ArrayForEach(r, runs) {
-        if (!same_group(r, first))
+        if (!hw_run_key_equal(r, first))
             continue;
         total++;
         if (strcmp(hw_jstr(r, "status"), "ok") != 0) {
@@ -302,7 +296,7 @@ void hw_report_summarize(cJSON *report)
     cJSON_ArrayForEach(r, runs) {
         bool seen = false;
         cJSON_ArrayForEach(s, summary)
-            if (same_group(s, r))
+            if (hw_run_key_equal(s, r))
                 seen = true;
         if (!seen)
             cJSON_AddItemToArray(summary, summarize_group(runs, r, tol));
@@ -474,8 +468,7 @@ void hw_report_print_table(const cJSON *report, FILE *f)
             "xout", "expect", "verdict", "wall", "output");
     cJSON_ArrayForEach(s, summary) {
         char alloc[300];
-        const char *conf = hw_jstr(s, "allocator_conf");
-        snprintf(alloc, sizeof alloc, "%s%s%s", hw_jstr(s, "allocator"), conf[0] ? "+" : "", conf);
+        hw_run_key_allocator(s, alloc, sizeof alloc);
         const cJSON *pk = cJSON_GetObjectItemCaseSensitive(s, "peak_rss_bytes");
         const cJSON *pr = cJSON_GetObjectItemCaseSensitive(s, "peak_ratio");
         const cJSON *wl = cJSON_GetObjectItemCaseSensitive(s, "wall_seconds");
@@ -515,7 +508,7 @@ const cJSON *hw_report_summary_of(const cJSON *report, const cJSON *key)
 {
     const cJSON *s;
     cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(report, "summary"))
-        if (same_group(s, key))
+        if (hw_run_key_equal(s, key))
             return s;
     return NULL;
 }

@@ -2,6 +2,7 @@
  * version and commit), the lessons, the summary chart and table, and one section per run in
  * report order: a line of facts, its chart and its phase list, or the reason it has none. */
 #include "chart.h"
+#include "run_key.h"
 #include "plot.h"
 #include "svg.h"
 #include "size.h"
@@ -131,9 +132,7 @@ static int first_run(const cJSON *runs, const cJSON *s)
     int i = 0;
     cJSON_ArrayForEach(r, runs) {
         i++;
-        if (strcmp(hw_jstr(r, "label"), hw_jstr(s, "label")) == 0 &&
-            strcmp(hw_jstr(r, "allocator"), hw_jstr(s, "allocator")) == 0 &&
-            strcmp(hw_jstr(r, "allocator_conf"), hw_jstr(s, "allocator_conf")) == 0)
+        if (hw_run_key_equal(r, s))
             return i;
     }
     return 0;
