@@ -11,13 +11,13 @@
  * remain, and otherwise marks the prediction unreliable. */
 #ifndef HW_PLAN_H
 #define HW_PLAN_H
+#include "report_check.h"
 #include <cjson/cJSON.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
-#define HW_PLAN_SCHEMA "highwater.plan/1"
 #define HW_PLAN_MAX_FROM 16
 
 struct hw_plan_opts {

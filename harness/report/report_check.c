@@ -1,6 +1,5 @@
 #include "report_check.h"
 #include "json.h"
-#include "plan.h"
 #include "size.h"
 #include <math.h>
 #include <stdbool.h>

@@ -6,8 +6,9 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
-/* The schemas the check knows by name (report.h and plan.h build them). */
+/* The schemas the check knows by name (report.c and plan.c build them). */
 #define HW_REPORT_SCHEMA "highwater.report/1"
+#define HW_PLAN_SCHEMA "highwater.plan/1"
 
 /* Every peak, wall, ratio and count a reader uses, by the tree's own schema: finite and not
  * negative (peaks > 0 in an ok run, counts whole). 0, or -1 with err
