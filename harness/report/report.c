@@ -3,7 +3,6 @@
 #include "json.h"
 #include "run_key.h"
 #include "report_check.h"
-#include "plan.h"
 #include "procfs.h"
 #include "sha256.h"
 #include "size.h"
