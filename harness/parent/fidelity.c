@@ -121,6 +121,8 @@ struct fid {
     char polars_version[64], pandas_version[64], node_version[64];
     bool have_node, have_pandas;
     char no_twin[HW_MAX_STRATEGIES][512];   /* a twin's "no twin: REASON" for these params */
+    char allocs[256];                        /* --allocators, or both of the twins' */
+    char names[4096];                        /* the strategies with a twin, for one model run */
 };
 
 /* Where scripts/twins is: HIGHWATER_TWINS_DIR, beside the binary (build/highwater ->
@@ -349,24 +351,20 @@ static int prepare_data(struct fid *F, char *err, size_t len)
     return hw_dataset_export(&F->cfg.ds, F->dir, err, len);
 }
 
-int hw_fidelity(const struct hw_fidelity_opts *o)
+/* The command line against the config: 0, or the exit code after one line on stderr. */
+static int check_opts(struct fid *F, char *out, size_t outlen)
 {
-    static struct fid F;
-    char err[2048], path[PATH_MAX + 64], out[PATH_MAX], model_json[PATH_MAX + 64], labels[4096] = "";
-    char allocs[256], script[PATH_MAX + 64], store[HW_MAX_PARAMS][HW_STR_MAX + 80];
-    char *argv[MAX_ARGS + 16];
-    int rc = 3, unexplained = 0, nsel = 0;
-    cJSON *fid = NULL, *model = NULL;
-    struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
-    memset(&F, 0, sizeof F);
-    F.o = o;
-    if ((rc = hw_config_load(o->config, &F.cfg, err, sizeof err)) != 0) {
+    const struct hw_fidelity_opts *o = F->o;
+    char err[2048], allocs[256];
+    int rc, nsel = 0;
+    if ((rc = hw_config_load(o->config, &F->cfg, err, sizeof err)) != 0) {
         fprintf(stderr, "highwater fidelity: %s\n", err);
         return rc;
     }
     if (o->rows)
-        F.cfg.ds.rows = o->rows;
-    snprintf(allocs, sizeof allocs, "%s", o->allocators[0] ? o->allocators : "glibc,jemalloc");
+        F->cfg.ds.rows = o->rows;
+    snprintf(F->allocs, sizeof F->allocs, "%s", o->allocators[0] ? o->allocators : "glibc,jemalloc");
+    snprintf(allocs, sizeof allocs, "%s", F->allocs);
     for (char *save = NULL, *t = strtok_r(allocs, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
         enum hw_allocator_kind k;
         if (hw_allocator_parse(t, &k) != 0 || k == HW_ALLOC_MIXED) {
@@ -375,132 +373,141 @@ int hw_fidelity(const struct hw_fidelity_opts *o)
             return 2;
         }
     }
-    snprintf(allocs, sizeof allocs, "%s", o->allocators[0] ? o->allocators : "glibc,jemalloc");
-    for (uint32_t i = 0; i < F.cfg.nstrategies; i++)
-        if (selected(o, &F.cfg.strategies[i]))
+    for (uint32_t i = 0; i < F->cfg.nstrategies; i++)
+        if (selected(o, &F->cfg.strategies[i]))
             nsel++;
     if (nsel == 0) {
         fprintf(stderr, "highwater fidelity: --strategies %s: no strategy of %s matches; see its strategies: list\n",
                 o->strategies, o->config);
         return 2;
     }
-    if ((rc = hw_config_check_tmpdir(&F.cfg, err, sizeof err)) != 0) {
+    if ((rc = hw_config_check_tmpdir(&F->cfg, err, sizeof err)) != 0) {
         fprintf(stderr, "highwater fidelity: %s\n", err);
         return rc;
     }
-    if (hw_report_path(o->out, "fidelity", out, sizeof out, err, sizeof err) != 0 ||
+    if (hw_report_path(o->out, "fidelity", out, outlen, err, sizeof err) != 0 ||
         (o->html[0] && hw_path_check("--html", o->html, err, sizeof err) != 0)) {
         fprintf(stderr, "highwater fidelity: %s\n", err);
         return 2;
     }
-    ssize_t n = readlink("/proc/self/exe", F.self, sizeof F.self - 1);
+    ssize_t n = readlink("/proc/self/exe", F->self, sizeof F->self - 1);
     if (n <= 0) {
         fprintf(stderr, "highwater fidelity: cannot read /proc/self/exe; highwater needs Linux /proc\n");
         return 3;
     }
-    F.self[n] = '\0';
-    find_twins(&F);
-    probe_libraries(&F);
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
-    rc = 3;
-    if ((rc = prepare_data(&F, err, sizeof err)) != 0) {
-        fprintf(stderr, "highwater fidelity: %s\n", err);
-        goto out;
-    }
-    rc = 3;
-    /* Unmeasured preparation: the IPC file Polars twins read, and whatever a twin needs for
-     * its params (a file in record batches), each made once. */
-    if (F.have_node) {
-        snprintf(script, sizeof script, "%s/polars/prepare.js", F.twins);
-        snprintf(path, sizeof path, "%s/source.ipc", F.dir);
-        char *pargv[] = {"node", "--expose-gc", script, F.dir, NULL};
+    F->self[n] = '\0';
+    return 0;
+}
+
+/* Unmeasured preparation: the IPC file Polars twins read, then each selected twin's
+ * --prepare (the files its params read; or exit 77 and one line, "no twin: REASON", for
+ * params it cannot stand for). F->names gains each strategy that has a twin. 0, or -1 after
+ * one line on stderr. */
+static int prepare_twins(struct fid *F)
+{
+    char script[PATH_MAX + 64], path[PATH_MAX + 64], errpath[PATH_MAX + 64];
+    char store[HW_MAX_PARAMS][HW_STR_MAX + 80], *argv[MAX_ARGS + 16];
+    if (F->have_node) {
+        snprintf(script, sizeof script, "%s/polars/prepare.js", F->twins);
+        snprintf(path, sizeof path, "%s/source.ipc", F->dir);
+        char *pargv[] = {"node", "--expose-gc", script, F->dir, NULL};
         if (access(path, R_OK) != 0 && child(pargv, 2, -2) != 0) {
             fprintf(stderr, "highwater fidelity: %s failed (its error is above); check 'make twins'\n", script);
-            goto out;
+            return -1;
         }
     }
-    for (uint32_t i = 0; i < F.cfg.nstrategies && !g_stop; i++) {
-        const struct hw_strategy_cfg *sc = &F.cfg.strategies[i];
-        if (!selected(o, sc) || twin_unavailable(&F, sc, script, sizeof script))
+    for (uint32_t i = 0; i < F->cfg.nstrategies && !g_stop; i++) {
+        const struct hw_strategy_cfg *sc = &F->cfg.strategies[i];
+        if (!selected(F->o, sc) || twin_unavailable(F, sc, script, sizeof script))
             continue;
-        /* --prepare: the files its params read, made unmeasured; or exit 77 and one line,
-         * "no twin: REASON", for params the twin cannot stand for. */
-        char errpath[PATH_MAX + 64];
-        snprintf(errpath, sizeof errpath, "%s/prepare-%u.err", F.dir, i);
+        snprintf(errpath, sizeof errpath, "%s/prepare-%u.err", F->dir, i);
         int efd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        twin_argv(&F, sc, script, true, argv, store);
+        twin_argv(F, sc, script, true, argv, store);
         int prc = efd >= 0 ? child(argv, -1, efd) : -1;
         if (efd >= 0)
             close(efd);
-        if (prc == 77) {
-            read_reason(errpath, F.no_twin[i], sizeof F.no_twin[i]);
-            unlink(errpath);
-            continue;
-        }
-        if (prc != 0) {
+        if (prc == 77)
+            read_reason(errpath, F->no_twin[i], sizeof F->no_twin[i]);
+        if (prc != 0 && prc != 77) {
             fprintf(stderr, "highwater fidelity: %s --prepare failed (exit %d); its error:\n", script, prc);
             copy_to_stderr(errpath);
             unlink(errpath);
-            goto out;
+            return -1;
         }
         unlink(errpath);
         /* By strategy name, each once: a list of labels outgrows --strategies (255 characters)
          * with the whole catalogue; an entry of a name that has no twin runs unused. */
-        if (!name_listed(labels, sc->strategy->name)) {
-            size_t L = strlen(labels);
-            snprintf(labels + L, sizeof labels - L, "%s%s", L ? "," : "", sc->strategy->name);
+        if (prc == 0 && !name_listed(F->names, sc->strategy->name)) {
+            size_t L = strlen(F->names);
+            snprintf(F->names + L, sizeof F->names - L, "%s%s", L ? "," : "", sc->strategy->name);
         }
     }
-    /* Every model in one `highwater run`: one calibration, one report. */
-    snprintf(model_json, sizeof model_json, "%s/model.json", F.dir);
-    if (labels[0] && !g_stop) {
-        char rows[32];
-        snprintf(rows, sizeof rows, "%llu", (unsigned long long)F.cfg.ds.rows);
-        char *margv[] = {F.self, "run", (char *)o->config, "--rows", rows, "--strategies", labels,
-                         "--allocators", allocs, "-o", model_json, "--no-timeline", o->verbose ? "-v" : NULL, NULL};
-        fprintf(stderr, "fidelity: the models (highwater run)\n");
-        int mrc = child(margv, o->verbose ? 2 : -1, -2);
-        if ((mrc != 0 && mrc != 1) || hw_report_load(model_json, &model, err, sizeof err) != 0) {
-            fprintf(stderr, "highwater fidelity: the model run failed (exit %d)%s%s\n", mrc, mrc ? "" : ": ",
-                    mrc ? "" : err);
-            goto out;
-        }
+    return 0;
+}
+
+/* Every model in one `highwater run`: one calibration, one report. 0, or -1 after one line. */
+static int run_models(struct fid *F, cJSON **model)
+{
+    char err[2048], model_json[PATH_MAX + 64], rows[32];
+    if (!F->names[0] || g_stop)
+        return 0;
+    snprintf(model_json, sizeof model_json, "%s/model.json", F->dir);
+    snprintf(rows, sizeof rows, "%llu", (unsigned long long)F->cfg.ds.rows);
+    char *margv[] = {F->self, "run", (char *)F->o->config, "--rows", rows, "--strategies", F->names,
+                     "--allocators", F->allocs, "-o", model_json, "--no-timeline", F->o->verbose ? "-v" : NULL, NULL};
+    fprintf(stderr, "fidelity: the models (highwater run)\n");
+    int mrc = child(margv, F->o->verbose ? 2 : -1, -2);
+    if ((mrc != 0 && mrc != 1) || hw_report_load(model_json, model, err, sizeof err) != 0) {
+        fprintf(stderr, "highwater fidelity: the model run failed (exit %d)%s%s\n", mrc, mrc ? "" : ": ",
+                mrc ? "" : err);
+        return -1;
     }
-    fid = hw_report_base();
+    return 0;
+}
+
+/* The report's head: the config, the dataset (with its keys), the libraries, the tolerance. */
+static cJSON *report_head(const struct fid *F)
+{
+    cJSON *fid = hw_report_base();
     cJSON_ReplaceItemInObject(fid, "schema", cJSON_CreateString(HW_FIDELITY_SCHEMA));
-    {
-        cJSON *c = cJSON_AddObjectToObject(fid, "config"), *d = cJSON_AddObjectToObject(fid, "dataset");
-        char key[65];
-        hw_dataset_key(&F.cfg.ds, key);
-        cJSON_AddStringToObject(c, "path", o->config);
-        cJSON_AddStringToObject(c, "name", F.cfg.name);
-        cJSON_AddNumberToObject(d, "rows", (double)F.cfg.ds.rows);
-        cJSON_AddNumberToObject(d, "cols", F.cfg.ds.cols);
-        cJSON_AddStringToObject(d, "key", key);
-        hw_dataset_mix_key(&F.cfg.ds, key);
-        cJSON_AddStringToObject(d, "mix_key", key);
-        cJSON_AddNumberToObject(d, "source_bytes", (double)hw_dataset_source_bytes(&F.cfg.ds));
-        cJSON_AddNumberToObject(d, "output_bytes", (double)hw_dataset_output_bytes(&F.cfg.ds, F.cfg.out_dtype));
-        cJSON *lib = cJSON_AddObjectToObject(fid, "libraries");
-        cJSON_AddStringToObject(lib, "nodejs-polars", F.polars_version);
-        cJSON_AddStringToObject(lib, "node", F.node_version);
-        cJSON_AddStringToObject(lib, "pandas", F.pandas_version);
-        cJSON_AddNumberToObject(fid, "tolerance_d", o->tolerance);
-    }
-    cJSON *entries = cJSON_AddArrayToObject(fid, "entries");
-    for (uint32_t i = 0; i < F.cfg.nstrategies && !g_stop; i++) {
-        const struct hw_strategy_cfg *sc = &F.cfg.strategies[i];
-        if (!selected(o, sc))
+    cJSON *c = cJSON_AddObjectToObject(fid, "config"), *d = cJSON_AddObjectToObject(fid, "dataset");
+    char key[65];
+    hw_dataset_key(&F->cfg.ds, key);
+    cJSON_AddStringToObject(c, "path", F->o->config);
+    cJSON_AddStringToObject(c, "name", F->cfg.name);
+    cJSON_AddNumberToObject(d, "rows", (double)F->cfg.ds.rows);
+    cJSON_AddNumberToObject(d, "cols", F->cfg.ds.cols);
+    cJSON_AddStringToObject(d, "key", key);
+    hw_dataset_mix_key(&F->cfg.ds, key);
+    cJSON_AddStringToObject(d, "mix_key", key);
+    cJSON_AddNumberToObject(d, "source_bytes", (double)hw_dataset_source_bytes(&F->cfg.ds));
+    cJSON_AddNumberToObject(d, "output_bytes", (double)hw_dataset_output_bytes(&F->cfg.ds, F->cfg.out_dtype));
+    cJSON *lib = cJSON_AddObjectToObject(fid, "libraries");
+    cJSON_AddStringToObject(lib, "nodejs-polars", F->polars_version);
+    cJSON_AddStringToObject(lib, "node", F->node_version);
+    cJSON_AddStringToObject(lib, "pandas", F->pandas_version);
+    cJSON_AddNumberToObject(fid, "tolerance_d", F->o->tolerance);
+    return fid;
+}
+
+/* One entry per selected strategy and allocator: compared, or why not. Returns how many
+ * entries are off with no stated reason (or could not be compared). */
+static int compare_all(struct fid *F, const cJSON *model, cJSON *entries)
+{
+    char script[PATH_MAX + 64];
+    int unexplained = 0;
+    for (uint32_t i = 0; i < F->cfg.nstrategies && !g_stop; i++) {
+        const struct hw_strategy_cfg *sc = &F->cfg.strategies[i];
+        if (!selected(F->o, sc))
             continue;
         char a2[256];
-        snprintf(a2, sizeof a2, "%s", allocs);
+        snprintf(a2, sizeof a2, "%s", F->allocs);
         for (char *save = NULL, *t = strtok_r(a2, ",", &save); t && !g_stop; t = strtok_r(NULL, ",", &save)) {
             cJSON *e = entry_new(sc, t);
             cJSON_AddItemToArray(entries, e);
-            const char *why = twin_unavailable(&F, sc, script, sizeof script);
-            if (!why && F.no_twin[i][0]) {
-                entry_skip(e, "no_twin", F.no_twin[i]);
+            const char *why = twin_unavailable(F, sc, script, sizeof script);
+            if (!why && F->no_twin[i][0]) {
+                entry_skip(e, "no_twin", F->no_twin[i]);
                 continue;
             }
             if (why) {
@@ -509,40 +516,70 @@ int hw_fidelity(const struct hw_fidelity_opts *o)
                     unexplained++;
                 continue;
             }
-            compare_one(&F, sc, t, script, model, (int)i, e, &unexplained);
+            compare_one(F, sc, t, script, model, (int)i, e, &unexplained);
         }
     }
+    return unexplained;
+}
+
+/* The temp directory goes; a kept --data directory keeps the source, not this run's reports. */
+static void clean_dir(const struct fid *F)
+{
+    char path[PATH_MAX + 64];
+    if (F->own_dir) {
+        nftw(F->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        return;
+    }
+    if (!F->dir[0])
+        return;
+    snprintf(path, sizeof path, "%s/model.json", F->dir);
+    unlink(path);
+    for (uint32_t i = 0; i < F->cfg.nstrategies; i++)
+        for (int a = 0; a < 2; a++) {
+            snprintf(path, sizeof path, "%s/twin-%u-%s.json", F->dir, i, a ? "jemalloc" : "glibc");
+            unlink(path);
+        }
+}
+
+int hw_fidelity(const struct hw_fidelity_opts *o)
+{
+    static struct fid F;
+    char err[2048], out[PATH_MAX];
+    int rc, unexplained;
+    cJSON *fid = NULL, *model = NULL;
+    struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
+    memset(&F, 0, sizeof F);
+    F.o = o;
+    if ((rc = check_opts(&F, out, sizeof out)) != 0)
+        return rc;
+    find_twins(&F);
+    probe_libraries(&F);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    if ((rc = prepare_data(&F, err, sizeof err)) != 0) {
+        fprintf(stderr, "highwater fidelity: %s\n", err);
+        goto out;
+    }
+    rc = 3;
+    if (prepare_twins(&F) != 0 || run_models(&F, &model) != 0)
+        goto out;
+    fid = report_head(&F);
+    unexplained = compare_all(&F, model, cJSON_AddArrayToObject(fid, "entries"));
     if (g_stop) {
         fprintf(stderr, "highwater fidelity: interrupted; nothing written\n");
         rc = 130;
         goto out;
     }
-    if (hw_report_write(fid, out, err, sizeof err) != 0) {
+    if (hw_report_write(fid, out, err, sizeof err) != 0 ||
+        (o->html[0] && hw_fidelity_html(fid, o->html, err, sizeof err) != 0)) {
         fprintf(stderr, "highwater fidelity: %s\n", err);
-        rc = 3;
-        goto out;
-    }
-    if (o->html[0] && hw_fidelity_html(fid, o->html, err, sizeof err) != 0) {
-        fprintf(stderr, "highwater fidelity: %s\n", err);
-        rc = 3;
         goto out;
     }
     hw_fidelity_print(fid, stdout);
     printf("fidelity report: %s%s%s\n", out, o->html[0] ? ", page: " : "", o->html);
     rc = unexplained ? 1 : 0;
 out:
-    if (F.own_dir)
-        nftw(F.dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    else if (F.dir[0]) {
-        /* A kept --data directory keeps the source, not this run's reports. */
-        snprintf(path, sizeof path, "%s/model.json", F.dir);
-        unlink(path);
-        for (uint32_t i = 0; i < F.cfg.nstrategies; i++)
-            for (int a = 0; a < 2; a++) {
-                snprintf(path, sizeof path, "%s/twin-%u-%s.json", F.dir, i, a ? "jemalloc" : "glibc");
-                unlink(path);
-            }
-    }
+    clean_dir(&F);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     cJSON_Delete(model);
