@@ -13,7 +13,7 @@ WARN    := -Wall -Wextra -Werror
 OPT     ?= -O2 -g
 # harness/ is folders by role (harness/README.md); headers keep flat names, one -I a folder.
 HW_DIRS := cli common config parent worker report views
-CFLAGS  += $(CSTD) $(WARN) $(OPT) $(HW_DIRS:%=-Iharness/%) -Istrategies -MMD -MP
+CFLAGS  += $(CSTD) $(WARN) $(OPT) $(HW_DIRS:%=-Iharness/%) -Istrategies -Iallocators -MMD -MP
 LDLIBS  := -lyaml -lcjson -ldl -lm -pthread
 TESTLIBS:= -lcmocka
 
@@ -26,7 +26,7 @@ endif
 # float-cast-overflow is not in gcc's "undefined": a NaN or 1e300 cast to an integer is UB too.
 SAN_FLAGS := -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-LIB_SRC  := $(filter-out harness/cli/main.c $(LIB_EXCLUDE),$(wildcard $(HW_DIRS:%=harness/%/*.c))) $(wildcard strategies/*.c)
+LIB_SRC  := $(filter-out harness/cli/main.c $(LIB_EXCLUDE),$(wildcard $(HW_DIRS:%=harness/%/*.c))) $(wildcard strategies/*.c) $(wildcard allocators/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)
 
 B        ?= build

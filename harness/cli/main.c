@@ -1,5 +1,6 @@
 /* highwater: measure the real peak memory of ways to turn a big columnar table into a dense
  * matrix. Subcommands dispatch here; each lives in its own module. */
+#include "allocator.h"
 #include "calibrate.h"
 #include "cli.h"
 #include "exec.h"
@@ -38,8 +39,10 @@ static const struct hw_flag rows_flag = FLAG("--rows", 0, "N", "rows", HW_OPT_CO
     "override dataset.rows (70M, 250k, ...)");
 static const struct hw_flag strategies_flag = FLAG("--strategies", 0, "a,b", "strategies", HW_OPT_STRING, 0, NULL,
     0, 0, NULL, "run only these strategies (names or labels from the config)");
+/* Its help and fidelity's default name the registry's allocators: main fills them in first. */
+static char allocators_help[256], twin_allocators[128];
 static const struct hw_flag allocators_flag = FLAG("--allocators", 0, "a,b", "allocators", HW_OPT_STRING, 0, NULL,
-    0, 0, NULL, "run these allocators instead of the config's: glibc, jemalloc, mixed");
+    0, 0, NULL, allocators_help);
 static const struct hw_flag html_flag = FLAG("--html", 0, "REPORT.html", "html", HW_OPT_STRING, 0, NULL, 0, 0,
     NULL, "also write the report as an HTML page");
 static const struct hw_flag verbose_flag = FLAG("--verbose", 'v', NULL, "verbose", HW_OPT_BOOL, 0, NULL, 0, 0,
@@ -285,6 +288,22 @@ static int cmd_list(void *opts, const struct hw_args *a)
         for (const struct hw_option *p = s->params; p && p->name; p++)
             printf("  param %-12s %s (default %s)\n", p->name, p->help, p->def ? p->def : "none");
     }
+    printf("\nallocators (run.allocators, --allocators):\n");
+    for (size_t i = 0; i < hw_allocator_count(); i++) {
+        const struct hw_allocator_ops *al = hw_allocator_at(i);
+        if (hw_allocator_check(al, err, sizeof err) != 0) {
+            fprintf(stderr, "highwater: %s\n", err);
+            return 3;
+        }
+        char env[300] = "none";
+        if (al->preload || al->tunables)
+            snprintf(env, sizeof env, "%s%s%s%s%s", al->preload ? "LD_PRELOAD=" : "", al->preload ? al->preload : "",
+                     al->preload && al->tunables ? " " : "", al->tunables ? "GLIBC_TUNABLES=" : "",
+                     al->tunables ? al->tunables : "");
+        printf("%s\n  %s\n  environment: %s; a run's conf goes to %s\n  regimes: %s\n%s%s%s", al->name,
+               al->summary, env, al->conf_env ? al->conf_env : "nothing (it takes none)", al->threshold_name,
+               al->no_twin ? "  twins: none (" : "", al->no_twin ? al->no_twin : "", al->no_twin ? ")\n" : "");
+    }
     return 0;
 }
 
@@ -331,7 +350,7 @@ static const struct hw_flag fidelity_flags[] = {
          .opt.help = "also write the table as an HTML page"),
     LIKE(strategies_flag, struct hw_fidelity_opts, strategies,
          .opt.help = "compare only these strategies (names or labels from the config)"),
-    LIKE(allocators_flag, struct hw_fidelity_opts, allocators, .opt.def = "glibc,jemalloc",
+    LIKE(allocators_flag, struct hw_fidelity_opts, allocators, .opt.def = twin_allocators,
          .opt.help = "glibc (the Node binding's malloc) and/or jemalloc (LD_PRELOAD, as Python Polars wheels allocate)"),
     FLAG("--data", 0, "DIR", "data", HW_OPT_STRING, offsetof(struct hw_fidelity_opts, data), NULL, 0, 0, NULL,
      "keep the exported source in DIR and reuse it when it is current (default: a temp dir, removed)"),
@@ -422,8 +441,22 @@ static int cmd_help(void *opts, const struct hw_args *a)
     return 0;
 }
 
+/* The text the flag tables take from the allocator registry. */
+static void fill_allocator_text(void)
+{
+    char names[200];
+    size_t used = 0;
+    snprintf(allocators_help, sizeof allocators_help, "run these allocators instead of the config's: %s",
+             hw_allocator_names(names, sizeof names, ", "));
+    for (size_t i = 0; i < hw_allocator_count() && used < sizeof twin_allocators; i++)
+        if (!hw_allocator_at(i)->no_twin)
+            used += (size_t)snprintf(twin_allocators + used, sizeof twin_allocators - used, "%s%s",
+                                     used ? "," : "", hw_allocator_at(i)->name);
+}
+
 int main(int argc, char **argv)
 {
+    fill_allocator_text();
     if (argc < 2)
         return usage(stderr);
     const char *cmd = argv[1];

@@ -3,6 +3,7 @@
  * do. */
 #ifndef HW_CONFIG_H
 #define HW_CONFIG_H
+#include "allocator.h"
 #include "dataset.h"
 #include "options.h"
 #include "size.h"
@@ -13,11 +14,10 @@
 #define HW_MAX_ALLOCATORS 8
 #define HW_MAX_PARAMS     8
 
-enum hw_allocator_kind { HW_ALLOC_GLIBC, HW_ALLOC_JEMALLOC, HW_ALLOC_MIXED };
 enum hw_source_kind { HW_SOURCE_MEMORY, HW_SOURCE_STREAM };
 
 struct hw_allocator_cfg {
-    enum hw_allocator_kind kind;
+    enum hw_allocator_kind kind;       /* its index in the registry (common/allocator.h) */
     char conf[HW_STR_MAX];             /* MALLOC_CONF for jemalloc, "" for none */
 };
 
@@ -67,7 +67,5 @@ int hw_config_parse(const char *name, const char *text, size_t len, struct hw_co
  * stays pure: a config is valid text on any machine.) 0, or 2 with err
  * "FILE:LINE:COL: run.tmpdir: ...; what to do" (no position when it came from $TMPDIR). */
 int hw_config_check_tmpdir(const struct hw_config *cfg, char *err, size_t errlen);
-const char *hw_allocator_name(enum hw_allocator_kind k);
-int hw_allocator_parse(const char *s, enum hw_allocator_kind *out);
 
 #endif

@@ -1,5 +1,5 @@
 /* The run section: repetitions, sampling, the memory limit, the tmpdir and the allocators
- * (with their names, as configs, specs and reports spell them). */
+ * (their names from the registry, common/allocator.h, as configs, specs and reports spell them). */
 #include "config_sections.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,20 +20,32 @@ static const struct hw_option run_table[] = {
      "where runs keep files (memmap outputs); default: $TMPDIR, else /tmp"},
     {0},
 };
+/* The allocator names come from the registry: filled in by fill_names before first use. */
+static char nested_help[256], name_choices[256];
 static const struct hw_option run_nested[] = {
-    {.name = "allocators", .help = "glibc, jemalloc, mixed, or {name: jemalloc, conf: ...}"},
+    {.name = "allocators", .help = nested_help},
     {0},
 };
 
-/* Choices in enum hw_allocator_kind order. */
+/* Choices in enum hw_allocator_kind order (the registry's). */
 struct alloc_keys { int name; char conf[HW_STR_MAX]; };
 static const struct hw_option alloc_table[] = {
-    {"name", HW_OPT_ENUM, offsetof(struct alloc_keys, name), NULL, 0, 0, "glibc|jemalloc|mixed",
+    {"name", HW_OPT_ENUM, offsetof(struct alloc_keys, name), NULL, 0, 0, name_choices,
      "which malloc the worker runs with"},
     {"conf", HW_OPT_STRING, offsetof(struct alloc_keys, conf), NULL, 0, 0, NULL,
      "MALLOC_CONF for jemalloc, e.g. dirty_decay_ms:0"},
     {0},
 };
+
+static void fill_names(void)
+{
+    char names[200];
+    if (name_choices[0])
+        return;
+    hw_allocator_names(name_choices, sizeof name_choices, "|");
+    snprintf(nested_help, sizeof nested_help, "%s, or {name: jemalloc, conf: ...}",
+             hw_allocator_names(names, sizeof names, ", "));
+}
 
 static int parse_limit(struct hw_yctx *c, const yaml_node_t *at, const char *v,
                        struct hw_config *cfg)
@@ -79,12 +91,16 @@ static int parse_allocator(struct hw_yctx *c, yaml_node_t *item, size_t i,
     } else if (item->type == YAML_MAPPING_NODE) {
         if ((rc = hw_ywalk(c, &s, item)) || (rc = hw_yrequire(c, &s, item, "name", "name: jemalloc")))
             return rc;
-        /* glibc's conf goes to GLIBC_TUNABLES: name=value pairs of glibc.* tunables. */
-        if (ak.name == HW_ALLOC_GLIBC && hw_ygiven(&s, "conf") &&
+        /* A conf that goes to GLIBC_TUNABLES: name=value pairs of glibc.* tunables. */
+        const struct hw_allocator_ops *ops = hw_allocator_at((size_t)ak.name);
+        if (!ops->conf_env && hw_ygiven(&s, "conf"))
+            return hw_yfail(c, hw_ygiven(&s, "conf"), "%s.conf: %s takes no conf; set its own "
+                            "environment variables before highwater instead", path, ops->name);
+        if (strcmp(ops->conf_env, "GLIBC_TUNABLES") == 0 && hw_ygiven(&s, "conf") &&
             (strncmp(ak.conf, "glibc.", 6) != 0 || !strchr(ak.conf, '=')))
             return hw_yfail(c, hw_ygiven(&s, "conf"),
-                            "%s.conf: for glibc, a GLIBC_TUNABLES string like glibc.malloc.hugetlb=1, "
-                            "got '%s'", path, ak.conf);
+                            "%s.conf: for %s, a GLIBC_TUNABLES string like glibc.malloc.hugetlb=1, "
+                            "got '%s'", path, ops->name, ak.conf);
     } else {
         return hw_yfail(c, item, "%s: expected an allocator name or {name: jemalloc, conf: ...}, "
                         "got %s", path, hw_ydescribe(item, buf, sizeof buf));
@@ -130,6 +146,7 @@ int hw_config_run(struct hw_yctx *c, yaml_node_t *map, struct hw_config *cfg)
     const char *tmp = getenv("TMPDIR");
     int rc;
 
+    fill_names();
     if ((rc = hw_ydefaults(c, run_table, cfg)) || (rc = hw_yscope_init(c, &s, map)))
         return rc;
     if (map && (rc = hw_ywalk(c, &s, map)))
@@ -150,24 +167,3 @@ int hw_config_run(struct hw_yctx *c, yaml_node_t *map, struct hw_config *cfg)
     }
     return 0;
 }
-
-static const char *const allocator_names[] = {
-    [HW_ALLOC_GLIBC] = "glibc", [HW_ALLOC_JEMALLOC] = "jemalloc", [HW_ALLOC_MIXED] = "mixed",
-};
-
-const char *hw_allocator_name(enum hw_allocator_kind k)
-{
-    return (size_t)k < sizeof allocator_names / sizeof allocator_names[0] ? allocator_names[k]
-                                                                          : "unknown";
-}
-
-int hw_allocator_parse(const char *s, enum hw_allocator_kind *out)
-{
-    for (size_t i = 0; i < sizeof allocator_names / sizeof allocator_names[0]; i++)
-        if (strcmp(s, allocator_names[i]) == 0) {
-            *out = (enum hw_allocator_kind)i;
-            return 0;
-        }
-    return -1;
-}
-

@@ -3,7 +3,7 @@
 #include "atomic.h"
 #include "config.h"
 #include "export.h"
-#include "alloc.h"
+#include "allocator.h"
 #include "json.h"
 #include "report.h"
 #include "sha256.h"
@@ -282,9 +282,13 @@ static void compare_one(struct fid *F, const struct hw_strategy_cfg *sc, const c
     argv[n++] = "-o";
     argv[n++] = twin_json;
     argv[n++] = "--";
-    if (strcmp(alloc, "jemalloc") == 0) {
+    /* A twin's process has one allocator: the registry's preload, or its own malloc. */
+    const struct hw_allocator_ops *ops = hw_allocator_find(alloc);
+    char preload[PATH_MAX];
+    if (ops && ops->preload) {
+        snprintf(preload, sizeof preload, "LD_PRELOAD=%s", ops->preload);
         argv[n++] = "env";
-        argv[n++] = "LD_PRELOAD=" HW_JEMALLOC_SO;
+        argv[n++] = preload;
     }
     int k = twin_argv(F, sc, script, false, targv, store);
     for (int i = 0; i <= k; i++)
@@ -352,6 +356,39 @@ static int prepare_data(struct fid *F, char *err, size_t len)
 }
 
 /* The command line against the config: 0, or the exit code after one line on stderr. */
+/* The registry's allocators fidelity runs twins under, sep between names and last before the
+ * last: "glibc or jemalloc", or "glibc,jemalloc" for the default. */
+static const char *twin_names(char *buf, size_t len, const char *sep, const char *last)
+{
+    size_t n = 0, k = 0, used = 0;
+    for (size_t i = 0; i < hw_allocator_count(); i++)
+        n += !hw_allocator_at(i)->no_twin;
+    buf[0] = '\0';
+    for (size_t i = 0; i < hw_allocator_count() && used < len; i++)
+        if (!hw_allocator_at(i)->no_twin) {
+            used += (size_t)snprintf(buf + used, len - used, "%s%s", k == 0 ? "" : k + 1 == n ? last : sep,
+                                     hw_allocator_at(i)->name);
+            k++;
+        }
+    return buf;
+}
+
+/* --allocators names one fidelity runs no twins under (a, or NULL: not in the registry): say
+ * why that one has none, or for an unknown name why each has none. */
+static int refuse_allocator(const char *t, const struct hw_allocator_ops *a)
+{
+    char names[256], why[512] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < hw_allocator_count() && used < sizeof why; i++) {
+        const struct hw_allocator_ops *b = hw_allocator_at(i);
+        if (b->no_twin && (!a || a == b))
+            used += (size_t)snprintf(why + used, sizeof why - used, "%s%s", used ? "; " : "", b->no_twin);
+    }
+    fprintf(stderr, "highwater fidelity: --allocators %s: expected %s (%s)\n", t,
+            twin_names(names, sizeof names, ", ", " or "), why);
+    return 2;
+}
+
 static int check_opts(struct fid *F, char *out, size_t outlen)
 {
     const struct hw_fidelity_opts *o = F->o;
@@ -363,15 +400,15 @@ static int check_opts(struct fid *F, char *out, size_t outlen)
     }
     if (o->rows)
         F->cfg.ds.rows = o->rows;
-    snprintf(F->allocs, sizeof F->allocs, "%s", o->allocators[0] ? o->allocators : "glibc,jemalloc");
+    if (o->allocators[0])
+        snprintf(F->allocs, sizeof F->allocs, "%s", o->allocators);
+    else
+        twin_names(F->allocs, sizeof F->allocs, ",", ",");
     snprintf(allocs, sizeof allocs, "%s", F->allocs);
     for (char *save = NULL, *t = strtok_r(allocs, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        enum hw_allocator_kind k;
-        if (hw_allocator_parse(t, &k) != 0 || k == HW_ALLOC_MIXED) {
-            fprintf(stderr, "highwater fidelity: --allocators %s: expected glibc or jemalloc (a twin's process has "
-                            "one allocator, so mixed has no twin)\n", t);
-            return 2;
-        }
+        const struct hw_allocator_ops *a = hw_allocator_find(t);
+        if (!a || a->no_twin)
+            return refuse_allocator(t, a);
     }
     for (uint32_t i = 0; i < F->cfg.nstrategies; i++)
         if (selected(o, &F->cfg.strategies[i]))
@@ -535,10 +572,11 @@ static void clean_dir(const struct fid *F)
     snprintf(path, sizeof path, "%s/model.json", F->dir);
     unlink(path);
     for (uint32_t i = 0; i < F->cfg.nstrategies; i++)
-        for (int a = 0; a < 2; a++) {
-            snprintf(path, sizeof path, "%s/twin-%u-%s.json", F->dir, i, a ? "jemalloc" : "glibc");
-            unlink(path);
-        }
+        for (size_t a = 0; a < hw_allocator_count(); a++)
+            if (!hw_allocator_at(a)->no_twin) {
+                snprintf(path, sizeof path, "%s/twin-%u-%s.json", F->dir, i, hw_allocator_at(a)->name);
+                unlink(path);
+            }
 }
 
 int hw_fidelity(const struct hw_fidelity_opts *o)

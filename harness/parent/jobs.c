@@ -35,7 +35,7 @@ static int check_filter(const char *flag, const char *list, const struct hw_conf
         } else {
             enum hw_allocator_kind k;
             found = hw_allocator_parse(t, &k) == 0;
-            snprintf(known, sizeof known, "glibc, jemalloc, mixed");
+            hw_allocator_names(known, sizeof known, ", ");
         }
         if (!found) {
             fprintf(stderr, "highwater: %s: '%s' is not in %s; choose from: %s\n", flag, t,

@@ -1,5 +1,5 @@
 #include "launcher.h"
-#include "alloc.h"
+#include "allocator.h"
 #include "hygiene.h"
 #include "procfs.h"
 #include "worker.h"
@@ -54,14 +54,18 @@ static void worker_exec(const char *self, pid_t launcher, const struct request *
     unsetenv("GLIBC_TUNABLES");
     if (rq->has_alloc) {
         const struct hw_allocator_cfg *ac = &rq->alloc;
-        if (ac->kind == HW_ALLOC_JEMALLOC)
-            setenv("LD_PRELOAD", HW_JEMALLOC_SO, 1);
-        /* Debian's jemalloc uses initial-exec TLS: dlopen'ed (mixed) it needs room in the
-         * static TLS block, which glibc reserves only on request. */
-        if (ac->kind == HW_ALLOC_MIXED)
-            setenv("GLIBC_TUNABLES", "glibc.rtld.optional_static_tls=65536", 1);
-        if (ac->conf[0])
-            setenv(ac->kind == HW_ALLOC_GLIBC ? "GLIBC_TUNABLES" : "MALLOC_CONF", ac->conf, 1);
+        const struct hw_allocator_ops *ops = hw_allocator_at((size_t)ac->kind);
+        if (ops && ops->preload)
+            setenv("LD_PRELOAD", ops->preload, 1);
+        if (ops && ops->tunables)
+            setenv("GLIBC_TUNABLES", ops->tunables, 1);
+        if (ops && ops->conf_env && ac->conf[0]) {
+            /* A conf for GLIBC_TUNABLES joins the allocator's own tunables, ':' between. */
+            char joined[2 * HW_STR_MAX];
+            const char *was = getenv(ops->conf_env);
+            snprintf(joined, sizeof joined, "%s%s%s", was ? was : "", was ? ":" : "", ac->conf);
+            setenv(ops->conf_env, joined, 1);
+        }
     }
     char *argv[] = {"highwater", "__worker", NULL};
     execv(self, argv);

@@ -1,4 +1,5 @@
 #include "lessons.h"
+#include "allocator.h"
 #include "json.h"
 #include "size.h"
 #include <math.h>
@@ -6,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* jemalloc 5.3's default: extents at least this big are purged as soon as they are freed. */
-#define JEMALLOC_OVERSIZE_THRESHOLD (8.0 * 1024 * 1024)
 /* An allocator keeping less than this (x output) resident beyond what is allocated is noise. */
 #define KEPT_WORTH_TELLING 0.10
 #define KEPT_AT_LEAST_BYTES (8.0 * 1024 * 1024)
@@ -112,20 +111,22 @@ static const cJSON *find_summary(const cJSON *summary, const char *label, const 
     return NULL;
 }
 
-/* jemalloc (alone or as mixed's Polars side) holding freed memory where it matters: a run
- * whose peak exceeds the glibc run of the same strategy by a tenth of the output or more,
- * with what jemalloc held (resident - allocated) by the end of the peak phase. One line per
- * run, then the reason once, with the scale at which it stops holding. */
+/* An allocator that keeps freed memory (the registry's keeps_freed: jemalloc, alone or as
+ * mixed's Polars side) holding it where it matters: a run whose peak exceeds the glibc run of
+ * the same strategy by a tenth of the output or more, with what it held (resident - allocated)
+ * by the end of the peak phase. One line per run, then the reason once (the first such
+ * allocator's), with the scale at which it stops holding. */
 static void allocator_effects(cJSON *lessons, const cJSON *report, const cJSON *summary)
 {
     const cJSON *r, *p, *ds = cJSON_GetObjectItemCaseSensitive(report, "dataset");
     double column = hw_jnum(ds, "rows") * 4.0;   /* an f32 source column, the mix's common case */
-    bool any = false;
+    const struct hw_allocator_ops *why = NULL;
     char b1[32], b2[32];
     cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(report, "runs")) {
         const char *alloc = hw_jstr(r, "allocator");
-        if (hw_jnum(r, "repeat") != 1 || strcmp(hw_jstr(r, "status"), "ok") != 0 ||
-            (strcmp(alloc, "jemalloc") != 0 && strcmp(alloc, "mixed") != 0))
+        const struct hw_allocator_ops *ops = hw_allocator_find(alloc);
+        if (hw_jnum(r, "repeat") != 1 || strcmp(hw_jstr(r, "status"), "ok") != 0 || !ops ||
+            !ops->keeps_freed)
             continue;
         const cJSON *gl = find_summary(summary, hw_jstr(r, "label"), "glibc");
         double extra = gl ? hw_jnum(r, "peak_ratio") - median_ratio(gl) : NAN;
@@ -147,22 +148,22 @@ static void allocator_effects(cJSON *lessons, const cJSON *report, const cJSON *
         char text[1024], who[300];
         const char *conf = hw_jstr(r, "allocator_conf");
         snprintf(who, sizeof who, "%s%s%s", alloc, conf[0] ? "+" : "", conf);
-        snprintf(text, sizeof text, "%s: %.2fx with %s%s; jemalloc held %.2fx output (%s) of freed "
+        snprintf(text, sizeof text, "%s: %.2fx with %s%s; %s held %.2fx output (%s) of freed "
                  "memory resident by the end of phase %s", hw_jstr(r, "label"), hw_jnum(r, "peak_ratio"),
-                 who, versus, kept / d, hw_fmt_bytes(kept, b1, sizeof b1), hw_jstr(r, "peak_phase"));
+                 who, versus, ops->stats_name, kept / d, hw_fmt_bytes(kept, b1, sizeof b1), hw_jstr(r, "peak_phase"));
         add(lessons, "allocator", hw_jstr(r, "label"), isnan(extra) ? kept / d : extra, text);
-        any = true;
+        if (!why)
+            why = ops;
     }
-    if (!any)
+    if (!why)
         return;
     char text[1024];
     snprintf(text, sizeof text,
-             "why: jemalloc 5.3 keeps freed extents below its 8 MiB oversize_threshold resident "
-             "until dirty_decay_ms (10 s) purges them, and purges larger ones at once. The source "
+             "why: %s. The source "
              "columns here are %s, %s it; at %.1fM rows an f32 column crosses it, so runs on either "
              "side of that scale are in different regimes: do not plan one from the other",
-             hw_fmt_bytes(column, b2, sizeof b2), column < JEMALLOC_OVERSIZE_THRESHOLD ? "below" : "above",
-             JEMALLOC_OVERSIZE_THRESHOLD / 4.0 / 1e6);
+             why->keeps_freed, hw_fmt_bytes(column, b2, sizeof b2), column < why->free_threshold ? "below" : "above",
+             why->free_threshold / 4.0 / 1e6);
     add(lessons, "allocator", "", -1, text);
 }
 

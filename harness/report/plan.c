@@ -1,5 +1,5 @@
 #include "plan.h"
-#include "alloc.h"
+#include "allocator.h"
 #include "config.h"
 #include "fit.h"
 #include "json.h"
@@ -11,9 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* glibc's initial mmap threshold: blocks at least this big are mmapped and unmapped on free. */
-#define GLIBC_MMAP_THRESHOLD (128u << 10)
 
 /* The source column most of the table is made of: the biggest group's dtype, rows of it. The
  * blocks strategies free are mostly these, so they decide the regime. */
@@ -33,16 +30,16 @@ static double column_bytes(const cJSON *dataset, double rows)
     return rows * size;
 }
 
-/* The threshold that matters for an allocator's freed blocks: jemalloc's (alone or holding
- * mixed's Polars side, where the source lives), glibc's mmap threshold otherwise. */
+/* The threshold that matters for an allocator's freed blocks, from the registry (mixed's is
+ * jemalloc's: its Polars side holds the source). A name the registry lacks (a report from
+ * another build) is taken as jemalloc, the allocator the regimes were first measured on. */
 static double threshold_of(const char *allocator, const char **name)
 {
-    if (strcmp(allocator, "glibc") == 0) {
-        *name = "glibc mmap threshold 128 KiB";
-        return GLIBC_MMAP_THRESHOLD;
-    }
-    *name = "jemalloc oversize_threshold 8 MiB";
-    return HW_JEMALLOC_OVERSIZE;
+    const struct hw_allocator_ops *a = hw_allocator_find(allocator);
+    if (!a)
+        a = hw_allocator_at(HW_ALLOC_JEMALLOC);
+    *name = a->threshold_name;
+    return a->free_threshold;
 }
 
 

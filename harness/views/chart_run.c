@@ -3,6 +3,7 @@
  * budget lines, and the allocator's allocated and resident bytes at each phase end. A run
  * without a timeline (--no-timeline) draws its phase peaks as steps. */
 #include "chart.h"
+#include "allocator.h"
 #include "svg.h"
 #include "size.h"
 #include <math.h>
@@ -93,8 +94,9 @@ static void run_legend(const struct phase *ph, int n, bool timeline, bool has_fi
         ga |= isfinite(ph[i].gl_a);
         gr |= isfinite(ph[i].gl_r);
     }
-    bool mixed = strcmp(allocator, "mixed") == 0;
-    const char *an = mixed ? "jemalloc" : *allocator ? allocator : "allocator";
+    /* The registry names what a phase's "allocator" stats describe (mixed's: jemalloc's). */
+    const struct hw_allocator_ops *ops = hw_allocator_find(allocator);
+    const char *an = ops ? ops->stats_name : *allocator ? allocator : "allocator";
     *nl = 0;
     if (timeline) {
         leg[(*nl)++] = (struct hw_legend_item){HW_LEG_SWATCH, "anon", "anon RSS"};

@@ -6,9 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef int (*mallctl_fn)(const char *, void *, size_t *, void *, size_t);
-
-static void read_version(struct hw_allocator *a)
+void hw_allocator_version(struct hw_allocator *a)
 {
     const char *v = NULL;
     size_t len = sizeof v;
@@ -22,43 +20,16 @@ int hw_allocator_open(struct hw_allocator *a, enum hw_allocator_kind kind, char 
 {
     memset(a, 0, sizeof *a);
     a->kind = kind;
-    switch (kind) {
-    case HW_ALLOC_GLIBC:
-        /* A preloaded jemalloc here would mean the parent leaked LD_PRELOAD into this run. */
-        if (dlsym(RTLD_DEFAULT, "mallctl")) {
-            snprintf(err, len, "allocator glibc requested but jemalloc is loaded; unset LD_PRELOAD");
-            return -1;
-        }
-        break;
-    case HW_ALLOC_JEMALLOC:
-        a->mallctl = (mallctl_fn)dlsym(RTLD_DEFAULT, "mallctl");
-        if (!a->mallctl) {
-            snprintf(err, len, "allocator jemalloc: mallctl not found, %s was not preloaded "
-                     "(run through 'highwater run', or set LD_PRELOAD)", HW_JEMALLOC_SO);
-            return -1;
-        }
-        break;
-    case HW_ALLOC_MIXED:
-        /* RTLD_LOCAL: jemalloc serves only what we hand it; malloc stays glibc's. */
-        a->handle = dlopen(HW_JEMALLOC_SO, RTLD_NOW | RTLD_LOCAL);
-        if (!a->handle) {
-            snprintf(err, len, "allocator mixed: cannot dlopen %s (%s); install libjemalloc-dev",
-                     HW_JEMALLOC_SO, dlerror());
-            return -1;
-        }
-        a->mallctl = (mallctl_fn)dlsym(a->handle, "mallctl");
-        a->mallocx = (void *(*)(size_t, int))dlsym(a->handle, "mallocx");
-        a->dallocx = (void (*)(void *, int))dlsym(a->handle, "dallocx");
-        a->sallocx = (size_t (*)(const void *, int))dlsym(a->handle, "sallocx");
-        if (!a->mallctl || !a->mallocx || !a->dallocx || !a->sallocx) {
-            snprintf(err, len, "allocator mixed: %s lacks mallctl/mallocx/dallocx", HW_JEMALLOC_SO);
-            dlclose(a->handle);
-            a->handle = NULL;
-            return -1;
-        }
-        break;
+    a->ops = hw_allocator_at((size_t)kind);
+    if (!a->ops) {
+        snprintf(err, len, "allocator %d: not in allocators/list.h", (int)kind);
+        return -1;
     }
-    read_version(a);
+    if (a->ops->open(a, err, len) != 0)
+        return -1;
+    /* An allocator's open may name its own version; the rest are jemalloc's or glibc's. */
+    if (!a->version[0])
+        hw_allocator_version(a);
     return 0;
 }
 
@@ -68,31 +39,58 @@ void hw_allocator_close(struct hw_allocator *a)
     a->handle = NULL;
 }
 
+/* An allocator set up by hand (tests: a zeroed struct with its kind) has no ops yet. */
+static const struct hw_allocator_ops *ops_of(const struct hw_allocator *a)
+{
+    return a->ops ? a->ops : hw_allocator_at((size_t)a->kind);
+}
+
 void *hw_allocator_alloc(struct hw_allocator *a, enum hw_side side, size_t bytes)
 {
-    if (bytes == 0)
-        bytes = 1;
-    if (a->kind == HW_ALLOC_MIXED && side == HW_SIDE_POLARS)
-        return a->mallocx(bytes, 0);
-    return malloc(bytes);
+    return ops_of(a)->alloc(a, side, bytes == 0 ? 1 : bytes);
 }
 
 void hw_allocator_free(struct hw_allocator *a, enum hw_side side, void *p)
 {
-    if (!p)
-        return;
-    if (a->kind == HW_ALLOC_MIXED && side == HW_SIDE_POLARS)
-        a->dallocx(p, 0);
-    else
-        free(p);
+    if (p)
+        ops_of(a)->free(a, side, p);
 }
 
 size_t hw_allocator_size(struct hw_allocator *a, enum hw_side side, const void *p)
 {
-    if (!p)
-        return 0;
-    if (a->kind == HW_ALLOC_MIXED && side == HW_SIDE_POLARS)
-        return a->sallocx(p, 0);
+    return p ? ops_of(a)->size(a, side, p) : 0;
+}
+
+void hw_allocator_stats(struct hw_allocator *a, struct hw_alloc_stats *je, struct hw_alloc_stats *gl)
+{
+    memset(je, 0, sizeof *je);
+    memset(gl, 0, sizeof *gl);
+    ops_of(a)->stats(a, je, gl);
+}
+
+void hw_allocator_peak_reset(struct hw_allocator *a)
+{
+    ops_of(a)->peak_reset(a);
+}
+
+void *hw_malloc_alloc(struct hw_allocator *a, enum hw_side side, size_t bytes)
+{
+    (void)a;
+    (void)side;
+    return malloc(bytes);
+}
+
+void hw_malloc_free(struct hw_allocator *a, enum hw_side side, void *p)
+{
+    (void)a;
+    (void)side;
+    free(p);
+}
+
+size_t hw_malloc_size(struct hw_allocator *a, enum hw_side side, const void *p)
+{
+    (void)a;
+    (void)side;
     return malloc_usable_size((void *)p);
 }
 
@@ -104,39 +102,39 @@ static uint64_t ctl_u64(struct hw_allocator *a, const char *name, bool *ok)
     return (uint64_t)v;
 }
 
-void hw_allocator_stats(struct hw_allocator *a, struct hw_alloc_stats *je, struct hw_alloc_stats *gl)
+void hw_mallctl_stats(struct hw_allocator *a, struct hw_alloc_stats *je)
 {
-    memset(je, 0, sizeof *je);
-    memset(gl, 0, sizeof *gl);
-    if (a->mallctl) {
-        /* Stats are a snapshot taken at the last epoch: advance it before every read. */
-        uint64_t epoch = 1;
-        size_t elen = sizeof epoch;
-        bool ok = a->mallctl("epoch", &epoch, &elen, &epoch, elen) == 0;
-        je->allocated = ctl_u64(a, "stats.allocated", &ok);
-        je->active = ctl_u64(a, "stats.active", &ok);
-        je->resident = ctl_u64(a, "stats.resident", &ok);
-        je->mapped = ctl_u64(a, "stats.mapped", &ok);
-        je->retained = ctl_u64(a, "stats.retained", &ok);
-        je->metadata = ctl_u64(a, "stats.metadata", &ok);
-        je->have = ok;
-        bool pok = true;
-        je->peak_allocated = ctl_u64(a, "thread.peak.read", &pok);
-        je->have_peak = pok;
-    }
-    if (a->kind != HW_ALLOC_JEMALLOC) {
-        struct mallinfo2 mi = mallinfo2();
-        gl->have = true;
-        gl->allocated = mi.uordblks + mi.hblkhd;   /* in use: heap chunks + mmapped blocks */
-        gl->active = mi.uordblks + mi.hblkhd;
-        gl->mapped = mi.arena + mi.hblkhd;         /* obtained from the kernel */
-        gl->resident = mi.arena + mi.hblkhd;       /* upper bound: glibc cannot tell */
-        gl->retained = mi.fordblks;                /* free but still held in the heap */
-        gl->metadata = 0;
-    }
+    if (!a->mallctl)
+        return;
+    /* Stats are a snapshot taken at the last epoch: advance it before every read. */
+    uint64_t epoch = 1;
+    size_t elen = sizeof epoch;
+    bool ok = a->mallctl("epoch", &epoch, &elen, &epoch, elen) == 0;
+    je->allocated = ctl_u64(a, "stats.allocated", &ok);
+    je->active = ctl_u64(a, "stats.active", &ok);
+    je->resident = ctl_u64(a, "stats.resident", &ok);
+    je->mapped = ctl_u64(a, "stats.mapped", &ok);
+    je->retained = ctl_u64(a, "stats.retained", &ok);
+    je->metadata = ctl_u64(a, "stats.metadata", &ok);
+    je->have = ok;
+    bool pok = true;
+    je->peak_allocated = ctl_u64(a, "thread.peak.read", &pok);
+    je->have_peak = pok;
 }
 
-void hw_allocator_peak_reset(struct hw_allocator *a)
+void hw_mallinfo_stats(struct hw_alloc_stats *gl)
+{
+    struct mallinfo2 mi = mallinfo2();
+    gl->have = true;
+    gl->allocated = mi.uordblks + mi.hblkhd;   /* in use: heap chunks + mmapped blocks */
+    gl->active = mi.uordblks + mi.hblkhd;
+    gl->mapped = mi.arena + mi.hblkhd;         /* obtained from the kernel */
+    gl->resident = mi.arena + mi.hblkhd;       /* upper bound: glibc cannot tell */
+    gl->retained = mi.fordblks;                /* free but still held in the heap */
+    gl->metadata = 0;
+}
+
+void hw_mallctl_peak_reset(struct hw_allocator *a)
 {
     if (a->mallctl)
         (void)a->mallctl("thread.peak.reset", NULL, NULL, NULL, 0);
