@@ -17,6 +17,7 @@ deps=(
   "cmd:xmllint      libxml2-utils"   # the tests check the gate's JUnit output with it
   "file:/usr/bin/time time"          # a worker's peak is checked against GNU time
   "cmd:python3      python3"         # `highwater exec`'s example and tests (standard library)
+  "file:/usr/include/mimalloc.h libmimalloc-dev"  # the mimalloc allocator choice (LD_PRELOAD of libmimalloc.so.2)
 )
 # Blocks for optional tools append to the same table (deps+=(...)), so one check, one apt
 # run and one failure message cover them all.

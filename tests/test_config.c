@@ -212,7 +212,7 @@ static const struct error_case errors[] = {
      "4:25: run.expect_tolerance: must be between 0% and 100%, got 150%; how far a measured "
      "peak may be from its expect and still hold", false),
     ERR("unknown allocator", DS "run:\n  allocators: [glibc, tcmalloc]\n" ST,
-     "5:23: run.allocators[1]: expected one of glibc, jemalloc, mixed, got 'tcmalloc'", false),
+     "5:23: run.allocators[1]: expected one of glibc, jemalloc, mixed, mimalloc, got 'tcmalloc'", false),
     ERR("conf for glibc", DS "run:\n  allocators: [{name: glibc, conf: \"x:1\"}]\n" ST,
      "5:36: run.allocators[0].conf: for glibc, a GLIBC_TUNABLES string like "
      "glibc.malloc.hugetlb=1, got 'x:1'", false),
