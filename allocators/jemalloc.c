@@ -37,8 +37,7 @@ const struct hw_allocator_ops hw_allocator_jemalloc = {
     .stats = jemalloc_stats,
     .peak_reset = hw_mallctl_peak_reset,
     .free_threshold = HW_JEMALLOC_OVERSIZE,
-    .threshold_name = "jemalloc oversize_threshold 8 MiB",
+    .threshold_name = HW_JEMALLOC_THRESHOLD_NAME,
     .stats_name = "jemalloc",
-    .keeps_freed = "jemalloc 5.3 keeps freed extents below its 8 MiB oversize_threshold resident "
-                   "until dirty_decay_ms (10 s) purges them, and purges larger ones at once",
+    .keeps_freed = HW_JEMALLOC_KEEPS_FREED,
 };

@@ -22,6 +22,11 @@ enum hw_side { HW_SIDE_POLARS = 1, HW_SIDE_NUMPY = 2 };
 /* jemalloc 5.3's default oversize_threshold: freed extents this big are purged at once,
  * smaller ones stay dirty until dirty_decay_ms. */
 #define HW_JEMALLOC_OVERSIZE (8u << 20)
+/* What the jemalloc-based allocators (jemalloc, mixed) say of that regime: once, here. */
+#define HW_JEMALLOC_THRESHOLD_NAME "jemalloc oversize_threshold 8 MiB"
+#define HW_JEMALLOC_KEEPS_FREED                                                                 \
+    "jemalloc 5.3 keeps freed extents below its 8 MiB oversize_threshold resident until "     \
+    "dirty_decay_ms (10 s) purges them, and purges larger ones at once"
 
 struct hw_allocator;       /* worker/alloc.h: one open allocator in a worker */
 struct hw_alloc_stats;
