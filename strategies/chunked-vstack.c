@@ -41,18 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct params {
-    uint64_t chunk_rows;
-    int median;        /* 0 global, 1 local */
-};
-
-static const struct hw_option params[] = {
-    {"chunk_rows", HW_OPT_COUNT, offsetof(struct params, chunk_rows), "10k", 1, 1e12, NULL,
-     "rows per slice (Polars iter_slices n_rows)"},
-    {"median", HW_OPT_ENUM, offsetof(struct params, median), "global", 0, 0, "global|local",
-     "global: whole-column medians; local: each slice's own (differs from the reference)"},
-    {0},
-};
+static const struct hw_option params[] = {HW_SLICE_PARAMS("rows per slice (Polars iter_slices n_rows)")};
 
 /* vstack: every chunk's rows into their place in the output. */
 static void vstack(const struct hw_output *out, void *const *chunks, uint64_t nchunks, uint64_t chunk_rows)
@@ -66,7 +55,7 @@ static void vstack(const struct hw_output *out, void *const *chunks, uint64_t nc
 
 static int run_chunked_vstack(struct hw_run *run, struct hw_source *src, struct hw_output *out)
 {
-    const struct params *p = run->params;
+    const struct hw_slice_params *p = run->params;
     int rc = -1;
     uint64_t nchunks = (src->rows + p->chunk_rows - 1) / p->chunk_rows;
     double *medians = calloc(src->cols, sizeof *medians);
@@ -123,9 +112,9 @@ static const struct hw_fidelity_gap gaps[] = {
      "of that range", "glibc"},
     {"drop_source", -0.95, 0.10,
      "on the f64 source at 2M rows (16 MB columns) the real process keeps 0.87 D of the source after "
-     "del df (+1.95 D against +1.09): below glibc's 32 MiB ceiling the mmap threshold follows the "
-     "largest block freed, and the binding's column copies raise it past a source column, whose "
-     "blocks then sit in the heaps; the model frees different blocks first", "glibc"},
+     "del df (+1.95 D against +1.09); not traced: the likely cause is glibc's mmap threshold, which "
+     "below its 32 MiB ceiling follows the largest block freed (lesson 21), raised past a source "
+     "column by the binding's column copies so that the source's blocks sit in the heaps", "glibc"},
     {0},
 };
 
@@ -139,6 +128,6 @@ const struct hw_strategy hw_strategy_chunked_vstack = {
     .twin = "polars",
     .fidelity_gaps = gaps,
     .params = params,
-    .params_size = sizeof(struct params),
+    .params_size = sizeof(struct hw_slice_params),
     .run = run_chunked_vstack,
 };

@@ -28,18 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct params {
-    uint64_t chunk_rows;
-    int median;        /* 0 global, 1 local */
-};
-
-static const struct hw_option params[] = {
-    {"chunk_rows", HW_OPT_COUNT, offsetof(struct params, chunk_rows), "10k", 1, 1e12, NULL,
-     "rows per slice (df.slice(off, n))"},
-    {"median", HW_OPT_ENUM, offsetof(struct params, median), "global", 0, 0, "global|local",
-     "global: whole-column medians; local: each slice's own (differs from the reference)"},
-    {0},
-};
+static const struct hw_option params[] = {HW_SLICE_PARAMS("rows per slice (df.slice(off, n))")};
 
 /* One slice: its frames and chunk (pframe.h), the chunk into X, then dropped. */
 static int slice_into(struct hw_run *run, const struct hw_source *src,
@@ -55,7 +44,7 @@ static int slice_into(struct hw_run *run, const struct hw_source *src,
 
 static int run_chunks_preallocated(struct hw_run *run, struct hw_source *src, struct hw_output *out)
 {
-    const struct params *p = run->params;
+    const struct hw_slice_params *p = run->params;
     int rc = -1;
     double *medians = calloc(src->cols, sizeof *medians);
     if (!medians) {
@@ -106,7 +95,7 @@ const struct hw_strategy hw_strategy_chunks_preallocated = {
     .model_source = 1.0,
     .model_peak = 1.3,   /* X, a slice's filled frame and its chunk, what the arenas keep */
     .params = params,
-    .params_size = sizeof(struct params),
+    .params_size = sizeof(struct hw_slice_params),
     .twin = "polars",
     .fidelity_gaps = gaps,
     .run = run_chunks_preallocated,

@@ -34,8 +34,9 @@
  *    (200 KB: 50k rows of f32) come from the main heap and are kept after the rechunk: +1.0 D
  *    through median, fill_null and to_numpy at 250k rows. With the threshold fixed at 128 KiB
  *    (MALLOC_MMAP_THRESHOLD_=131072) the same twin gives them back. The model's process has
- *    no such import, its parts are mmapped. Parts of 1 MB and more (250k rows) are mmapped
- *    on both sides, and the phases up to to_numpy agree.
+ *    no such import, its parts are mmapped. With parts of 1 MB and more (250k rows of f32)
+ *    the phases up to to_numpy agreed at 2M rows (measured with the twin's earlier,
+ *    in-process batch files; not yet with the prepared ones).
  *  - After `del df` the real process keeps the freed frame in its worker threads' arena
  *    heaps (f64, 2M rows: +2.03 D where the model has +1.08): glibc gives a heap back only
  *    from the top of an arena's list of heaps, once that heap is entirely free, and

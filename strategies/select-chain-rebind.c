@@ -90,10 +90,7 @@ static int run_select_chain_rebind(struct hw_run *run, struct hw_source *src, st
     hw_phase_begin(run, "to_numpy");
     if (hw_output_alloc(run, out, HW_SIDE_NUMPY) != 0)
         goto out;
-    for (uint32_t c = 0; c < src->cols; c++)
-        views[c] = hw_frame_view(&df, c);
-    hw_tiles_convert(views, src->cols, medians, src->rows, out->dtype, out->order, out->rows, 0,
-                     out->data);
+    hw_frame_to_numpy(&df, medians, views, out);
     hw_frame_free(run, &df);   /* del df, in the step (as its twin): X alone remains */
 
     hw_phase_begin(run, "release");

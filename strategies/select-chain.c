@@ -72,10 +72,7 @@ static int run_select_chain(struct hw_run *run, struct hw_source *src, struct hw
     hw_phase_begin(run, "to_numpy");
     if (hw_output_alloc(run, out, HW_SIDE_NUMPY) != 0)
         goto out;
-    for (uint32_t c = 0; c < src->cols; c++)
-        views[c] = hw_frame_view(&filled, c);
-    hw_tiles_convert(views, src->cols, medians, src->rows, out->dtype, out->order, out->rows, 0,
-                     out->data);
+    hw_frame_to_numpy(&filled, medians, views, out);
 
     hw_phase_begin(run, "release");
     rc = 0;

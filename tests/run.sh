@@ -13,9 +13,10 @@ set -u
 build=${1:-build}
 
 # Tests that measure for longer than the default allows on a loaded 2-core machine.
-# test_integration_ci: 54 to 57 s here (2-core EPYC, alone and beside other builds), the
+# test_integration_ci: 118 s alone, 131 s in make test here (2-core EPYC, 17 strategies), the
 # longest test; 900 s is a margin over the 300 s default, not a measured need.
-# test_integration_fidelity: every twin at 250k rows, 2.5-5 min here; 900 s likewise.
+# test_integration_fidelity: every twin at 250k rows, 111-112 s here (2-core EPYC, helpers building
+# beside it); 900 s likewise a margin.
 declare -A limits=(
   [test_integration_ci]=900
   [test_integration_fidelity]=900

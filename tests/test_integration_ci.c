@@ -245,19 +245,7 @@ static void select_chain_rebind_frees_what_it_replaced(void **state)
     FILE *f = fopen(path, "w");
     assert_non_null(f);
     fputs("name: rebind\n"
-          "dataset:\n"
-          "  rows: 250k\n"
-          "  seed: 20261124\n"
-          "  cols: 114\n"
-          "  all_null_columns: 1\n"
-          "  columns:\n"
-          "    - {dtype: f32, count: 102, null_rate: 0.02, inf_rate: 0.005, nan_rate: 0.005}\n"
-          "    - {dtype: f64, count: 2, null_rate: 0.01, inf_rate: 0.001}\n"
-          "    - {dtype: i64, count: 1, null_rate: 0.05}\n"
-          "    - {dtype: i32, count: 2}\n"
-          "    - {dtype: i16, count: 3, null_rate: 0.01}\n"
-          "    - {dtype: i8, count: 4}\n"
-          "output: {dtype: f32, order: C}\n"
+          TU_CI_DATASET
           "run: {allocators: [glibc], repeat: 1}\n"
           "strategies:\n"
           "  - name: select-chain-rebind\n"

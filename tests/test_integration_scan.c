@@ -24,19 +24,7 @@ static cJSON *report;
 
 static const char *const config =
     "name: scan\n"
-    "dataset:\n"
-    "  rows: 250k\n"
-    "  seed: 20261124\n"
-    "  cols: 114\n"
-    "  all_null_columns: 1\n"
-    "  columns:\n"
-    "    - {dtype: f32, count: 102, null_rate: 0.02, inf_rate: 0.005, nan_rate: 0.005}\n"
-    "    - {dtype: f64, count: 2, null_rate: 0.01, inf_rate: 0.001}\n"
-    "    - {dtype: i64, count: 1, null_rate: 0.05}\n"
-    "    - {dtype: i32, count: 2}\n"
-    "    - {dtype: i16, count: 3, null_rate: 0.01}\n"
-    "    - {dtype: i8, count: 4}\n"
-    "output: {dtype: f32, order: C}\n"
+    TU_CI_DATASET
     "run:\n"
     "  allocators: [glibc]\n"
     "  repeat: 1\n"

@@ -111,6 +111,14 @@ struct hw_colview hw_frame_view(const struct hw_frame *f, uint32_t c)
                                .validity = fc->validity ? fc->validity->data : NULL};
 }
 
+void hw_frame_to_numpy(const struct hw_frame *f, const double *medians, struct hw_colview *views,
+                       const struct hw_output *out)
+{
+    for (uint32_t c = 0; c < f->cols; c++)
+        views[c] = hw_frame_view(f, c);
+    hw_tiles_convert(views, f->cols, medians, f->rows, out->dtype, out->order, out->rows, 0, out->data);
+}
+
 uint64_t hw_frame_null_count(const struct hw_frame *f)
 {
     uint64_t n = 0;

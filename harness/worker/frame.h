@@ -14,6 +14,7 @@
  * columns on worker threads (pool.h), as Polars' in-memory engine does with its POOL. */
 #ifndef HW_FRAME_H
 #define HW_FRAME_H
+#include "output.h"
 #include "run.h"
 #include "source.h"
 #include "tiles.h"
@@ -47,6 +48,11 @@ int hw_frame_adopt(struct hw_run *run, struct hw_frame *f, struct hw_source *src
 /* Drop the frame: every buffer loses a reference. Safe on a zeroed or freed frame. */
 void hw_frame_free(struct hw_run *run, struct hw_frame *f);
 struct hw_colview hw_frame_view(const struct hw_frame *f, uint32_t c);
+/* X = f.to_numpy() into out's allocated array, every column through the tiled convert (a
+ * null, which the strategies' fills have left none of, would take the column's median);
+ * views is scratch for f->cols entries. */
+void hw_frame_to_numpy(const struct hw_frame *f, const double *medians, struct hw_colview *views,
+                       const struct hw_output *out);
 uint64_t hw_frame_null_count(const struct hw_frame *f);
 
 /* Column kernels, on the calling thread. out is written whole (share or new); 0, or -1

@@ -17,6 +17,8 @@
  * The result holds no nulls: no bitmap. */
 #ifndef HW_PFRAME_H
 #define HW_PFRAME_H
+#include "options.h"
+#include <stddef.h>
 #include "pool.h"
 #include "source.h"
 
@@ -58,6 +60,19 @@ void hw_pframe_to_numpy(const struct hw_pframe *f, enum hw_dtype dtype, enum hw_
  * after hw_run_fail. */
 void *hw_pframe_slice_chunk(struct hw_run *run, const struct hw_source *src, uint64_t r0, uint64_t n,
                             const double *medians, const struct hw_output *out);
+/* The params of the slicing strategies (chunked-vstack, chunks-preallocated): rows per
+ * slice, and whose medians fill a slice. HW_SLICE_PARAMS(help) is their table's rows, the
+ * slice's help text being each strategy's own. */
+struct hw_slice_params {
+    uint64_t chunk_rows;
+    int median;        /* 0 global, 1 local */
+};
+#define HW_SLICE_PARAMS(chunk_help)                                                                   \
+    {"chunk_rows", HW_OPT_COUNT, offsetof(struct hw_slice_params, chunk_rows), "10k", 1, 1e12, NULL,   \
+     chunk_help},                                                                                      \
+    {"median", HW_OPT_ENUM, offsetof(struct hw_slice_params, median), "global", 0, 0, "global|local",  \
+     "global: whole-column medians; local: each slice's own (differs from the reference)"},            \
+    {0}
 /* Drop the frame on the calling thread (Python drops it on the main thread): its own
  * buffers go back to the arenas of the threads that allocated them. Safe twice. */
 void hw_pframe_free(struct hw_run *run, struct hw_pframe *f);

@@ -38,6 +38,23 @@ void tu_script(const char *path, const char *text);
 /* The number of '\n' in s: how many lines a message took. */
 int tu_lines(const char *s);
 
+/* configs/ci.yaml's dataset and output (the seed's dtype mix at 250k rows), for a test that
+ * writes its own config around them. */
+#define TU_CI_DATASET \
+    "dataset:\n" \
+    "  rows: 250k\n" \
+    "  seed: 20261124\n" \
+    "  cols: 114\n" \
+    "  all_null_columns: 1\n" \
+    "  columns:\n" \
+    "    - {dtype: f32, count: 102, null_rate: 0.02, inf_rate: 0.005, nan_rate: 0.005}\n" \
+    "    - {dtype: f64, count: 2, null_rate: 0.01, inf_rate: 0.001}\n" \
+    "    - {dtype: i64, count: 1, null_rate: 0.05}\n" \
+    "    - {dtype: i32, count: 2}\n" \
+    "    - {dtype: i16, count: 3, null_rate: 0.01}\n" \
+    "    - {dtype: i8, count: 4}\n" \
+    "output: {dtype: f32, order: C}\n"
+
 /* The binary under test: $HW_BUILD/highwater (tests/run.sh sets HW_BUILD, so `make asan`
  * tests build/asan's binary), build/highwater without it. */
 void tu_bin(char *out, size_t len);

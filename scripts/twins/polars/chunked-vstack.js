@@ -23,51 +23,24 @@
 // Python's to_numpy writes the array from the Arrow buffers. np.vstack is a new typed array
 // of rows x cols filled from the chunks, as numpy's concatenate does.
 "use strict";
-const { select, phase, gc, main, args, count, loadSource, toNumpy, sliceSlack, keep, f32, Typed, cleanExprs, fillExprs } = require("./lib/twin");
+const { select, phase, gc, main, loadSource, keep, f32, Typed, cleanExprs, fillExprs, sliceArgs, assignRows,
+  sliceChunk } = require("./lib/twin");
 
 // np.vstack: a new array of rows x cols, each chunk's rows copied into place (a function of
 // its own for the same reason as sliceChunk: no chunk left in a register of main's frame).
 function vstack(chunks, rows, cols, n, dtype, order) {
   const X = new (Typed(dtype))(rows * cols);
-  for (let k = 0, off = 0; k < chunks.length; k++, off += n) {
-    const ch = chunks[k], m = ch.length / cols;
-    if (order === "C") X.set(ch, off * cols);
-    else for (let c = 0; c < cols; c++) X.set(ch.subarray(c * m, (c + 1) * m), c * rows + off);
-  }
+  for (let k = 0; k < chunks.length; k++) assignRows(X, chunks[k], k * n, rows, cols, order);
   return X;
 }
 
 main(async () => {
-  const a = args({ chunk_rows: "10k", median: "global" });
-  if (a.params.median !== "global" && a.params.median !== "local")
-    throw new Error(`median=${a.params.median}: global or local`);
-  const n = count(a.params.chunk_rows);
-  if (!(n > 0)) throw new Error("chunk_rows must be at least 1");
+  const [a, n] = sliceArgs();
   let df = await loadSource(a);
   const T = f32(a.dtype);
-  const names = df.columns;
   const rows = df.height, cols = df.width;
   const clean = cleanExprs(df);
   const fill = (med) => fillExprs(df, med, T);
-
-  // One slice's chunk: its own function, so that nothing of it (the select's frame, the
-  // filled frame) stays referenced from a register of the caller's suspended frame (V8
-  // saves an async function's registers across each await).
-  async function sliceChunk(sl, medians) {
-    let med = medians;
-    if (!med) {
-      med = select(sl, clean).median();
-      await gc();
-    }
-    let sel = select(sl, clean);
-    let filled = select(sel, fill(med));
-    sel = null;
-    await gc();
-    const chunk = await toNumpy(filled, a.dtype, a.order, sliceSlack(a));
-    filled = null;
-    await gc();
-    return chunk;
-  }
 
   let medians = null;
   if (a.params.median === "global") {
@@ -79,7 +52,7 @@ main(async () => {
   phase("chunks");
   let chunks = [];
   for (let off = 0; off < rows; off += n) {
-    chunks.push(await sliceChunk(df.slice(off, Math.min(n, rows - off)), medians));
+    chunks.push(await sliceChunk(df.slice(off, Math.min(n, rows - off)), medians, clean, fill, a));
     await gc();   // sliceChunk's frame, and with it anything its registers still held
   }
 

@@ -17,42 +17,22 @@
 // Where the binding copies and Python would not: toNumpy reads each column of the filled
 // frame as a typed-array copy (one column of one slice at a time, collected after its step).
 "use strict";
-const { select, phase, gc, main, args, count, loadSource, toNumpy, sliceSlack, keep, Typed, f32, cleanExprs, fillExprs } = require("./lib/twin");
-
-// X[off:off+m] = chunk, for a C chunk (a block of rows) or an F chunk (column after column).
-function assign(X, chunk, off, rows, cols, order) {
-  const m = chunk.length / cols;
-  if (order === "C") X.set(chunk, off * cols);
-  else for (let c = 0; c < cols; c++) X.set(chunk.subarray(c * m, (c + 1) * m), c * rows + off);
-}
+const { select, phase, gc, main, loadSource, keep, Typed, f32, cleanExprs, fillExprs, sliceArgs, assignRows,
+  sliceChunk } = require("./lib/twin");
 
 main(async () => {
-  const a = args({ chunk_rows: "10k", median: "global" });
-  if (a.params.median !== "global" && a.params.median !== "local")
-    throw new Error(`median=${a.params.median}: global or local`);
-  const n = count(a.params.chunk_rows);
-  if (!(n > 0)) throw new Error("chunk_rows must be at least 1");
+  const [a, n] = sliceArgs();
   let df = await loadSource(a);
   const T = f32(a.dtype);
   const rows = df.height, cols = df.width;
   const clean = cleanExprs(df);
+  const fill = (med) => fillExprs(df, med, T);
 
   // One slice into X: a function of its own, so nothing of it stays in a register of main's
   // suspended frame (V8 saves an async function's registers across each await).
   async function sliceInto(X, sl, off, medians) {
-    let med = medians;
-    if (!med) {
-      med = select(sl, clean).median();
-      await gc();
-    }
-    let sel = select(sl, clean);
-    let filled = select(sel, fillExprs(df, med, T));
-    sel = null;
-    await gc();
-    let chunk = await toNumpy(filled, a.dtype, a.order, sliceSlack(a));
-    filled = null;
-    await gc();
-    assign(X, chunk, off, rows, cols, a.order);
+    let chunk = await sliceChunk(sl, medians, clean, fill, a);
+    assignRows(X, chunk, off, rows, cols, a.order);
     chunk = null;
   }
 

@@ -269,10 +269,48 @@ function fillExprs(df, medians, T) {
   });
 }
 
+// The slicing twins' params (chunked-vstack, chunks-preallocated), checked: [a, rows per slice].
+function sliceArgs() {
+  const a = args({ chunk_rows: "10k", median: "global" });
+  if (a.params.median !== "global" && a.params.median !== "local")
+    throw new Error(`median=${a.params.median}: global or local`);
+  const n = count(a.params.chunk_rows);
+  if (!(n > 0)) throw new Error("chunk_rows must be at least 1");
+  return [a, n];
+}
+
+// X[off:off+m] = chunk, for a C chunk (a block of rows) or an F chunk (column after column).
+function assignRows(X, chunk, off, rows, cols, order) {
+  const m = chunk.length / cols;
+  if (order === "C") X.set(chunk, off * cols);
+  else for (let c = 0; c < cols; c++) X.set(chunk.subarray(c * m, (c + 1) * m), c * rows + off);
+}
+
+// One slice's chunk, sl.select(clean).fill_null(medians).cast(T).to_numpy() (medians null:
+// the slice's own, median=local; fill(medians) gives the fill expressions). A function of its
+// own, so that nothing of it (the select's frame, the filled one) stays referenced from a
+// register of the caller's suspended frame (V8 saves an async function's registers at each await).
+async function sliceChunk(sl, medians, clean, fill, a) {
+  let med = medians;
+  if (!med) {
+    med = select(sl, clean).median();
+    await gc();
+  }
+  let sel = select(sl, clean);
+  let filled = select(sel, fill(med));
+  sel = null;
+  await gc();
+  const chunk = await toNumpy(filled, a.dtype, a.order, sliceSlack(a));
+  filled = null;
+  await gc();
+  return chunk;
+}
+
 // The twin's result stays referenced to the end, as a Python variable would.
 function keep(x) {
   keep.kept = x;
 }
 
-module.exports = { pl, px, select, phase, gc, main, args, count, loadSource, ipcPath, toNumpy, sliceSlack, keep, f32, Typed,
+module.exports = { pl, px, select, phase, gc, main, args, count, loadSource, ipcPath, toNumpy, sliceSlack, sliceArgs,
+  assignRows, sliceChunk, keep, f32, Typed,
   cleanExprs, fillExprs };
