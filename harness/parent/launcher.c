@@ -1,5 +1,6 @@
 #include "launcher.h"
 #include "allocator.h"
+#include "cgroup.h"
 #include "hygiene.h"
 #include "procfs.h"
 #include "worker.h"
@@ -18,6 +19,7 @@
 struct request {
     bool has_alloc;
     struct hw_allocator_cfg alloc;
+    char cgroup_dir[1024];         /* the run's memory cgroup, "" for none */
 };
 
 struct started {
@@ -48,6 +50,20 @@ static void worker_exec(const char *self, pid_t launcher, const struct request *
         if (write(fd, "1000", 4) < 0) {
         }
         close(fd);
+    }
+    /* Joined before exec: everything the worker charges from its first page is the group's.
+     * The worker learns where it is from HW_RUN_CGROUP, set only once it is in; a refusal is
+     * said there too, so the report can give the reason instead of a figure. */
+    unsetenv(HW_RUN_CGROUP_ENV);
+    unsetenv(HW_RUN_CGROUP_ERR_ENV);
+    if (rq->cgroup_dir[0]) {
+        char procs[1100];
+        snprintf(procs, sizeof procs, "%s/cgroup.procs", rq->cgroup_dir);
+        int e = hw_cgroup_join(procs);
+        if (e == 0)
+            setenv(HW_RUN_CGROUP_ENV, rq->cgroup_dir, 1);
+        else
+            setenv(HW_RUN_CGROUP_ERR_ENV, strerror(-e), 1);
     }
     unsetenv("LD_PRELOAD");
     unsetenv("MALLOC_CONF");
@@ -162,9 +178,19 @@ int hw_launcher_start(struct hw_launcher *l, const char *self, char *err, size_t
 pid_t hw_launcher_spawn(struct hw_launcher *l, const struct hw_allocator_cfg *alloc, int spec_fd,
                         int event_fd)
 {
+    return hw_launcher_spawn_in(l, alloc, NULL, spec_fd, event_fd);
+}
+
+pid_t hw_launcher_spawn_in(struct hw_launcher *l, const struct hw_allocator_cfg *alloc, const char *cgroup_dir,
+                           int spec_fd, int event_fd)
+{
     struct request rq = {.has_alloc = alloc != NULL};
     if (alloc)
         rq.alloc = *alloc;
+    if (cgroup_dir && snprintf(rq.cgroup_dir, sizeof rq.cgroup_dir, "%s", cgroup_dir) >= (int)sizeof rq.cgroup_dir) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
     int fds[2] = {spec_fd, event_fd};
     char cbuf[CMSG_SPACE(sizeof fds)];
     memset(cbuf, 0, sizeof cbuf);

@@ -1,0 +1,109 @@
+#include "container.h"
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+void hw_containers_init(struct hw_containers *cs)
+{
+    memset(cs, 0, sizeof *cs);
+    if (hw_cgroup_self("", &cs->base, cs->why, sizeof cs->why) != 0)
+        return;
+    cs->on = true;
+    hw_cgroup_sweep_stale(&cs->base);
+}
+
+void hw_run_group_make(struct hw_containers *cs, uint64_t limit, struct hw_run_group *g)
+{
+    memset(g, 0, sizeof *g);
+    g->limit = limit;
+    if (!cs->on) {
+        snprintf(g->why, sizeof g->why, "%s", cs->why);
+        return;
+    }
+    char name[64];
+    snprintf(name, sizeof name, "hw-%ld-%u", (long)getpid(), ++cs->seq);
+    if (hw_cgroup_make(&cs->base, name, &g->cg, g->why, sizeof g->why) != 0)
+        return;
+    if (limit && hw_cgroup_set_limit(&g->cg, limit, g->why, sizeof g->why) != 0) {
+        char ignored[256];
+        hw_cgroup_remove(&g->cg, ignored, sizeof ignored);
+        return;
+    }
+    g->on = true;
+}
+
+const char *hw_run_group_dir(const struct hw_run_group *g)
+{
+    return g->on ? g->cg.dir : NULL;
+}
+
+void hw_run_group_end(struct hw_run_group *g)
+{
+    if (!g->on || g->ended)
+        return;
+    g->ended = true;
+    hw_cgroup_stat(&g->cg, &g->end);
+    char why[256];
+    if (hw_cgroup_remove(&g->cg, why, sizeof why) != 0)
+        fprintf(stderr, "highwater: %s\n", why);
+}
+
+/* The kernel charges a group in batches of up to 64 pages a CPU (MEMCG_CHARGE_BATCH), so
+ * a group held at its limit reads up to that much below it. */
+static uint64_t charge_slack(void)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN), page = sysconf(_SC_PAGESIZE);
+    return (uint64_t)(cpus > 0 ? cpus : 1) * 64u * (uint64_t)(page > 0 ? page : 4096) + (1u << 20);
+}
+
+enum hw_container_outcome hw_container_outcome(const struct hw_run_group *g, bool completed, uint64_t peak)
+{
+    if (g->on && g->end.oom_kill != HW_CG_UNKNOWN && g->end.oom_kill > 0)
+        return HW_CONTAINER_OOM_KILLED;
+    if (!completed)
+        return HW_CONTAINER_OTHER;
+    if (g->on && g->limit && peak != HW_CG_UNKNOWN && peak + charge_slack() >= g->limit)
+        return HW_CONTAINER_RECLAIMED;
+    return HW_CONTAINER_COMPLETED;
+}
+
+const char *hw_container_outcome_name(enum hw_container_outcome o)
+{
+    switch (o) {
+    case HW_CONTAINER_COMPLETED:
+        return "completed";
+    case HW_CONTAINER_RECLAIMED:
+        return "completed_with_reclaim";
+    case HW_CONTAINER_OOM_KILLED:
+        return "oom_killed";
+    default:
+        return "ended_otherwise";
+    }
+}
+
+static void add(cJSON *o, const char *key, uint64_t v)
+{
+    if (v == HW_CG_UNKNOWN)
+        cJSON_AddNullToObject(o, key);
+    else
+        cJSON_AddNumberToObject(o, key, (double)v);
+}
+
+cJSON *hw_run_group_json(const struct hw_run_group *g, enum hw_container_outcome o, uint64_t peak)
+{
+    cJSON *j = cJSON_CreateObject();
+    if (!g->on) {
+        cJSON_AddStringToObject(j, "status", "unavailable");
+        cJSON_AddStringToObject(j, "reason", g->why);
+        return j;
+    }
+    cJSON_AddStringToObject(j, "status", "measured");
+    cJSON_AddStringToObject(j, "interface", g->cg.kind == HW_CG_V2 ? "cgroup v2" : "cgroup v1");
+    add(j, "limit_bytes", g->limit ? g->limit : HW_CG_UNKNOWN);
+    add(j, "peak_bytes", peak);
+    cJSON_AddStringToObject(j, "outcome", hw_container_outcome_name(o));
+    add(j, "oom_kills", g->end.oom_kill);
+    add(j, "limit_hits", g->end.limit_hits);
+    add(j, "file_reclaimed_bytes", g->end.file_reclaimed);
+    return j;
+}

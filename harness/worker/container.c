@@ -1,0 +1,67 @@
+#include "container.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void hw_container_open(struct hw_container *c)
+{
+    memset(c, 0, sizeof *c);
+    c->peak.fd = -1;
+    const char *dir = getenv(HW_RUN_CGROUP_ENV), *err = getenv(HW_RUN_CGROUP_ERR_ENV);
+    if (!dir) {
+        snprintf(c->why, sizeof c->why, "%s%s", err ? "the worker could not join its memory cgroup: " : "no memory cgroup was made for the run",
+                 err ? err : "");
+        return;
+    }
+    if (hw_cgroup_at(dir, &c->cg) != 0 || hw_cg_peak_open(&c->cg, &c->peak) != 0) {
+        snprintf(c->why, sizeof c->why, "%s: the memory cgroup's peak cannot be read", dir);
+        return;
+    }
+    c->on = true;
+    /* One reset now says whether phases get peaks of their own (v2 before 6.12 cannot). */
+    c->resettable = hw_cg_peak_reset(&c->peak) == 0;
+}
+
+void hw_container_cross(struct hw_container *c, struct hw_container_mark *m, bool reset)
+{
+    m->peak = HW_CG_UNKNOWN;
+    if (!c->on) {
+        memset(&m->st, 0xff, sizeof m->st);
+        return;
+    }
+    m->peak = hw_cg_peak_read(&c->peak);
+    if (reset && c->resettable && hw_cg_peak_reset(&c->peak) != 0)
+        c->resettable = false;
+    hw_cgroup_stat(&c->cg, &m->st);
+}
+
+static void add(cJSON *o, const char *key, uint64_t v)
+{
+    if (v == HW_CG_UNKNOWN)
+        cJSON_AddNullToObject(o, key);
+    else
+        cJSON_AddNumberToObject(o, key, (double)v);
+}
+
+cJSON *hw_container_phase_json(const struct hw_container *c, const struct hw_container_mark *m)
+{
+    if (!c->on)
+        return NULL;
+    cJSON *o = cJSON_CreateObject();
+    add(o, "peak_bytes", m->peak);
+    cJSON_AddStringToObject(o, "peak_covers", c->resettable ? "phase" : "run so far");
+    add(o, "current_end_bytes", m->st.current);
+    add(o, "anon_end_bytes", m->st.anon);
+    add(o, "file_end_bytes", m->st.file);
+    add(o, "dirty_end_bytes", m->st.dirty);
+    add(o, "writeback_end_bytes", m->st.writeback);
+    add(o, "shmem_end_bytes", m->st.shmem);
+    add(o, "kernel_end_bytes", m->st.kernel);
+    return o;
+}
+
+void hw_container_close(struct hw_container *c)
+{
+    hw_cg_peak_close(&c->peak);
+    c->on = false;
+}
