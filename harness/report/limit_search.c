@@ -5,8 +5,8 @@ static uint64_t up(uint64_t v, uint64_t a)
     return a > 1 ? (v + a - 1) / a * a : v;
 }
 
-void hw_limit_search_init(struct hw_limit_search *s, uint64_t start_hi, uint64_t step, uint64_t align,
-                          int max_tries)
+void hw_limit_search_init(struct hw_limit_search *s, uint64_t start_hi, uint64_t guess_lo, uint64_t step,
+                          uint64_t align, int max_tries)
 {
     s->align = align ? align : 1;
     s->lo = 0;
@@ -15,6 +15,7 @@ void hw_limit_search_init(struct hw_limit_search *s, uint64_t start_hi, uint64_t
     s->tries = 0;
     s->max_tries = max_tries;
     s->hi_proven = false;
+    s->guess_lo = guess_lo / s->align * s->align;
 }
 
 bool hw_limit_search_converged(const struct hw_limit_search *s)
@@ -28,6 +29,8 @@ uint64_t hw_limit_search_next(const struct hw_limit_search *s)
         return 0;
     if (!s->hi_proven)
         return s->hi;
+    if (s->guess_lo > s->lo && s->guess_lo < s->hi && s->hi - s->lo > s->step)
+        return s->guess_lo;
     uint64_t mid = up(s->lo + (s->hi - s->lo) / 2, s->align);
     /* Rounding up may land on hi when the gap is under two pages: then it is done. */
     return mid > s->lo && mid < s->hi ? mid : 0;
@@ -36,6 +39,8 @@ uint64_t hw_limit_search_next(const struct hw_limit_search *s)
 void hw_limit_search_record(struct hw_limit_search *s, uint64_t limit, bool survived)
 {
     s->tries++;
+    if (limit == s->guess_lo)
+        s->guess_lo = 0;
     if (survived) {
         if (limit <= s->hi) {
             s->hi = limit;
