@@ -228,6 +228,7 @@ static void every_type_round_trips(void **state)
     static const struct { const char *json, *err; } bad[] = {
         {"{\"ratio\":{\"ratio\":0}}", "param 'ratio' of t: expected a byte count or {\"ratio\": a number above 0}, got 0"},
         {"{\"ratio\":{\"r\":1}}", "param 'ratio' of t: expected a byte count or {\"ratio\": a number above 0}, got another object"},
+        {"{\"size\":0}", "param 'size' of t: expected a whole number from 1 to 999999999999999, got 0"},
         {"{\"u32\":4294967296}", "param 'u32' of t: expected a whole number from 0 to 4294967295, got 4.29497e+09"},
         {"{\"uint\":1e15}", "param 'uint' of t: expected a whole number from 0 to 999999999999999, got 1e+15"},
         {"{\"rate\":1.5}", "param 'rate' of t: expected a number from 0 to 1, got 1.5"},

@@ -91,6 +91,8 @@ static void bounds(const struct hw_option *opt, double *lo, double *hi)
     if (is_whole(opt->type) || opt->type == HW_OPT_SIZE) {
         if (*lo < 0)
             *lo = 0;
+        if (opt->type == HW_OPT_SIZE && *lo < 1)   /* as the config's: a size of nothing is a mistake */
+            *lo = 1;
         if (*hi > WHOLE_MAX)
             *hi = WHOLE_MAX;
         if (opt->type == HW_OPT_U32 && *hi > UINT32_MAX)
@@ -109,9 +111,11 @@ static int set_number(const struct hw_option *opt, void *base, const cJSON *v, c
     if (!isfinite(d) || !(d >= lo && d <= hi) || (whole && d != floor(d))) {
         if (!whole && isinf(lo) && isinf(hi))
             snprintf(why, len, "expected a number, got %s", got(v, g, sizeof g));
+        else if (whole)
+            snprintf(why, len, "expected a whole number from %.0f to %.0f, got %s", lo, hi,
+                     got(v, g, sizeof g));
         else
-            snprintf(why, len, "expected %s from %.17g to %.17g, got %s",
-                     whole ? "a whole number" : "a number", lo, hi, got(v, g, sizeof g));
+            snprintf(why, len, "expected a number from %g to %g, got %s", lo, hi, got(v, g, sizeof g));
         return -1;
     }
     if (opt->type == HW_OPT_U32) {
