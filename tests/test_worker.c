@@ -91,6 +91,25 @@ static void bad_spec_is_exit_2(void **state)
     assert_int_equal(worker("/nonexistent-hw/spec.json", FD3_ONLY, out, sizeof out), 2);
 }
 
+/* Params reach the worker typed: a count written as text is a bad spec naming the param. */
+static void param_of_wrong_type_is_exit_2(void **state)
+{
+    (void)state;
+    static char out[1 << 16];
+    char typed[700], bad[700];
+    snprintf(typed, sizeof typed, "%s/typed.json", dir);
+    snprintf(bad, sizeof bad, "%s/bad-param.json", dir);
+    assert_int_equal(tu_sh("%s spec configs/ci.yaml --strategies chunked-vstack --allocators glibc --rows 2000 > %s",
+                           bin, typed), 0);
+    assert_int_equal(tu_sh("grep -q '\"chunk_rows\":.10000,' %s", typed), 0);
+    assert_int_equal(tu_sh("sed 's/\"chunk_rows\":.10000,/\"chunk_rows\": \"10k\",/' %s > %s", typed, bad), 0);
+    assert_int_equal(worker(bad, FD3_ONLY, out, sizeof out), 2);
+    assert_non_null(strstr(out, "{\"ev\":\"error\",\"msg\":\"worker: bad spec: param 'chunk_rows' of "
+                                "chunked-vstack: expected a whole number from 1 to 1000000000000, got a string\"}"));
+    assert_int_equal(worker(typed, FD3_ONLY, out, sizeof out), 0);
+    assert_non_null(strstr(out, "{\"ev\":\"done\"}"));
+}
+
 /* The scratch directory, and a small spec in it for the tests to run. */
 static int setup(void **state)
 {
@@ -108,6 +127,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(events_reach_stdout),
         cmocka_unit_test(bad_spec_is_exit_2),
+        cmocka_unit_test(param_of_wrong_type_is_exit_2),
     };
     return cmocka_run_group_tests(tests, setup, tu_scratch_teardown);
 }

@@ -22,7 +22,7 @@ static const void *cfield(const struct hw_option *opt, const void *base)
     return (const char *)base + opt->offset;
 }
 
-static size_t type_size(enum hw_opt_type t)
+size_t hw_option_size(enum hw_opt_type t)
 {
     switch (t) {
     case HW_OPT_COUNT:
@@ -248,7 +248,7 @@ int hw_option_set(const struct hw_option *opt, void *base, const char *value, ch
         return 0;
     }
     if (rc == 0)
-        memcpy(field(opt, base), &v, type_size(opt->type));
+        memcpy(field(opt, base), &v, hw_option_size(opt->type));
     return rc;
 }
 
@@ -258,7 +258,7 @@ int hw_options_defaults(const struct hw_option *table, void *base, char *err, si
 
     for (const struct hw_option *opt = table; opt->name; opt++) {
         if (!opt->def) {
-            memset(field(opt, base), 0, type_size(opt->type));
+            memset(field(opt, base), 0, hw_option_size(opt->type));
             continue;
         }
         if (hw_option_set(opt, base, opt->def, why, sizeof why) != 0) {

@@ -38,6 +38,8 @@ int hw_option_set(const struct hw_option *opt, void *base, const char *value, ch
                   size_t errlen);
 /* Apply every default of a NULL-name-terminated table. 0, or -1 (a broken table). */
 int hw_options_defaults(const struct hw_option *table, void *base, char *err, size_t errlen);
+/* The bytes a row of type t stores at its offset. */
+size_t hw_option_size(enum hw_opt_type t);
 const struct hw_option *hw_option_find(const struct hw_option *table, const char *name);
 /* Closest name in the table by edit distance, or NULL when nothing is close. */
 const char *hw_option_suggest(const struct hw_option *table, const char *name);

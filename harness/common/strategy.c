@@ -1,5 +1,4 @@
 #include "strategy.h"
-#include <stdlib.h>
 #include <stdio.h>
 #include <stdbool.h>
 #include <string.h>
@@ -38,6 +37,16 @@ const char *hw_strategy_names(char *buf, size_t len)
     return buf;
 }
 
+/* Every row of the params table lies inside params_size: the struct is held in
+ * struct hw_params, and a row past its end would write past the buffer. */
+static bool rows_fit(const struct hw_strategy *s)
+{
+    for (const struct hw_option *o = s->params; o && o->name; o++)
+        if (o->offset > s->params_size || hw_option_size(o->type) > s->params_size - o->offset)
+            return false;
+    return true;
+}
+
 int hw_strategy_check(const struct hw_strategy *s, char *err, size_t errlen)
 {
     const char *missing = NULL;
@@ -51,6 +60,8 @@ int hw_strategy_check(const struct hw_strategy *s, char *err, size_t errlen)
         missing = "a pre-flight model (model_source, model_peak >= 0, not both 0)";
     else if ((s->params != NULL) != (s->params_size > 0))
         missing = "a params table together with its params_size";
+    else if (s->params_size > HW_PARAMS_MAX_BYTES || !rows_fit(s))
+        missing = "params_size that holds every row of its table, at most HW_PARAMS_MAX_BYTES";
     else if (!s->twin == !s->no_twin)
         missing = "twin (\"polars\" or \"pandas\") or no_twin (why none), exactly one";
     else if (s->twin && strcmp(s->twin, "polars") != 0 && strcmp(s->twin, "pandas") != 0)
@@ -98,33 +109,4 @@ void hw_strategy_estimate(const struct hw_strategy *s, const void *params, struc
     snprintf(e->model, sizeof e->model, "%.2f x source + %.2f x output", s->model_source, s->model_peak);
     if (s->estimate)
         s->estimate(params, e);
-}
-
-int hw_strategy_params(const struct hw_strategy *s, const struct hw_param_kv *kv, uint32_t n,
-                       void **out, char *err, size_t errlen)
-{
-    char why[256];
-    *out = NULL;
-    if (!s->params_size)
-        return 0;
-    void *p = calloc(1, s->params_size);
-    if (!p) {
-        snprintf(err, errlen, "params of %s: out of memory", s->name);
-        return -1;
-    }
-    if (hw_options_defaults(s->params, p, why, sizeof why) != 0) {
-        snprintf(err, errlen, "params of %s: a default does not parse: %s", s->name, why);
-        free(p);
-        return -1;
-    }
-    for (uint32_t i = 0; i < n; i++) {
-        const struct hw_option *opt = hw_option_find(s->params, kv[i].key);
-        if (!opt || hw_option_set(opt, p, kv[i].value, why, sizeof why) != 0) {
-            snprintf(err, errlen, "param %s of %s: %s", kv[i].key, s->name, opt ? why : "unknown");
-            free(p);
-            return -1;
-        }
-    }
-    *out = p;
-    return 0;
 }

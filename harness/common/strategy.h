@@ -7,6 +7,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A strategy's params struct, parsed once by the config through the strategy's table and
+ * held inline, so a config entry and a spec stay plain values: copied, never freed.
+ * hw_strategy_check holds every params_size to it. */
+#define HW_PARAMS_MAX_BYTES 1024
+struct hw_params {
+    _Alignas(max_align_t) unsigned char bytes[HW_PARAMS_MAX_BYTES];
+};
+
 struct hw_run;
 struct hw_source;
 struct hw_output;
@@ -63,19 +71,17 @@ const struct hw_strategy *hw_strategy_at(size_t i);
 const char *hw_strategy_names(char *buf, size_t len);
 /* The pre-flight estimate: the strategy's own, or model_source * S + model_peak * D. */
 void hw_strategy_estimate(const struct hw_strategy *s, const void *params, struct hw_estimate *e);
-/* One param as a config wrote it, re-parsed by the strategy's table where it is used. */
-struct hw_param_kv {
-    char key[64];
-    char value[HW_STR_MAX];
-};
-/* The params struct (defaults, then each key=value through the table), calloc'ed into *out
- * (NULL for a strategy without params). 0, or -1 with err. */
-int hw_strategy_params(const struct hw_strategy *s, const struct hw_param_kv *kv, uint32_t n,
-                       void **out, char *err, size_t errlen);
+/* What a strategy's run and estimate read: p's bytes as its params struct, or NULL for a
+ * strategy without params. */
+static inline const void *hw_strategy_params(const struct hw_strategy *s, const struct hw_params *p)
+{
+    return s->params_size ? p->bytes : NULL;
+}
 /* The gap of s that names phase (or "run") and allocator and whose band holds diff_d, or NULL. */
 const struct hw_fidelity_gap *hw_strategy_gap(const struct hw_strategy *s, const char *phase,
                                               const char *allocator, double diff_d);
-/* 0, or -1 with err naming what is missing (a name, a run, a model, a params size). */
+/* 0, or -1 with err naming what is missing (a name, a run, a model, a params size that
+ * holds its table's rows and fits struct hw_params). */
 int hw_strategy_check(const struct hw_strategy *s, char *err, size_t errlen);
 
 #endif

@@ -21,11 +21,20 @@ struct hw_allocator_cfg {
     char conf[HW_STR_MAX];             /* MALLOC_CONF for jemalloc, "" for none */
 };
 
+/* One param as the config wrote it: the label and the report's run record show it so. */
+struct hw_param_kv {
+    char key[64];
+    char value[HW_STR_MAX];
+};
+
 struct hw_strategy_cfg {
     const struct hw_strategy *strategy;
     char label[HW_STR_MAX];            /* "chunked-vstack" or "chunked-vstack chunk_rows=100k" */
     uint32_t nparams;
-    struct hw_param_kv params[HW_MAX_PARAMS];
+    struct hw_param_kv params[HW_MAX_PARAMS];   /* as written, in the order written */
+    /* The params struct, parsed once here through the strategy's table (its defaults and
+     * then params); pre-flight and the spec read it, nothing parses the text again. */
+    struct hw_params typed;
     enum hw_dtype out_dtype;           /* the experiment's output unless overridden */
     enum hw_order out_order;
     bool has_expect;

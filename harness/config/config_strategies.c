@@ -1,5 +1,6 @@
-/* The strategies section: each entry's strategy, label, expect, budget, params (checked
- * against the strategy's own table, kept as written) and output override. */
+/* The strategies section: each entry's strategy, label, expect, budget, params (parsed
+ * once by the strategy's own table into its params struct, and kept as written for the
+ * label and the report) and output override. */
 #include "config_sections.h"
 #include <stdarg.h>
 #include <stdio.h>
@@ -54,46 +55,38 @@ static int unknown_strategy(struct hw_yctx *c, const yaml_node_t *at, const char
     return rc;
 }
 
-/* Keep params as written (the worker re-parses them with the same table), after checking
- * them here against a scratch copy of the strategy's params struct. */
+/* Into sc->typed through the strategy's table (its defaults are already there), and as
+ * written into sc->params. */
 static int parse_params(struct hw_yctx *c, yaml_node_t *map, const char *path,
                         struct hw_strategy_cfg *sc)
 {
     const struct hw_strategy *st = sc->strategy;
     char params_path[96], owner[96];
     struct hw_yscope s = {.path = params_path, .owner = owner, .noun = "param",
-                          .list_always = true, .keys = st->params};
-    int rc = 0;
+                          .list_always = true, .keys = st->params, .base = sc->typed.bytes};
+    int rc;
 
     snprintf(params_path, sizeof params_path, "%s.params", path);
     snprintf(owner, sizeof owner, "for %s", st->name);
     if (!st->params)
         return hw_yfail(c, map, "%s: %s takes no params; remove params", params_path, st->name);
-    if (!(s.base = calloc(1, st->params_size)))
-        return hw_yfail(c, map, "%s: out of memory", params_path);
-    if ((rc = hw_ydefaults(c, st->params, s.base)) || (rc = hw_ywalk(c, &s, map)))
-        goto out;
+    if ((rc = hw_ywalk(c, &s, map)))
+        return rc;
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
          p++) {
         struct hw_param_kv *kv = &sc->params[sc->nparams];
         const char *k = hw_yvalue(hw_ynode(c, p->key)), *v = hw_yvalue(hw_ynode(c, p->value));
-        if (sc->nparams == HW_MAX_PARAMS) {
-            rc = hw_yfail(c, hw_ynode(c, p->key), "%s: more than %d params; remove some", params_path,
-                          HW_MAX_PARAMS);
-            goto out;
-        }
-        if (strlen(k) >= sizeof kv->key || strlen(v) >= sizeof kv->value) {
-            rc = hw_yfail(c, hw_ynode(c, p->value), "%s.%s: the value is longer than %zu characters; "
-                          "shorten it", params_path, k, sizeof kv->value - 1);
-            goto out;
-        }
+        if (sc->nparams == HW_MAX_PARAMS)
+            return hw_yfail(c, hw_ynode(c, p->key), "%s: more than %d params; remove some", params_path,
+                            HW_MAX_PARAMS);
+        if (strlen(k) >= sizeof kv->key || strlen(v) >= sizeof kv->value)
+            return hw_yfail(c, hw_ynode(c, p->value), "%s.%s: the value is longer than %zu characters; "
+                            "shorten it", params_path, k, sizeof kv->value - 1);
         snprintf(kv->key, sizeof kv->key, "%s", k);
         snprintf(kv->value, sizeof kv->value, "%s", v);
         sc->nparams++;
     }
-out:
-    free(s.base);
-    return rc;
+    return 0;
 }
 
 /* Appends into a local buffer; overflow is remembered, not silently cut. */
@@ -191,7 +184,7 @@ static int strategy_keys_of(struct hw_yctx *c, yaml_node_t *item, struct hw_ysco
 static int parse_strategy(struct hw_yctx *c, yaml_node_t *item, size_t i, struct hw_config *cfg,
                           struct hw_strategy_cfg *sc)
 {
-    char path[64], owner[80], out_path[80];
+    char path[64], owner[80], out_path[80], why[256];
     struct strategy_keys sk;
     struct hw_yscope s = {.path = path, .owner = owner, .noun = "key", .keys = strategy_table,
                           .nested = strategy_nested, .base = &sk};
@@ -206,6 +199,12 @@ static int parse_strategy(struct hw_yctx *c, yaml_node_t *item, size_t i, struct
         return rc;
     if (!(sc->strategy = hw_strategy_find(sk.name)))
         return unknown_strategy(c, name_at, sk.name);
+    /* Every entry gets its params struct, the defaults alone when it gives no params; a
+     * definition whose struct would not fit sc->typed is refused before anything is set. */
+    if (hw_strategy_check(sc->strategy, why, sizeof why) != 0)
+        return hw_yfail(c, name_at, "%s", why);
+    if (sc->strategy->params && (rc = hw_ydefaults(c, sc->strategy->params, sc->typed.bytes)))
+        return rc;
     sc->has_expect = hw_ygiven(&s, "expect") != NULL;
     sc->expect = sk.expect;
     if (hw_ygiven(&s, "budget") && (rc = parse_budget(c, hw_ygiven(&s, "budget"), path, sc)))

@@ -1,6 +1,7 @@
 #include "spec.h"
 #include "event.h"
 #include "json.h"
+#include "options_json.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -115,9 +116,10 @@ cJSON *hw_spec_json(const struct hw_spec *spec)
     cJSON_AddItemToObject(o, "dataset", hw_dataset_json(&spec->ds));
     if (spec->strategy)
         cJSON_AddStringToObject(o, "strategy", spec->strategy->name);
-    cJSON *p = cJSON_AddObjectToObject(o, "params");
-    for (uint32_t i = 0; i < spec->nparams; i++)
-        cJSON_AddStringToObject(p, spec->params[i].key, spec->params[i].value);
+    if (spec->strategy && spec->strategy->params)
+        cJSON_AddItemToObject(o, "params", hw_options_to_json(spec->strategy->params, spec->params.bytes));
+    else
+        cJSON_AddObjectToObject(o, "params");
     cJSON_AddStringToObject(o, "dtype", hw_dtype_name(spec->out_dtype));
     cJSON_AddStringToObject(o, "order", hw_order_name(spec->out_order));
     cJSON_AddStringToObject(o, "allocator", hw_allocator_name(spec->allocator));
@@ -132,6 +134,32 @@ cJSON *hw_spec_json(const struct hw_spec *spec)
             cJSON_AddItemToArray(m, cJSON_CreateNumber(spec->ref_medians[c]));
     }
     return o;
+}
+
+/* The params as typed values, through the strategy's table: the worker parses no text of
+ * them. A strategy without params takes an empty object. */
+static int spec_params(const cJSON *j, struct hw_spec *spec, char *err, size_t len)
+{
+    const struct hw_strategy *st = spec->strategy;
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(j, "params");
+    char why[256];
+    if (hw_strategy_check(st, why, sizeof why) != 0) {
+        snprintf(err, len, "%s", why);
+        return -1;
+    }
+    if (!cJSON_IsObject(p)) {
+        snprintf(err, len, "field 'params' missing or not an object");
+        return -1;
+    }
+    if (!st->params) {
+        if (p->child) {
+            snprintf(err, len, "param '%.64s' of %s: unknown; %s takes no params", p->child->string,
+                     st->name, st->name);
+            return -1;
+        }
+        return 0;
+    }
+    return hw_options_from_json(st->params, p, spec->params.bytes, st->name, err, len);
 }
 
 int hw_spec_from_json(const cJSON *j, struct hw_spec *spec, char *err, size_t len)
@@ -163,14 +191,8 @@ int hw_spec_from_json(const cJSON *j, struct hw_spec *spec, char *err, size_t le
             snprintf(err, len, "unknown strategy '%s'", s);
             return -1;
         }
-        const cJSON *p = cJSON_GetObjectItemCaseSensitive(j, "params"), *e;
-        cJSON_ArrayForEach(e, p) {
-            if (spec->nparams == HW_MAX_PARAMS || !cJSON_IsString(e))
-                break;
-            struct hw_param_kv *kv = &spec->params[spec->nparams++];
-            snprintf(kv->key, sizeof kv->key, "%s", e->string);
-            snprintf(kv->value, sizeof kv->value, "%s", e->valuestring);
-        }
+        if (spec_params(j, spec, err, len) != 0)
+            return -1;
     }
     const char *hex = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "reference_checksum"));
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "reference_medians"), *e;

@@ -11,8 +11,7 @@ struct hw_spec {
     enum hw_spec_mode mode;
     struct hw_dataset ds;
     const struct hw_strategy *strategy;
-    uint32_t nparams;
-    struct hw_param_kv params[HW_MAX_PARAMS];
+    struct hw_params params;         /* the strategy's params struct, typed in the JSON */
     enum hw_dtype out_dtype;
     enum hw_order out_order;
     enum hw_allocator_kind allocator;

@@ -121,8 +121,7 @@ void hw_job_spec(const struct hw_job *j, const struct hw_config *cfg, bool phase
     spec->mode = HW_MODE_RUN;
     spec->ds = cfg->ds;
     spec->strategy = j->sc->strategy;
-    spec->nparams = j->sc->nparams;
-    memcpy(spec->params, j->sc->params, sizeof spec->params);
+    spec->params = j->sc->typed;
     spec->out_dtype = j->sc->out_dtype;
     spec->out_order = j->sc->out_order;
     spec->allocator = j->ac->kind;

@@ -4,7 +4,6 @@
 #include "size.h"
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <sys/statvfs.h>
 
 void hw_preflight_job(struct hw_job *j, const struct hw_config *cfg, const struct hw_preflight *pf)
@@ -12,18 +11,12 @@ void hw_preflight_job(struct hw_job *j, const struct hw_config *cfg, const struc
     const struct hw_strategy_cfg *sc = j->sc;
     const struct hw_strategy *st = sc->strategy;
     uint64_t source = hw_dataset_source_bytes(&cfg->ds);
-    char b1[32], b2[32], b3[32], err[512];
+    char b1[32], b2[32], b3[32];
     /* A memmap's file pages count in RSS too, so its output counts like any other, unless the
      * strategy's own estimate knows they are evicted. */
     struct hw_estimate e = {.rows = (double)cfg->ds.rows, .source_bytes = (double)source,
                             .output_bytes = (double)j->output_bytes};
-    void *params = NULL;
-    if (hw_strategy_params(st, sc->params, sc->nparams, &params, err, sizeof err) != 0) {
-        snprintf(j->skip, sizeof j->skip, "pre-flight: %.480s", err);
-        return;
-    }
-    hw_strategy_estimate(st, params, &e);
-    free(params);
+    hw_strategy_estimate(st, hw_strategy_params(st, &sc->typed), &e);
     double planned = pf->plan ? hw_plan_predict(pf->plan, sc->label, hw_allocator_name(j->ac->kind), j->ac->conf,
                                                 (double)cfg->ds.rows)
                               : NAN;

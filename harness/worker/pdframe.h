@@ -27,6 +27,10 @@
  *                       block, np.vstack then a reorder by column position, two copies, the
  *                       old blocks freed at the end), then one block -> astype (a new array),
  *                       several -> _interleave into np.empty
+ *
+ * One file an operation: pdframe.c (the frame, its blocks, from_source and copy),
+ * pdframe_replace.c, pdframe_median.c, pdframe_fillna.c, pdframe_numpy.c; what they share
+ * is in pdframe_blocks.h.
  */
 #ifndef HW_PDFRAME_H
 #define HW_PDFRAME_H

@@ -136,18 +136,12 @@ static int check_output(struct check *k, struct hw_output *o)
 static int run_strategy(const struct hw_spec *spec, struct hw_run *run)
 {
     int rc = 3;
-    char err[512];
     struct hw_source src = {0};
     struct hw_output out;
-    void *params = NULL;
     const struct hw_strategy *s = spec->strategy;
 
     hw_output_init(run, &out);
-    if (hw_strategy_params(s, spec->params, spec->nparams, &params, err, sizeof err) != 0) {
-        hw_run_fail(run, "%s", err);
-        goto out;
-    }
-    run->params = params;
+    run->params = hw_strategy_params(s, &spec->params);   /* decoded and checked with the spec */
 
     if (!s->streams_source) {
         hw_phase_begin(run, "load_source");
@@ -207,7 +201,6 @@ static int run_strategy(const struct hw_spec *spec, struct hw_run *run)
 out:
     hw_output_release(run, &out);
     hw_source_release(run, &src);
-    free(params);
     if (rc != 0)
         send_error(run->error[0] ? run->error : "strategy failed without a reason");
     return rc;
