@@ -27,7 +27,7 @@ die() { echo "$me: $2" >&2; exit "$1"; }
 [ $# -eq 2 ] || die 2 "usage: $me start|stop|env DIR"
 cmd=$1
 case $2 in /*) dir=${2%/} ;; *) dir=$PWD/${2%/} ;; esac
-[ -n "$dir" ] && [ "$dir" != / ] || die 2 "DIR '$2' is the root directory; give an empty or new directory"
+if [ -z "$dir" ] || [ "$dir" = / ]; then die 2 "DIR '$2' is the root directory; give an empty or new directory"; fi
 marker=$dir/.hw-slurm-cluster
 conf=$dir/etc/slurm.conf
 port0=${HW_SLURM_PORT:-26817}
@@ -75,6 +75,7 @@ descendants() { # pids on stdin -> those pids and all their descendants
 reap() {
   local pids=$1 t=$2 p left
   [ -n "$pids" ] || return 0
+  # shellcheck disable=SC2086 # the pid lists are split on purpose
   kill -TERM $pids 2>/dev/null || true
   for ((i = 0; i < t * 10; i++)); do
     left=; for p in $pids; do kill -0 "$p" 2>/dev/null && left+="$p "; done
@@ -82,6 +83,7 @@ reap() {
     sleep 0.1
   done
   echo "$me: killing $left (still running after ${t}s)" >&2
+  # shellcheck disable=SC2086
   kill -KILL $left 2>/dev/null || true
   for ((i = 0; i < 50; i++)); do
     left=; for p in $pids; do kill -0 "$p" 2>/dev/null && left+="$p "; done
@@ -102,11 +104,11 @@ stop_daemons() { # NAME...: stop the daemons named in DIR/run/NAME.pid that are 
 }
 
 do_stop() {
+  # Every step is tried whatever the one before it did: a half-started or half-dead cluster
+  # is the case this exists for.
+  set +e
   export SLURM_CONF=$conf
   # Cancel jobs while slurmctld and slurmd can still end them cleanly (epilog, accounting).
-  if [ -n "${HW_SLURM_KEEP_LOGS:-}" ] && [ -d "$dir/log" ]; then
-    mkdir -p "$HW_SLURM_KEEP_LOGS" && cp -a "$dir/log/." "$HW_SLURM_KEEP_LOGS/" || true
-  fi
   if [ -r "$dir/run/slurmctld.pid" ] && ours "$(cat "$dir/run/slurmctld.pid")"; then
     scancel --full --quiet --user=root 2>/dev/null || true
     scancel --full --quiet 2>/dev/null || true
@@ -119,14 +121,22 @@ do_stop() {
   stop_daemons slurmd slurmctld
   stop_daemons slurmdbd mariadbd munged
   reap "$(holders)" 5
+  if [ -n "${HW_SLURM_KEEP_LOGS:-}" ] && [ -d "$dir/log" ]; then
+    mkdir -p "$HW_SLURM_KEEP_LOGS"
+    cp -a "$dir/log/." "$HW_SLURM_KEEP_LOGS/" || true
+  fi
   rm -rf -- "$dir"
 }
 
+logs_hint() { # where a failed start's logs end up, since DIR is removed
+  if [ -n "${HW_SLURM_KEEP_LOGS:-}" ]; then echo "logs copied to $HW_SLURM_KEEP_LOGS"
+  else echo "set HW_SLURM_KEEP_LOGS=SOMEDIR to keep the logs"; fi
+}
+
 tail_log() { # NAME: the last lines of DIR/log/NAME.{log,out}, to explain a failed start
-  local f
-  for f in "$dir/log/$1.log" "$dir/log/$1.out"; do
-    [ -s "$f" ] && { echo "  ${f##*/}:"; tail -n 8 "$f" | sed 's/^/  | /'; } >&2
-  done
+  local f=$dir/log/$1.log
+  [ -s "$f" ] || f=$dir/log/$1.out   # stderr, where it failed before opening its log
+  [ -s "$f" ] && { echo "  ${f##*/}:"; tail -n 8 "$f" | sed 's/^/  | /'; } >&2
   return 0
 }
 
@@ -136,10 +146,10 @@ wait_for() { # NAME WHAT CMD...: retry CMD every 0.2 s for at most $wait_s secon
   while [ "$SECONDS" -lt "$end" ]; do
     timeout 10 "$@" >/dev/null 2>&1 && return 0
     kill -0 "$(cat "$dir/run/$name.pid")" 2>/dev/null \
-      || { echo "$me: $name exited while starting (logs in $dir/log)" >&2; return 1; }
+      || { echo "$me: $name exited while starting ($(logs_hint))" >&2; return 1; }
     sleep 0.2
   done
-  echo "$me: $what did not come up within ${wait_s}s (logs in $dir/log)" >&2
+  echo "$me: $what did not come up within ${wait_s}s ($(logs_hint))" >&2
   return 1
 }
 
@@ -250,6 +260,14 @@ EOF
     || { echo "$me: sacctmgr add cluster failed" >&2; tail_log slurmdbd; return 1; }
 }
 
+on_start_exit() { # a start that did not finish stops what it had started
+  local rc=$?
+  trap - EXIT
+  trap '' INT TERM   # a second ^C must not cut the cleanup short
+  [ "$rc" -eq 0 ] || do_stop
+  exit "$rc"
+}
+
 do_start() {
   need munged munge; need slurmctld slurmctld; need slurmd slurmd; need sinfo slurm-client
   local acct=${HW_SLURM_ACCOUNTING:-auto}
@@ -266,7 +284,9 @@ do_start() {
   [ "$(id -u)" = 0 ] || die 3 "must run as root (slurmd runs jobs as their users)"
   if [ -e "$dir" ]; then
     [ -e "$marker" ] && die 2 "a cluster already lives in $dir: run '$me stop $dir' first"
-    [ -d "$dir" ] && [ -z "$(ls -A "$dir")" ] || die 2 "DIR $dir exists and is not empty: give an empty or new directory"
+    if ! [ -d "$dir" ] || [ -n "$(ls -A "$dir")" ]; then
+      die 2 "DIR $dir exists and is not empty: give an empty or new directory"
+    fi
   fi
   local p
   for p in $ctld_port $slurmd_port $dbd_port $db_port; do
@@ -276,12 +296,12 @@ do_start() {
   mkdir -p "$dir"
   : >"$marker"
   # From here on, any failure (or INT/TERM) stops what was started and removes DIR.
-  trap 'rc=$?; trap - EXIT; if [ $rc -ne 0 ]; then do_stop; fi; exit $rc' EXIT
+  trap on_start_exit EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
   # munged wants its key directory closed to writes by others, and searchable so that every
   # client can reach the socket.
-  mkdir -p -m 711 "$dir/munge"
+  mkdir -m 711 "$dir/munge"
   mkdir -p "$dir/etc" "$dir/state" "$dir/spool" "$dir/log" "$dir/run"
   export SLURM_CONF=$conf
 
@@ -304,7 +324,7 @@ do_start() {
   wait_for slurmctld slurmctld bash -c "scontrol ping | grep -q UP" || { tail_log slurmctld; exit 3; }
   launch slurmd slurmd -D -s -f "$conf"
   wait_for slurmd "node $node (idle)" bash -c "[ \"\$(sinfo -h -n '$node' -o %T)\" = idle ]" \
-    || { tail_log slurmd; exit 3; }
+    || { echo "  sinfo: $(sinfo -h -n "$node" -o '%T %E' 2>&1)" >&2; tail_log slurmd; exit 3; }
   trap - EXIT INT TERM
   echo "export SLURM_CONF=$conf"
 }
