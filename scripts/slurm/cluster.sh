@@ -44,9 +44,9 @@ ours() {
     | grep -qF -- "$dir/"
 }
 
-# Processes with their cwd, an open file or a unix socket under DIR, and their descendants:
-# job steps (slurmstepd and the job's own processes) that outlived their daemons. Skips
-# this shell's ancestry.
+# Processes with their cwd, an open file or a unix socket under DIR, or this cluster's
+# SLURM_CONF in their environment, and their descendants: job steps (slurmstepd and the
+# job's own processes) that outlived their daemons. Skips this shell's ancestry.
 holders() {
   local skip=" " q=$$
   while [ "$q" -gt 1 ] 2>/dev/null; do
@@ -59,7 +59,9 @@ holders() {
         { split($1, f, "/"); p = f[3] }
         ($2 == d || index($2, d "/") == 1 || ($2 in sock)) && index(skip, " " p " ") == 0 \
           && !(p in seen) { seen[p]; print p }' /proc/net/unix - \
-    | descendants
+    | cat - <(grep -lzxF "SLURM_CONF=$conf" /proc/[0-9]*/environ 2>/dev/null \
+                | awk -F/ -v skip="$skip" 'index(skip, " " $3 " ") == 0 { print $3 }') \
+    | sort -u | descendants
 }
 
 descendants() { # pids on stdin -> those pids and all their descendants
@@ -106,8 +108,10 @@ stop_daemons() { # NAME...: stop the daemons named in DIR/run/NAME.pid that are 
 
 do_stop() {
   # Every step is tried whatever the one before it did: a half-started or half-dead cluster
-  # is the case this exists for.
+  # is the case this exists for. Nor may a ^C or a reader that went away (SIGPIPE on the
+  # messages) cut it short.
   set +e
+  trap '' INT TERM PIPE
   export SLURM_CONF=$conf
   # Cancel jobs while slurmctld and slurmd can still end them cleanly (epilog, accounting).
   if [ -r "$dir/run/slurmctld.pid" ] && ours "$(cat "$dir/run/slurmctld.pid")"; then
@@ -199,8 +203,10 @@ SchedulerType=sched/backfill
 MpiDefault=none
 SwitchType=switch/none
 ReturnToService=2
+# Finished jobs stay visible to scontrol for 10 minutes.
 MinJobAge=600
 MailProg=/bin/true
+# One line per finished job, the only record when accounting is none (sacct -c reads it).
 JobCompType=jobcomp/filetxt
 JobCompLoc=$dir/log/jobcomp.txt
 EOF
@@ -225,17 +231,17 @@ start_db() { # a private MariaDB on 127.0.0.1:$db_port for slurmdbd, datadir und
   mkdir -p "$dir/db"
   mariadb-install-db --no-defaults --datadir="$dir/db" --user=root --skip-test-db \
     --auth-root-authentication-method=socket >"$dir/log/mariadb-install.log" 2>&1 \
-    || { echo "$me: mariadb-install-db failed" >&2; tail_log mariadb-install; return 1; }
+    || { echo "$me: mariadb-install-db failed" >&2; tail_log mariadb-install; exit 3; }
   launch mariadbd mariadbd --no-defaults --datadir="$dir/db" --socket="$dir/db/sock" \
     --pid-file="$dir/run/mariadbd.own.pid" --port="$db_port" --bind-address=127.0.0.1 \
     --user=root --log-error="$dir/log/mariadbd.log" --skip-log-bin \
     --innodb-buffer-pool-size=16M --innodb-log-file-size=8M --performance-schema=OFF
   wait_for mariadbd mariadbd mariadb --no-defaults --socket="$dir/db/sock" -e 'SELECT 1' \
-    || { tail_log mariadbd; return 1; }
+    || { tail_log mariadbd; exit 3; }
   mariadb --no-defaults --socket="$dir/db/sock" -e "
     CREATE USER 'slurm'@'127.0.0.1' IDENTIFIED BY 'hwtest';
     GRANT ALL ON slurm_acct_db.* TO 'slurm'@'127.0.0.1';" \
-    || { echo "$me: could not create the slurm database user" >&2; return 1; }
+    || { echo "$me: could not create the slurm database user" >&2; exit 3; }
   # slurmdbd refuses a config readable by others (it holds the database password).
   install -m 600 /dev/null "$dir/etc/slurmdbd.conf"
   cat >"$dir/etc/slurmdbd.conf" <<EOF
@@ -257,17 +263,18 @@ StorageLoc=slurm_acct_db
 EOF
   # slurmdbd has no -f: it reads slurmdbd.conf beside \$SLURM_CONF.
   launch slurmdbd slurmdbd -D -s
-  wait_for slurmdbd slurmdbd sacctmgr -n list cluster || { tail_log slurmdbd; return 1; }
+  wait_for slurmdbd slurmdbd sacctmgr -n list cluster || { tail_log slurmdbd; exit 3; }
   # Adding the cluster also makes the root account and root's association.
   sacctmgr -i add cluster hwtest >/dev/null \
-    || { echo "$me: sacctmgr add cluster failed" >&2; tail_log slurmdbd; return 1; }
+    || { echo "$me: sacctmgr add cluster failed" >&2; tail_log slurmdbd; exit 3; }
 }
 
 on_start_exit() { # a start that did not finish stops what it had started
   local rc=$?
   trap - EXIT
-  trap '' INT TERM   # a second ^C must not cut the cleanup short
-  [ "$rc" -eq 0 ] || do_stop
+  [ "$rc" -eq 0 ] && exit 0
+  do_stop
+  [ "$rc" -eq 1 ] && rc=3   # a command that failed under set -e: still "could not start"
   exit "$rc"
 }
 
@@ -302,6 +309,7 @@ do_start() {
   trap on_start_exit EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
+  trap 'exit 141' PIPE   # stderr's reader gone: still clean up (a handler, not inherited)
   # munged wants its key directory closed to writes by others, and searchable so that every
   # client can reach the socket.
   mkdir -m 711 "$dir/munge"
@@ -321,14 +329,14 @@ do_start() {
   mem=${HW_SLURM_MEM_MB:-$(awk '/^MemTotal:/ {printf "%d", $2 / 1024 * 0.9}' /proc/meminfo)}
   cpus=$(nproc)
   write_slurm_conf "$mem" "$cpus" "$acct"
-  [ "$acct" = dbd ] && { start_db || exit 3; }
+  if [ "$acct" = dbd ]; then start_db; fi
 
   launch slurmctld slurmctld -D -s -i -f "$conf"
   wait_for slurmctld slurmctld bash -c "scontrol ping | grep -q UP" || { tail_log slurmctld; exit 3; }
   launch slurmd slurmd -D -s -f "$conf"
   wait_for slurmd "node $node (idle)" bash -c "[ \"\$(sinfo -h -n '$node' -o %T)\" = idle ]" \
     || { echo "  sinfo: $(sinfo -h -n "$node" -o '%T %E' 2>&1)" >&2; tail_log slurmd; exit 3; }
-  trap - EXIT INT TERM
+  trap - EXIT INT TERM PIPE
   echo "export SLURM_CONF=$conf"
 }
 

@@ -17,7 +17,8 @@ cluster=$work/cluster
 cleanup() {
   local rc=$? t=$SECONDS
   trap - EXIT
-  trap '' INT TERM   # a second ^C must not cut the cleanup short
+  trap '' INT TERM PIPE   # neither a second ^C nor a closed stdout may cut it short
+  set +e
   "$here/cluster.sh" stop "$cluster" || rc=1
   rm -rf -- "$work"
   echo "stop: $((SECONDS - t)) s; demo total: ${SECONDS} s"
@@ -26,6 +27,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+trap 'exit 141' PIPE
 
 t=$SECONDS
 "$here/cluster.sh" start "$cluster" >/dev/null || exit 3
