@@ -13,17 +13,18 @@ static double phase_num(const cJSON *p, const char *k)
 }
 
 /* Bytes of output per second of the strategy's own phases (not the source's generation),
- * and that as a fraction of this machine's warm memcpy and first-touch rates. */
-static void add_throughput(const cJSON *report, cJSON *r, const struct hw_job *j)
+ * and that as a fraction of this machine's warm memcpy and first-touch rates. NULL without a
+ * phase's wall time. */
+static cJSON *throughput(const cJSON *report, const cJSON *phases, const struct hw_job *j)
 {
     const cJSON *p, *cal = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(report, "host"), "calibration");
     double wall = 0;
-    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(r, "phases"))
+    cJSON_ArrayForEach(p, phases)
         if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "name")), "load_source") != 0)
             wall += phase_num(p, "wall_seconds");
     if (!(wall > 0))
-        return;
-    cJSON *t = cJSON_AddObjectToObject(r, "throughput");
+        return NULL;
+    cJSON *t = cJSON_CreateObject();
     double rate = (double)j->output_bytes / wall;
     cJSON_AddNumberToObject(t, "output_bytes_per_second", rate);
     double mc = phase_num(cal, "memcpy_warm_bytes_per_s"), ft = phase_num(cal, "fault_4k_bytes_per_s");
@@ -31,6 +32,7 @@ static void add_throughput(const cJSON *report, cJSON *r, const struct hw_job *j
         cJSON_AddNumberToObject(t, "fraction_of_memcpy_warm", rate / mc);
     if (ft > 0)
         cJSON_AddNumberToObject(t, "fraction_of_first_touch_4k", rate / ft);
+    return t;
 }
 
 static void set_num(cJSON *o, const char *k, double v)
@@ -41,57 +43,39 @@ static void set_num(cJSON *o, const char *k, double v)
         cJSON_AddNumberToObject(o, k, v);
 }
 
-static cJSON *rusage_json(const struct rusage *ru, bool whole_run)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "maxrss_bytes", (double)ru->ru_maxrss * 1024.0);
-    /* clear_refs 5 resets what ru_maxrss is taken from: with per-phase resets it covers
-     * only the time since the last reset. */
-    cJSON_AddStringToObject(o, "maxrss_covers", whole_run ? "whole run" : "since the last phase reset");
-    cJSON_AddNumberToObject(o, "minflt", (double)ru->ru_minflt);
-    cJSON_AddNumberToObject(o, "majflt", (double)ru->ru_majflt);
-    cJSON_AddNumberToObject(o, "utime_seconds", (double)ru->ru_utime.tv_sec + ru->ru_utime.tv_usec * 1e-6);
-    cJSON_AddNumberToObject(o, "stime_seconds", (double)ru->ru_stime.tv_sec + ru->ru_stime.tv_usec * 1e-6);
-    cJSON_AddNumberToObject(o, "nvcsw", (double)ru->ru_nvcsw);
-    cJSON_AddNumberToObject(o, "nivcsw", (double)ru->ru_nivcsw);
-    return o;
-}
-
 cJSON *hw_run_record_new(const struct hw_job *j, bool phase_reset)
 {
-    cJSON *r = cJSON_CreateObject();
+    cJSON *r = cJSON_CreateObject(), *params = cJSON_CreateObject();
     const struct hw_strategy_cfg *sc = j->sc;
-    cJSON_AddStringToObject(r, "strategy", sc->strategy->name);
-    cJSON_AddStringToObject(r, "label", sc->label);
-    cJSON *p = cJSON_AddObjectToObject(r, "params");
+    double out = (double)j->output_bytes;
     for (uint32_t k = 0; k < sc->nparams; k++)
-        cJSON_AddStringToObject(p, sc->params[k].key, sc->params[k].value);
-    cJSON_AddStringToObject(r, "allocator", hw_allocator_name(j->ac->kind));
-    cJSON_AddStringToObject(r, "allocator_conf", j->ac->conf);
-    cJSON_AddNumberToObject(r, "repeat", j->repeat);
-    cJSON_AddStringToObject(r, "output_dtype", hw_dtype_name(sc->out_dtype));
-    cJSON_AddStringToObject(r, "output_order", hw_order_name(sc->out_order));
-    cJSON_AddNumberToObject(r, "output_bytes", (double)j->output_bytes);
-    cJSON_AddNumberToObject(r, "predicted_peak_bytes", j->predicted);
-    cJSON_AddBoolToObject(r, "phase_reset", phase_reset);
-    if (sc->has_expect)
-        cJSON_AddNumberToObject(r, "expect_ratio", hw_size_bytes(&sc->expect, j->output_bytes) / (double)j->output_bytes);
-    else
-        cJSON_AddNullToObject(r, "expect_ratio");
-    if (sc->has_budget)
-        cJSON_AddNumberToObject(r, "budget_ratio", hw_size_bytes(&sc->budget, j->output_bytes) / (double)j->output_bytes);
-    else
-        cJSON_AddNullToObject(r, "budget_ratio");
+        cJSON_AddStringToObject(params, sc->params[k].key, sc->params[k].value);
+    struct hw_run_job f = {
+        .strategy = sc->strategy->name, .label = sc->label, .params = params,
+        .allocator = hw_allocator_name(j->ac->kind), .allocator_conf = j->ac->conf, .repeat = j->repeat,
+        .output_dtype = hw_dtype_name(sc->out_dtype), .output_order = hw_order_name(sc->out_order),
+        .output_bytes = out, .planned = true, .predicted_peak_bytes = j->predicted, .phase_reset = phase_reset,
+        .expect_ratio = sc->has_expect ? hw_size_bytes(&sc->expect, j->output_bytes) / out : NAN,
+        .budget_ratio = sc->has_budget ? hw_size_bytes(&sc->budget, j->output_bytes) / out : NAN,
+    };
+    hw_schema_run_job(r, &f);
+    cJSON_Delete(params);
     return r;
 }
 
-/* The worker's phase events into phases (each with its start relative to the worker's), with
+void hw_run_record_end(cJSON *r, const char *status, const char *reason)
+{
+    struct hw_run_result res = {.status = status, .reason = reason};
+    hw_schema_run_result(r, &res);
+}
+
+/* The worker's phase events as phases[] (each with its start relative to the worker's), with
  * the run's peak, wall and cpu over them and the peak method: "sampler" if any phase had to
- * fall back to it. */
-static void add_phases(cJSON *r, cJSON *phases, const struct hw_child *ch, cJSON *report, const char **method_out,
-                       double *peak_out, double *wall_out, double *cpu_out)
+ * fall back to it. The allocator's version, from the worker's hello, is noted in the report. */
+static cJSON *phases_of(const struct hw_child *ch, cJSON *report, struct hw_run_result *res)
 {
     const cJSON *e;
+    cJSON *phases = cJSON_CreateArray();
     double vmhwm = 0, peak = 0, wall = 0, cpu = 0;
     const char *method = NULL;
     const struct hw_sup *s = &ch->sup;
@@ -100,7 +84,7 @@ static void add_phases(cJSON *r, cJSON *phases, const struct hw_child *ch, cJSON
         if (k && strcmp(k, "hello") == 0) {
             const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "allocator_version"));
             if (v) {
-                cJSON_AddStringToObject(r, "allocator_version", v);
+                res->allocator_version = v;
                 hw_report_note_allocator(report, v);
             }
         }
@@ -129,70 +113,67 @@ static void add_phases(cJSON *r, cJSON *phases, const struct hw_child *ch, cJSON
         cpu += phase_num(p, "cpu_seconds");
         cJSON_AddItemToArray(phases, p);
     }
-    *method_out = method;
-    *peak_out = fmax(peak, vmhwm);
-    *wall_out = wall;
-    *cpu_out = cpu;
+    res->peak_method = method ? method : "none";
+    res->peak_rss_bytes = fmax(peak, vmhwm);
+    res->wall_seconds = wall;
+    res->cpu_seconds = cpu;
+    return phases;
+}
+
+/* The worker's output event as the run's output check (NULL: null, none came). */
+static cJSON *output_of(const struct hw_child *ch)
+{
+    const cJSON *out = hw_child_event(ch, "output");
+    if (!out)
+        return NULL;
+    cJSON *oj = cJSON_Duplicate(out, 1);
+    cJSON_DeleteItemFromObjectCaseSensitive(oj, "ev");
+    if (!cJSON_GetObjectItemCaseSensitive(oj, "matches_reference")) {
+        cJSON_AddNullToObject(oj, "matches_reference");
+        cJSON_AddNullToObject(oj, "cells_differing");
+        cJSON_AddNullToObject(oj, "max_abs_diff");
+    }
+    return oj;
 }
 
 void hw_run_record_fill(cJSON *r, const struct hw_job *j, const struct hw_child *ch, const struct hw_record_opts *o)
 {
     char reason[1024];
     const struct hw_sup *s = &ch->sup;
-    const char *status = hw_child_status(ch, o->limit, o->self, reason, sizeof reason);
-    cJSON_AddStringToObject(r, "status", status);
-    cJSON_AddStringToObject(r, "reason", reason);
-    cJSON *phases = cJSON_AddArrayToObject(r, "phases");
     const cJSON *e;
-    const char *method = NULL, *peak_phase = NULL;
-    double peak = 0, wall = 0, cpu = 0;
-    add_phases(r, phases, ch, o->report, &method, &peak, &wall, &cpu);
+    struct hw_run_result res = {
+        .measured = true, .has_worker_wall = true, .worker_wall_seconds = s->t_end - s->t_start,
+        .budget_bytes = NAN, .has_peak_phase = true, .largest_process_rss_bytes = NAN,
+        .sampler_peak_bytes = s->tl ? (double)s->tl->max.rss : 0.0,
+        /* clear_refs 5 resets what ru_maxrss is taken from: with per-phase resets it covers
+         * only the time since the last reset. */
+        .rusage = {&s->ru, !o->phase_reset ? "whole run" : "since the last phase reset", true},
+    };
+    res.status = hw_child_status(ch, o->limit, o->self, reason, sizeof reason);
+    res.reason = reason;
+    res.phases = phases_of(ch, o->report, &res);
+    double peak = res.peak_rss_bytes;
     /* The phase that reached the peak: a phase that starts at its predecessor's peak (the
      * usual case after an allocation) ties with it, so the first one within the counters'
      * resolution wins. */
-    cJSON_ArrayForEach(e, phases)
-        if (!peak_phase && phase_num(e, "peak_rss_bytes") >= peak - fmax(1 << 20, peak * 1e-3))
-            peak_phase = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "name"));
-    bool ok = strcmp(status, "ok") == 0;
-    cJSON_AddNumberToObject(r, "wall_seconds", wall);
-    cJSON_AddNumberToObject(r, "cpu_seconds", cpu);
-    cJSON_AddNumberToObject(r, "worker_wall_seconds", s->t_end - s->t_start);
-    if (ok || cJSON_GetArraySize(phases) > 0) {
-        cJSON_AddNumberToObject(r, "peak_rss_bytes", peak);
-        cJSON_AddNumberToObject(r, "peak_ratio", peak / (double)j->output_bytes);
+    cJSON_ArrayForEach(e, res.phases)
+        if (!res.peak_phase && phase_num(e, "peak_rss_bytes") >= peak - fmax(1 << 20, peak * 1e-3))
+            res.peak_phase = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "name"));
+    bool ok = strcmp(res.status, "ok") == 0;
+    if (ok || cJSON_GetArraySize(res.phases) > 0) {
+        res.peak_ratio = peak / (double)j->output_bytes;
     } else {
-        cJSON_AddNullToObject(r, "peak_rss_bytes");
-        cJSON_AddNullToObject(r, "peak_ratio");
+        res.peak_rss_bytes = NAN;
+        res.peak_ratio = NAN;
     }
-    cJSON_AddStringToObject(r, "peak_method", method ? method : "none");
-    if (peak_phase)
-        cJSON_AddStringToObject(r, "peak_phase", peak_phase);
-    else
-        cJSON_AddNullToObject(r, "peak_phase");
-    cJSON_AddNumberToObject(r, "sampler_peak_bytes", s->tl ? (double)s->tl->max.rss : 0.0);
     const cJSON *ex = cJSON_GetObjectItemCaseSensitive(r, "expect_ratio");
     if (ok && cJSON_IsNumber(ex)) {
         double ratio = peak / (double)j->output_bytes;
-        cJSON_AddStringToObject(r, "expect_verdict", hw_expect_verdict(ratio, ex->valuedouble, o->expect_tolerance));
-        cJSON_AddNumberToObject(r, "expect_error", ratio / ex->valuedouble - 1.0);
+        res.expect_verdict = hw_expect_verdict(ratio, ex->valuedouble, o->expect_tolerance);
+        res.expect_error = ratio / ex->valuedouble - 1.0;
     }
-    cJSON_AddItemToObject(r, "rusage", rusage_json(&s->ru, !o->phase_reset));
-    const cJSON *out = hw_child_event(ch, "output");
-    if (out) {
-        cJSON *oj = cJSON_Duplicate(out, 1);
-        cJSON_DeleteItemFromObjectCaseSensitive(oj, "ev");
-        if (!cJSON_GetObjectItemCaseSensitive(oj, "matches_reference")) {
-            cJSON_AddNullToObject(oj, "matches_reference");
-            cJSON_AddNullToObject(oj, "cells_differing");
-            cJSON_AddNullToObject(oj, "max_abs_diff");
-        }
-        cJSON_AddItemToObject(r, "output", oj);
-    } else {
-        cJSON_AddNullToObject(r, "output");
-    }
-    if (s->tl && o->timeline)
-        cJSON_AddItemToObject(r, "timeline", hw_timeline_json(s->tl, o->interval_ms));
-    else
-        cJSON_AddNullToObject(r, "timeline");
-    add_throughput(o->report, r, j);
+    res.output = output_of(ch);
+    res.timeline = s->tl && o->timeline ? hw_timeline_json(s->tl, o->interval_ms) : NULL;
+    res.throughput = throughput(o->report, res.phases, j);
+    hw_schema_run_result(r, &res);
 }
