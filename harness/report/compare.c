@@ -2,21 +2,17 @@
 #include "run_key.h"
 #include "json.h"
 #include "report.h"
+#include "summary.h"
 #include "size.h"
 #include <math.h>
 #include <string.h>
 
-static double median_of(const cJSON *s, const char *k)
+/* One side's figures: its summary entry, or "-" where the other report has none. */
+static const char *bytes(const struct hw_summary_view *s, char *buf, size_t len)
 {
-    return hw_jnum(cJSON_GetObjectItemCaseSensitive(s, k), "median");
-}
-
-
-static const char *bytes(const cJSON *s, char *buf, size_t len)
-{
-    double v = s ? median_of(s, "peak_rss_bytes") : NAN;
+    double v = s ? s->peak_median : NAN;
     if (isnan(v))
-        snprintf(buf, len, "%s", s ? hw_jstr(s, "status") : "-");
+        snprintf(buf, len, "%s", s ? s->status : "-");
     else
         hw_fmt_bytes(v, buf, len);
     return buf;
@@ -31,26 +27,28 @@ static const char *delta(double a, double b, char *buf, size_t len)
     return buf;
 }
 
-static const char *verdict(const cJSON *s)
+static const char *verdict(const struct hw_summary_view *s)
 {
     if (!s)
         return "-";
-    const char *v = hw_jstr(s, "expect_verdict");
-    if (strcmp(hw_jstr(s, "output_check"), "mismatch") == 0)
+    if (strcmp(s->output_check, "mismatch") == 0)
         return "WRONG";
-    return v[0] ? v : "-";
+    return s->expect_verdict[0] ? s->expect_verdict : "-";
 }
 
-static void row(const cJSON *a, const cJSON *b, const cJSON *key, FILE *f)
+static void row(const cJSON *ea, const cJSON *eb, const cJSON *key, FILE *f)
 {
     char alloc[300], b1[32], b2[32], d1[32], w1[32], w2[32], d2[32];
+    struct hw_summary_view va, vb, *a = ea ? &va : NULL, *b = eb ? &vb : NULL;
+    hw_summary_decode(ea, &va);
+    hw_summary_decode(eb, &vb);
     hw_run_key_allocator(key, alloc, sizeof alloc);
-    double wa = a ? median_of(a, "wall_seconds") : NAN, wb = b ? median_of(b, "wall_seconds") : NAN;
+    double wa = a ? a->wall_median : NAN, wb = b ? b->wall_median : NAN;
     snprintf(w1, sizeof w1, isnan(wa) ? "-" : "%.2fs", wa);
     snprintf(w2, sizeof w2, isnan(wb) ? "-" : "%.2fs", wb);
     fprintf(f, "%-34s %-12s %10s %10s %8s %8s %8s %8s  %s -> %s\n", hw_jstr(key, "label"), alloc,
             bytes(a, b1, sizeof b1), bytes(b, b2, sizeof b2),
-            delta(a ? median_of(a, "peak_rss_bytes") : NAN, b ? median_of(b, "peak_rss_bytes") : NAN, d1, sizeof d1),
+            delta(a ? a->peak_median : NAN, b ? b->peak_median : NAN, d1, sizeof d1),
             w1, w2, delta(wa, wb, d2, sizeof d2), verdict(a), verdict(b));
 }
 

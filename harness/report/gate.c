@@ -2,6 +2,7 @@
 #include "json.h"
 #include "run_key.h"
 #include "report.h"
+#include "summary.h"
 #include "size.h"
 #include <stdarg.h>
 #include <math.h>
@@ -78,64 +79,51 @@ static void shape_difference(const cJSON *a, const cJSON *b, char *why, size_t l
                  hw_jnum(db, "all_null_columns"));
 }
 
-/* ---- one side's figures per (label, allocator, conf): medians over the ok repeats ---- */
+/* ---- one side's figures per (label, allocator, conf): its summary entry ---- */
 
 struct group {
-    const cJSON *first;
+    const cJSON *first;          /* its first run: the output's dtype and order */
     int runs, ok;
-    double peak, ratio, output_bytes;
-    const char *bad_status, *bad_reason;
-    int matches, mismatches;
+    double peak, ratio;          /* the median peak, and it over the output's bytes */
+    const char *bad_status, *bad_reason;   /* the first run not ok */
+    bool matches, mismatch;      /* the output check over the ok repeats */
     double cells_differing;
     double budget_ratio;
+    struct hw_summary_view v;    /* what the strings point into (group_release) */
 };
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
+/* summary[]'s entry for key (or, in a report without one, the same computed from runs[]). */
 static bool group_of(const cJSON *report, const cJSON *key, struct group *g)
 {
-    const cJSON *r;
-    double peaks[1024];
     memset(g, 0, sizeof *g);
     g->budget_ratio = NAN;
-    cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(report, "runs")) {
-        if (!hw_run_key_equal(r, key))
-            continue;
-        if (!g->first)
-            g->first = r;
-        g->runs++;
-        g->output_bytes = hw_jnum(r, "output_bytes");
-        if (!isnan(hw_jnum(r, "budget_ratio")))
-            g->budget_ratio = hw_jnum(r, "budget_ratio");
-        if (strcmp(hw_jstr(r, "status"), "ok") != 0) {
-            if (!g->bad_status) {
-                g->bad_status = hw_jstr(r, "status");
-                g->bad_reason = hw_jstr(r, "reason");
-            }
-            continue;
-        }
-        if (g->ok < (int)(sizeof peaks / sizeof peaks[0]))
-            peaks[g->ok++] = hw_jnum(r, "peak_rss_bytes");
-        const cJSON *m = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "output"),
-                                                          "matches_reference");
-        if (cJSON_IsTrue(m))
-            g->matches++;
-        else if (cJSON_IsFalse(m)) {
-            g->mismatches++;
-            g->cells_differing = fmax(g->cells_differing,
-                                      hw_jnum(cJSON_GetObjectItemCaseSensitive(r, "output"), "cells_differing"));
-        }
+    struct hw_summary_view *v = &g->v;
+    if (!hw_summary_find(report, key, v))
+        return false;
+    g->first = hw_runs_first(report, key);
+    g->runs = (int)v->runs;
+    g->ok = (int)v->ok;
+    if (g->ok < g->runs) {
+        g->bad_status = g->ok ? hw_jstr(hw_runs_first_failed(report, key), "status") : v->status;
+        g->bad_reason = v->reason;
     }
+    g->matches = strcmp(v->output_check, "matches") == 0;
+    g->mismatch = strcmp(v->output_check, "mismatch") == 0;
+    g->cells_differing = g->mismatch ? v->cells_differing : 0;
     if (g->ok) {
-        qsort(peaks, (size_t)g->ok, sizeof peaks[0], cmp_double);
-        g->peak = g->ok % 2 ? peaks[g->ok / 2] : (peaks[g->ok / 2 - 1] + peaks[g->ok / 2]) / 2;
-        g->ratio = g->peak / g->output_bytes;
+        g->budget_ratio = v->budget_ratio;
+        g->peak = v->peak_median;
+        g->ratio = g->peak / hw_jnum(g->first, "output_bytes");
     }
-    return g->first != NULL;
+    return true;
+}
+
+static void group_release(struct group *g) { hw_summary_release(&g->v); }
+
+/* The budget verdict on the gate's own ratio (the median peak over the output). */
+static bool over_budget(const struct group *g)
+{
+    return g->ok && !isnan(g->budget_ratio) && strcmp(hw_budget_verdict(g->ratio, g->budget_ratio), "exceeded") == 0;
 }
 
 /* ---- the comparison ---- */
@@ -185,15 +173,15 @@ static cJSON *compare_one(const struct group *old, const struct group *new, cons
     if (new->ok < new->runs) {
         e = entry(key, "failed", true);
         set_message(e, "a run is %s: %s", new->bad_status, new->bad_reason);
-    } else if (new->mismatches && old->matches && !old->mismatches) {
+    } else if (new->mismatch && old->matches) {
         e = entry(key, "output", true);
         set_message(e, "the output no longer matches the reference: %.0f cells differ",
                     new->cells_differing);
-    } else if (new->mismatches && old->mismatches && new->cells_differing != old->cells_differing) {
+    } else if (new->mismatch && old->mismatch && new->cells_differing != old->cells_differing) {
         e = entry(key, "output", true);
         set_message(e, "a known deviation changed: %.0f cells differ, %.0f in the baseline",
                     new->cells_differing, old->cells_differing);
-    } else if (!isnan(new->budget_ratio) && new->ratio > new->budget_ratio + 1e-9) {
+    } else if (over_budget(new)) {
         e = entry(key, "budget", true);
         set_message(e, "peak %.2fx passed its budget %.2fx (from the config)", new->ratio,
                     new->budget_ratio);
@@ -305,6 +293,7 @@ cJSON *hw_gate_compare(const cJSON *report, const char *report_path, const cJSON
                         o->allow_missing ? " (--allow-missing)" : "; run it, or pass --allow-missing");
             figures(e, &old, NULL, NAN);
             count(res, "missing");
+            group_release(&old);
         } else {
             /* Outputs must be of one kind to compare: a dtype/order change is a shape change. */
             const cJSON *nf = new.first;
@@ -315,10 +304,14 @@ cJSON *hw_gate_compare(const cJSON *report, const char *report_path, const cJSON
                          report_path, base_path, hw_jstr(r, "label"), hw_jstr(r, "allocator"),
                          hw_jstr(nf, "output_dtype"), hw_jstr(nf, "output_order"), hw_jstr(r, "output_dtype"),
                          hw_jstr(r, "output_order"));
+                group_release(&old);
+                group_release(&new);
                 cJSON_Delete(res);
                 return NULL;
             }
             e = compare_one(&old, &new, r, o);
+            group_release(&old);
+            group_release(&new);
             count(res, "compared");
             if (strcmp(hw_jstr(e, "verdict"), "improved") == 0)
                 count(res, "improved");
@@ -331,16 +324,19 @@ cJSON *hw_gate_compare(const cJSON *report, const char *report_path, const cJSON
     runs = cJSON_GetObjectItemCaseSensitive(report, "runs");
     cJSON_ArrayForEach(r, runs) {
         struct group old, new;
-        if (!first_of_key(runs, r) || group_of(base, r, &old))
+        if (!first_of_key(runs, r) || group_of(base, r, &old)) {
+            group_release(&old);
             continue;
+        }
         group_of(report, r, &new);
-        bool over = new.ok && !isnan(new.budget_ratio) && new.ratio > new.budget_ratio + 1e-9;
+        bool over = over_budget(&new);
         cJSON *e = entry(r, over ? "budget" : "new", over);
         if (over)
             set_message(e, "peak %.2fx passed its budget %.2fx (from the config)", new.ratio, new.budget_ratio);
         else
             set_message(e, "not in the baseline; add it by updating the baseline");
         figures(e, NULL, &new, NAN);
+        group_release(&new);
         count(res, "new");
         if (over)
             count(res, "failed");

@@ -2,6 +2,7 @@
 #include "allocator.h"
 #include "json.h"
 #include "size.h"
+#include "summary.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,10 +12,14 @@
 #define KEPT_WORTH_TELLING 0.10
 #define KEPT_AT_LEAST_BYTES (8.0 * 1024 * 1024)
 
-static double median_ratio(const cJSON *s)
+static struct hw_summary_view view(const cJSON *s)
 {
-    return hw_jnum(cJSON_GetObjectItemCaseSensitive(s, "peak_ratio"), "median");
+    struct hw_summary_view v;
+    hw_summary_decode(s, &v);
+    return v;
 }
+
+static double median_ratio(const cJSON *s) { return view(s).ratio_median; }
 
 static void add(cJSON *lessons, const char *kind, const char *label, double weight, const char *text)
 {
@@ -32,7 +37,7 @@ static bool seen_label(const cJSON *summary, const cJSON *upto, const char *labe
     cJSON_ArrayForEach(s, summary) {
         if (s == upto)
             return false;
-        if (strcmp(hw_jstr(s, "label"), label) == 0)
+        if (strcmp(view(s).label, label) == 0)
             return true;
     }
     return false;
@@ -45,8 +50,8 @@ static void beliefs(cJSON *lessons, const cJSON *summary)
     char held[1024] = "";
     size_t hused = 0;
     cJSON_ArrayForEach(s, summary) {
-        const char *label = hw_jstr(s, "label");
-        double expect = hw_jnum(s, "expect_ratio");
+        const char *label = view(s).label;
+        double expect = view(s).expect_ratio;
         if (isnan(expect) || seen_label(summary, s, label))
             continue;
         char measured[512] = "", phase[128] = "";
@@ -54,16 +59,17 @@ static void beliefs(cJSON *lessons, const cJSON *summary)
         double worst = 1.0;
         bool wrong = false;
         cJSON_ArrayForEach(t, summary) {
-            if (strcmp(hw_jstr(t, "label"), label) != 0 || isnan(median_ratio(t)))
+            struct hw_summary_view v = view(t);
+            if (strcmp(v.label, label) != 0 || isnan(v.ratio_median))
                 continue;
-            double f = median_ratio(t) / expect;
+            double f = v.ratio_median / expect;
             if (fabs(log(f)) > fabs(log(worst))) {
                 worst = f;
-                snprintf(phase, sizeof phase, "%s", hw_jstr(t, "peak_phase"));
+                snprintf(phase, sizeof phase, "%s", v.peak_phase);
             }
-            wrong |= strcmp(hw_jstr(t, "expect_verdict"), "wrong") == 0;
+            wrong |= strcmp(v.expect_verdict, "wrong") == 0;
             used += (size_t)snprintf(measured + used, used < sizeof measured ? sizeof measured - used : 0,
-                                     "%s%.2fx (%s)", used ? ", " : "", median_ratio(t), hw_jstr(t, "allocator"));
+                                     "%s%.2fx (%s)", used ? ", " : "", v.ratio_median, v.allocator);
         }
         if (!measured[0])
             continue;
@@ -89,14 +95,14 @@ static void correctness(cJSON *lessons, const cJSON *summary, const cJSON *repor
     const cJSON *s, *ds = cJSON_GetObjectItemCaseSensitive(report, "dataset");
     double cells = hw_jnum(ds, "rows") * hw_jnum(ds, "cols");
     cJSON_ArrayForEach(s, summary) {
-        if (strcmp(hw_jstr(s, "output_check"), "mismatch") != 0 || seen_label(summary, s, hw_jstr(s, "label")))
+        struct hw_summary_view v = view(s);
+        if (strcmp(v.output_check, "mismatch") != 0 || seen_label(summary, s, v.label))
             continue;
         char text[1024];
-        double diff = hw_jnum(s, "cells_differing");
+        double diff = v.cells_differing;
         snprintf(text, sizeof text, "%s: WRONG OUTPUT, %.0f of %.0f cells (%.2f%%) differ from the "
-                 "reference, max |diff| %.4g", hw_jstr(s, "label"), diff, cells, 100.0 * diff / cells,
-                 hw_jnum(s, "max_abs_diff"));
-        add(lessons, "correctness", hw_jstr(s, "label"), 100.0 + diff / cells, text);
+                 "reference, max |diff| %.4g", v.label, diff, cells, 100.0 * diff / cells, v.max_abs_diff);
+        add(lessons, "correctness", v.label, 100.0 + diff / cells, text);
     }
 }
 
@@ -104,10 +110,11 @@ static void correctness(cJSON *lessons, const cJSON *summary, const cJSON *repor
 static const cJSON *find_summary(const cJSON *summary, const char *label, const char *allocator)
 {
     const cJSON *s;
-    cJSON_ArrayForEach(s, summary)
-        if (strcmp(hw_jstr(s, "label"), label) == 0 && strcmp(hw_jstr(s, "allocator"), allocator) == 0 &&
-            !hw_jstr(s, "allocator_conf")[0])
+    cJSON_ArrayForEach(s, summary) {
+        struct hw_summary_view v = view(s);
+        if (strcmp(v.label, label) == 0 && strcmp(v.allocator, allocator) == 0 && !v.allocator_conf[0])
             return s;
+    }
     return NULL;
 }
 

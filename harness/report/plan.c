@@ -5,6 +5,7 @@
 #include "json.h"
 #include "run_key.h"
 #include "report.h"
+#include "summary.h"
 #include "atomic.h"
 #include "size.h"
 #include <math.h>
@@ -126,10 +127,11 @@ static cJSON *plan_one(cJSON *const *reports, int n, const cJSON *key, const str
     cJSON_AddStringToObject(e, "threshold", tname);
     /* Every ok scale, and which side of the threshold its source columns sit. */
     for (int i = 0; i < n; i++) {
+        struct hw_summary_view v;
         const cJSON *s = hw_report_summary_of(reports[i], key);
+        hw_summary_decode(s, &v);
         double rows = hw_jnum(cJSON_GetObjectItemCaseSensitive(reports[i], "dataset"), "rows");
-        double peak = hw_jnum(cJSON_GetObjectItemCaseSensitive(s, "peak_rss_bytes"), "median");
-        double wall = hw_jnum(cJSON_GetObjectItemCaseSensitive(s, "wall_seconds"), "median");
+        double peak = v.peak_median, wall = v.wall_median;
         if (!s || isnan(peak))
             continue;
         double col = column_bytes(ds, rows);

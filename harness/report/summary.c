@@ -151,48 +151,68 @@ const cJSON *hw_report_summary_of(const cJSON *report, const cJSON *key)
     return NULL;
 }
 
-static double stat_of(const cJSON *s, const char *k, const char *stat)
+/* The two ways to read a number: as json.h does (absent or not a number: NaN), or as a chart
+ * does (also NaN for inf, which no axis holds; a bare number taken for a stat, as a run
+ * record's peak_ratio is, so a chart draws an old report's runs[] by the same code). */
+static double num_of(const cJSON *s, const char *k, bool chart)
 {
-    return hw_jnum(cJSON_GetObjectItemCaseSensitive(s, k), stat);
+    double v = hw_jnum(s, k);
+    return chart && !isfinite(v) ? NAN : v;
 }
 
-void hw_summary_decode(const cJSON *s, struct hw_summary_view *v)
+static double stat_of(const cJSON *s, const char *k, const char *stat, bool chart)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(s, k);
+    if (chart && cJSON_IsNumber(it))
+        return isfinite(it->valuedouble) ? it->valuedouble : NAN;
+    return num_of(it, stat, chart);
+}
+
+static void decode(const cJSON *s, struct hw_summary_view *v, bool chart)
 {
     *v = (struct hw_summary_view){.entry = s};
     v->strategy = hw_jstr(s, "strategy");
     v->label = hw_jstr(s, "label");
     v->allocator = hw_jstr(s, "allocator");
     v->allocator_conf = hw_jstr(s, "allocator_conf");
-    v->runs = hw_jnum(s, "runs");
-    v->ok = hw_jnum(s, "ok");
+    v->runs = num_of(s, "runs", chart);
+    v->ok = num_of(s, "ok", chart);
     v->status = hw_jstr(s, "status");
     v->reason = hw_jstr(s, "reason");
-    v->peak_median = stat_of(s, "peak_rss_bytes", "median");
-    v->peak_min = stat_of(s, "peak_rss_bytes", "min");
-    v->peak_max = stat_of(s, "peak_rss_bytes", "max");
-    v->ratio_median = stat_of(s, "peak_ratio", "median");
-    v->ratio_min = stat_of(s, "peak_ratio", "min");
-    v->ratio_max = stat_of(s, "peak_ratio", "max");
-    v->wall_median = stat_of(s, "wall_seconds", "median");
-    v->wall_min = stat_of(s, "wall_seconds", "min");
-    v->wall_max = stat_of(s, "wall_seconds", "max");
+    v->peak_median = stat_of(s, "peak_rss_bytes", "median", chart);
+    v->peak_min = stat_of(s, "peak_rss_bytes", "min", chart);
+    v->peak_max = stat_of(s, "peak_rss_bytes", "max", chart);
+    v->ratio_median = stat_of(s, "peak_ratio", "median", chart);
+    v->ratio_min = stat_of(s, "peak_ratio", "min", chart);
+    v->ratio_max = stat_of(s, "peak_ratio", "max", chart);
+    v->wall_median = stat_of(s, "wall_seconds", "median", chart);
+    v->wall_min = stat_of(s, "wall_seconds", "min", chart);
+    v->wall_max = stat_of(s, "wall_seconds", "max", chart);
     v->output_check = hw_jstr(s, "output_check");
-    v->cells_differing = hw_jnum(s, "cells_differing");
-    v->max_abs_diff = hw_jnum(s, "max_abs_diff");
+    v->cells_differing = num_of(s, "cells_differing", chart);
+    v->max_abs_diff = num_of(s, "max_abs_diff", chart);
     v->peak_phase = hw_jstr(s, "peak_phase");
-    v->budget_ratio = hw_jnum(s, "budget_ratio");
+    v->budget_ratio = num_of(s, "budget_ratio", chart);
     v->over_budget = strcmp(hw_jstr(s, "budget_verdict"), "exceeded") == 0;
-    v->expect_ratio = hw_jnum(s, "expect_ratio");
-    v->expect_error = hw_jnum(s, "expect_error");
-    v->expect_factor = hw_jnum(s, "expect_factor");
+    v->expect_ratio = num_of(s, "expect_ratio", chart);
+    v->expect_error = num_of(s, "expect_error", chart);
+    v->expect_factor = num_of(s, "expect_factor", chart);
     v->expect_verdict = hw_jstr(s, "expect_verdict");
 }
 
-/* What a reader of an entry relies on: the counts, a status, and with an ok repeat its
- * median peak and the output check. hw_json_check has already refused bad numbers. */
-static bool well_formed(const struct hw_summary_view *v)
+void hw_summary_decode(const cJSON *s, struct hw_summary_view *v) { decode(s, v, false); }
+void hw_summary_decode_chart(const cJSON *s, struct hw_summary_view *v) { decode(s, v, true); }
+
+/* What a reader of an entry relies on: the counts (of the runs[] it summarises: a report
+ * trimmed by hand keeps a stale summary), a status, and with an ok repeat its median peak and
+ * the output check. hw_json_check has already refused bad numbers. */
+static bool well_formed(const struct hw_summary_view *v, const cJSON *report, const cJSON *key)
 {
-    if (isnan(v->runs) || isnan(v->ok) || !v->status[0] || v->ok > v->runs)
+    const cJSON *r;
+    double n = 0;
+    cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(report, "runs"))
+        n += hw_run_key_equal(r, key);
+    if (v->runs != n || isnan(v->ok) || !v->status[0] || v->ok > v->runs)
         return false;
     return v->ok == 0 || (!isnan(v->peak_median) && v->output_check[0]);
 }
@@ -201,7 +221,7 @@ bool hw_summary_find(const cJSON *report, const cJSON *key, struct hw_summary_vi
 {
     const cJSON *s = hw_report_summary_of(report, key);
     hw_summary_decode(s, v);
-    if (s && well_formed(v))
+    if (s && well_formed(v, report, key))
         return true;
     const cJSON *runs = cJSON_GetObjectItemCaseSensitive(report, "runs");
     const cJSON *first = hw_runs_first(report, key);

@@ -34,6 +34,9 @@ void hw_report_summarize(cJSON *report);
 const cJSON *hw_report_summary_of(const cJSON *report, const cJSON *key);
 /* Decode one entry (s may be NULL: every field absent). */
 void hw_summary_decode(const cJSON *s, struct hw_summary_view *v);
+/* The same as a chart reads it: a number not finite is NaN too, and a bare number stands for
+ * a stat's median, min and max, so an old report's runs[] records decode into rows as well. */
+void hw_summary_decode_chart(const cJSON *s, struct hw_summary_view *v);
 /* The summary of key in report, as summary[] has it; when summary[] lacks it or its entry is
  * malformed (an old or hand-made report: runs[] alone), computed from runs[] by the same
  * code hw_report_summarize runs. false when no run has the key. Release with

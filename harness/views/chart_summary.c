@@ -3,6 +3,7 @@
  * the expect and budget as ticks on each group, wall time in a second panel. Rows come from
  * summary[], or from runs[] when an older report has none. */
 #include "chart.h"
+#include "summary.h"
 #include "plot.h"
 #include "svg.h"
 #include <math.h>
@@ -76,24 +77,25 @@ static int srows_build(const cJSON *report, struct srows *s)
         if (!cJSON_IsObject(e))
             continue;
         struct srow *r = &s->r[s->n];
-        r->label = *hw_jstr(e, "label") ? hw_jstr(e, "label") : *hw_jstr(e, "strategy") ? hw_jstr(e, "strategy") : "?";
+        struct hw_summary_view v;
+        hw_summary_decode_chart(e, &v);
+        r->label = *v.label ? v.label : *v.strategy ? v.strategy : "?";
         if ((r->series = series_of(s, e)) < 0)
             return -1;
-        r->status = *hw_jstr(e, "status") ? hw_jstr(e, "status") : "unknown";
-        r->reason = hw_jstr(e, "reason");
-        r->pmed = hw_nonneg(hw_vnum2(e, "peak_ratio", "median"));
-        r->pmin = hw_nonneg(hw_vnum2(e, "peak_ratio", "min"));
-        r->pmax = hw_nonneg(hw_vnum2(e, "peak_ratio", "max"));
-        r->wall = hw_nonneg(hw_vnum2(e, "wall_seconds", "median"));
-        r->expect = hw_nonneg(hw_vnum(e, "expect_ratio"));
-        r->budget = hw_nonneg(hw_vnum(e, "budget_ratio"));
+        r->status = *v.status ? v.status : "unknown";
+        r->reason = v.reason;
+        r->pmed = hw_nonneg(v.ratio_median);
+        r->pmin = hw_nonneg(v.ratio_min);
+        r->pmax = hw_nonneg(v.ratio_max);
+        r->wall = hw_nonneg(v.wall_median);
+        r->expect = hw_nonneg(v.expect_ratio);
+        r->budget = hw_nonneg(v.budget_ratio);
         if (!isfinite(r->pmin))
             r->pmin = r->pmed;
         if (!isfinite(r->pmax))
             r->pmax = r->pmed;
-        double okn = hw_vnum(e, "ok");
         r->ok = isfinite(r->pmed) &&
-                (strcmp(r->status, "ok") == 0 || (from_summary && isfinite(okn) && okn > 0));
+                (strcmp(r->status, "ok") == 0 || (from_summary && isfinite(v.ok) && v.ok > 0));
         s->n++;
     }
     return 0;

@@ -2,6 +2,7 @@
  * version and commit), the lessons, the summary chart and table, and one section per run in
  * report order: a line of facts, its chart and its phase list, or the reason it has none. */
 #include "chart.h"
+#include "summary.h"
 #include "run_key.h"
 #include "plot.h"
 #include "svg.h"
@@ -151,48 +152,49 @@ static void summary_table(FILE *f, const cJSON *report)
     cJSON_ArrayForEach(s, sum) {
         if (!cJSON_IsObject(s))
             continue;
+        struct hw_summary_view v;
+        hw_summary_decode_chart(s, &v);
         int k = first_run(runs, s);
         fputs("<tr><td class=\"l\">", f);
         if (k)
             fprintf(f, "<a href=\"#run-%d\">", k);
-        hw_html_escape(f, *hw_jstr(s, "label") ? hw_jstr(s, "label") : hw_jstr(s, "strategy"));
+        hw_html_escape(f, *v.label ? v.label : v.strategy);
         fputs(k ? "</a></td><td class=\"l\">" : "</td><td class=\"l\">", f);
-        hw_html_escape(f, hw_jstr(s, "allocator"));
-        if (*hw_jstr(s, "allocator_conf")) {
+        hw_html_escape(f, v.allocator);
+        if (*v.allocator_conf) {
             fputc('+', f);
-            hw_html_escape(f, hw_jstr(s, "allocator_conf"));
+            hw_html_escape(f, v.allocator_conf);
         }
         fputs("</td>", f);
-        double pmed = hw_vnum2(s, "peak_ratio", "median");
+        double pmed = v.ratio_median;
         if (!isfinite(pmed)) {
             fputs("<td colspan=\"7\" class=\"l bad\">", f);
-            hw_html_escape(f, *hw_jstr(s, "status") ? hw_jstr(s, "status") : "no peak");
-            if (*hw_jstr(s, "reason")) {
+            hw_html_escape(f, *v.status ? v.status : "no peak");
+            if (*v.reason) {
                 fputs(": ", f);
-                hw_html_escape(f, hw_jstr(s, "reason"));
+                hw_html_escape(f, v.reason);
             }
             fputs("</td></tr>\n", f);
             continue;
         }
-        fprintf(f, "<td>%s</td><td>%s</td>", hw_fmt_bytes(hw_vnum2(s, "peak_rss_bytes", "median"), b, sizeof b),
+        fprintf(f, "<td>%s</td><td>%s</td>", hw_fmt_bytes(v.peak_median, b, sizeof b),
                 hw_fmt_ratio(pmed, b2, sizeof b2));
-        hw_fmt_ratio(hw_vnum2(s, "peak_ratio", "min"), b, sizeof b);
-        hw_fmt_ratio(hw_vnum2(s, "peak_ratio", "max"), b2, sizeof b2);
+        hw_fmt_ratio(v.ratio_min, b, sizeof b);
+        hw_fmt_ratio(v.ratio_max, b2, sizeof b2);
         if (strcmp(b, b2) == 0)
             fputs("<td></td>", f);
         else
             fprintf(f, "<td>%s-%s</td>", b, b2);
-        fprintf(f, "<td>%s</td>", hw_fmt_ratio(hw_vnum(s, "expect_ratio"), b3, sizeof b3));
-        const char *v = hw_jstr(s, "expect_verdict");
-        fprintf(f, "<td class=\"l%s\">", strcmp(v, "wrong") == 0 ? " wrong" : "");
-        hw_html_escape(f, v);
-        if (strcmp(v, "wrong") == 0 && isfinite(hw_vnum(s, "expect_factor")))
-            fprintf(f, ", %.2fx the belief", hw_vnum(s, "expect_factor"));
-        fprintf(f, "</td><td>%s</td>", hw_fmt_secs(hw_vnum2(s, "wall_seconds", "median"), b, sizeof b));
-        const char *check = hw_jstr(s, "output_check");
+        fprintf(f, "<td>%s</td>", hw_fmt_ratio(v.expect_ratio, b3, sizeof b3));
+        fprintf(f, "<td class=\"l%s\">", strcmp(v.expect_verdict, "wrong") == 0 ? " wrong" : "");
+        hw_html_escape(f, v.expect_verdict);
+        if (strcmp(v.expect_verdict, "wrong") == 0 && isfinite(v.expect_factor))
+            fprintf(f, ", %.2fx the belief", v.expect_factor);
+        fprintf(f, "</td><td>%s</td>", hw_fmt_secs(v.wall_median, b, sizeof b));
+        const char *check = v.output_check;
         if (strcmp(check, "mismatch") == 0)
             fprintf(f, "<td class=\"l wrong\">WRONG: %s cells differ</td>",
-                    hw_fmt_grouped(hw_vnum(s, "cells_differing"), b, sizeof b));
+                    hw_fmt_grouped(v.cells_differing, b, sizeof b));
         else {
             fputs("<td class=\"l\">", f);
             hw_html_escape(f, strcmp(check, "matches") == 0 ? "matches the reference" : check);
