@@ -1,5 +1,6 @@
 #include "json_file.h"
 #include "json.h"
+#include "schema_fields.h"
 #include "size.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -106,7 +107,7 @@ int hw_json_file_load(const char *path, const char *const *schemas, cJSON **out,
                  "regenerate the report", path, at ? (long)(at - text) : -1L);
         goto out;
     }
-    const char *schema = hw_jstr(r, "schema");
+    const char *schema = hw_jstr(r, HW_F_SCHEMA);
     bool known = false;
     for (int i = 0; schemas[i]; i++)
         known |= strcmp(schema, schemas[i]) == 0;

@@ -121,6 +121,10 @@
 #define HW_F_COMMAND_RSS_START_BYTES "command_rss_start_bytes"
 #define HW_F_COMMAND_RSS_END_BYTES "command_rss_end_bytes"
 
+/* A lesson (lessons[]): also kind and label */
+#define HW_F_WEIGHT "weight"
+#define HW_F_TEXT "text"
+
 /* A summary entry (summary[]): also strategy, label, allocator, allocator_conf, status, reason, peak_rss_bytes, peak_ratio, wall_seconds, peak_phase, the beliefs and the output check's counts */
 #define HW_F_OK "ok"
 #define HW_F_OUTPUT_CHECK "output_check"

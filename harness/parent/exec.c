@@ -117,17 +117,17 @@ cJSON *hw_markers_finish(struct hw_markers *m, double t, cJSON *warnings)
     m->depth = 0;
     for (int i = 0; i < m->n; i++) {
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "name", m->p[i].name);
-        cJSON_AddNumberToObject(o, "depth", m->p[i].depth);
-        cJSON_AddNumberToObject(o, "start_seconds", m->p[i].start);
+        cJSON_AddStringToObject(o, HW_F_NAME, m->p[i].name);
+        cJSON_AddNumberToObject(o, HW_F_DEPTH, m->p[i].depth);
+        cJSON_AddNumberToObject(o, HW_F_START_SECONDS, m->p[i].start);
         cJSON_AddNumberToObject(o, "end_seconds", m->p[i].end);
-        cJSON_AddBoolToObject(o, "closed_by_exit", m->p[i].by_exit);
+        cJSON_AddBoolToObject(o, HW_F_CLOSED_BY_EXIT, m->p[i].by_exit);
         if (!isnan(m->p[i].exact))
             cJSON_AddNumberToObject(o, "exact_bytes", m->p[i].exact);
         if (!isnan(m->p[i].rss_start))
-            cJSON_AddNumberToObject(o, "rss_start_bytes", m->p[i].rss_start);
+            cJSON_AddNumberToObject(o, HW_F_RSS_START_BYTES, m->p[i].rss_start);
         if (!isnan(m->p[i].rss_end))
-            cJSON_AddNumberToObject(o, "rss_end_bytes", m->p[i].rss_end);
+            cJSON_AddNumberToObject(o, HW_F_RSS_END_BYTES, m->p[i].rss_end);
         cJSON_AddItemToArray(arr, o);
     }
     return arr;
@@ -245,20 +245,20 @@ static cJSON *exec_report(const struct hw_exec_opts *o)
     cJSON *r = hw_report_base(), *cmd;
     if (!r)
         return NULL;
-    cJSON *cfg = cJSON_AddObjectToObject(r, "config");
-    cJSON_AddStringToObject(cfg, "name", "exec");
+    cJSON *cfg = cJSON_AddObjectToObject(r, HW_F_CONFIG);
+    cJSON_AddStringToObject(cfg, HW_F_NAME, "exec");
     cmd = cJSON_AddArrayToObject(cfg, "command");
     for (int i = 0; i < o->argc; i++)
         cJSON_AddItemToArray(cmd, cJSON_CreateString(o->argv[i]));
     /* No table: a command has no dataset; ratios to an output are undefined (null). */
-    cJSON *ds = cJSON_AddObjectToObject(r, "dataset");
+    cJSON *ds = cJSON_AddObjectToObject(r, HW_F_DATASET);
     cJSON_AddNumberToObject(ds, "rows", (double)o->rows);
     cJSON_AddNumberToObject(ds, "cols", 0);
     cJSON_AddArrayToObject(ds, "dtypes");
     cJSON_AddNumberToObject(ds, "source_bytes", 0);
-    cJSON_AddNumberToObject(ds, "output_bytes", 0);
-    cJSON_AddArrayToObject(r, "runs");
-    cJSON_AddArrayToObject(r, "summary");
+    cJSON_AddNumberToObject(ds, HW_F_OUTPUT_BYTES, 0);
+    cJSON_AddArrayToObject(r, HW_F_RUNS);
+    cJSON_AddArrayToObject(r, HW_F_SUMMARY);
     return r;
 }
 
@@ -300,7 +300,7 @@ static cJSON *exec_phases(const struct hw_sup *s, struct hw_markers *marks, doub
     cJSON *mk = hw_markers_finish(marks, t_end, warnings), *p;
     cJSON *phases = cJSON_CreateArray();
     cJSON_ArrayForEach(p, mk) {
-        double s0 = hw_jnum(p, "start_seconds"), s1 = hw_jnum(p, "end_seconds");
+        double s0 = hw_jnum(p, HW_F_START_SECONDS), s1 = hw_jnum(p, "end_seconds");
         struct hw_phase_fields f = {
             .name = hw_jstr(p, HW_F_NAME), .depth = hw_jnum(p, HW_F_DEPTH), .start_seconds = s0,
             .wall_seconds = s1 - s0,
@@ -360,12 +360,12 @@ static void exec_print(const cJSON *run, const struct hw_sup *s, const char *lab
     if (WIFEXITED(s->wstatus))
         snprintf(code, sizeof code, "%d", WEXITSTATUS(s->wstatus));
     printf("%s: %s, peak RSS of the tree %s (largest process %s), %.2fs, exit code %s\n",
-           label, hw_jstr(run, "status"), hw_fmt_bytes((double)s->tl->max.rss, b1, sizeof b1),
+           label, hw_jstr(run, HW_F_STATUS), hw_fmt_bytes((double)s->tl->max.rss, b1, sizeof b1),
            hw_fmt_bytes((double)s->largest, b2, sizeof b2), s->t_end - s->t_start, code);
-    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(run, "phases"))
-        printf("  %*s%-24s %10s  %.2fs%s\n", 2 * (int)hw_jnum(p, "depth"), "", hw_jstr(p, "name"),
-               hw_fmt_bytes(hw_jnum(p, "peak_rss_bytes"), b1, sizeof b1), hw_jnum(p, "wall_seconds"),
-               cJSON_IsTrue(cJSON_GetObjectItem(p, "closed_by_exit")) ? " (never ended)" : "");
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(run, HW_F_PHASES))
+        printf("  %*s%-24s %10s  %.2fs%s\n", 2 * (int)hw_jnum(p, HW_F_DEPTH), "", hw_jstr(p, HW_F_NAME),
+               hw_fmt_bytes(hw_jnum(p, HW_F_PEAK_RSS_BYTES), b1, sizeof b1), hw_jnum(p, HW_F_WALL_SECONDS),
+               cJSON_IsTrue(cJSON_GetObjectItem(p, HW_F_CLOSED_BY_EXIT)) ? " (never ended)" : "");
     printf("report: %s\n", report_path);
 }
 
@@ -399,7 +399,7 @@ static int exec_finish(const struct hw_exec_opts *o, struct hw_sup *s, struct hw
     }
     cJSON *run = exec_run(o, s, mr, marks, label, *warnings);
     *warnings = NULL;
-    cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(report, "runs"), run);
+    cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(report, HW_F_RUNS), run);
     hw_report_summarize(report);
     int rc = 3;
     if (hw_report_write(report, report_path, err, sizeof err) != 0) {

@@ -1,4 +1,5 @@
 #include "run_record.h"
+#include "schema_fields.h"
 #include "report.h"
 #include "sampler.h"
 #include "size.h"
@@ -17,21 +18,21 @@ static double phase_num(const cJSON *p, const char *k)
  * phase's wall time. */
 static cJSON *throughput(const cJSON *report, const cJSON *phases, const struct hw_job *j)
 {
-    const cJSON *p, *cal = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(report, "host"), "calibration");
+    const cJSON *p, *cal = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(report, HW_F_HOST), HW_F_CALIBRATION);
     double wall = 0;
     cJSON_ArrayForEach(p, phases)
-        if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "name")), "load_source") != 0)
-            wall += phase_num(p, "wall_seconds");
+        if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, HW_F_NAME)), "load_source") != 0)
+            wall += phase_num(p, HW_F_WALL_SECONDS);
     if (!(wall > 0))
         return NULL;
     cJSON *t = cJSON_CreateObject();
     double rate = (double)j->output_bytes / wall;
-    cJSON_AddNumberToObject(t, "output_bytes_per_second", rate);
+    cJSON_AddNumberToObject(t, HW_F_OUTPUT_BYTES_PER_SECOND, rate);
     double mc = phase_num(cal, "memcpy_warm_bytes_per_s"), ft = phase_num(cal, "fault_4k_bytes_per_s");
     if (mc > 0)
-        cJSON_AddNumberToObject(t, "fraction_of_memcpy_warm", rate / mc);
+        cJSON_AddNumberToObject(t, HW_F_FRACTION_OF_MEMCPY_WARM, rate / mc);
     if (ft > 0)
-        cJSON_AddNumberToObject(t, "fraction_of_first_touch_4k", rate / ft);
+        cJSON_AddNumberToObject(t, HW_F_FRACTION_OF_FIRST_TOUCH_4K, rate / ft);
     return t;
 }
 
@@ -82,7 +83,7 @@ static cJSON *phases_of(const struct hw_child *ch, cJSON *report, struct hw_run_
     cJSON_ArrayForEach(e, ch->events) {
         const char *k = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "ev"));
         if (k && strcmp(k, "hello") == 0) {
-            const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "allocator_version"));
+            const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, HW_F_ALLOCATOR_VERSION));
             if (v) {
                 res->allocator_version = v;
                 hw_report_note_allocator(report, v);
@@ -92,25 +93,25 @@ static cJSON *phases_of(const struct hw_child *ch, cJSON *report, struct hw_run_
             continue;
         cJSON *p = cJSON_Duplicate(e, 1);
         cJSON_DeleteItemFromObjectCaseSensitive(p, "ev");
-        double start = phase_num(p, "start_abs") - s->t_start;
-        cJSON_DeleteItemFromObjectCaseSensitive(p, "start_abs");
-        cJSON_AddNumberToObject(p, "start_seconds", start);
-        const char *m = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "peak_method"));
+        double start = phase_num(p, HW_F_START_ABS) - s->t_start;
+        cJSON_DeleteItemFromObjectCaseSensitive(p, HW_F_START_ABS);
+        cJSON_AddNumberToObject(p, HW_F_START_SECONDS, start);
+        const char *m = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, HW_F_PEAK_METHOD));
         if (m && strcmp(m, "sampler") == 0) {
             /* The kernel refused clear_refs: VmHWM never reset, so it is the whole run's exact
              * mark so far (kept, and the run's peak below); the phase's own peak can only come
              * from the samples, never above that mark. */
-            double hwm = phase_num(p, "peak_rss_bytes");
+            double hwm = phase_num(p, HW_F_PEAK_RSS_BYTES);
             vmhwm = fmax(vmhwm, hwm);
-            double sampled = s->tl ? (double)hw_timeline_max_between(s->tl, start, start + phase_num(p, "wall_seconds")) : 0;
-            cJSON_AddNumberToObject(p, "vmhwm_bytes", hwm);
-            set_num(p, "peak_rss_bytes", fmin(sampled, hwm));
+            double sampled = s->tl ? (double)hw_timeline_max_between(s->tl, start, start + phase_num(p, HW_F_WALL_SECONDS)) : 0;
+            cJSON_AddNumberToObject(p, HW_F_VMHWM_BYTES, hwm);
+            set_num(p, HW_F_PEAK_RSS_BYTES, fmin(sampled, hwm));
         }
         if (!method || (m && strcmp(m, "sampler") == 0))
             method = m;
-        peak = fmax(peak, phase_num(p, "peak_rss_bytes"));
-        wall += phase_num(p, "wall_seconds");
-        cpu += phase_num(p, "cpu_seconds");
+        peak = fmax(peak, phase_num(p, HW_F_PEAK_RSS_BYTES));
+        wall += phase_num(p, HW_F_WALL_SECONDS);
+        cpu += phase_num(p, HW_F_CPU_SECONDS);
         cJSON_AddItemToArray(phases, p);
     }
     res->peak_method = method ? method : "none";
@@ -123,15 +124,15 @@ static cJSON *phases_of(const struct hw_child *ch, cJSON *report, struct hw_run_
 /* The worker's output event as the run's output check (NULL: null, none came). */
 static cJSON *output_of(const struct hw_child *ch)
 {
-    const cJSON *out = hw_child_event(ch, "output");
+    const cJSON *out = hw_child_event(ch, HW_F_OUTPUT);
     if (!out)
         return NULL;
     cJSON *oj = cJSON_Duplicate(out, 1);
     cJSON_DeleteItemFromObjectCaseSensitive(oj, "ev");
-    if (!cJSON_GetObjectItemCaseSensitive(oj, "matches_reference")) {
-        cJSON_AddNullToObject(oj, "matches_reference");
-        cJSON_AddNullToObject(oj, "cells_differing");
-        cJSON_AddNullToObject(oj, "max_abs_diff");
+    if (!cJSON_GetObjectItemCaseSensitive(oj, HW_F_MATCHES_REFERENCE)) {
+        cJSON_AddNullToObject(oj, HW_F_MATCHES_REFERENCE);
+        cJSON_AddNullToObject(oj, HW_F_CELLS_DIFFERING);
+        cJSON_AddNullToObject(oj, HW_F_MAX_ABS_DIFF);
     }
     return oj;
 }
@@ -157,8 +158,8 @@ void hw_run_record_fill(cJSON *r, const struct hw_job *j, const struct hw_child 
      * usual case after an allocation) ties with it, so the first one within the counters'
      * resolution wins. */
     cJSON_ArrayForEach(e, res.phases)
-        if (!res.peak_phase && phase_num(e, "peak_rss_bytes") >= peak - fmax(1 << 20, peak * 1e-3))
-            res.peak_phase = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "name"));
+        if (!res.peak_phase && phase_num(e, HW_F_PEAK_RSS_BYTES) >= peak - fmax(1 << 20, peak * 1e-3))
+            res.peak_phase = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, HW_F_NAME));
     bool ok = strcmp(res.status, "ok") == 0;
     if (ok || cJSON_GetArraySize(res.phases) > 0) {
         res.peak_ratio = peak / (double)j->output_bytes;
@@ -166,7 +167,7 @@ void hw_run_record_fill(cJSON *r, const struct hw_job *j, const struct hw_child 
         res.peak_rss_bytes = NAN;
         res.peak_ratio = NAN;
     }
-    const cJSON *ex = cJSON_GetObjectItemCaseSensitive(r, "expect_ratio");
+    const cJSON *ex = cJSON_GetObjectItemCaseSensitive(r, HW_F_EXPECT_RATIO);
     if (ok && cJSON_IsNumber(ex)) {
         double ratio = peak / (double)j->output_bytes;
         res.expect_verdict = hw_expect_verdict(ratio, ex->valuedouble, o->expect_tolerance);

@@ -1,4 +1,5 @@
 #include "compare.h"
+#include "schema_fields.h"
 #include "run_key.h"
 #include "json.h"
 #include "report.h"
@@ -46,7 +47,7 @@ static void row(const cJSON *ea, const cJSON *eb, const cJSON *key, FILE *f)
     double wa = a ? a->wall_median : NAN, wb = b ? b->wall_median : NAN;
     snprintf(w1, sizeof w1, isnan(wa) ? "-" : "%.2fs", wa);
     snprintf(w2, sizeof w2, isnan(wb) ? "-" : "%.2fs", wb);
-    fprintf(f, "%-34s %-12s %10s %10s %8s %8s %8s %8s  %s -> %s\n", hw_jstr(key, "label"), alloc,
+    fprintf(f, "%-34s %-12s %10s %10s %8s %8s %8s %8s  %s -> %s\n", hw_jstr(key, HW_F_LABEL), alloc,
             bytes(a, b1, sizeof b1), bytes(b, b2, sizeof b2),
             delta(a ? a->peak_median : NAN, b ? b->peak_median : NAN, d1, sizeof d1),
             w1, w2, delta(wa, wb, d2, sizeof d2), verdict(a), verdict(b));
@@ -55,8 +56,8 @@ static void row(const cJSON *ea, const cJSON *eb, const cJSON *key, FILE *f)
 void hw_compare_print(const cJSON *a, const char *a_path, const cJSON *b, const char *b_path, FILE *f)
 {
     const cJSON *s;
-    const cJSON *da = cJSON_GetObjectItemCaseSensitive(a, "dataset");
-    const cJSON *db = cJSON_GetObjectItemCaseSensitive(b, "dataset");
+    const cJSON *da = cJSON_GetObjectItemCaseSensitive(a, HW_F_DATASET);
+    const cJSON *db = cJSON_GetObjectItemCaseSensitive(b, HW_F_DATASET);
     fprintf(f, "A: %s (%.0f rows)\nB: %s (%.0f rows)\n", a_path, hw_jnum(da, "rows"), b_path, hw_jnum(db, "rows"));
     if (hw_jnum(da, "rows") != hw_jnum(db, "rows") || hw_jnum(da, "cols") != hw_jnum(db, "cols") ||
         !cJSON_Compare(cJSON_GetObjectItemCaseSensitive(da, "dtypes"),
@@ -64,9 +65,9 @@ void hw_compare_print(const cJSON *a, const char *a_path, const cJSON *b, const 
         fprintf(f, "note: the datasets differ; compare the x-output ratios, not the bytes\n");
     fprintf(f, "%-34s %-12s %10s %10s %8s %8s %8s %8s  %s\n", "strategy", "allocator", "peak A",
             "peak B", "delta", "wall A", "wall B", "delta", "verdict A -> B");
-    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(a, "summary"))
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(a, HW_F_SUMMARY))
         row(s, hw_report_summary_of(b, s), s, f);
-    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(b, "summary"))
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(b, HW_F_SUMMARY))
         if (!hw_report_summary_of(a, s))
             row(NULL, s, s, f);
 }

@@ -1,4 +1,5 @@
 #include "gate.h"
+#include "schema_fields.h"
 #include "json.h"
 #include "run_key.h"
 #include "report.h"
@@ -33,28 +34,28 @@ static int need(const cJSON *o, const char *k, int type, const char *path, const
 
 static int validate(const cJSON *r, const char *path, char *err, size_t len)
 {
-    const cJSON *ds = cJSON_GetObjectItemCaseSensitive(r, "dataset"), *run;
-    if (need(r, "dataset", cJSON_Object, path, "", err, len) ||
-        need(ds, "rows", cJSON_Number, path, "dataset", err, len) ||
-        need(ds, "cols", cJSON_Number, path, "dataset", err, len) ||
-        need(ds, "dtypes", cJSON_Array, path, "dataset", err, len) ||
-        need(r, "runs", cJSON_Array, path, "", err, len))
+    const cJSON *ds = cJSON_GetObjectItemCaseSensitive(r, HW_F_DATASET), *run;
+    if (need(r, HW_F_DATASET, cJSON_Object, path, "", err, len) ||
+        need(ds, "rows", cJSON_Number, path, HW_F_DATASET, err, len) ||
+        need(ds, "cols", cJSON_Number, path, HW_F_DATASET, err, len) ||
+        need(ds, "dtypes", cJSON_Array, path, HW_F_DATASET, err, len) ||
+        need(r, HW_F_RUNS, cJSON_Array, path, "", err, len))
         return -1;
     int i = 0;
-    cJSON_ArrayForEach(run, cJSON_GetObjectItemCaseSensitive(r, "runs")) {
+    cJSON_ArrayForEach(run, cJSON_GetObjectItemCaseSensitive(r, HW_F_RUNS)) {
         char where[32];
         snprintf(where, sizeof where, "runs[%d]", i++);
-        if (need(run, "label", cJSON_String, path, where, err, len) ||
-            need(run, "allocator", cJSON_String, path, where, err, len) ||
-            need(run, "allocator_conf", cJSON_String, path, where, err, len) ||
-            need(run, "status", cJSON_String, path, where, err, len) ||
-            need(run, "output_dtype", cJSON_String, path, where, err, len) ||
-            need(run, "output_order", cJSON_String, path, where, err, len) ||
-            need(run, "output_bytes", cJSON_Number, path, where, err, len))
+        if (need(run, HW_F_LABEL, cJSON_String, path, where, err, len) ||
+            need(run, HW_F_ALLOCATOR, cJSON_String, path, where, err, len) ||
+            need(run, HW_F_ALLOCATOR_CONF, cJSON_String, path, where, err, len) ||
+            need(run, HW_F_STATUS, cJSON_String, path, where, err, len) ||
+            need(run, HW_F_OUTPUT_DTYPE, cJSON_String, path, where, err, len) ||
+            need(run, HW_F_OUTPUT_ORDER, cJSON_String, path, where, err, len) ||
+            need(run, HW_F_OUTPUT_BYTES, cJSON_Number, path, where, err, len))
             return -1;
-        if (strcmp(hw_jstr(run, "status"), "ok") == 0 &&
-            (need(run, "peak_rss_bytes", cJSON_Number, path, where, err, len) ||
-             need(run, "output", cJSON_Object, path, where, err, len)))
+        if (strcmp(hw_jstr(run, HW_F_STATUS), "ok") == 0 &&
+            (need(run, HW_F_PEAK_RSS_BYTES, cJSON_Number, path, where, err, len) ||
+             need(run, HW_F_OUTPUT, cJSON_Object, path, where, err, len)))
             return -1;
     }
     return 0;
@@ -63,8 +64,8 @@ static int validate(const cJSON *r, const char *path, char *err, size_t len)
 /* Apples to apples: the same table shape and dtype mix. "" when they agree. */
 static void shape_difference(const cJSON *a, const cJSON *b, char *why, size_t len)
 {
-    const cJSON *da = cJSON_GetObjectItemCaseSensitive(a, "dataset");
-    const cJSON *db = cJSON_GetObjectItemCaseSensitive(b, "dataset");
+    const cJSON *da = cJSON_GetObjectItemCaseSensitive(a, HW_F_DATASET);
+    const cJSON *db = cJSON_GetObjectItemCaseSensitive(b, HW_F_DATASET);
     why[0] = '\0';
     if (hw_jnum(da, "rows") != hw_jnum(db, "rows"))
         snprintf(why, len, "dataset.rows (%.0f vs %.0f)", hw_jnum(da, "rows"), hw_jnum(db, "rows"));
@@ -104,7 +105,7 @@ static bool group_of(const cJSON *report, const cJSON *key, struct group *g)
     g->runs = (int)v->runs;
     g->ok = (int)v->ok;
     if (g->ok < g->runs) {
-        g->bad_status = g->ok ? hw_jstr(hw_runs_first_failed(report, key), "status") : v->status;
+        g->bad_status = g->ok ? hw_jstr(hw_runs_first_failed(report, key), HW_F_STATUS) : v->status;
         g->bad_reason = v->reason;
     }
     g->matches = strcmp(v->output_check, "matches") == 0;
@@ -113,7 +114,7 @@ static bool group_of(const cJSON *report, const cJSON *key, struct group *g)
     if (g->ok) {
         g->budget_ratio = v->budget_ratio;
         g->peak = v->peak_median;
-        g->ratio = g->peak / hw_jnum(g->first, "output_bytes");
+        g->ratio = g->peak / hw_jnum(g->first, HW_F_OUTPUT_BYTES);
     }
     return true;
 }
@@ -161,7 +162,7 @@ static void figures(cJSON *e, const struct group *old, const struct group *new, 
     if (old && new && old->ok && new->ok)
         cJSON_AddNumberToObject(e, "delta", new->peak / old->peak - 1.0);
     if (!isnan(limit))
-        cJSON_AddNumberToObject(e, "limit_bytes", limit);
+        cJSON_AddNumberToObject(e, HW_F_LIMIT_BYTES, limit);
 }
 
 static cJSON *compare_one(const struct group *old, const struct group *new, const cJSON *key,
@@ -241,7 +242,7 @@ cJSON *hw_gate_compare(const cJSON *report, const char *report_path, const cJSON
         return NULL;
     }
     cJSON *res = cJSON_CreateObject();
-    cJSON_AddStringToObject(res, "schema", HW_GATE_SCHEMA);
+    cJSON_AddStringToObject(res, HW_F_SCHEMA, HW_GATE_SCHEMA);
     cJSON_AddStringToObject(res, "report", report_path);
     cJSON_AddStringToObject(res, "baseline", base_path);
     cJSON_AddNumberToObject(res, "tolerance", o->tolerance);
@@ -250,9 +251,9 @@ cJSON *hw_gate_compare(const cJSON *report, const char *report_path, const cJSON
         cJSON_AddStringToObject(res, "shape_change", why);
     /* Peaks depend on the kernel, the libc and the allocators too: say when they changed,
      * naming every field that did with both values, so one note tells the whole story. */
-    static const char *const host_keys[] = {"kernel", "cpu", "libc", "thp", "mem_total_bytes"};
-    const cJSON *ha = cJSON_GetObjectItemCaseSensitive(report, "host");
-    const cJSON *hb = cJSON_GetObjectItemCaseSensitive(base, "host");
+    static const char *const host_keys[] = {HW_F_KERNEL, HW_F_CPU, HW_F_LIBC, HW_F_THP, HW_F_MEM_TOTAL_BYTES};
+    const cJSON *ha = cJSON_GetObjectItemCaseSensitive(report, HW_F_HOST);
+    const cJSON *hb = cJSON_GetObjectItemCaseSensitive(base, HW_F_HOST);
     char note[2048] = "";
     size_t used = 0;
     for (size_t i = 0; ha && hb && i < sizeof host_keys / sizeof host_keys[0]; i++) {
@@ -280,7 +281,7 @@ cJSON *hw_gate_compare(const cJSON *report, const char *report_path, const cJSON
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         cJSON_AddNumberToObject(counts, kinds[i], 0);
     cJSON *entries = cJSON_AddArrayToObject(res, "entries");
-    const cJSON *runs = cJSON_GetObjectItemCaseSensitive(base, "runs"), *r;
+    const cJSON *runs = cJSON_GetObjectItemCaseSensitive(base, HW_F_RUNS), *r;
     cJSON_ArrayForEach(r, runs) {
         if (!first_of_key(runs, r))
             continue;
@@ -297,13 +298,13 @@ cJSON *hw_gate_compare(const cJSON *report, const char *report_path, const cJSON
         } else {
             /* Outputs must be of one kind to compare: a dtype/order change is a shape change. */
             const cJSON *nf = new.first;
-            if ((strcmp(hw_jstr(nf, "output_dtype"), hw_jstr(r, "output_dtype")) ||
-                 strcmp(hw_jstr(nf, "output_order"), hw_jstr(r, "output_order"))) && !o->allow_shape_change) {
+            if ((strcmp(hw_jstr(nf, HW_F_OUTPUT_DTYPE), hw_jstr(r, HW_F_OUTPUT_DTYPE)) ||
+                 strcmp(hw_jstr(nf, HW_F_OUTPUT_ORDER), hw_jstr(r, HW_F_OUTPUT_ORDER))) && !o->allow_shape_change) {
                 snprintf(err, errlen, "%s and %s differ in the output of %s/%s (%s %s vs %s %s): "
                          "compare reports of the same shape, or pass --allow-shape-change",
-                         report_path, base_path, hw_jstr(r, "label"), hw_jstr(r, "allocator"),
-                         hw_jstr(nf, "output_dtype"), hw_jstr(nf, "output_order"), hw_jstr(r, "output_dtype"),
-                         hw_jstr(r, "output_order"));
+                         report_path, base_path, hw_jstr(r, HW_F_LABEL), hw_jstr(r, HW_F_ALLOCATOR),
+                         hw_jstr(nf, HW_F_OUTPUT_DTYPE), hw_jstr(nf, HW_F_OUTPUT_ORDER), hw_jstr(r, HW_F_OUTPUT_DTYPE),
+                         hw_jstr(r, HW_F_OUTPUT_ORDER));
                 group_release(&old);
                 group_release(&new);
                 cJSON_Delete(res);
@@ -321,7 +322,7 @@ cJSON *hw_gate_compare(const cJSON *report, const char *report_path, const cJSON
         cJSON_AddItemToArray(entries, e);
     }
     /* Runs only in the report are news, never failures (a budget still applies). */
-    runs = cJSON_GetObjectItemCaseSensitive(report, "runs");
+    runs = cJSON_GetObjectItemCaseSensitive(report, HW_F_RUNS);
     cJSON_ArrayForEach(r, runs) {
         struct group old, new;
         if (!first_of_key(runs, r) || group_of(base, r, &old)) {

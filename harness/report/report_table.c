@@ -1,5 +1,6 @@
 /* The human table of a report (stdout of `run`): one row per summary entry. */
 #include "report.h"
+#include "schema_fields.h"
 #include "json.h"
 #include "run_key.h"
 #include "size.h"
@@ -26,7 +27,7 @@ static void print_row(const struct hw_summary_view *v, int lw, int aw, FILE *f)
         return;
     }
     char verdict[32] = "-";
-    if (cJSON_GetObjectItemCaseSensitive(v->entry, "expect_verdict")) {
+    if (cJSON_GetObjectItemCaseSensitive(v->entry, HW_F_EXPECT_VERDICT)) {
         if (strcmp(v->expect_verdict, "held") == 0)
             snprintf(verdict, sizeof verdict, "held");
         else
@@ -52,19 +53,19 @@ static void print_row(const struct hw_summary_view *v, int lw, int aw, FILE *f)
 
 void hw_report_print_table(const cJSON *report, FILE *f)
 {
-    const cJSON *ds = cJSON_GetObjectItemCaseSensitive(report, "dataset");
-    const cJSON *summary = cJSON_GetObjectItemCaseSensitive(report, "summary"), *s;
+    const cJSON *ds = cJSON_GetObjectItemCaseSensitive(report, HW_F_DATASET);
+    const cJSON *summary = cJSON_GetObjectItemCaseSensitive(report, HW_F_SUMMARY), *s;
     char b1[32], b2[32], b3[32];
     fprintf(f, "%s: %s rows x %.0f cols, source %s, output %s\n",
-            hw_jstr(cJSON_GetObjectItemCaseSensitive(report, "config"), "name"),
+            hw_jstr(cJSON_GetObjectItemCaseSensitive(report, HW_F_CONFIG), HW_F_NAME),
             hw_fmt_count_read(hw_jnum(ds, "rows"), b1, sizeof b1), hw_jnum(ds, "cols"),
             hw_fmt_bytes(hw_jnum(ds, "source_bytes"), b2, sizeof b2),
-            hw_fmt_bytes(hw_jnum(ds, "output_bytes"), b3, sizeof b3));
+            hw_fmt_bytes(hw_jnum(ds, HW_F_OUTPUT_BYTES), b3, sizeof b3));
     /* Column widths from the content: labels and allocator confs can be long. */
     int lw = 34, aw = 9;
     cJSON_ArrayForEach(s, summary) {
-        int l = (int)strlen(hw_jstr(s, "label"));
-        int a = (int)(strlen(hw_jstr(s, "allocator")) + strlen(hw_jstr(s, "allocator_conf")) + 1);
+        int l = (int)strlen(hw_jstr(s, HW_F_LABEL));
+        int a = (int)(strlen(hw_jstr(s, HW_F_ALLOCATOR)) + strlen(hw_jstr(s, HW_F_ALLOCATOR_CONF)) + 1);
         lw = l > lw ? l : lw;
         aw = a > aw ? a : aw;
     }

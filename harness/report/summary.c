@@ -1,4 +1,5 @@
 #include "summary.h"
+#include "schema_fields.h"
 #include "json.h"
 #include "run_key.h"
 #include <math.h>
@@ -34,9 +35,9 @@ static void add_stats(cJSON *o, const char *name, double *v, int n)
     cJSON *s = cJSON_AddObjectToObject(o, name);
     if (n == 0)
         return;
-    cJSON_AddNumberToObject(s, "median", median_of(v, n));
-    cJSON_AddNumberToObject(s, "min", v[0]);
-    cJSON_AddNumberToObject(s, "max", v[n - 1]);
+    cJSON_AddNumberToObject(s, HW_F_MEDIAN, median_of(v, n));
+    cJSON_AddNumberToObject(s, HW_F_MIN, v[0]);
+    cJSON_AddNumberToObject(s, HW_F_MAX, v[n - 1]);
 }
 
 static cJSON *summarize_group(const cJSON *runs, const cJSON *first, double tolerance)
@@ -45,71 +46,71 @@ static cJSON *summarize_group(const cJSON *runs, const cJSON *first, double tole
     double *peak = calloc((size_t)n + 1, sizeof *peak), *wall = calloc((size_t)n + 1, sizeof *wall);
     double *ratio = calloc((size_t)n + 1, sizeof *ratio);
     cJSON *o = cJSON_CreateObject(), *r;
-    cJSON_AddStringToObject(o, "strategy", hw_jstr(first, "strategy"));
-    cJSON_AddStringToObject(o, "label", hw_jstr(first, "label"));
-    cJSON_AddStringToObject(o, "allocator", hw_jstr(first, "allocator"));
-    cJSON_AddStringToObject(o, "allocator_conf", hw_jstr(first, "allocator_conf"));
+    cJSON_AddStringToObject(o, HW_F_STRATEGY, hw_jstr(first, HW_F_STRATEGY));
+    cJSON_AddStringToObject(o, HW_F_LABEL, hw_jstr(first, HW_F_LABEL));
+    cJSON_AddStringToObject(o, HW_F_ALLOCATOR, hw_jstr(first, HW_F_ALLOCATOR));
+    cJSON_AddStringToObject(o, HW_F_ALLOCATOR_CONF, hw_jstr(first, HW_F_ALLOCATOR_CONF));
     const char *status = NULL, *reason = NULL, *peak_phase = NULL;
     double differing = 0, max_abs = 0, top = -1;
     cJSON_ArrayForEach(r, runs) {
         if (!hw_run_key_equal(r, first))
             continue;
         total++;
-        if (strcmp(hw_jstr(r, "status"), "ok") != 0) {
+        if (strcmp(hw_jstr(r, HW_F_STATUS), "ok") != 0) {
             if (!status) {
-                status = hw_jstr(r, "status");
-                reason = hw_jstr(r, "reason");
+                status = hw_jstr(r, HW_F_STATUS);
+                reason = hw_jstr(r, HW_F_REASON);
             }
             continue;
         }
-        peak[ok] = hw_jnum(r, "peak_rss_bytes");
-        ratio[ok] = hw_jnum(r, "peak_ratio");
-        wall[ok++] = hw_jnum(r, "wall_seconds");
-        const cJSON *out = cJSON_GetObjectItemCaseSensitive(r, "output");
-        const cJSON *m = cJSON_GetObjectItemCaseSensitive(out, "matches_reference");
+        peak[ok] = hw_jnum(r, HW_F_PEAK_RSS_BYTES);
+        ratio[ok] = hw_jnum(r, HW_F_PEAK_RATIO);
+        wall[ok++] = hw_jnum(r, HW_F_WALL_SECONDS);
+        const cJSON *out = cJSON_GetObjectItemCaseSensitive(r, HW_F_OUTPUT);
+        const cJSON *m = cJSON_GetObjectItemCaseSensitive(out, HW_F_MATCHES_REFERENCE);
         if (cJSON_IsBool(m)) {
             checked++;
             mismatches += cJSON_IsFalse(m);
-            differing = fmax(differing, hw_jnum(out, "cells_differing"));
-            max_abs = fmax(max_abs, hw_jnum(out, "max_abs_diff"));
+            differing = fmax(differing, hw_jnum(out, HW_F_CELLS_DIFFERING));
+            max_abs = fmax(max_abs, hw_jnum(out, HW_F_MAX_ABS_DIFF));
         }
-        if (hw_jnum(r, "peak_rss_bytes") > top) {
-            top = hw_jnum(r, "peak_rss_bytes");
-            peak_phase = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "peak_phase"));
+        if (hw_jnum(r, HW_F_PEAK_RSS_BYTES) > top) {
+            top = hw_jnum(r, HW_F_PEAK_RSS_BYTES);
+            peak_phase = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, HW_F_PEAK_PHASE));
         }
     }
     if (peak && wall && ratio) {
-        cJSON_AddNumberToObject(o, "runs", total);
-        cJSON_AddNumberToObject(o, "ok", ok);
-        cJSON_AddStringToObject(o, "status", ok == total ? "ok" : ok ? "partial" : status);
+        cJSON_AddNumberToObject(o, HW_F_RUNS, total);
+        cJSON_AddNumberToObject(o, HW_F_OK, ok);
+        cJSON_AddStringToObject(o, HW_F_STATUS, ok == total ? HW_F_OK : ok ? "partial" : status);
         if (reason && ok < total)
-            cJSON_AddStringToObject(o, "reason", reason);
-        add_stats(o, "peak_rss_bytes", peak, ok);
-        add_stats(o, "peak_ratio", ratio, ok);
-        add_stats(o, "wall_seconds", wall, ok);
-        cJSON_AddStringToObject(o, "output_check", checked == 0 ? "unchecked"
+            cJSON_AddStringToObject(o, HW_F_REASON, reason);
+        add_stats(o, HW_F_PEAK_RSS_BYTES, peak, ok);
+        add_stats(o, HW_F_PEAK_RATIO, ratio, ok);
+        add_stats(o, HW_F_WALL_SECONDS, wall, ok);
+        cJSON_AddStringToObject(o, HW_F_OUTPUT_CHECK, checked == 0 ? "unchecked"
                                 : mismatches ? "mismatch" : "matches");
         if (mismatches) {
-            cJSON_AddNumberToObject(o, "cells_differing", differing);
-            cJSON_AddNumberToObject(o, "max_abs_diff", max_abs);
+            cJSON_AddNumberToObject(o, HW_F_CELLS_DIFFERING, differing);
+            cJSON_AddNumberToObject(o, HW_F_MAX_ABS_DIFF, max_abs);
         }
         if (peak_phase)
-            cJSON_AddStringToObject(o, "peak_phase", peak_phase);
-        double budget = hw_jnum(first, "budget_ratio");
+            cJSON_AddStringToObject(o, HW_F_PEAK_PHASE, peak_phase);
+        double budget = hw_jnum(first, HW_F_BUDGET_RATIO);
         if (!isnan(budget) && ok > 0) {
             double med = cJSON_GetObjectItemCaseSensitive(
-                cJSON_GetObjectItemCaseSensitive(o, "peak_ratio"), "median")->valuedouble;
-            cJSON_AddNumberToObject(o, "budget_ratio", budget);
-            cJSON_AddStringToObject(o, "budget_verdict", hw_budget_verdict(med, budget));
+                cJSON_GetObjectItemCaseSensitive(o, HW_F_PEAK_RATIO), HW_F_MEDIAN)->valuedouble;
+            cJSON_AddNumberToObject(o, HW_F_BUDGET_RATIO, budget);
+            cJSON_AddStringToObject(o, HW_F_BUDGET_VERDICT, hw_budget_verdict(med, budget));
         }
-        double expect = hw_jnum(first, "expect_ratio");
+        double expect = hw_jnum(first, HW_F_EXPECT_RATIO);
         if (!isnan(expect) && ok > 0) {
             double med = cJSON_GetObjectItemCaseSensitive(
-                cJSON_GetObjectItemCaseSensitive(o, "peak_ratio"), "median")->valuedouble;
-            cJSON_AddNumberToObject(o, "expect_ratio", expect);
-            cJSON_AddStringToObject(o, "expect_verdict", hw_expect_verdict(med, expect, tolerance));
-            cJSON_AddNumberToObject(o, "expect_error", med / expect - 1.0);
-            cJSON_AddNumberToObject(o, "expect_factor", med / expect);
+                cJSON_GetObjectItemCaseSensitive(o, HW_F_PEAK_RATIO), HW_F_MEDIAN)->valuedouble;
+            cJSON_AddNumberToObject(o, HW_F_EXPECT_RATIO, expect);
+            cJSON_AddStringToObject(o, HW_F_EXPECT_VERDICT, hw_expect_verdict(med, expect, tolerance));
+            cJSON_AddNumberToObject(o, HW_F_EXPECT_ERROR, med / expect - 1.0);
+            cJSON_AddNumberToObject(o, HW_F_EXPECT_FACTOR, med / expect);
         }
     }
     free(peak);
@@ -121,13 +122,13 @@ static cJSON *summarize_group(const cJSON *runs, const cJSON *first, double tole
 /* The config's tolerance for the expect verdicts (10% in a report without one). */
 static double tolerance_of(const cJSON *report)
 {
-    double tol = hw_jnum(cJSON_GetObjectItemCaseSensitive(report, "config"), "expect_tolerance");
+    double tol = hw_jnum(cJSON_GetObjectItemCaseSensitive(report, HW_F_CONFIG), "expect_tolerance");
     return isnan(tol) ? 0.10 : tol;
 }
 
 void hw_report_summarize(cJSON *report)
 {
-    cJSON *runs = cJSON_GetObjectItemCaseSensitive(report, "runs"), *r, *s;
+    cJSON *runs = cJSON_GetObjectItemCaseSensitive(report, HW_F_RUNS), *r, *s;
     double tol = tolerance_of(report);
     cJSON *summary = cJSON_CreateArray();
     cJSON_ArrayForEach(r, runs) {
@@ -138,14 +139,14 @@ void hw_report_summarize(cJSON *report)
         if (!seen)
             cJSON_AddItemToArray(summary, summarize_group(runs, r, tol));
     }
-    cJSON_ReplaceItemInObjectCaseSensitive(report, "summary", summary);
+    cJSON_ReplaceItemInObjectCaseSensitive(report, HW_F_SUMMARY, summary);
 }
 
 
 const cJSON *hw_report_summary_of(const cJSON *report, const cJSON *key)
 {
     const cJSON *s;
-    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(report, "summary"))
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(report, HW_F_SUMMARY))
         if (hw_run_key_equal(s, key))
             return s;
     return NULL;
@@ -171,33 +172,33 @@ static double stat_of(const cJSON *s, const char *k, const char *stat, bool char
 static void decode(const cJSON *s, struct hw_summary_view *v, bool chart)
 {
     *v = (struct hw_summary_view){.entry = s};
-    v->strategy = hw_jstr(s, "strategy");
-    v->label = hw_jstr(s, "label");
-    v->allocator = hw_jstr(s, "allocator");
-    v->allocator_conf = hw_jstr(s, "allocator_conf");
-    v->runs = num_of(s, "runs", chart);
-    v->ok = num_of(s, "ok", chart);
-    v->status = hw_jstr(s, "status");
-    v->reason = hw_jstr(s, "reason");
-    v->peak_median = stat_of(s, "peak_rss_bytes", "median", chart);
-    v->peak_min = stat_of(s, "peak_rss_bytes", "min", chart);
-    v->peak_max = stat_of(s, "peak_rss_bytes", "max", chart);
-    v->ratio_median = stat_of(s, "peak_ratio", "median", chart);
-    v->ratio_min = stat_of(s, "peak_ratio", "min", chart);
-    v->ratio_max = stat_of(s, "peak_ratio", "max", chart);
-    v->wall_median = stat_of(s, "wall_seconds", "median", chart);
-    v->wall_min = stat_of(s, "wall_seconds", "min", chart);
-    v->wall_max = stat_of(s, "wall_seconds", "max", chart);
-    v->output_check = hw_jstr(s, "output_check");
-    v->cells_differing = num_of(s, "cells_differing", chart);
-    v->max_abs_diff = num_of(s, "max_abs_diff", chart);
-    v->peak_phase = hw_jstr(s, "peak_phase");
-    v->budget_ratio = num_of(s, "budget_ratio", chart);
-    v->over_budget = strcmp(hw_jstr(s, "budget_verdict"), "exceeded") == 0;
-    v->expect_ratio = num_of(s, "expect_ratio", chart);
-    v->expect_error = num_of(s, "expect_error", chart);
-    v->expect_factor = num_of(s, "expect_factor", chart);
-    v->expect_verdict = hw_jstr(s, "expect_verdict");
+    v->strategy = hw_jstr(s, HW_F_STRATEGY);
+    v->label = hw_jstr(s, HW_F_LABEL);
+    v->allocator = hw_jstr(s, HW_F_ALLOCATOR);
+    v->allocator_conf = hw_jstr(s, HW_F_ALLOCATOR_CONF);
+    v->runs = num_of(s, HW_F_RUNS, chart);
+    v->ok = num_of(s, HW_F_OK, chart);
+    v->status = hw_jstr(s, HW_F_STATUS);
+    v->reason = hw_jstr(s, HW_F_REASON);
+    v->peak_median = stat_of(s, HW_F_PEAK_RSS_BYTES, HW_F_MEDIAN, chart);
+    v->peak_min = stat_of(s, HW_F_PEAK_RSS_BYTES, HW_F_MIN, chart);
+    v->peak_max = stat_of(s, HW_F_PEAK_RSS_BYTES, HW_F_MAX, chart);
+    v->ratio_median = stat_of(s, HW_F_PEAK_RATIO, HW_F_MEDIAN, chart);
+    v->ratio_min = stat_of(s, HW_F_PEAK_RATIO, HW_F_MIN, chart);
+    v->ratio_max = stat_of(s, HW_F_PEAK_RATIO, HW_F_MAX, chart);
+    v->wall_median = stat_of(s, HW_F_WALL_SECONDS, HW_F_MEDIAN, chart);
+    v->wall_min = stat_of(s, HW_F_WALL_SECONDS, HW_F_MIN, chart);
+    v->wall_max = stat_of(s, HW_F_WALL_SECONDS, HW_F_MAX, chart);
+    v->output_check = hw_jstr(s, HW_F_OUTPUT_CHECK);
+    v->cells_differing = num_of(s, HW_F_CELLS_DIFFERING, chart);
+    v->max_abs_diff = num_of(s, HW_F_MAX_ABS_DIFF, chart);
+    v->peak_phase = hw_jstr(s, HW_F_PEAK_PHASE);
+    v->budget_ratio = num_of(s, HW_F_BUDGET_RATIO, chart);
+    v->over_budget = strcmp(hw_jstr(s, HW_F_BUDGET_VERDICT), "exceeded") == 0;
+    v->expect_ratio = num_of(s, HW_F_EXPECT_RATIO, chart);
+    v->expect_error = num_of(s, HW_F_EXPECT_ERROR, chart);
+    v->expect_factor = num_of(s, HW_F_EXPECT_FACTOR, chart);
+    v->expect_verdict = hw_jstr(s, HW_F_EXPECT_VERDICT);
 }
 
 void hw_summary_decode(const cJSON *s, struct hw_summary_view *v) { decode(s, v, false); }
@@ -210,7 +211,7 @@ static bool well_formed(const struct hw_summary_view *v, const cJSON *report, co
 {
     const cJSON *r;
     double n = 0;
-    cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(report, "runs"))
+    cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(report, HW_F_RUNS))
         n += hw_run_key_equal(r, key);
     if (v->runs != n || isnan(v->ok) || !v->status[0] || v->ok > v->runs)
         return false;
@@ -223,7 +224,7 @@ bool hw_summary_find(const cJSON *report, const cJSON *key, struct hw_summary_vi
     hw_summary_decode(s, v);
     if (s && well_formed(v, report, key))
         return true;
-    const cJSON *runs = cJSON_GetObjectItemCaseSensitive(report, "runs");
+    const cJSON *runs = cJSON_GetObjectItemCaseSensitive(report, HW_F_RUNS);
     const cJSON *first = hw_runs_first(report, key);
     if (!first) {
         hw_summary_decode(NULL, v);
@@ -244,7 +245,7 @@ void hw_summary_release(struct hw_summary_view *v)
 const cJSON *hw_runs_first(const cJSON *report, const cJSON *key)
 {
     const cJSON *r;
-    cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(report, "runs"))
+    cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(report, HW_F_RUNS))
         if (hw_run_key_equal(r, key))
             return r;
     return NULL;
@@ -253,8 +254,8 @@ const cJSON *hw_runs_first(const cJSON *report, const cJSON *key)
 const cJSON *hw_runs_first_failed(const cJSON *report, const cJSON *key)
 {
     const cJSON *r;
-    cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(report, "runs"))
-        if (hw_run_key_equal(r, key) && strcmp(hw_jstr(r, "status"), "ok") != 0)
+    cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(report, HW_F_RUNS))
+        if (hw_run_key_equal(r, key) && strcmp(hw_jstr(r, HW_F_STATUS), "ok") != 0)
             return r;
     return NULL;
 }

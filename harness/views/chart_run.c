@@ -3,6 +3,7 @@
  * budget lines, and the allocator's allocated and resident bytes at each phase end. A run
  * without a timeline (--no-timeline) draws its phase peaks as steps. */
 #include "chart.h"
+#include "schema_fields.h"
 #include "chart_run.h"
 #include "allocator.h"
 #include "svg.h"
@@ -267,12 +268,12 @@ static void draw_labels(FILE *f, const cJSON *run, const struct hw_run_chart *c)
         hw_take(&taken, hw_text_box(lx, ly, right ? "start" : "end", lab, 11));
     }
     if (isfinite(c->expect_b)) {
-        snprintf(lab, sizeof lab, "expect %s = %s", hw_fmt_ratio(hw_vnum(run, "expect_ratio"), b, sizeof b),
+        snprintf(lab, sizeof lab, "expect %s = %s", hw_fmt_ratio(hw_vnum(run, HW_F_EXPECT_RATIO), b, sizeof b),
                  hw_fmt_bytes(c->expect_b, b2, sizeof b2));
         ref_label(f, &taken, hw_scale_at(&c->sy, c->expect_b), lab, pl, pr, pt, pb);
     }
     if (isfinite(c->budget_b)) {
-        snprintf(lab, sizeof lab, "budget %s = %s", hw_fmt_ratio(hw_vnum(run, "budget_ratio"), b, sizeof b),
+        snprintf(lab, sizeof lab, "budget %s = %s", hw_fmt_ratio(hw_vnum(run, HW_F_BUDGET_RATIO), b, sizeof b),
                  hw_fmt_bytes(c->budget_b, b2, sizeof b2));
         ref_label(f, &taken, hw_scale_at(&c->sy, c->budget_b), lab, pl, pr, pt, pb);
     }
@@ -294,7 +295,7 @@ int hw_chart_run(FILE *f, const cJSON *run, double output_bytes, char *phase_lis
     /* Layout, top down: legend, phase label rows, plot, x axis */
     struct hw_legend_item leg[12];
     int nl;
-    run_legend(c.ph, c.np, c.timeline, c.has_file, c.expect_b, c.budget_b, hw_jstr(run, "allocator"), leg, &nl);
+    run_legend(c.ph, c.np, c.timeline, c.has_file, c.expect_b, c.budget_b, hw_jstr(run, HW_F_ALLOCATOR), leg, &nl);
     c.pl = RUN_PL;
     c.pr = RUN_W - RUN_PR;
     c.sx = (struct hw_scale){0, c.xmax, c.pl, c.pr};

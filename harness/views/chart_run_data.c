@@ -1,5 +1,6 @@
 /* One run's chart's figures (chart_run.h): read from the run record, nothing drawn. */
 #include "chart_run.h"
+#include "schema_fields.h"
 #include "size.h"
 #include <math.h>
 #include <stdlib.h>
@@ -8,7 +9,7 @@
 /* Phases; without start_seconds (older reports) they follow each other. */
 static int read_phases(const cJSON *run, struct hw_run_chart *c)
 {
-    const cJSON *phases = hw_varr(run, "phases"), *e;
+    const cJSON *phases = hw_varr(run, HW_F_PHASES), *e;
     c->ph = calloc((size_t)cJSON_GetArraySize(phases) + 1, sizeof *c->ph);
     if (!c->ph)
         return -1;
@@ -17,13 +18,13 @@ static int read_phases(const cJSON *run, struct hw_run_chart *c)
         if (!cJSON_IsObject(e))
             continue;
         struct hw_run_phase *p = &c->ph[c->np++];
-        p->name = *hw_jstr(e, "name") ? hw_jstr(e, "name") : "?";
-        double st = hw_vnum(e, "start_seconds"), w = hw_vnum(e, "wall_seconds");
+        p->name = *hw_jstr(e, HW_F_NAME) ? hw_jstr(e, HW_F_NAME) : "?";
+        double st = hw_vnum(e, HW_F_START_SECONDS), w = hw_vnum(e, HW_F_WALL_SECONDS);
         p->t0 = isfinite(st) ? st : clock;
         p->t1 = p->t0 + (isfinite(w) && w > 0 ? w : 0);
         clock = p->t1;
-        p->peak = hw_nonneg(hw_vnum(e, "peak_rss_bytes"));
-        const cJSON *al = hw_vobj(e, "allocator"), *gl = hw_vobj(e, "allocator_glibc");
+        p->peak = hw_nonneg(hw_vnum(e, HW_F_PEAK_RSS_BYTES));
+        const cJSON *al = hw_vobj(e, HW_F_ALLOCATOR), *gl = hw_vobj(e, HW_F_ALLOCATOR_GLIBC);
         p->al_a = hw_nonneg(hw_vnum(al, "allocated"));
         p->al_r = hw_nonneg(hw_vnum(al, "resident"));
         p->gl_a = hw_nonneg(hw_vnum(gl, "allocated"));
@@ -35,7 +36,7 @@ static int read_phases(const cJSON *run, struct hw_run_chart *c)
 
 static int read_timeline(const cJSON *run, struct hw_run_chart *c)
 {
-    const cJSON *tl = hw_vobj(run, "timeline"), *ta = hw_varr(tl, "t");
+    const cJSON *tl = hw_vobj(run, HW_F_TIMELINE), *ta = hw_varr(tl, "t");
     if (ta)
         c->n = (size_t)cJSON_GetArraySize(ta);
     c->has_rss = hw_varr(tl, "rss") != NULL;
@@ -61,15 +62,15 @@ static void find_ranges(const cJSON *run, double output_bytes, struct hw_run_cha
 {
     const struct hw_run_phase *ph = c->ph;
     const double *t = c->t, *rss = c->rss, *anon = c->anon, *total = c->total;
-    c->peak = hw_nonneg(hw_vnum(run, "peak_rss_bytes"));
-    c->ratio = hw_nonneg(hw_vnum(run, "peak_ratio"));
-    double out_b = hw_vnum(run, "output_bytes");
+    c->peak = hw_nonneg(hw_vnum(run, HW_F_PEAK_RSS_BYTES));
+    c->ratio = hw_nonneg(hw_vnum(run, HW_F_PEAK_RATIO));
+    double out_b = hw_vnum(run, HW_F_OUTPUT_BYTES);
     if (!isfinite(out_b) || out_b <= 0)
         out_b = output_bytes;
     if (!isfinite(c->ratio) && isfinite(c->peak) && out_b > 0)
         c->ratio = c->peak / out_b;
-    c->expect_b = hw_nonneg(hw_vnum(run, "expect_ratio") * out_b);
-    c->budget_b = hw_nonneg(hw_vnum(run, "budget_ratio") * out_b);
+    c->expect_b = hw_nonneg(hw_vnum(run, HW_F_EXPECT_RATIO) * out_b);
+    c->budget_b = hw_nonneg(hw_vnum(run, HW_F_BUDGET_RATIO) * out_b);
     double xmax = 0, ymax = 0, peak_t = NAN, peak_y = NAN;
     for (size_t i = 0; c->timeline && i < c->n; i++) {
         if (!isfinite(t[i]))
@@ -85,7 +86,7 @@ static void find_ranges(const cJSON *run, double output_bytes, struct hw_run_cha
         if (isfinite(anon[i]))
             ymax = fmax(ymax, anon[i]);
     }
-    const char *peak_phase = hw_jstr(run, "peak_phase");
+    const char *peak_phase = hw_jstr(run, HW_F_PEAK_PHASE);
     int peak_i = -1;
     for (int i = 0; i < c->np; i++) {
         const struct hw_run_phase *p = &ph[i];

@@ -3,6 +3,7 @@
  * the expect and budget as ticks on each group, wall time in a second panel. Rows come from
  * summary[], or from runs[] when an older report has none. */
 #include "chart.h"
+#include "schema_fields.h"
 #include "summary.h"
 #include "plot.h"
 #include "svg.h"
@@ -38,7 +39,7 @@ static void srows_free(struct srows *s)
 /* The index of the allocator (+conf) series, added when new; -1 on allocation failure. */
 static int series_of(struct srows *s, const cJSON *o)
 {
-    const char *a = hw_jstr(o, "allocator"), *c = hw_jstr(o, "allocator_conf");
+    const char *a = hw_jstr(o, HW_F_ALLOCATOR), *c = hw_jstr(o, HW_F_ALLOCATOR_CONF);
     size_t len = strlen(a) + strlen(c) + 2;
     char *key = malloc(len);
     if (!key)
@@ -62,10 +63,10 @@ static int series_of(struct srows *s, const cJSON *o)
 /* Rows from summary[], or from runs[] when an older report has no summary. */
 static int srows_build(const cJSON *report, struct srows *s)
 {
-    const cJSON *src = hw_varr(report, "summary"), *e;
+    const cJSON *src = hw_varr(report, HW_F_SUMMARY), *e;
     bool from_summary = cJSON_GetArraySize(src) > 0;
     if (!from_summary)
-        src = hw_varr(report, "runs");
+        src = hw_varr(report, HW_F_RUNS);
     int cap = cJSON_GetArraySize(src);
     memset(s, 0, sizeof *s);
     if (cap == 0)
