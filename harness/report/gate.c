@@ -227,30 +227,10 @@ static bool first_of_key(const cJSON *runs, const cJSON *r)
     return true;
 }
 
-cJSON *hw_gate_compare(const cJSON *report, const char *report_path, const cJSON *base,
-                       const char *base_path, const struct hw_gate_opts *o, int *code, char *err,
-                       size_t errlen)
+/* Peaks depend on the kernel, the libc and the allocators too: say when they changed,
+ * naming every field that did with both values, so one note tells the whole story. */
+static void host_change(cJSON *res, const cJSON *report, const cJSON *base)
 {
-    char why[256];
-    *code = 2;
-    if (validate(report, report_path, err, errlen) || validate(base, base_path, err, errlen))
-        return NULL;
-    shape_difference(report, base, why, sizeof why);
-    if (why[0] && !o->allow_shape_change) {
-        snprintf(err, errlen, "%s and %s differ in %s: compare reports of the same shape, or pass "
-                 "--allow-shape-change", report_path, base_path, why);
-        return NULL;
-    }
-    cJSON *res = cJSON_CreateObject();
-    cJSON_AddStringToObject(res, HW_F_SCHEMA, HW_GATE_SCHEMA);
-    cJSON_AddStringToObject(res, "report", report_path);
-    cJSON_AddStringToObject(res, "baseline", base_path);
-    cJSON_AddNumberToObject(res, "tolerance", o->tolerance);
-    cJSON_AddNumberToObject(res, "slack_bytes", (double)o->slack);
-    if (why[0])
-        cJSON_AddStringToObject(res, "shape_change", why);
-    /* Peaks depend on the kernel, the libc and the allocators too: say when they changed,
-     * naming every field that did with both values, so one note tells the whole story. */
     static const char *const host_keys[] = {HW_F_KERNEL, HW_F_CPU, HW_F_LIBC, HW_F_THP, HW_F_MEM_TOTAL_BYTES};
     const cJSON *ha = cJSON_GetObjectItemCaseSensitive(report, HW_F_HOST);
     const cJSON *hb = cJSON_GetObjectItemCaseSensitive(base, HW_F_HOST);
@@ -276,6 +256,31 @@ cJSON *hw_gate_compare(const cJSON *report, const char *report_path, const cJSON
                  "baseline per machine", note);
         cJSON_AddStringToObject(res, "host_change", msg);
     }
+}
+
+cJSON *hw_gate_compare(const cJSON *report, const char *report_path, const cJSON *base,
+                       const char *base_path, const struct hw_gate_opts *o, int *code, char *err,
+                       size_t errlen)
+{
+    char why[256];
+    *code = 2;
+    if (validate(report, report_path, err, errlen) || validate(base, base_path, err, errlen))
+        return NULL;
+    shape_difference(report, base, why, sizeof why);
+    if (why[0] && !o->allow_shape_change) {
+        snprintf(err, errlen, "%s and %s differ in %s: compare reports of the same shape, or pass "
+                 "--allow-shape-change", report_path, base_path, why);
+        return NULL;
+    }
+    cJSON *res = cJSON_CreateObject();
+    cJSON_AddStringToObject(res, HW_F_SCHEMA, HW_GATE_SCHEMA);
+    cJSON_AddStringToObject(res, "report", report_path);
+    cJSON_AddStringToObject(res, "baseline", base_path);
+    cJSON_AddNumberToObject(res, "tolerance", o->tolerance);
+    cJSON_AddNumberToObject(res, "slack_bytes", (double)o->slack);
+    if (why[0])
+        cJSON_AddStringToObject(res, "shape_change", why);
+    host_change(res, report, base);
     cJSON *counts = cJSON_AddObjectToObject(res, "counts");
     static const char *const kinds[] = {"compared", "failed", "improved", "missing", "new"};
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
