@@ -117,17 +117,17 @@ cJSON *hw_markers_finish(struct hw_markers *m, double t, cJSON *warnings)
     m->depth = 0;
     for (int i = 0; i < m->n; i++) {
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, HW_F_NAME, m->p[i].name);
-        cJSON_AddNumberToObject(o, HW_F_DEPTH, m->p[i].depth);
-        cJSON_AddNumberToObject(o, HW_F_START_SECONDS, m->p[i].start);
+        cJSON_AddStringToObject(o, "name", m->p[i].name);
+        cJSON_AddNumberToObject(o, "depth", m->p[i].depth);
+        cJSON_AddNumberToObject(o, "start_seconds", m->p[i].start);
         cJSON_AddNumberToObject(o, "end_seconds", m->p[i].end);
-        cJSON_AddBoolToObject(o, HW_F_CLOSED_BY_EXIT, m->p[i].by_exit);
+        cJSON_AddBoolToObject(o, "closed_by_exit", m->p[i].by_exit);
         if (!isnan(m->p[i].exact))
             cJSON_AddNumberToObject(o, "exact_bytes", m->p[i].exact);
         if (!isnan(m->p[i].rss_start))
-            cJSON_AddNumberToObject(o, HW_F_RSS_START_BYTES, m->p[i].rss_start);
+            cJSON_AddNumberToObject(o, "rss_start_bytes", m->p[i].rss_start);
         if (!isnan(m->p[i].rss_end))
-            cJSON_AddNumberToObject(o, HW_F_RSS_END_BYTES, m->p[i].rss_end);
+            cJSON_AddNumberToObject(o, "rss_end_bytes", m->p[i].rss_end);
         cJSON_AddItemToArray(arr, o);
     }
     return arr;
@@ -299,20 +299,21 @@ static cJSON *exec_phases(const struct hw_sup *s, struct hw_markers *marks, doub
 {
     cJSON *mk = hw_markers_finish(marks, t_end, warnings), *p;
     cJSON *phases = cJSON_CreateArray();
+    /* p is a marker (hw_markers_finish's own keys); the phase record is the schema's. */
     cJSON_ArrayForEach(p, mk) {
-        double s0 = hw_jnum(p, HW_F_START_SECONDS), s1 = hw_jnum(p, "end_seconds");
+        double s0 = hw_jnum(p, "start_seconds"), s1 = hw_jnum(p, "end_seconds");
         struct hw_phase_fields f = {
-            .name = hw_jstr(p, HW_F_NAME), .depth = hw_jnum(p, HW_F_DEPTH), .start_seconds = s0,
+            .name = hw_jstr(p, "name"), .depth = hw_jnum(p, "depth"), .start_seconds = s0,
             .wall_seconds = s1 - s0,
             /* From the decimated timeline: every bucket keeps its highest sample, so a phase's
              * peak survives however long the command runs (and the parent stays small). */
             .peak_rss_bytes = (double)hw_timeline_max_between(s->tl, s0, s1),
             .peak_method = "sampler (process tree, summed)",
-            .closed_by_exit = cJSON_IsTrue(cJSON_GetObjectItem(p, HW_F_CLOSED_BY_EXIT)),
+            .closed_by_exit = cJSON_IsTrue(cJSON_GetObjectItem(p, "closed_by_exit")),
             /* The command's own process, exact (clear_refs + VmHWM), top-level phases only. */
             .command_peak_rss_bytes = hw_jnum(p, "exact_bytes"),
-            .command_rss_start_bytes = hw_jnum(p, HW_F_RSS_START_BYTES),
-            .command_rss_end_bytes = hw_jnum(p, HW_F_RSS_END_BYTES),
+            .command_rss_start_bytes = hw_jnum(p, "rss_start_bytes"),
+            .command_rss_end_bytes = hw_jnum(p, "rss_end_bytes"),
         };
         cJSON_AddItemToArray(phases, hw_schema_phase(&f));
     }

@@ -116,7 +116,7 @@ static int load_fidelity(struct ctx *c, char *err, size_t len)
         return -1;
     }
     hw_dataset_mix_key(&c->cfg->ds, mix);
-    const char *theirs = hw_jstr(cJSON_GetObjectItemCaseSensitive(c->fidelity, HW_F_DATASET), "mix_key");
+    const char *theirs = hw_jstr(cJSON_GetObjectItemCaseSensitive(c->fidelity, "dataset"), "mix_key");
     if (strcmp(theirs, mix) != 0) {
         snprintf(err, len, "%.300s: measured on another dtype mix than %.300s's; run 'highwater fidelity "
                  "%.300s' for this one", c->o->fidelity, c->cfg->path, c->cfg->path);
@@ -143,21 +143,21 @@ static int save(struct ctx *c)
     struct hw_status self;
     hw_report_summarize(c->report);
     cJSON *lessons = hw_lessons_build(c->report);
-    if (cJSON_HasObjectItem(c->report, HW_F_LESSONS))
-        cJSON_ReplaceItemInObjectCaseSensitive(c->report, HW_F_LESSONS, lessons);
+    if (cJSON_HasObjectItem(c->report, "lessons"))
+        cJSON_ReplaceItemInObjectCaseSensitive(c->report, "lessons", lessons);
     else
-        cJSON_AddItemToObject(c->report, HW_F_LESSONS, lessons);
+        cJSON_AddItemToObject(c->report, "lessons", lessons);
     /* The harness's own cost: the parent's high-water mark, kept small because a worker's
      * ru_maxrss can include the parent's RSS at fork time. */
     if (hw_status_read(0, &self) == 0) {
         cJSON *h = cJSON_GetObjectItemCaseSensitive(c->report, "harness");
         if (!h)
             h = cJSON_AddObjectToObject(c->report, "harness");
-        cJSON_DeleteItemFromObjectCaseSensitive(h, HW_F_PARENT_PEAK_RSS_BYTES);
-        cJSON_AddNumberToObject(h, HW_F_PARENT_PEAK_RSS_BYTES, (double)self.vm_hwm);
+        cJSON_DeleteItemFromObjectCaseSensitive(h, "parent_peak_rss_bytes");
+        cJSON_AddNumberToObject(h, "parent_peak_rss_bytes", (double)self.vm_hwm);
         /* What a worker's ru_maxrss could inherit: the launcher's, not the parent's. */
-        cJSON_DeleteItemFromObjectCaseSensitive(h, HW_F_LAUNCHER_PEAK_RSS_BYTES);
-        cJSON_AddNumberToObject(h, HW_F_LAUNCHER_PEAK_RSS_BYTES, (double)hw_launcher_rss(&c->launcher));
+        cJSON_DeleteItemFromObjectCaseSensitive(h, "launcher_peak_rss_bytes");
+        cJSON_AddNumberToObject(h, "launcher_peak_rss_bytes", (double)hw_launcher_rss(&c->launcher));
     }
     if (hw_report_write(c->report, c->report_path, err, sizeof err) != 0) {
         fprintf(stderr, "highwater: %s\n", err);
@@ -240,7 +240,7 @@ static int prepare(struct ctx *c, char **text, size_t *text_len)
     c->report = hw_report_new(c->cfg, *text, *text_len);
     if (!c->jobs || !c->report)
         return 3;
-    cJSON_AddNumberToObject(c->report, HW_F_LIMIT_BYTES, (double)c->limit);
+    cJSON_AddNumberToObject(c->report, "limit_bytes", (double)c->limit);
     if (c->o->plan[0] && hw_json_load(c->o->plan, HW_PLAN_SCHEMA, &c->plan, err, sizeof err) != 0) {
         fprintf(stderr, "highwater: --plan: %s\n", err);
         return 2;
@@ -269,13 +269,13 @@ static void dry_run(const struct ctx *c)
 static void helpers(struct ctx *c)
 {
     struct hw_helpers h = {.child = child_opts(c), .cfg = c->cfg, .self = c->self};
-    cJSON *host = cJSON_GetObjectItemCaseSensitive(c->report, HW_F_HOST);
+    cJSON *host = cJSON_GetObjectItemCaseSensitive(c->report, "host");
     progress(c, "calibrate: memcpy and first-touch rates");
     cJSON *cal = hw_calibration_compute(&h);
     if (cal)
-        cJSON_AddItemToObject(host, HW_F_CALIBRATION, cal);
+        cJSON_AddItemToObject(host, "calibration", cal);
     else
-        cJSON_AddNullToObject(host, HW_F_CALIBRATION);
+        cJSON_AddNullToObject(host, "calibration");
     for (uint32_t i = 0; i < c->njobs && !hw_sup_signalled(); i++) {
         enum hw_dtype dt = c->jobs[i].sc->out_dtype;
         if (c->jobs[i].skip[0] || !hw_reference_needed(&c->refs, dt))
@@ -289,13 +289,13 @@ static void helpers(struct ctx *c)
 static int run_all(struct ctx *c)
 {
     char err[1024];
-    cJSON *runs = cJSON_GetObjectItemCaseSensitive(c->report, HW_F_RUNS);
+    cJSON *runs = cJSON_GetObjectItemCaseSensitive(c->report, "runs");
     uint32_t failed = 0;
     for (uint32_t i = 0; i < c->njobs && !hw_sup_signalled(); i++) {
         struct hw_job *j = &c->jobs[i];
         progress(c, "run %u/%u %s/%s", i + 1, c->njobs, j->sc->label, hw_allocator_name(j->ac->kind));
         cJSON *r = run_job(c, j);
-        const char *st = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, HW_F_STATUS));
+        const char *st = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "status"));
         failed += st && strcmp(st, "failed") == 0;
         if (c->fidelity)
             hw_fidelity_attach(c->fidelity, r);
@@ -311,7 +311,7 @@ static int run_all(struct ctx *c)
     if (html_failed)
         fprintf(stderr, "highwater: --html: %s\n", err);
     hw_report_print_table(c->report, stdout);
-    hw_lessons_print(cJSON_GetObjectItemCaseSensitive(c->report, HW_F_LESSONS), stdout);
+    hw_lessons_print(cJSON_GetObjectItemCaseSensitive(c->report, "lessons"), stdout);
     printf("report: %s\n", c->report_path);
     fflush(stdout);
     if (hw_sup_signalled()) {
