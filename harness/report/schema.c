@@ -1,3 +1,4 @@
+/* The report's records (schema.h), each written in one place, in one order. */
 #include "schema.h"
 #include "schema_fields.h"
 #include "report.h"

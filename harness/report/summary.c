@@ -1,3 +1,4 @@
+/* summary[] (summary.h): built from runs[] once, read through one view. */
 #include "summary.h"
 #include "schema_fields.h"
 #include "json.h"
@@ -14,6 +15,7 @@ const char *hw_expect_verdict(double peak_ratio, double expect_ratio, double tol
 
 const char *hw_budget_verdict(double peak_ratio, double budget_ratio)
 {
+    /* Exceeded only past the budget by more than rounding noise. */
     return peak_ratio > budget_ratio + 1e-9 ? "exceeded" : "within";
 }
 
