@@ -1,7 +1,7 @@
 #include "export.h"
 #include "atomic.h"
 #include "json.h"
-#include "report.h"
+#include "json_file.h"
 #include "sha256.h"
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -219,7 +219,8 @@ int hw_dataset_export_current(const struct hw_dataset *ds, const char *dir)
     char path[PATH_MAX + 64], key[65], err[512];
     cJSON *j = NULL;
     snprintf(path, sizeof path, "%s/schema.json", dir);
-    if (access(path, R_OK) != 0 || hw_json_load(path, HW_DATASET_SCHEMA, &j, err, sizeof err) != 0)
+    const char *schemas[] = {HW_DATASET_SCHEMA, NULL};
+    if (access(path, R_OK) != 0 || hw_json_file_load(path, schemas, &j, err, sizeof err) != 0)
         return 0;
     hw_dataset_key(ds, key);
     int same = strcmp(hw_jstr(j, "key"), key) == 0;

@@ -4,6 +4,7 @@
 #include "plot.h"
 #include "procfs.h"
 #include "report.h"
+#include "schema_fields.h"
 #include "atomic.h"
 #include "size.h"
 #include "supervisor.h"
@@ -244,20 +245,20 @@ static cJSON *exec_report(const struct hw_exec_opts *o)
     cJSON *r = hw_report_base(), *cmd;
     if (!r)
         return NULL;
-    cJSON *cfg = cJSON_AddObjectToObject(r, "config");
-    cJSON_AddStringToObject(cfg, "name", "exec");
+    cJSON *cfg = cJSON_AddObjectToObject(r, HW_F_CONFIG);
+    cJSON_AddStringToObject(cfg, HW_F_NAME, "exec");
     cmd = cJSON_AddArrayToObject(cfg, "command");
     for (int i = 0; i < o->argc; i++)
         cJSON_AddItemToArray(cmd, cJSON_CreateString(o->argv[i]));
     /* No table: a command has no dataset; ratios to an output are undefined (null). */
-    cJSON *ds = cJSON_AddObjectToObject(r, "dataset");
+    cJSON *ds = cJSON_AddObjectToObject(r, HW_F_DATASET);
     cJSON_AddNumberToObject(ds, "rows", (double)o->rows);
     cJSON_AddNumberToObject(ds, "cols", 0);
     cJSON_AddArrayToObject(ds, "dtypes");
     cJSON_AddNumberToObject(ds, "source_bytes", 0);
-    cJSON_AddNumberToObject(ds, "output_bytes", 0);
-    cJSON_AddArrayToObject(r, "runs");
-    cJSON_AddArrayToObject(r, "summary");
+    cJSON_AddNumberToObject(ds, HW_F_OUTPUT_BYTES, 0);
+    cJSON_AddArrayToObject(r, HW_F_RUNS);
+    cJSON_AddArrayToObject(r, HW_F_SUMMARY);
     return r;
 }
 
@@ -294,37 +295,33 @@ static const char *exec_status(const struct hw_sup *s, uint64_t budget, char *re
     return hw_ending_status(e);
 }
 
-static cJSON *exec_phases(cJSON *run, const struct hw_sup *s, struct hw_markers *marks, double t_end,
-                          cJSON *warnings)
+static cJSON *exec_phases(const struct hw_sup *s, struct hw_markers *marks, double t_end, cJSON *warnings)
 {
     cJSON *mk = hw_markers_finish(marks, t_end, warnings), *p;
-    cJSON *phases = cJSON_AddArrayToObject(run, "phases");
+    cJSON *phases = cJSON_CreateArray();
+    /* p is a marker (hw_markers_finish's own keys); the phase record is the schema's. */
     cJSON_ArrayForEach(p, mk) {
-        cJSON *ph = cJSON_CreateObject();
         double s0 = hw_jnum(p, "start_seconds"), s1 = hw_jnum(p, "end_seconds");
-        cJSON_AddStringToObject(ph, "name", hw_jstr(p, "name"));
-        cJSON_AddNumberToObject(ph, "depth", hw_jnum(p, "depth"));
-        cJSON_AddNumberToObject(ph, "start_seconds", s0);
-        cJSON_AddNumberToObject(ph, "wall_seconds", s1 - s0);
-        /* From the decimated timeline: every bucket keeps its highest sample, so a phase's
-         * peak survives however long the command runs (and the parent stays small). */
-        cJSON_AddNumberToObject(ph, "peak_rss_bytes", (double)hw_timeline_max_between(s->tl, s0, s1));
-        cJSON_AddStringToObject(ph, "peak_method", "sampler (process tree, summed)");
-        cJSON_AddBoolToObject(ph, "closed_by_exit", cJSON_IsTrue(cJSON_GetObjectItem(p, "closed_by_exit")));
-        /* The command's own process, exact (clear_refs + VmHWM), top-level phases only. */
-        if (cJSON_HasObjectItem(p, "exact_bytes"))
-            cJSON_AddNumberToObject(ph, "command_peak_rss_bytes", hw_jnum(p, "exact_bytes"));
-        if (cJSON_HasObjectItem(p, "rss_start_bytes"))
-            cJSON_AddNumberToObject(ph, "command_rss_start_bytes", hw_jnum(p, "rss_start_bytes"));
-        if (cJSON_HasObjectItem(p, "rss_end_bytes"))
-            cJSON_AddNumberToObject(ph, "command_rss_end_bytes", hw_jnum(p, "rss_end_bytes"));
-        cJSON_AddItemToArray(phases, ph);
+        struct hw_phase_fields f = {
+            .name = hw_jstr(p, "name"), .depth = hw_jnum(p, "depth"), .start_seconds = s0,
+            .wall_seconds = s1 - s0,
+            /* From the decimated timeline: every bucket keeps its highest sample, so a phase's
+             * peak survives however long the command runs (and the parent stays small). */
+            .peak_rss_bytes = (double)hw_timeline_max_between(s->tl, s0, s1),
+            .peak_method = "sampler (process tree, summed)",
+            .closed_by_exit = cJSON_IsTrue(cJSON_GetObjectItem(p, "closed_by_exit")),
+            /* The command's own process, exact (clear_refs + VmHWM), top-level phases only. */
+            .command_peak_rss_bytes = hw_jnum(p, "exact_bytes"),
+            .command_rss_start_bytes = hw_jnum(p, "rss_start_bytes"),
+            .command_rss_end_bytes = hw_jnum(p, "rss_end_bytes"),
+        };
+        cJSON_AddItemToArray(phases, hw_schema_phase(&f));
     }
     cJSON_Delete(mk);
     return phases;
 }
 
-/* The one run of the report; warnings are taken over. */
+/* The one run of the report, through the same builder as `run`'s; warnings are taken over. */
 static cJSON *exec_run(const struct hw_exec_opts *o, const struct hw_sup *s, struct hw_marker_reader *mr,
                        struct hw_markers *marks, const char *label, cJSON *warnings)
 {
@@ -332,41 +329,28 @@ static cJSON *exec_run(const struct hw_exec_opts *o, const struct hw_sup *s, str
     char reason[512];
     double t_end = s->t_end - s->t_start;
     const char *base = strrchr(o->argv[0], '/');
-    cJSON_AddStringToObject(run, "strategy", base ? base + 1 : o->argv[0]);
-    cJSON_AddStringToObject(run, "label", label);
-    cJSON_AddStringToObject(run, "allocator", "native");
-    cJSON_AddStringToObject(run, "allocator_conf", "");
-    cJSON_AddNumberToObject(run, "repeat", 1);
-    cJSON_AddStringToObject(run, "output_dtype", "none");
-    cJSON_AddStringToObject(run, "output_order", "none");
-    cJSON_AddNumberToObject(run, "output_bytes", 0);
-    cJSON_AddStringToObject(run, "status", exec_status(s, o->budget, reason, sizeof reason));
-    cJSON_AddStringToObject(run, "reason", reason);
-    if (WIFEXITED(s->wstatus))
-        cJSON_AddNumberToObject(run, "exit_code", WEXITSTATUS(s->wstatus));
-    else
-        cJSON_AddNullToObject(run, "exit_code");
-    cJSON_AddNumberToObject(run, "wall_seconds", t_end);
-    cJSON_AddNumberToObject(run, "cpu_seconds", rusage_seconds(&s->ru.ru_utime) + rusage_seconds(&s->ru.ru_stime));
-    cJSON_AddNumberToObject(run, "peak_rss_bytes", (double)s->tl->max.rss);
-    cJSON_AddNullToObject(run, "peak_ratio");
-    cJSON_AddNullToObject(run, "expect_ratio");
-    cJSON_AddNullToObject(run, "budget_ratio");
-    if (o->budget)
-        cJSON_AddNumberToObject(run, "budget_bytes", (double)o->budget);
-    cJSON_AddStringToObject(run, "peak_method", "sampler (process tree, summed)");
-    cJSON_AddStringToObject(run, "tree_method", hw_tree_method(s->tree));
-    cJSON *rj = cJSON_AddObjectToObject(run, "rusage");
-    cJSON_AddNumberToObject(rj, "maxrss_bytes", (double)s->ru.ru_maxrss * 1024.0);
-    cJSON_AddStringToObject(rj, "maxrss_covers", mr->resets ? "the command's own process since its last phase reset (clear_refs)"
-                                                         : "the command's own process, whole run");
-    cJSON_AddNumberToObject(rj, "minflt", (double)s->ru.ru_minflt);
-    cJSON_AddNumberToObject(rj, "majflt", (double)s->ru.ru_majflt);
-    exec_phases(run, s, marks, t_end, warnings);
-    cJSON_AddNumberToObject(run, "largest_process_rss_bytes", (double)s->largest);
-    cJSON_AddItemToObject(run, "warnings", warnings);
-    cJSON_AddObjectToObject(run, "output");   /* nothing to check against a reference */
-    cJSON_AddItemToObject(run, "timeline", hw_timeline_json(s->tl, o->interval_ms ? (int)o->interval_ms : 1));
+    struct hw_run_job job = {
+        .strategy = base ? base + 1 : o->argv[0], .label = label, .allocator = "native", .allocator_conf = "",
+        .repeat = 1, .output_dtype = "none", .output_order = "none", .output_bytes = 0,
+    };
+    hw_schema_run_job(run, &job);
+    struct hw_run_result res = {
+        .status = exec_status(s, o->budget, reason, sizeof reason), .reason = reason, .measured = true,
+        .has_exit_code = true, .exit_code = WIFEXITED(s->wstatus) ? WEXITSTATUS(s->wstatus) : NAN,
+        .wall_seconds = t_end,
+        .cpu_seconds = rusage_seconds(&s->ru.ru_utime) + rusage_seconds(&s->ru.ru_stime),
+        .peak_rss_bytes = (double)s->tl->max.rss, .peak_ratio = NAN,
+        .budget_bytes = o->budget ? (double)o->budget : NAN,
+        .peak_method = "sampler (process tree, summed)", .tree_method = hw_tree_method(s->tree),
+        .sampler_peak_bytes = NAN,
+        .rusage = {&s->ru, mr->resets ? "the command's own process since its last phase reset (clear_refs)"
+                                      : "the command's own process, whole run", false},
+        .phases_last = true, .largest_process_rss_bytes = (double)s->largest, .warnings = warnings,
+        .output = cJSON_CreateObject(),   /* nothing to check against a reference */
+        .timeline = hw_timeline_json(s->tl, o->interval_ms ? (int)o->interval_ms : 1),
+    };
+    res.phases = exec_phases(s, marks, t_end, warnings);
+    hw_schema_run_result(run, &res);
     return run;
 }
 
@@ -377,12 +361,12 @@ static void exec_print(const cJSON *run, const struct hw_sup *s, const char *lab
     if (WIFEXITED(s->wstatus))
         snprintf(code, sizeof code, "%d", WEXITSTATUS(s->wstatus));
     printf("%s: %s, peak RSS of the tree %s (largest process %s), %.2fs, exit code %s\n",
-           label, hw_jstr(run, "status"), hw_fmt_bytes((double)s->tl->max.rss, b1, sizeof b1),
+           label, hw_jstr(run, HW_F_STATUS), hw_fmt_bytes((double)s->tl->max.rss, b1, sizeof b1),
            hw_fmt_bytes((double)s->largest, b2, sizeof b2), s->t_end - s->t_start, code);
-    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(run, "phases"))
-        printf("  %*s%-24s %10s  %.2fs%s\n", 2 * (int)hw_jnum(p, "depth"), "", hw_jstr(p, "name"),
-               hw_fmt_bytes(hw_jnum(p, "peak_rss_bytes"), b1, sizeof b1), hw_jnum(p, "wall_seconds"),
-               cJSON_IsTrue(cJSON_GetObjectItem(p, "closed_by_exit")) ? " (never ended)" : "");
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(run, HW_F_PHASES))
+        printf("  %*s%-24s %10s  %.2fs%s\n", 2 * (int)hw_jnum(p, HW_F_DEPTH), "", hw_jstr(p, HW_F_NAME),
+               hw_fmt_bytes(hw_jnum(p, HW_F_PEAK_RSS_BYTES), b1, sizeof b1), hw_jnum(p, HW_F_WALL_SECONDS),
+               cJSON_IsTrue(cJSON_GetObjectItem(p, HW_F_CLOSED_BY_EXIT)) ? " (never ended)" : "");
     printf("report: %s\n", report_path);
 }
 
@@ -416,7 +400,7 @@ static int exec_finish(const struct hw_exec_opts *o, struct hw_sup *s, struct hw
     }
     cJSON *run = exec_run(o, s, mr, marks, label, *warnings);
     *warnings = NULL;
-    cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(report, "runs"), run);
+    cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(report, HW_F_RUNS), run);
     hw_report_summarize(report);
     int rc = 3;
     if (hw_report_write(report, report_path, err, sizeof err) != 0) {

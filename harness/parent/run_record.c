@@ -1,4 +1,5 @@
 #include "run_record.h"
+#include "schema_fields.h"
 #include "report.h"
 #include "sampler.h"
 #include "size.h"
@@ -13,24 +14,26 @@ static double phase_num(const cJSON *p, const char *k)
 }
 
 /* Bytes of output per second of the strategy's own phases (not the source's generation),
- * and that as a fraction of this machine's warm memcpy and first-touch rates. */
-static void add_throughput(const cJSON *report, cJSON *r, const struct hw_job *j)
+ * and that as a fraction of this machine's warm memcpy and first-touch rates. NULL without a
+ * phase's wall time. */
+static cJSON *throughput(const cJSON *report, const cJSON *phases, const struct hw_job *j)
 {
-    const cJSON *p, *cal = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(report, "host"), "calibration");
+    const cJSON *p, *cal = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(report, HW_F_HOST), HW_F_CALIBRATION);
     double wall = 0;
-    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(r, "phases"))
-        if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "name")), "load_source") != 0)
-            wall += phase_num(p, "wall_seconds");
+    cJSON_ArrayForEach(p, phases)
+        if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, HW_F_NAME)), "load_source") != 0)
+            wall += phase_num(p, HW_F_WALL_SECONDS);
     if (!(wall > 0))
-        return;
-    cJSON *t = cJSON_AddObjectToObject(r, "throughput");
+        return NULL;
+    cJSON *t = cJSON_CreateObject();
     double rate = (double)j->output_bytes / wall;
-    cJSON_AddNumberToObject(t, "output_bytes_per_second", rate);
+    cJSON_AddNumberToObject(t, HW_F_OUTPUT_BYTES_PER_SECOND, rate);
     double mc = phase_num(cal, "memcpy_warm_bytes_per_s"), ft = phase_num(cal, "fault_4k_bytes_per_s");
     if (mc > 0)
-        cJSON_AddNumberToObject(t, "fraction_of_memcpy_warm", rate / mc);
+        cJSON_AddNumberToObject(t, HW_F_FRACTION_OF_MEMCPY_WARM, rate / mc);
     if (ft > 0)
-        cJSON_AddNumberToObject(t, "fraction_of_first_touch_4k", rate / ft);
+        cJSON_AddNumberToObject(t, HW_F_FRACTION_OF_FIRST_TOUCH_4K, rate / ft);
+    return t;
 }
 
 static void set_num(cJSON *o, const char *k, double v)
@@ -41,66 +44,48 @@ static void set_num(cJSON *o, const char *k, double v)
         cJSON_AddNumberToObject(o, k, v);
 }
 
-static cJSON *rusage_json(const struct rusage *ru, bool whole_run)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "maxrss_bytes", (double)ru->ru_maxrss * 1024.0);
-    /* clear_refs 5 resets what ru_maxrss is taken from: with per-phase resets it covers
-     * only the time since the last reset. */
-    cJSON_AddStringToObject(o, "maxrss_covers", whole_run ? "whole run" : "since the last phase reset");
-    cJSON_AddNumberToObject(o, "minflt", (double)ru->ru_minflt);
-    cJSON_AddNumberToObject(o, "majflt", (double)ru->ru_majflt);
-    cJSON_AddNumberToObject(o, "utime_seconds", (double)ru->ru_utime.tv_sec + ru->ru_utime.tv_usec * 1e-6);
-    cJSON_AddNumberToObject(o, "stime_seconds", (double)ru->ru_stime.tv_sec + ru->ru_stime.tv_usec * 1e-6);
-    cJSON_AddNumberToObject(o, "nvcsw", (double)ru->ru_nvcsw);
-    cJSON_AddNumberToObject(o, "nivcsw", (double)ru->ru_nivcsw);
-    return o;
-}
-
 cJSON *hw_run_record_new(const struct hw_job *j, bool phase_reset)
 {
-    cJSON *r = cJSON_CreateObject();
+    cJSON *r = cJSON_CreateObject(), *params = cJSON_CreateObject();
     const struct hw_strategy_cfg *sc = j->sc;
-    cJSON_AddStringToObject(r, "strategy", sc->strategy->name);
-    cJSON_AddStringToObject(r, "label", sc->label);
-    cJSON *p = cJSON_AddObjectToObject(r, "params");
+    double out = (double)j->output_bytes;
     for (uint32_t k = 0; k < sc->nparams; k++)
-        cJSON_AddStringToObject(p, sc->params[k].key, sc->params[k].value);
-    cJSON_AddStringToObject(r, "allocator", hw_allocator_name(j->ac->kind));
-    cJSON_AddStringToObject(r, "allocator_conf", j->ac->conf);
-    cJSON_AddNumberToObject(r, "repeat", j->repeat);
-    cJSON_AddStringToObject(r, "output_dtype", hw_dtype_name(sc->out_dtype));
-    cJSON_AddStringToObject(r, "output_order", hw_order_name(sc->out_order));
-    cJSON_AddNumberToObject(r, "output_bytes", (double)j->output_bytes);
-    cJSON_AddNumberToObject(r, "predicted_peak_bytes", j->predicted);
-    cJSON_AddBoolToObject(r, "phase_reset", phase_reset);
-    if (sc->has_expect)
-        cJSON_AddNumberToObject(r, "expect_ratio", hw_size_bytes(&sc->expect, j->output_bytes) / (double)j->output_bytes);
-    else
-        cJSON_AddNullToObject(r, "expect_ratio");
-    if (sc->has_budget)
-        cJSON_AddNumberToObject(r, "budget_ratio", hw_size_bytes(&sc->budget, j->output_bytes) / (double)j->output_bytes);
-    else
-        cJSON_AddNullToObject(r, "budget_ratio");
+        cJSON_AddStringToObject(params, sc->params[k].key, sc->params[k].value);
+    struct hw_run_job f = {
+        .strategy = sc->strategy->name, .label = sc->label, .params = params,
+        .allocator = hw_allocator_name(j->ac->kind), .allocator_conf = j->ac->conf, .repeat = j->repeat,
+        .output_dtype = hw_dtype_name(sc->out_dtype), .output_order = hw_order_name(sc->out_order),
+        .output_bytes = out, .planned = true, .predicted_peak_bytes = j->predicted, .phase_reset = phase_reset,
+        .expect_ratio = sc->has_expect ? hw_size_bytes(&sc->expect, j->output_bytes) / out : NAN,
+        .budget_ratio = sc->has_budget ? hw_size_bytes(&sc->budget, j->output_bytes) / out : NAN,
+    };
+    hw_schema_run_job(r, &f);
+    cJSON_Delete(params);
     return r;
 }
 
-/* The worker's phase events into phases (each with its start relative to the worker's), with
+void hw_run_record_end(cJSON *r, const char *status, const char *reason)
+{
+    struct hw_run_result res = {.status = status, .reason = reason};
+    hw_schema_run_result(r, &res);
+}
+
+/* The worker's phase events as phases[] (each with its start relative to the worker's), with
  * the run's peak, wall and cpu over them and the peak method: "sampler" if any phase had to
- * fall back to it. */
-static void add_phases(cJSON *r, cJSON *phases, const struct hw_child *ch, cJSON *report, const char **method_out,
-                       double *peak_out, double *wall_out, double *cpu_out)
+ * fall back to it. The allocator's version, from the worker's hello, is noted in the report. */
+static cJSON *phases_of(const struct hw_child *ch, cJSON *report, struct hw_run_result *res)
 {
     const cJSON *e;
+    cJSON *phases = cJSON_CreateArray();
     double vmhwm = 0, peak = 0, wall = 0, cpu = 0;
     const char *method = NULL;
     const struct hw_sup *s = &ch->sup;
     cJSON_ArrayForEach(e, ch->events) {
         const char *k = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "ev"));
         if (k && strcmp(k, "hello") == 0) {
-            const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "allocator_version"));
+            const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, HW_F_ALLOCATOR_VERSION));
             if (v) {
-                cJSON_AddStringToObject(r, "allocator_version", v);
+                res->allocator_version = v;
                 hw_report_note_allocator(report, v);
             }
         }
@@ -108,91 +93,88 @@ static void add_phases(cJSON *r, cJSON *phases, const struct hw_child *ch, cJSON
             continue;
         cJSON *p = cJSON_Duplicate(e, 1);
         cJSON_DeleteItemFromObjectCaseSensitive(p, "ev");
-        double start = phase_num(p, "start_abs") - s->t_start;
-        cJSON_DeleteItemFromObjectCaseSensitive(p, "start_abs");
-        cJSON_AddNumberToObject(p, "start_seconds", start);
-        const char *m = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "peak_method"));
+        double start = phase_num(p, HW_F_START_ABS) - s->t_start;
+        cJSON_DeleteItemFromObjectCaseSensitive(p, HW_F_START_ABS);
+        cJSON_AddNumberToObject(p, HW_F_START_SECONDS, start);
+        const char *m = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, HW_F_PEAK_METHOD));
         if (m && strcmp(m, "sampler") == 0) {
             /* The kernel refused clear_refs: VmHWM never reset, so it is the whole run's exact
              * mark so far (kept, and the run's peak below); the phase's own peak can only come
              * from the samples, never above that mark. */
-            double hwm = phase_num(p, "peak_rss_bytes");
+            double hwm = phase_num(p, HW_F_PEAK_RSS_BYTES);
             vmhwm = fmax(vmhwm, hwm);
-            double sampled = s->tl ? (double)hw_timeline_max_between(s->tl, start, start + phase_num(p, "wall_seconds")) : 0;
-            cJSON_AddNumberToObject(p, "vmhwm_bytes", hwm);
-            set_num(p, "peak_rss_bytes", fmin(sampled, hwm));
+            double sampled = s->tl ? (double)hw_timeline_max_between(s->tl, start, start + phase_num(p, HW_F_WALL_SECONDS)) : 0;
+            cJSON_AddNumberToObject(p, HW_F_VMHWM_BYTES, hwm);
+            set_num(p, HW_F_PEAK_RSS_BYTES, fmin(sampled, hwm));
         }
         if (!method || (m && strcmp(m, "sampler") == 0))
             method = m;
-        peak = fmax(peak, phase_num(p, "peak_rss_bytes"));
-        wall += phase_num(p, "wall_seconds");
-        cpu += phase_num(p, "cpu_seconds");
+        peak = fmax(peak, phase_num(p, HW_F_PEAK_RSS_BYTES));
+        wall += phase_num(p, HW_F_WALL_SECONDS);
+        cpu += phase_num(p, HW_F_CPU_SECONDS);
         cJSON_AddItemToArray(phases, p);
     }
-    *method_out = method;
-    *peak_out = fmax(peak, vmhwm);
-    *wall_out = wall;
-    *cpu_out = cpu;
+    res->peak_method = method ? method : "none";
+    res->peak_rss_bytes = fmax(peak, vmhwm);
+    res->wall_seconds = wall;
+    res->cpu_seconds = cpu;
+    return phases;
+}
+
+/* The worker's output event as the run's output check (NULL: null, none came). */
+static cJSON *output_of(const struct hw_child *ch)
+{
+    const cJSON *out = hw_child_event(ch, HW_F_OUTPUT);
+    if (!out)
+        return NULL;
+    cJSON *oj = cJSON_Duplicate(out, 1);
+    cJSON_DeleteItemFromObjectCaseSensitive(oj, "ev");
+    if (!cJSON_GetObjectItemCaseSensitive(oj, HW_F_MATCHES_REFERENCE)) {
+        cJSON_AddNullToObject(oj, HW_F_MATCHES_REFERENCE);
+        cJSON_AddNullToObject(oj, HW_F_CELLS_DIFFERING);
+        cJSON_AddNullToObject(oj, HW_F_MAX_ABS_DIFF);
+    }
+    return oj;
 }
 
 void hw_run_record_fill(cJSON *r, const struct hw_job *j, const struct hw_child *ch, const struct hw_record_opts *o)
 {
     char reason[1024];
     const struct hw_sup *s = &ch->sup;
-    const char *status = hw_child_status(ch, o->limit, o->self, reason, sizeof reason);
-    cJSON_AddStringToObject(r, "status", status);
-    cJSON_AddStringToObject(r, "reason", reason);
-    cJSON *phases = cJSON_AddArrayToObject(r, "phases");
     const cJSON *e;
-    const char *method = NULL, *peak_phase = NULL;
-    double peak = 0, wall = 0, cpu = 0;
-    add_phases(r, phases, ch, o->report, &method, &peak, &wall, &cpu);
+    struct hw_run_result res = {
+        .measured = true, .has_worker_wall = true, .worker_wall_seconds = s->t_end - s->t_start,
+        .budget_bytes = NAN, .has_peak_phase = true, .largest_process_rss_bytes = NAN,
+        .sampler_peak_bytes = s->tl ? (double)s->tl->max.rss : 0.0,
+        /* clear_refs 5 resets what ru_maxrss is taken from: with per-phase resets it covers
+         * only the time since the last reset. */
+        .rusage = {&s->ru, !o->phase_reset ? "whole run" : "since the last phase reset", true},
+    };
+    res.status = hw_child_status(ch, o->limit, o->self, reason, sizeof reason);
+    res.reason = reason;
+    res.phases = phases_of(ch, o->report, &res);
+    double peak = res.peak_rss_bytes;
     /* The phase that reached the peak: a phase that starts at its predecessor's peak (the
      * usual case after an allocation) ties with it, so the first one within the counters'
      * resolution wins. */
-    cJSON_ArrayForEach(e, phases)
-        if (!peak_phase && phase_num(e, "peak_rss_bytes") >= peak - fmax(1 << 20, peak * 1e-3))
-            peak_phase = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "name"));
-    bool ok = strcmp(status, "ok") == 0;
-    cJSON_AddNumberToObject(r, "wall_seconds", wall);
-    cJSON_AddNumberToObject(r, "cpu_seconds", cpu);
-    cJSON_AddNumberToObject(r, "worker_wall_seconds", s->t_end - s->t_start);
-    if (ok || cJSON_GetArraySize(phases) > 0) {
-        cJSON_AddNumberToObject(r, "peak_rss_bytes", peak);
-        cJSON_AddNumberToObject(r, "peak_ratio", peak / (double)j->output_bytes);
+    cJSON_ArrayForEach(e, res.phases)
+        if (!res.peak_phase && phase_num(e, HW_F_PEAK_RSS_BYTES) >= peak - fmax(1 << 20, peak * 1e-3))
+            res.peak_phase = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, HW_F_NAME));
+    bool ok = strcmp(res.status, "ok") == 0;
+    if (ok || cJSON_GetArraySize(res.phases) > 0) {
+        res.peak_ratio = peak / (double)j->output_bytes;
     } else {
-        cJSON_AddNullToObject(r, "peak_rss_bytes");
-        cJSON_AddNullToObject(r, "peak_ratio");
+        res.peak_rss_bytes = NAN;
+        res.peak_ratio = NAN;
     }
-    cJSON_AddStringToObject(r, "peak_method", method ? method : "none");
-    if (peak_phase)
-        cJSON_AddStringToObject(r, "peak_phase", peak_phase);
-    else
-        cJSON_AddNullToObject(r, "peak_phase");
-    cJSON_AddNumberToObject(r, "sampler_peak_bytes", s->tl ? (double)s->tl->max.rss : 0.0);
-    const cJSON *ex = cJSON_GetObjectItemCaseSensitive(r, "expect_ratio");
+    const cJSON *ex = cJSON_GetObjectItemCaseSensitive(r, HW_F_EXPECT_RATIO);
     if (ok && cJSON_IsNumber(ex)) {
         double ratio = peak / (double)j->output_bytes;
-        cJSON_AddStringToObject(r, "expect_verdict", hw_expect_verdict(ratio, ex->valuedouble, o->expect_tolerance));
-        cJSON_AddNumberToObject(r, "expect_error", ratio / ex->valuedouble - 1.0);
+        res.expect_verdict = hw_expect_verdict(ratio, ex->valuedouble, o->expect_tolerance);
+        res.expect_error = ratio / ex->valuedouble - 1.0;
     }
-    cJSON_AddItemToObject(r, "rusage", rusage_json(&s->ru, !o->phase_reset));
-    const cJSON *out = hw_child_event(ch, "output");
-    if (out) {
-        cJSON *oj = cJSON_Duplicate(out, 1);
-        cJSON_DeleteItemFromObjectCaseSensitive(oj, "ev");
-        if (!cJSON_GetObjectItemCaseSensitive(oj, "matches_reference")) {
-            cJSON_AddNullToObject(oj, "matches_reference");
-            cJSON_AddNullToObject(oj, "cells_differing");
-            cJSON_AddNullToObject(oj, "max_abs_diff");
-        }
-        cJSON_AddItemToObject(r, "output", oj);
-    } else {
-        cJSON_AddNullToObject(r, "output");
-    }
-    if (s->tl && o->timeline)
-        cJSON_AddItemToObject(r, "timeline", hw_timeline_json(s->tl, o->interval_ms));
-    else
-        cJSON_AddNullToObject(r, "timeline");
-    add_throughput(o->report, r, j);
+    res.output = output_of(ch);
+    res.timeline = s->tl && o->timeline ? hw_timeline_json(s->tl, o->interval_ms) : NULL;
+    res.throughput = throughput(o->report, res.phases, j);
+    hw_schema_run_result(r, &res);
 }

@@ -19,6 +19,8 @@ struct hw_record_opts {
 
 /* The job's fields, before it runs (all a skipped run has, with status and reason). */
 cJSON *hw_run_record_new(const struct hw_job *j, bool phase_reset);
+/* A run that never started (skipped, or its spec could not be made): its status and reason. */
+void hw_run_record_end(cJSON *r, const char *status, const char *reason);
 /* What the job's worker left behind, into r. */
 void hw_run_record_fill(cJSON *r, const struct hw_job *j, const struct hw_child *ch, const struct hw_record_opts *o);
 

@@ -14,6 +14,7 @@
 #include "preflight.h"
 #include "procfs.h"
 #include "report.h"
+#include "schema_fields.h"
 #include "atomic.h"
 #include "run_record.h"
 #include "size.h"
@@ -76,15 +77,13 @@ static cJSON *run_job(struct ctx *c, struct hw_job *j)
     cJSON *r = hw_run_record_new(j, !c->o->no_phase_reset);
     char err[512], label[HW_STR_MAX + 64];
     if (j->skip[0]) {
-        cJSON_AddStringToObject(r, "status", "skipped");
-        cJSON_AddStringToObject(r, "reason", j->skip);
+        hw_run_record_end(r, "skipped", j->skip);
         return r;
     }
     struct hw_spec *spec = calloc(1, sizeof *spec);
     struct hw_child ch = {.sup = {.pipe_fd = -1, .status_fd = -1}};
     if (!spec || hw_tmpdir_make(c->cfg->tmpdir, c->tmpdir, sizeof c->tmpdir, err, sizeof err) != 0) {
-        cJSON_AddStringToObject(r, "status", "failed");
-        cJSON_AddStringToObject(r, "reason", spec ? err : "out of memory");
+        hw_run_record_end(r, "failed", spec ? err : "out of memory");
         free(spec);
         return r;
     }
@@ -173,21 +172,20 @@ static bool over_budget(const cJSON *report)
 {
     const cJSON *s;
     bool over = false;
-    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(report, "summary")) {
-        const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "budget_verdict"));
-        if (v && strcmp(v, "exceeded") == 0) {
-            fprintf(stderr, "highwater: %s/%s passed its budget\n",
-                    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "label")),
-                    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "allocator")));
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(report, HW_F_SUMMARY)) {
+        struct hw_summary_view v;
+        hw_summary_decode(s, &v);
+        if (v.over_budget) {
+            fprintf(stderr, "highwater: %s/%s passed its budget\n", v.label, v.allocator);
             over = true;
         }
     }
-    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(report, "runs")) {
-        const char *st = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "status"));
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(report, HW_F_RUNS)) {
+        const char *st = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, HW_F_STATUS));
         if (st && strcmp(st, "over_budget") == 0) {
             fprintf(stderr, "highwater: %s/%s was killed at the memory limit\n",
-                    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "label")),
-                    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "allocator")));
+                    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, HW_F_LABEL)),
+                    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, HW_F_ALLOCATOR)));
             over = true;
         }
     }

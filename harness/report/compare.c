@@ -1,22 +1,19 @@
 #include "compare.h"
+#include "schema_fields.h"
 #include "run_key.h"
 #include "json.h"
 #include "report.h"
+#include "summary.h"
 #include "size.h"
 #include <math.h>
 #include <string.h>
 
-static double median_of(const cJSON *s, const char *k)
+/* One side's figures: its summary entry, or "-" where the other report has none. */
+static const char *bytes(const struct hw_summary_view *s, char *buf, size_t len)
 {
-    return hw_jnum(cJSON_GetObjectItemCaseSensitive(s, k), "median");
-}
-
-
-static const char *bytes(const cJSON *s, char *buf, size_t len)
-{
-    double v = s ? median_of(s, "peak_rss_bytes") : NAN;
+    double v = s ? s->peak_median : NAN;
     if (isnan(v))
-        snprintf(buf, len, "%s", s ? hw_jstr(s, "status") : "-");
+        snprintf(buf, len, "%s", s ? s->status : "-");
     else
         hw_fmt_bytes(v, buf, len);
     return buf;
@@ -31,34 +28,36 @@ static const char *delta(double a, double b, char *buf, size_t len)
     return buf;
 }
 
-static const char *verdict(const cJSON *s)
+static const char *verdict(const struct hw_summary_view *s)
 {
     if (!s)
         return "-";
-    const char *v = hw_jstr(s, "expect_verdict");
-    if (strcmp(hw_jstr(s, "output_check"), "mismatch") == 0)
+    if (strcmp(s->output_check, "mismatch") == 0)
         return "WRONG";
-    return v[0] ? v : "-";
+    return s->expect_verdict[0] ? s->expect_verdict : "-";
 }
 
-static void row(const cJSON *a, const cJSON *b, const cJSON *key, FILE *f)
+static void row(const cJSON *ea, const cJSON *eb, const cJSON *key, FILE *f)
 {
     char alloc[300], b1[32], b2[32], d1[32], w1[32], w2[32], d2[32];
+    struct hw_summary_view va, vb, *a = ea ? &va : NULL, *b = eb ? &vb : NULL;
+    hw_summary_decode(ea, &va);
+    hw_summary_decode(eb, &vb);
     hw_run_key_allocator(key, alloc, sizeof alloc);
-    double wa = a ? median_of(a, "wall_seconds") : NAN, wb = b ? median_of(b, "wall_seconds") : NAN;
+    double wa = a ? a->wall_median : NAN, wb = b ? b->wall_median : NAN;
     snprintf(w1, sizeof w1, isnan(wa) ? "-" : "%.2fs", wa);
     snprintf(w2, sizeof w2, isnan(wb) ? "-" : "%.2fs", wb);
-    fprintf(f, "%-34s %-12s %10s %10s %8s %8s %8s %8s  %s -> %s\n", hw_jstr(key, "label"), alloc,
+    fprintf(f, "%-34s %-12s %10s %10s %8s %8s %8s %8s  %s -> %s\n", hw_jstr(key, HW_F_LABEL), alloc,
             bytes(a, b1, sizeof b1), bytes(b, b2, sizeof b2),
-            delta(a ? median_of(a, "peak_rss_bytes") : NAN, b ? median_of(b, "peak_rss_bytes") : NAN, d1, sizeof d1),
+            delta(a ? a->peak_median : NAN, b ? b->peak_median : NAN, d1, sizeof d1),
             w1, w2, delta(wa, wb, d2, sizeof d2), verdict(a), verdict(b));
 }
 
 void hw_compare_print(const cJSON *a, const char *a_path, const cJSON *b, const char *b_path, FILE *f)
 {
     const cJSON *s;
-    const cJSON *da = cJSON_GetObjectItemCaseSensitive(a, "dataset");
-    const cJSON *db = cJSON_GetObjectItemCaseSensitive(b, "dataset");
+    const cJSON *da = cJSON_GetObjectItemCaseSensitive(a, HW_F_DATASET);
+    const cJSON *db = cJSON_GetObjectItemCaseSensitive(b, HW_F_DATASET);
     fprintf(f, "A: %s (%.0f rows)\nB: %s (%.0f rows)\n", a_path, hw_jnum(da, "rows"), b_path, hw_jnum(db, "rows"));
     if (hw_jnum(da, "rows") != hw_jnum(db, "rows") || hw_jnum(da, "cols") != hw_jnum(db, "cols") ||
         !cJSON_Compare(cJSON_GetObjectItemCaseSensitive(da, "dtypes"),
@@ -66,9 +65,9 @@ void hw_compare_print(const cJSON *a, const char *a_path, const cJSON *b, const 
         fprintf(f, "note: the datasets differ; compare the x-output ratios, not the bytes\n");
     fprintf(f, "%-34s %-12s %10s %10s %8s %8s %8s %8s  %s\n", "strategy", "allocator", "peak A",
             "peak B", "delta", "wall A", "wall B", "delta", "verdict A -> B");
-    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(a, "summary"))
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(a, HW_F_SUMMARY))
         row(s, hw_report_summary_of(b, s), s, f);
-    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(b, "summary"))
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(b, HW_F_SUMMARY))
         if (!hw_report_summary_of(a, s))
             row(NULL, s, s, f);
 }

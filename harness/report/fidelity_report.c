@@ -1,6 +1,7 @@
 /* The fidelity report's model (fidelity_report.h): a model run beside its twin's run, phase
  * by phase, the verdict on the rows, and what a run report keeps of it. */
 #include "fidelity_report.h"
+#include "schema_fields.h"
 #include "json.h"
 #include "strategy.h"
 #include <math.h>
@@ -16,7 +17,7 @@ static void add_row(cJSON *arr, const char *name, double model_b, double real_b,
     cJSON *o = cJSON_CreateObject();
     double md = model_b / D, rd = real_b / D, diff = md - rd;
     if (name)
-        cJSON_AddStringToObject(o, "name", name);
+        cJSON_AddStringToObject(o, HW_F_NAME, name);
     cJSON_AddItemToObject(o, "model_increment_bytes", num_or_null(model_b));
     cJSON_AddItemToObject(o, "real_increment_bytes", num_or_null(real_b));
     cJSON_AddItemToObject(o, "model_d", num_or_null(md));
@@ -26,13 +27,13 @@ static void add_row(cJSON *arr, const char *name, double model_b, double real_b,
     cJSON_AddItemToArray(arr, o);
 }
 
-static bool is_warmup(const cJSON *phase) { return strcmp(hw_jstr(phase, "name"), "warmup") == 0; }
+static bool is_warmup(const cJSON *phase) { return strcmp(hw_jstr(phase, HW_F_NAME), "warmup") == 0; }
 
 cJSON *hw_fidelity_compare(const cJSON *model_run, const cJSON *twin_run, double tol, char *err, size_t len)
 {
-    const cJSON *mph = cJSON_GetObjectItemCaseSensitive(model_run, "phases");
-    const cJSON *tph = cJSON_GetObjectItemCaseSensitive(twin_run, "phases"), *p, *q;
-    double D = hw_jnum(model_run, "output_bytes");
+    const cJSON *mph = cJSON_GetObjectItemCaseSensitive(model_run, HW_F_PHASES);
+    const cJSON *tph = cJSON_GetObjectItemCaseSensitive(twin_run, HW_F_PHASES), *p, *q;
+    double D = hw_jnum(model_run, HW_F_OUTPUT_BYTES);
     double mbase = NAN, tbase = NAN, mmax = NAN, tmax = NAN;
     if (!(D > 0)) {
         snprintf(err, len, "the model run has no output_bytes");
@@ -40,8 +41,8 @@ cJSON *hw_fidelity_compare(const cJSON *model_run, const cJSON *twin_run, double
     }
     /* The model's load_source is the loading, which the twin does before its first phase. */
     cJSON_ArrayForEach(p, mph) {
-        if (strcmp(hw_jstr(p, "name"), "load_source") != 0) {
-            mbase = hw_jnum(p, "rss_start_bytes");
+        if (strcmp(hw_jstr(p, HW_F_NAME), "load_source") != 0) {
+            mbase = hw_jnum(p, HW_F_RSS_START_BYTES);
             break;
         }
     }
@@ -49,13 +50,13 @@ cJSON *hw_fidelity_compare(const cJSON *model_run, const cJSON *twin_run, double
      * before its first phase: measured on its own, never compared, never the base. */
     const cJSON *warm = NULL;
     cJSON_ArrayForEach(q, tph) {
-        if (hw_jnum(q, "depth") != 0)
+        if (hw_jnum(q, HW_F_DEPTH) != 0)
             continue;
         if (is_warmup(q)) {
             warm = q;
             continue;
         }
-        tbase = hw_jnum(q, "command_rss_start_bytes");
+        tbase = hw_jnum(q, HW_F_COMMAND_RSS_START_BYTES);
         break;
     }
     if (!isfinite(mbase) || !isfinite(tbase)) {
@@ -63,7 +64,7 @@ cJSON *hw_fidelity_compare(const cJSON *model_run, const cJSON *twin_run, double
                  !isfinite(mbase) ? "the model run" : "the twin (no marked phase read in time)");
         return NULL;
     }
-    cJSON *out = cJSON_CreateObject(), *rows = cJSON_AddArrayToObject(out, "phases");
+    cJSON *out = cJSON_CreateObject(), *rows = cJSON_AddArrayToObject(out, HW_F_PHASES);
     int nt = cJSON_GetArraySize(tph);
     bool *used = calloc((size_t)nt + 1, sizeof *used);
     if (!used) {
@@ -72,15 +73,15 @@ cJSON *hw_fidelity_compare(const cJSON *model_run, const cJSON *twin_run, double
         return NULL;
     }
     cJSON_ArrayForEach(p, mph) {
-        const char *name = hw_jstr(p, "name");
+        const char *name = hw_jstr(p, HW_F_NAME);
         if (strcmp(name, "load_source") == 0)
             continue;
-        double m = hw_jnum(p, "peak_rss_bytes") - mbase, r = NAN;
+        double m = hw_jnum(p, HW_F_PEAK_RSS_BYTES) - mbase, r = NAN;
         int i = 0;
         cJSON_ArrayForEach(q, tph) {
-            if (!used[i] && hw_jnum(q, "depth") == 0 && !is_warmup(q) && strcmp(hw_jstr(q, "name"), name) == 0) {
+            if (!used[i] && hw_jnum(q, HW_F_DEPTH) == 0 && !is_warmup(q) && strcmp(hw_jstr(q, HW_F_NAME), name) == 0) {
                 used[i] = true;
-                r = hw_jnum(q, "command_peak_rss_bytes") - tbase;
+                r = hw_jnum(q, HW_F_COMMAND_PEAK_RSS_BYTES) - tbase;
                 break;
             }
             i++;
@@ -92,10 +93,10 @@ cJSON *hw_fidelity_compare(const cJSON *model_run, const cJSON *twin_run, double
     }
     int i = 0;
     cJSON_ArrayForEach(q, tph) {   /* phases only the twin has: shown, never silently dropped */
-        if (!used[i] && hw_jnum(q, "depth") == 0 && !is_warmup(q)) {
-            double r = hw_jnum(q, "command_peak_rss_bytes") - tbase;
+        if (!used[i] && hw_jnum(q, HW_F_DEPTH) == 0 && !is_warmup(q)) {
+            double r = hw_jnum(q, HW_F_COMMAND_PEAK_RSS_BYTES) - tbase;
             tmax = isnan(tmax) || r > tmax ? r : tmax;
-            add_row(rows, hw_jstr(q, "name"), NAN, r, D, tol);
+            add_row(rows, hw_jstr(q, HW_F_NAME), NAN, r, D, tol);
         }
         i++;
     }
@@ -105,9 +106,9 @@ cJSON *hw_fidelity_compare(const cJSON *model_run, const cJSON *twin_run, double
     cJSON_AddItemToObject(out, "run", cJSON_DetachItemFromArray(run, 0));
     cJSON_Delete(run);
     if (warm) {
-        double w0 = hw_jnum(warm, "command_rss_start_bytes"), kept = hw_jnum(warm, "command_rss_end_bytes") - w0;
+        double w0 = hw_jnum(warm, HW_F_COMMAND_RSS_START_BYTES), kept = hw_jnum(warm, HW_F_COMMAND_RSS_END_BYTES) - w0;
         cJSON *w = cJSON_AddObjectToObject(out, "twin_warmup");
-        cJSON_AddItemToObject(w, "peak_increment_bytes", num_or_null(hw_jnum(warm, "command_peak_rss_bytes") - w0));
+        cJSON_AddItemToObject(w, "peak_increment_bytes", num_or_null(hw_jnum(warm, HW_F_COMMAND_PEAK_RSS_BYTES) - w0));
         cJSON_AddItemToObject(w, "kept_bytes", num_or_null(kept));
         cJSON_AddItemToObject(w, "kept_d", num_or_null(kept / D));
     }
@@ -118,18 +119,18 @@ const cJSON *hw_fidelity_of(const cJSON *fid, const char *label, const char *all
 {
     const cJSON *e;
     cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(fid, "entries"))
-        if (strcmp(hw_jstr(e, "label"), label) == 0 && strcmp(hw_jstr(e, "allocator"), allocator) == 0)
+        if (strcmp(hw_jstr(e, HW_F_LABEL), label) == 0 && strcmp(hw_jstr(e, HW_F_ALLOCATOR), allocator) == 0)
             return e;
     return NULL;
 }
 
 void hw_fidelity_attach(const cJSON *fid, cJSON *run)
 {
-    const cJSON *e = hw_fidelity_of(fid, hw_jstr(run, "label"), hw_jstr(run, "allocator")), *p;
-    if (!e || strcmp(hw_jstr(e, "status"), "compared") != 0)
+    const cJSON *e = hw_fidelity_of(fid, hw_jstr(run, HW_F_LABEL), hw_jstr(run, HW_F_ALLOCATOR)), *p;
+    if (!e || strcmp(hw_jstr(e, HW_F_STATUS), "compared") != 0)
         return;
     double worst = 0;
-    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(e, "phases")) {
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(e, HW_F_PHASES)) {
         double d = hw_jnum(p, "diff_d");
         if (isfinite(d) && fabs(d) > fabs(worst))
             worst = d;
@@ -138,7 +139,7 @@ void hw_fidelity_attach(const cJSON *fid, cJSON *run)
     cJSON *b = cJSON_CreateObject();
     cJSON_AddStringToObject(b, "library", hw_jstr(e, "library"));
     cJSON_AddStringToObject(b, "library_version", hw_jstr(e, "library_version"));
-    cJSON_AddNumberToObject(b, "rows", hw_jnum(cJSON_GetObjectItemCaseSensitive(fid, "dataset"), "rows"));
+    cJSON_AddNumberToObject(b, "rows", hw_jnum(cJSON_GetObjectItemCaseSensitive(fid, HW_F_DATASET), "rows"));
     cJSON_AddNumberToObject(b, "tolerance_d", hw_jnum(fid, "tolerance_d"));
     cJSON_AddItemToObject(b, "run_diff_d", num_or_null(hw_jnum(runrow, "diff_d")));
     cJSON_AddNumberToObject(b, "max_phase_diff_d", worst);
@@ -171,7 +172,7 @@ static const char *used_gaps(const struct hw_strategy *s, cJSON *e)
     for (const struct hw_fidelity_gap *g = s->fidelity_gaps; g && g->phases; g++) {
         bool used = false;
         const cJSON *p;
-        cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(e, "phases"))
+        cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(e, HW_F_PHASES))
             used = used || strcmp(hw_jstr(p, "gap"), g->why) == 0;
         used = used || strcmp(hw_jstr(cJSON_GetObjectItemCaseSensitive(e, "run"), "gap"), g->why) == 0;
         if (used && n < sizeof text)
@@ -184,9 +185,9 @@ int hw_fidelity_judge(const struct hw_strategy *s, cJSON *e)
 {
     int off = 0, bare = 0;
     cJSON *p;
-    const char *alloc = hw_jstr(e, "allocator");
-    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(e, "phases"))
-        explain_row(s, p, hw_jstr(p, "name"), alloc, &off, &bare);
+    const char *alloc = hw_jstr(e, HW_F_ALLOCATOR);
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(e, HW_F_PHASES))
+        explain_row(s, p, hw_jstr(p, HW_F_NAME), alloc, &off, &bare);
     explain_row(s, cJSON_GetObjectItemCaseSensitive(e, "run"), "run", alloc, &off, &bare);
     cJSON_AddStringToObject(e, "gap", used_gaps(s, e));
     cJSON_AddStringToObject(e, "verdict", off == 0 ? "within" : bare == 0 ? "off, gap explained" : "OFF");

@@ -1,7 +1,9 @@
 #include "gate.h"
+#include "schema_fields.h"
 #include "json.h"
 #include "run_key.h"
 #include "report.h"
+#include "summary.h"
 #include "size.h"
 #include <stdarg.h>
 #include <math.h>
@@ -32,28 +34,28 @@ static int need(const cJSON *o, const char *k, int type, const char *path, const
 
 static int validate(const cJSON *r, const char *path, char *err, size_t len)
 {
-    const cJSON *ds = cJSON_GetObjectItemCaseSensitive(r, "dataset"), *run;
-    if (need(r, "dataset", cJSON_Object, path, "", err, len) ||
-        need(ds, "rows", cJSON_Number, path, "dataset", err, len) ||
-        need(ds, "cols", cJSON_Number, path, "dataset", err, len) ||
-        need(ds, "dtypes", cJSON_Array, path, "dataset", err, len) ||
-        need(r, "runs", cJSON_Array, path, "", err, len))
+    const cJSON *ds = cJSON_GetObjectItemCaseSensitive(r, HW_F_DATASET), *run;
+    if (need(r, HW_F_DATASET, cJSON_Object, path, "", err, len) ||
+        need(ds, "rows", cJSON_Number, path, HW_F_DATASET, err, len) ||
+        need(ds, "cols", cJSON_Number, path, HW_F_DATASET, err, len) ||
+        need(ds, "dtypes", cJSON_Array, path, HW_F_DATASET, err, len) ||
+        need(r, HW_F_RUNS, cJSON_Array, path, "", err, len))
         return -1;
     int i = 0;
-    cJSON_ArrayForEach(run, cJSON_GetObjectItemCaseSensitive(r, "runs")) {
+    cJSON_ArrayForEach(run, cJSON_GetObjectItemCaseSensitive(r, HW_F_RUNS)) {
         char where[32];
         snprintf(where, sizeof where, "runs[%d]", i++);
-        if (need(run, "label", cJSON_String, path, where, err, len) ||
-            need(run, "allocator", cJSON_String, path, where, err, len) ||
-            need(run, "allocator_conf", cJSON_String, path, where, err, len) ||
-            need(run, "status", cJSON_String, path, where, err, len) ||
-            need(run, "output_dtype", cJSON_String, path, where, err, len) ||
-            need(run, "output_order", cJSON_String, path, where, err, len) ||
-            need(run, "output_bytes", cJSON_Number, path, where, err, len))
+        if (need(run, HW_F_LABEL, cJSON_String, path, where, err, len) ||
+            need(run, HW_F_ALLOCATOR, cJSON_String, path, where, err, len) ||
+            need(run, HW_F_ALLOCATOR_CONF, cJSON_String, path, where, err, len) ||
+            need(run, HW_F_STATUS, cJSON_String, path, where, err, len) ||
+            need(run, HW_F_OUTPUT_DTYPE, cJSON_String, path, where, err, len) ||
+            need(run, HW_F_OUTPUT_ORDER, cJSON_String, path, where, err, len) ||
+            need(run, HW_F_OUTPUT_BYTES, cJSON_Number, path, where, err, len))
             return -1;
-        if (strcmp(hw_jstr(run, "status"), "ok") == 0 &&
-            (need(run, "peak_rss_bytes", cJSON_Number, path, where, err, len) ||
-             need(run, "output", cJSON_Object, path, where, err, len)))
+        if (strcmp(hw_jstr(run, HW_F_STATUS), "ok") == 0 &&
+            (need(run, HW_F_PEAK_RSS_BYTES, cJSON_Number, path, where, err, len) ||
+             need(run, HW_F_OUTPUT, cJSON_Object, path, where, err, len)))
             return -1;
     }
     return 0;
@@ -62,8 +64,8 @@ static int validate(const cJSON *r, const char *path, char *err, size_t len)
 /* Apples to apples: the same table shape and dtype mix. "" when they agree. */
 static void shape_difference(const cJSON *a, const cJSON *b, char *why, size_t len)
 {
-    const cJSON *da = cJSON_GetObjectItemCaseSensitive(a, "dataset");
-    const cJSON *db = cJSON_GetObjectItemCaseSensitive(b, "dataset");
+    const cJSON *da = cJSON_GetObjectItemCaseSensitive(a, HW_F_DATASET);
+    const cJSON *db = cJSON_GetObjectItemCaseSensitive(b, HW_F_DATASET);
     why[0] = '\0';
     if (hw_jnum(da, "rows") != hw_jnum(db, "rows"))
         snprintf(why, len, "dataset.rows (%.0f vs %.0f)", hw_jnum(da, "rows"), hw_jnum(db, "rows"));
@@ -78,64 +80,51 @@ static void shape_difference(const cJSON *a, const cJSON *b, char *why, size_t l
                  hw_jnum(db, "all_null_columns"));
 }
 
-/* ---- one side's figures per (label, allocator, conf): medians over the ok repeats ---- */
+/* ---- one side's figures per (label, allocator, conf): its summary entry ---- */
 
 struct group {
-    const cJSON *first;
+    const cJSON *first;          /* its first run: the output's dtype and order */
     int runs, ok;
-    double peak, ratio, output_bytes;
-    const char *bad_status, *bad_reason;
-    int matches, mismatches;
+    double peak, ratio;          /* the median peak, and it over the output's bytes */
+    const char *bad_status, *bad_reason;   /* the first run not ok */
+    bool matches, mismatch;      /* the output check over the ok repeats */
     double cells_differing;
     double budget_ratio;
+    struct hw_summary_view v;    /* what the strings point into (group_release) */
 };
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
+/* summary[]'s entry for key (or, in a report without one, the same computed from runs[]). */
 static bool group_of(const cJSON *report, const cJSON *key, struct group *g)
 {
-    const cJSON *r;
-    double peaks[1024];
     memset(g, 0, sizeof *g);
     g->budget_ratio = NAN;
-    cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(report, "runs")) {
-        if (!hw_run_key_equal(r, key))
-            continue;
-        if (!g->first)
-            g->first = r;
-        g->runs++;
-        g->output_bytes = hw_jnum(r, "output_bytes");
-        if (!isnan(hw_jnum(r, "budget_ratio")))
-            g->budget_ratio = hw_jnum(r, "budget_ratio");
-        if (strcmp(hw_jstr(r, "status"), "ok") != 0) {
-            if (!g->bad_status) {
-                g->bad_status = hw_jstr(r, "status");
-                g->bad_reason = hw_jstr(r, "reason");
-            }
-            continue;
-        }
-        if (g->ok < (int)(sizeof peaks / sizeof peaks[0]))
-            peaks[g->ok++] = hw_jnum(r, "peak_rss_bytes");
-        const cJSON *m = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "output"),
-                                                          "matches_reference");
-        if (cJSON_IsTrue(m))
-            g->matches++;
-        else if (cJSON_IsFalse(m)) {
-            g->mismatches++;
-            g->cells_differing = fmax(g->cells_differing,
-                                      hw_jnum(cJSON_GetObjectItemCaseSensitive(r, "output"), "cells_differing"));
-        }
+    struct hw_summary_view *v = &g->v;
+    if (!hw_summary_find(report, key, v))
+        return false;
+    g->first = hw_runs_first(report, key);
+    g->runs = (int)v->runs;
+    g->ok = (int)v->ok;
+    if (g->ok < g->runs) {
+        g->bad_status = g->ok ? hw_jstr(hw_runs_first_failed(report, key), HW_F_STATUS) : v->status;
+        g->bad_reason = v->reason;
     }
+    g->matches = strcmp(v->output_check, "matches") == 0;
+    g->mismatch = strcmp(v->output_check, "mismatch") == 0;
+    g->cells_differing = g->mismatch ? v->cells_differing : 0;
     if (g->ok) {
-        qsort(peaks, (size_t)g->ok, sizeof peaks[0], cmp_double);
-        g->peak = g->ok % 2 ? peaks[g->ok / 2] : (peaks[g->ok / 2 - 1] + peaks[g->ok / 2]) / 2;
-        g->ratio = g->peak / g->output_bytes;
+        g->budget_ratio = v->budget_ratio;
+        g->peak = v->peak_median;
+        g->ratio = g->peak / hw_jnum(g->first, HW_F_OUTPUT_BYTES);
     }
-    return g->first != NULL;
+    return true;
+}
+
+static void group_release(struct group *g) { hw_summary_release(&g->v); }
+
+/* The budget verdict on the gate's own ratio (the median peak over the output). */
+static bool over_budget(const struct group *g)
+{
+    return g->ok && !isnan(g->budget_ratio) && strcmp(hw_budget_verdict(g->ratio, g->budget_ratio), "exceeded") == 0;
 }
 
 /* ---- the comparison ---- */
@@ -173,7 +162,7 @@ static void figures(cJSON *e, const struct group *old, const struct group *new, 
     if (old && new && old->ok && new->ok)
         cJSON_AddNumberToObject(e, "delta", new->peak / old->peak - 1.0);
     if (!isnan(limit))
-        cJSON_AddNumberToObject(e, "limit_bytes", limit);
+        cJSON_AddNumberToObject(e, HW_F_LIMIT_BYTES, limit);
 }
 
 static cJSON *compare_one(const struct group *old, const struct group *new, const cJSON *key,
@@ -185,15 +174,15 @@ static cJSON *compare_one(const struct group *old, const struct group *new, cons
     if (new->ok < new->runs) {
         e = entry(key, "failed", true);
         set_message(e, "a run is %s: %s", new->bad_status, new->bad_reason);
-    } else if (new->mismatches && old->matches && !old->mismatches) {
+    } else if (new->mismatch && old->matches) {
         e = entry(key, "output", true);
         set_message(e, "the output no longer matches the reference: %.0f cells differ",
                     new->cells_differing);
-    } else if (new->mismatches && old->mismatches && new->cells_differing != old->cells_differing) {
+    } else if (new->mismatch && old->mismatch && new->cells_differing != old->cells_differing) {
         e = entry(key, "output", true);
         set_message(e, "a known deviation changed: %.0f cells differ, %.0f in the baseline",
                     new->cells_differing, old->cells_differing);
-    } else if (!isnan(new->budget_ratio) && new->ratio > new->budget_ratio + 1e-9) {
+    } else if (over_budget(new)) {
         e = entry(key, "budget", true);
         set_message(e, "peak %.2fx passed its budget %.2fx (from the config)", new->ratio,
                     new->budget_ratio);
@@ -238,33 +227,13 @@ static bool first_of_key(const cJSON *runs, const cJSON *r)
     return true;
 }
 
-cJSON *hw_gate_compare(const cJSON *report, const char *report_path, const cJSON *base,
-                       const char *base_path, const struct hw_gate_opts *o, int *code, char *err,
-                       size_t errlen)
+/* Peaks depend on the kernel, the libc and the allocators too: say when they changed,
+ * naming every field that did with both values, so one note tells the whole story. */
+static void host_change(cJSON *res, const cJSON *report, const cJSON *base)
 {
-    char why[256];
-    *code = 2;
-    if (validate(report, report_path, err, errlen) || validate(base, base_path, err, errlen))
-        return NULL;
-    shape_difference(report, base, why, sizeof why);
-    if (why[0] && !o->allow_shape_change) {
-        snprintf(err, errlen, "%s and %s differ in %s: compare reports of the same shape, or pass "
-                 "--allow-shape-change", report_path, base_path, why);
-        return NULL;
-    }
-    cJSON *res = cJSON_CreateObject();
-    cJSON_AddStringToObject(res, "schema", HW_GATE_SCHEMA);
-    cJSON_AddStringToObject(res, "report", report_path);
-    cJSON_AddStringToObject(res, "baseline", base_path);
-    cJSON_AddNumberToObject(res, "tolerance", o->tolerance);
-    cJSON_AddNumberToObject(res, "slack_bytes", (double)o->slack);
-    if (why[0])
-        cJSON_AddStringToObject(res, "shape_change", why);
-    /* Peaks depend on the kernel, the libc and the allocators too: say when they changed,
-     * naming every field that did with both values, so one note tells the whole story. */
-    static const char *const host_keys[] = {"kernel", "cpu", "libc", "thp", "mem_total_bytes"};
-    const cJSON *ha = cJSON_GetObjectItemCaseSensitive(report, "host");
-    const cJSON *hb = cJSON_GetObjectItemCaseSensitive(base, "host");
+    static const char *const host_keys[] = {HW_F_KERNEL, HW_F_CPU, HW_F_LIBC, HW_F_THP, HW_F_MEM_TOTAL_BYTES};
+    const cJSON *ha = cJSON_GetObjectItemCaseSensitive(report, HW_F_HOST);
+    const cJSON *hb = cJSON_GetObjectItemCaseSensitive(base, HW_F_HOST);
     char note[2048] = "";
     size_t used = 0;
     for (size_t i = 0; ha && hb && i < sizeof host_keys / sizeof host_keys[0]; i++) {
@@ -287,12 +256,37 @@ cJSON *hw_gate_compare(const cJSON *report, const char *report_path, const cJSON
                  "baseline per machine", note);
         cJSON_AddStringToObject(res, "host_change", msg);
     }
+}
+
+cJSON *hw_gate_compare(const cJSON *report, const char *report_path, const cJSON *base,
+                       const char *base_path, const struct hw_gate_opts *o, int *code, char *err,
+                       size_t errlen)
+{
+    char why[256];
+    *code = 2;
+    if (validate(report, report_path, err, errlen) || validate(base, base_path, err, errlen))
+        return NULL;
+    shape_difference(report, base, why, sizeof why);
+    if (why[0] && !o->allow_shape_change) {
+        snprintf(err, errlen, "%s and %s differ in %s: compare reports of the same shape, or pass "
+                 "--allow-shape-change", report_path, base_path, why);
+        return NULL;
+    }
+    cJSON *res = cJSON_CreateObject();
+    cJSON_AddStringToObject(res, HW_F_SCHEMA, HW_GATE_SCHEMA);
+    cJSON_AddStringToObject(res, "report", report_path);
+    cJSON_AddStringToObject(res, "baseline", base_path);
+    cJSON_AddNumberToObject(res, "tolerance", o->tolerance);
+    cJSON_AddNumberToObject(res, "slack_bytes", (double)o->slack);
+    if (why[0])
+        cJSON_AddStringToObject(res, "shape_change", why);
+    host_change(res, report, base);
     cJSON *counts = cJSON_AddObjectToObject(res, "counts");
     static const char *const kinds[] = {"compared", "failed", "improved", "missing", "new"};
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         cJSON_AddNumberToObject(counts, kinds[i], 0);
     cJSON *entries = cJSON_AddArrayToObject(res, "entries");
-    const cJSON *runs = cJSON_GetObjectItemCaseSensitive(base, "runs"), *r;
+    const cJSON *runs = cJSON_GetObjectItemCaseSensitive(base, HW_F_RUNS), *r;
     cJSON_ArrayForEach(r, runs) {
         if (!first_of_key(runs, r))
             continue;
@@ -305,20 +299,25 @@ cJSON *hw_gate_compare(const cJSON *report, const char *report_path, const cJSON
                         o->allow_missing ? " (--allow-missing)" : "; run it, or pass --allow-missing");
             figures(e, &old, NULL, NAN);
             count(res, "missing");
+            group_release(&old);
         } else {
             /* Outputs must be of one kind to compare: a dtype/order change is a shape change. */
             const cJSON *nf = new.first;
-            if ((strcmp(hw_jstr(nf, "output_dtype"), hw_jstr(r, "output_dtype")) ||
-                 strcmp(hw_jstr(nf, "output_order"), hw_jstr(r, "output_order"))) && !o->allow_shape_change) {
+            if ((strcmp(hw_jstr(nf, HW_F_OUTPUT_DTYPE), hw_jstr(r, HW_F_OUTPUT_DTYPE)) ||
+                 strcmp(hw_jstr(nf, HW_F_OUTPUT_ORDER), hw_jstr(r, HW_F_OUTPUT_ORDER))) && !o->allow_shape_change) {
                 snprintf(err, errlen, "%s and %s differ in the output of %s/%s (%s %s vs %s %s): "
                          "compare reports of the same shape, or pass --allow-shape-change",
-                         report_path, base_path, hw_jstr(r, "label"), hw_jstr(r, "allocator"),
-                         hw_jstr(nf, "output_dtype"), hw_jstr(nf, "output_order"), hw_jstr(r, "output_dtype"),
-                         hw_jstr(r, "output_order"));
+                         report_path, base_path, hw_jstr(r, HW_F_LABEL), hw_jstr(r, HW_F_ALLOCATOR),
+                         hw_jstr(nf, HW_F_OUTPUT_DTYPE), hw_jstr(nf, HW_F_OUTPUT_ORDER), hw_jstr(r, HW_F_OUTPUT_DTYPE),
+                         hw_jstr(r, HW_F_OUTPUT_ORDER));
+                group_release(&old);
+                group_release(&new);
                 cJSON_Delete(res);
                 return NULL;
             }
             e = compare_one(&old, &new, r, o);
+            group_release(&old);
+            group_release(&new);
             count(res, "compared");
             if (strcmp(hw_jstr(e, "verdict"), "improved") == 0)
                 count(res, "improved");
@@ -328,19 +327,22 @@ cJSON *hw_gate_compare(const cJSON *report, const char *report_path, const cJSON
         cJSON_AddItemToArray(entries, e);
     }
     /* Runs only in the report are news, never failures (a budget still applies). */
-    runs = cJSON_GetObjectItemCaseSensitive(report, "runs");
+    runs = cJSON_GetObjectItemCaseSensitive(report, HW_F_RUNS);
     cJSON_ArrayForEach(r, runs) {
         struct group old, new;
-        if (!first_of_key(runs, r) || group_of(base, r, &old))
+        if (!first_of_key(runs, r) || group_of(base, r, &old)) {
+            group_release(&old);
             continue;
+        }
         group_of(report, r, &new);
-        bool over = new.ok && !isnan(new.budget_ratio) && new.ratio > new.budget_ratio + 1e-9;
+        bool over = over_budget(&new);
         cJSON *e = entry(r, over ? "budget" : "new", over);
         if (over)
             set_message(e, "peak %.2fx passed its budget %.2fx (from the config)", new.ratio, new.budget_ratio);
         else
             set_message(e, "not in the baseline; add it by updating the baseline");
         figures(e, NULL, &new, NAN);
+        group_release(&new);
         count(res, "new");
         if (over)
             count(res, "failed");

@@ -1,7 +1,9 @@
 #include "lessons.h"
+#include "schema_fields.h"
 #include "allocator.h"
 #include "json.h"
 #include "size.h"
+#include "summary.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,18 +13,22 @@
 #define KEPT_WORTH_TELLING 0.10
 #define KEPT_AT_LEAST_BYTES (8.0 * 1024 * 1024)
 
-static double median_ratio(const cJSON *s)
+static struct hw_summary_view view(const cJSON *s)
 {
-    return hw_jnum(cJSON_GetObjectItemCaseSensitive(s, "peak_ratio"), "median");
+    struct hw_summary_view v;
+    hw_summary_decode(s, &v);
+    return v;
 }
+
+static double median_ratio(const cJSON *s) { return view(s).ratio_median; }
 
 static void add(cJSON *lessons, const char *kind, const char *label, double weight, const char *text)
 {
     cJSON *l = cJSON_CreateObject();
-    cJSON_AddStringToObject(l, "kind", kind);
-    cJSON_AddStringToObject(l, "label", label);
-    cJSON_AddNumberToObject(l, "weight", weight);
-    cJSON_AddStringToObject(l, "text", text);
+    cJSON_AddStringToObject(l, HW_F_KIND, kind);
+    cJSON_AddStringToObject(l, HW_F_LABEL, label);
+    cJSON_AddNumberToObject(l, HW_F_WEIGHT, weight);
+    cJSON_AddStringToObject(l, HW_F_TEXT, text);
     cJSON_AddItemToArray(lessons, l);
 }
 
@@ -32,7 +38,7 @@ static bool seen_label(const cJSON *summary, const cJSON *upto, const char *labe
     cJSON_ArrayForEach(s, summary) {
         if (s == upto)
             return false;
-        if (strcmp(hw_jstr(s, "label"), label) == 0)
+        if (strcmp(view(s).label, label) == 0)
             return true;
     }
     return false;
@@ -45,8 +51,8 @@ static void beliefs(cJSON *lessons, const cJSON *summary)
     char held[1024] = "";
     size_t hused = 0;
     cJSON_ArrayForEach(s, summary) {
-        const char *label = hw_jstr(s, "label");
-        double expect = hw_jnum(s, "expect_ratio");
+        const char *label = view(s).label;
+        double expect = view(s).expect_ratio;
         if (isnan(expect) || seen_label(summary, s, label))
             continue;
         char measured[512] = "", phase[128] = "";
@@ -54,16 +60,17 @@ static void beliefs(cJSON *lessons, const cJSON *summary)
         double worst = 1.0;
         bool wrong = false;
         cJSON_ArrayForEach(t, summary) {
-            if (strcmp(hw_jstr(t, "label"), label) != 0 || isnan(median_ratio(t)))
+            struct hw_summary_view v = view(t);
+            if (strcmp(v.label, label) != 0 || isnan(v.ratio_median))
                 continue;
-            double f = median_ratio(t) / expect;
+            double f = v.ratio_median / expect;
             if (fabs(log(f)) > fabs(log(worst))) {
                 worst = f;
-                snprintf(phase, sizeof phase, "%s", hw_jstr(t, "peak_phase"));
+                snprintf(phase, sizeof phase, "%s", v.peak_phase);
             }
-            wrong |= strcmp(hw_jstr(t, "expect_verdict"), "wrong") == 0;
+            wrong |= strcmp(v.expect_verdict, "wrong") == 0;
             used += (size_t)snprintf(measured + used, used < sizeof measured ? sizeof measured - used : 0,
-                                     "%s%.2fx (%s)", used ? ", " : "", median_ratio(t), hw_jstr(t, "allocator"));
+                                     "%s%.2fx (%s)", used ? ", " : "", v.ratio_median, v.allocator);
         }
         if (!measured[0])
             continue;
@@ -86,17 +93,17 @@ static void beliefs(cJSON *lessons, const cJSON *summary)
 
 static void correctness(cJSON *lessons, const cJSON *summary, const cJSON *report)
 {
-    const cJSON *s, *ds = cJSON_GetObjectItemCaseSensitive(report, "dataset");
+    const cJSON *s, *ds = cJSON_GetObjectItemCaseSensitive(report, HW_F_DATASET);
     double cells = hw_jnum(ds, "rows") * hw_jnum(ds, "cols");
     cJSON_ArrayForEach(s, summary) {
-        if (strcmp(hw_jstr(s, "output_check"), "mismatch") != 0 || seen_label(summary, s, hw_jstr(s, "label")))
+        struct hw_summary_view v = view(s);
+        if (strcmp(v.output_check, "mismatch") != 0 || seen_label(summary, s, v.label))
             continue;
         char text[1024];
-        double diff = hw_jnum(s, "cells_differing");
+        double diff = v.cells_differing;
         snprintf(text, sizeof text, "%s: WRONG OUTPUT, %.0f of %.0f cells (%.2f%%) differ from the "
-                 "reference, max |diff| %.4g", hw_jstr(s, "label"), diff, cells, 100.0 * diff / cells,
-                 hw_jnum(s, "max_abs_diff"));
-        add(lessons, "correctness", hw_jstr(s, "label"), 100.0 + diff / cells, text);
+                 "reference, max |diff| %.4g", v.label, diff, cells, 100.0 * diff / cells, v.max_abs_diff);
+        add(lessons, "correctness", v.label, 100.0 + diff / cells, text);
     }
 }
 
@@ -104,10 +111,11 @@ static void correctness(cJSON *lessons, const cJSON *summary, const cJSON *repor
 static const cJSON *find_summary(const cJSON *summary, const char *label, const char *allocator)
 {
     const cJSON *s;
-    cJSON_ArrayForEach(s, summary)
-        if (strcmp(hw_jstr(s, "label"), label) == 0 && strcmp(hw_jstr(s, "allocator"), allocator) == 0 &&
-            !hw_jstr(s, "allocator_conf")[0])
+    cJSON_ArrayForEach(s, summary) {
+        struct hw_summary_view v = view(s);
+        if (strcmp(v.label, label) == 0 && strcmp(v.allocator, allocator) == 0 && !v.allocator_conf[0])
             return s;
+    }
     return NULL;
 }
 
@@ -118,23 +126,23 @@ static const cJSON *find_summary(const cJSON *summary, const char *label, const 
  * allocator's), with the scale at which it stops holding. */
 static void allocator_effects(cJSON *lessons, const cJSON *report, const cJSON *summary)
 {
-    const cJSON *r, *p, *ds = cJSON_GetObjectItemCaseSensitive(report, "dataset");
+    const cJSON *r, *p, *ds = cJSON_GetObjectItemCaseSensitive(report, HW_F_DATASET);
     double column = hw_jnum(ds, "rows") * 4.0;   /* an f32 source column, the mix's common case */
     const struct hw_allocator_ops *why = NULL;
     char b1[32], b2[32];
-    cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(report, "runs")) {
-        const char *alloc = hw_jstr(r, "allocator");
+    cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(report, HW_F_RUNS)) {
+        const char *alloc = hw_jstr(r, HW_F_ALLOCATOR);
         const struct hw_allocator_ops *ops = hw_allocator_find(alloc);
-        if (hw_jnum(r, "repeat") != 1 || strcmp(hw_jstr(r, "status"), "ok") != 0 || !ops ||
+        if (hw_jnum(r, HW_F_REPEAT) != 1 || strcmp(hw_jstr(r, HW_F_STATUS), "ok") != 0 || !ops ||
             !ops->keeps_freed)
             continue;
-        const cJSON *gl = find_summary(summary, hw_jstr(r, "label"), "glibc");
-        double extra = gl ? hw_jnum(r, "peak_ratio") - median_ratio(gl) : NAN;
-        double d = hw_jnum(r, "output_bytes"), kept = 0;
-        cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(r, "phases")) {
-            const cJSON *a = cJSON_GetObjectItemCaseSensitive(p, "allocator");
+        const cJSON *gl = find_summary(summary, hw_jstr(r, HW_F_LABEL), "glibc");
+        double extra = gl ? hw_jnum(r, HW_F_PEAK_RATIO) - median_ratio(gl) : NAN;
+        double d = hw_jnum(r, HW_F_OUTPUT_BYTES), kept = 0;
+        cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(r, HW_F_PHASES)) {
+            const cJSON *a = cJSON_GetObjectItemCaseSensitive(p, HW_F_ALLOCATOR);
             kept = fmax(kept, hw_jnum(a, "resident") - hw_jnum(a, "allocated"));
-            if (strcmp(hw_jstr(p, "name"), hw_jstr(r, "peak_phase")) == 0)
+            if (strcmp(hw_jstr(p, HW_F_NAME), hw_jstr(r, HW_F_PEAK_PHASE)) == 0)
                 break;
         }
         /* Both relative and absolute: at a few thousand rows the process itself is many
@@ -146,12 +154,12 @@ static void allocator_effects(cJSON *lessons, const cJSON *report, const cJSON *
         if (!isnan(extra))
             snprintf(versus, sizeof versus, " against %.2fx with glibc (%+.2fx)", median_ratio(gl), extra);
         char text[1024], who[300];
-        const char *conf = hw_jstr(r, "allocator_conf");
+        const char *conf = hw_jstr(r, HW_F_ALLOCATOR_CONF);
         snprintf(who, sizeof who, "%s%s%s", alloc, conf[0] ? "+" : "", conf);
         snprintf(text, sizeof text, "%s: %.2fx with %s%s; %s held %.2fx output (%s) of freed "
-                 "memory resident by the end of phase %s", hw_jstr(r, "label"), hw_jnum(r, "peak_ratio"),
-                 who, versus, ops->stats_name, kept / d, hw_fmt_bytes(kept, b1, sizeof b1), hw_jstr(r, "peak_phase"));
-        add(lessons, "allocator", hw_jstr(r, "label"), isnan(extra) ? kept / d : extra, text);
+                 "memory resident by the end of phase %s", hw_jstr(r, HW_F_LABEL), hw_jnum(r, HW_F_PEAK_RATIO),
+                 who, versus, ops->stats_name, kept / d, hw_fmt_bytes(kept, b1, sizeof b1), hw_jstr(r, HW_F_PEAK_PHASE));
+        add(lessons, "allocator", hw_jstr(r, HW_F_LABEL), isnan(extra) ? kept / d : extra, text);
         if (!why)
             why = ops;
     }
@@ -172,35 +180,35 @@ static void allocator_effects(cJSON *lessons, const cJSON *report, const cJSON *
 static void fidelity(cJSON *lessons, const cJSON *report)
 {
     const cJSON *r;
-    cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(report, "runs")) {
+    cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(report, HW_F_RUNS)) {
         const cJSON *f = cJSON_GetObjectItemCaseSensitive(r, "fidelity");
-        if (!f || hw_jnum(r, "repeat") > 1)
+        if (!f || hw_jnum(r, HW_F_REPEAT) > 1)
             continue;
         char text[1024], rows[32];
         double worst = hw_jnum(f, "max_phase_diff_d"), tol = hw_jnum(f, "tolerance_d");
         hw_fmt_count(hw_jnum(f, "rows"), rows, sizeof rows);
         if (cJSON_IsTrue(cJSON_GetObjectItem(f, "within")))
             snprintf(text, sizeof text, "%s (%s): this model is within +-%.2f D of real %s %s at %s rows "
-                     "(largest phase difference %+.2f D)", hw_jstr(r, "label"), hw_jstr(r, "allocator"), tol,
+                     "(largest phase difference %+.2f D)", hw_jstr(r, HW_F_LABEL), hw_jstr(r, HW_F_ALLOCATOR), tol,
                      hw_jstr(f, "library"), hw_jstr(f, "library_version"), rows, worst);
         else
             snprintf(text, sizeof text, "%s (%s): this model is NOT within +-%.2f D of real %s %s at %s rows: "
-                     "a phase differs by %+.2f D%s%s", hw_jstr(r, "label"), hw_jstr(r, "allocator"), tol,
+                     "a phase differs by %+.2f D%s%s", hw_jstr(r, HW_F_LABEL), hw_jstr(r, HW_F_ALLOCATOR), tol,
                      hw_jstr(f, "library"), hw_jstr(f, "library_version"), rows, worst,
                      hw_jstr(f, "gap")[0] ? "; known gap: " : "", hw_jstr(f, "gap"));
-        add(lessons, "fidelity", hw_jstr(r, "label"), fabs(worst), text);
+        add(lessons, "fidelity", hw_jstr(r, HW_F_LABEL), fabs(worst), text);
     }
 }
 
 static int by_weight(const void *a, const void *b)
 {
-    double x = hw_jnum(*(const cJSON *const *)a, "weight"), y = hw_jnum(*(const cJSON *const *)b, "weight");
+    double x = hw_jnum(*(const cJSON *const *)a, HW_F_WEIGHT), y = hw_jnum(*(const cJSON *const *)b, HW_F_WEIGHT);
     return (x < y) - (x > y);
 }
 
 cJSON *hw_lessons_build(const cJSON *report)
 {
-    const cJSON *summary = cJSON_GetObjectItemCaseSensitive(report, "summary");
+    const cJSON *summary = cJSON_GetObjectItemCaseSensitive(report, HW_F_SUMMARY);
     cJSON *all = cJSON_CreateArray(), *out = cJSON_CreateArray();
     correctness(all, summary, report);
     beliefs(all, summary);
@@ -218,7 +226,7 @@ cJSON *hw_lessons_build(const cJSON *report)
             const cJSON **part = calloc((size_t)n + 1, sizeof *part);
             int m = 0;
             for (int i = 0; part && i < n; i++)
-                if (strcmp(hw_jstr(v[i], "kind"), order[k]) == 0)
+                if (strcmp(hw_jstr(v[i], HW_F_KIND), order[k]) == 0)
                     part[m++] = v[i];
             if (part)
                 qsort(part, (size_t)m, sizeof *part, by_weight);
@@ -240,5 +248,5 @@ void hw_lessons_print(const cJSON *lessons, FILE *f)
         return;
     fprintf(f, "\nlessons:\n");
     cJSON_ArrayForEach(l, lessons)
-        fprintf(f, "%2d. %s\n", ++i, hw_jstr(l, "text"));
+        fprintf(f, "%2d. %s\n", ++i, hw_jstr(l, HW_F_TEXT));
 }

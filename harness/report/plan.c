@@ -1,10 +1,12 @@
 #include "plan.h"
+#include "schema_fields.h"
 #include "allocator.h"
 #include "config.h"
 #include "fit.h"
 #include "json.h"
 #include "run_key.h"
 #include "report.h"
+#include "summary.h"
 #include "atomic.h"
 #include "size.h"
 #include <math.h>
@@ -47,9 +49,9 @@ static double threshold_of(const char *allocator, const char **name)
 static double largest_block(const cJSON *report, const cJSON *key)
 {
     const cJSON *r;
-    cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(report, "runs"))
-        if (hw_run_key_equal(r, key) && strcmp(hw_jstr(r, "status"), "ok") == 0)
-            return hw_jnum(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "output"), "blocks"),
+    cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(report, HW_F_RUNS))
+        if (hw_run_key_equal(r, key) && strcmp(hw_jstr(r, HW_F_STATUS), "ok") == 0)
+            return hw_jnum(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, HW_F_OUTPUT), HW_F_BLOCKS),
                            "largest_bytes");
     return NAN;
 }
@@ -61,9 +63,9 @@ static int check_shapes(cJSON *const *reports, const char *const *paths, int n, 
                  "or reports (--from)", n);
         return -1;
     }
-    const cJSON *d0 = cJSON_GetObjectItemCaseSensitive(reports[0], "dataset");
+    const cJSON *d0 = cJSON_GetObjectItemCaseSensitive(reports[0], HW_F_DATASET);
     for (int i = 0; i < n; i++) {
-        const cJSON *d = cJSON_GetObjectItemCaseSensitive(reports[i], "dataset");
+        const cJSON *d = cJSON_GetObjectItemCaseSensitive(reports[i], HW_F_DATASET);
         if (!(hw_jnum(d, "rows") > 0)) {
             snprintf(err, len, "%s: dataset.rows is %s; a scale needs rows > 0", paths[i],
                      isnan(hw_jnum(d, "rows")) ? "missing" : "0");
@@ -77,7 +79,7 @@ static int check_shapes(cJSON *const *reports, const char *const *paths, int n, 
             return -1;
         }
         for (int j = 0; j < i; j++)
-            if (hw_jnum(cJSON_GetObjectItemCaseSensitive(reports[j], "dataset"), "rows") == hw_jnum(d, "rows")) {
+            if (hw_jnum(cJSON_GetObjectItemCaseSensitive(reports[j], HW_F_DATASET), "rows") == hw_jnum(d, "rows")) {
                 snprintf(err, len, "%s and %s are both at %.0f rows; give each scale once", paths[j],
                          paths[i], hw_jnum(d, "rows"));
                 return -1;
@@ -114,10 +116,10 @@ static cJSON *fit_json(const double *x, const double *y, size_t n, double target
 static cJSON *plan_one(cJSON *const *reports, int n, const cJSON *key, const struct hw_plan_opts *o,
                        const double *machines, int nmachines)
 {
-    const cJSON *ds = cJSON_GetObjectItemCaseSensitive(reports[0], "dataset");
+    const cJSON *ds = cJSON_GetObjectItemCaseSensitive(reports[0], HW_F_DATASET);
     double target = (double)o->rows, col_target = column_bytes(ds, target);
     const char *tname;
-    double thr = threshold_of(hw_jstr(key, "allocator"), &tname);
+    double thr = threshold_of(hw_jstr(key, HW_F_ALLOCATOR), &tname);
     bool target_above = col_target >= thr;
     double x[HW_PLAN_MAX_FROM], y[HW_PLAN_MAX_FROM], w[HW_PLAN_MAX_FROM];
     size_t m = 0, same = 0;
@@ -126,17 +128,18 @@ static cJSON *plan_one(cJSON *const *reports, int n, const cJSON *key, const str
     cJSON_AddStringToObject(e, "threshold", tname);
     /* Every ok scale, and which side of the threshold its source columns sit. */
     for (int i = 0; i < n; i++) {
+        struct hw_summary_view v;
         const cJSON *s = hw_report_summary_of(reports[i], key);
-        double rows = hw_jnum(cJSON_GetObjectItemCaseSensitive(reports[i], "dataset"), "rows");
-        double peak = hw_jnum(cJSON_GetObjectItemCaseSensitive(s, "peak_rss_bytes"), "median");
-        double wall = hw_jnum(cJSON_GetObjectItemCaseSensitive(s, "wall_seconds"), "median");
+        hw_summary_decode(s, &v);
+        double rows = hw_jnum(cJSON_GetObjectItemCaseSensitive(reports[i], HW_F_DATASET), "rows");
+        double peak = v.peak_median, wall = v.wall_median;
         if (!s || isnan(peak))
             continue;
         double col = column_bytes(ds, rows);
         cJSON *p = cJSON_CreateObject();
         cJSON_AddNumberToObject(p, "rows", rows);
-        cJSON_AddNumberToObject(p, "peak_rss_bytes", peak);
-        cJSON_AddNumberToObject(p, "wall_seconds", wall);
+        cJSON_AddNumberToObject(p, HW_F_PEAK_RSS_BYTES, peak);
+        cJSON_AddNumberToObject(p, HW_F_WALL_SECONDS, wall);
         cJSON_AddNumberToObject(p, "column_bytes", col);
         cJSON_AddNumberToObject(p, "largest_block_bytes", largest_block(reports[i], key));
         cJSON_AddStringToObject(p, "side", col >= thr ? "above" : "below");
@@ -195,13 +198,13 @@ static cJSON *plan_one(cJSON *const *reports, int n, const cJSON *key, const str
     cJSON_AddItemToObject(e, "peak", pf);
     cJSON_AddItemToObject(e, "wall", wf);
     double pred = hw_jnum(pf, "predicted");
-    double output_bytes = hw_jnum(ds, "output_bytes") / hw_jnum(ds, "rows") * target;
-    cJSON_AddNumberToObject(e, "output_bytes", output_bytes);
+    double output_bytes = hw_jnum(ds, HW_F_OUTPUT_BYTES) / hw_jnum(ds, "rows") * target;
+    cJSON_AddNumberToObject(e, HW_F_OUTPUT_BYTES, output_bytes);
     cJSON_AddNumberToObject(e, "predicted_ratio", pred / output_bytes);
     cJSON *fits = cJSON_AddArrayToObject(e, "machines");
     for (int i = 0; i < nmachines; i++) {
         cJSON *mj = cJSON_CreateObject();
-        cJSON_AddNumberToObject(mj, "bytes", machines[i]);
+        cJSON_AddNumberToObject(mj, HW_F_BYTES, machines[i]);
         cJSON_AddBoolToObject(mj, "fits", reliable && !isnan(pred) && pred * (1 + o->headroom) <= machines[i]);
         cJSON_AddItemToArray(fits, mj);
     }
@@ -241,16 +244,16 @@ cJSON *hw_plan_build(cJSON *const *reports, const char *const *paths, int n, con
         return NULL;
     }
     cJSON *plan = cJSON_CreateObject(), *e;
-    cJSON_AddStringToObject(plan, "schema", HW_PLAN_SCHEMA);
+    cJSON_AddStringToObject(plan, HW_F_SCHEMA, HW_PLAN_SCHEMA);
     cJSON_AddNumberToObject(plan, "target_rows", (double)o->rows);
     cJSON_AddNumberToObject(plan, "headroom", o->headroom);
     cJSON *from = cJSON_AddArrayToObject(plan, "reports");
     for (int i = 0; i < n; i++)
         cJSON_AddItemToArray(from, cJSON_CreateString(paths[i]));
-    cJSON_AddItemToObject(plan, "dataset", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(reports[0], "dataset"), 1));
-    cJSON_AddItemToObject(plan, "host", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(reports[n - 1], "host"), 1));
+    cJSON_AddItemToObject(plan, HW_F_DATASET, cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(reports[0], HW_F_DATASET), 1));
+    cJSON_AddItemToObject(plan, HW_F_HOST, cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(reports[n - 1], HW_F_HOST), 1));
     cJSON *entries = cJSON_AddArrayToObject(plan, "entries");
-    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(reports[0], "summary"))
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(reports[0], HW_F_SUMMARY))
         cJSON_AddItemToArray(entries, plan_one(reports, n, e, o, machines, nm));
     return plan;
 }
@@ -285,7 +288,7 @@ void hw_plan_print(const cJSON *plan, FILE *f)
         char alloc[300], fits[128] = "", pi[32] = "-", ho[32] = "-";
         hw_run_key_allocator(e, alloc, sizeof alloc);
         if (cJSON_HasObjectItem(p, "error")) {
-            fprintf(f, "%-34s %-9s %s\n", hw_jstr(e, "label"), alloc, hw_jstr(p, "error"));
+            fprintf(f, "%-34s %-9s %s\n", hw_jstr(e, HW_F_LABEL), alloc, hw_jstr(p, "error"));
             continue;
         }
         if (!isnan(hw_jnum(p, "interval_95")))
@@ -296,8 +299,8 @@ void hw_plan_print(const cJSON *plan, FILE *f)
         cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(e, "machines"))
             if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "fits")) && used < sizeof fits)
                 used += (size_t)snprintf(fits + used, sizeof fits - used, "%s%s", used ? " " : "",
-                                         hw_fmt_bytes(hw_jnum(m, "bytes"), b3, sizeof b3));
-        fprintf(f, "%-34s %-9s %10s %6.2fx %11s %7.4f %9s %8.0fs  %s\n", hw_jstr(e, "label"), alloc,
+                                         hw_fmt_bytes(hw_jnum(m, HW_F_BYTES), b3, sizeof b3));
+        fprintf(f, "%-34s %-9s %10s %6.2fx %11s %7.4f %9s %8.0fs  %s\n", hw_jstr(e, HW_F_LABEL), alloc,
                 hw_fmt_bytes(hw_jnum(p, "predicted"), b2, sizeof b2), hw_jnum(e, "predicted_ratio"), pi,
                 hw_jnum(p, "r2"), ho, hw_jnum(w, "predicted"), fits[0] ? fits : "none");
         if (hw_jstr(e, "regime_note")[0])

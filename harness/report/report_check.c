@@ -1,4 +1,5 @@
 #include "report_check.h"
+#include "schema_fields.h"
 #include "json.h"
 #include "size.h"
 #include <math.h>
@@ -82,7 +83,7 @@ static int check_leaf(const struct walk *w, const cJSON *parent, const char *key
                       const char *where)
 {
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(parent, key);
-    bool run_ok = strcmp(hw_jstr(parent, "status"), "ok") == 0;
+    bool run_ok = strcmp(hw_jstr(parent, HW_F_STATUS), "ok") == 0;
     bool required = (flags & REQ) || ((flags & REQ_OK) && run_ok);
     if ((flags & REQ_OK) && !run_ok)
         flags &= ~POS;   /* a skipped or failed run may record 0 */
@@ -162,7 +163,7 @@ static int check_rules(const struct walk *w, const cJSON *root, const struct rul
 int hw_json_check(const cJSON *root, const char *file, char *err, size_t len)
 {
     struct walk w = {file, err, len};
-    const char *schema = hw_jstr(root, "schema");
+    const char *schema = hw_jstr(root, HW_F_SCHEMA);
     if (check_rules(&w, root, dataset_rules) != 0)
         return -1;
     if (strcmp(schema, HW_REPORT_SCHEMA) == 0)

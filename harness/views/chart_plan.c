@@ -1,6 +1,7 @@
 /* A plan (highwater.plan/1) as a page (plot.h): per strategy label, the measured points, the
  * fitted lines out to the target and the prediction with its interval, on log axes. */
 #include "plot.h"
+#include "schema_fields.h"
 #include "svg.h"
 #include "size.h"
 #include <math.h>
@@ -18,12 +19,12 @@ static void plan_chart(FILE *f, const cJSON *plan, const char *label)
     double xmin = INFINITY, xmax = hw_vnum(plan, "target_rows"), ymin = INFINITY, ymax = 0;
     const cJSON *e, *p;
     cJSON_ArrayForEach(e, hw_varr(plan, "entries")) {
-        if (strcmp(hw_jstr(e, "label"), label) != 0)
+        if (strcmp(hw_jstr(e, HW_F_LABEL), label) != 0)
             continue;
         cJSON_ArrayForEach(p, hw_varr(e, "scales")) {
             xmin = fmin(xmin, hw_vnum(p, "rows"));
-            ymin = fmin(ymin, hw_vnum(p, "peak_rss_bytes"));
-            ymax = fmax(ymax, hw_vnum(p, "peak_rss_bytes"));
+            ymin = fmin(ymin, hw_vnum(p, HW_F_PEAK_RSS_BYTES));
+            ymax = fmax(ymax, hw_vnum(p, HW_F_PEAK_RSS_BYTES));
         }
         double pred = hw_vnum(hw_vobj(e, "peak"), "predicted"), pi = hw_vnum(hw_vobj(e, "peak"), "interval_95");
         if (pred > 0)
@@ -63,7 +64,7 @@ static void plan_chart(FILE *f, const cJSON *plan, const char *label)
     hw_svg_text(f, 12, T - 6, "axt", "start", "peak RSS (log)");
     int k = 0;
     cJSON_ArrayForEach(e, hw_varr(plan, "entries")) {
-        if (strcmp(hw_jstr(e, "label"), label) != 0)
+        if (strcmp(hw_jstr(e, HW_F_LABEL), label) != 0)
             continue;
         const char *colour = plan_colours[k % 4];
         const cJSON *pk = hw_vobj(e, "peak");
@@ -86,7 +87,7 @@ static void plan_chart(FILE *f, const cJSON *plan, const char *label)
             fputs("<circle cx=\"", f);
             hw_svg_num(f, PX(hw_vnum(p, "rows")));
             fputs("\" cy=\"", f);
-            hw_svg_num(f, PY(hw_vnum(p, "peak_rss_bytes")));
+            hw_svg_num(f, PY(hw_vnum(p, HW_F_PEAK_RSS_BYTES)));
             fprintf(f, "\" r=\"3.5\" fill=\"%s\"/>\n", colour);
         }
         if (pred > 0 && isfinite(pi) && pred - pi > 0) {
@@ -97,8 +98,8 @@ static void plan_chart(FILE *f, const cJSON *plan, const char *label)
             fprintf(f, "\" stroke=\"%s\" stroke-width=\"3\"/>\n", colour);
         }
         char text[160], b1[32], who[96];
-        snprintf(who, sizeof who, "%s%s%s", hw_jstr(e, "allocator"), *hw_jstr(e, "allocator_conf") ? "+" : "",
-                 hw_jstr(e, "allocator_conf"));
+        snprintf(who, sizeof who, "%s%s%s", hw_jstr(e, HW_F_ALLOCATOR), *hw_jstr(e, HW_F_ALLOCATOR_CONF) ? "+" : "",
+                 hw_jstr(e, HW_F_ALLOCATOR_CONF));
         snprintf(text, sizeof text, "%.40s: %s%s", who, pred > 0 ? hw_fmt_bytes(pred, b1, sizeof b1) : "-",
                  cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "reliable")) ? "" : " (unreliable)");
         fprintf(f, "<rect x=\"%.0f\" y=\"%.0f\" width=\"10\" height=\"10\" fill=\"%s\"/>\n", W - R + 12, T + 16.0 * k, colour);
@@ -129,14 +130,14 @@ int hw_plot_plan_html(const cJSON *plan, FILE *f, char *err, size_t errlen)
         cJSON_ArrayForEach(d, hw_varr(plan, "entries")) {
             if (d == e)
                 break;
-            seen |= strcmp(hw_jstr(d, "label"), hw_jstr(e, "label")) == 0;
+            seen |= strcmp(hw_jstr(d, HW_F_LABEL), hw_jstr(e, HW_F_LABEL)) == 0;
         }
         if (seen)
             continue;
         fputs("<h2>", f);
-        hw_html_escape(f, hw_jstr(e, "label"));
+        hw_html_escape(f, hw_jstr(e, HW_F_LABEL));
         fputs("</h2>\n", f);
-        plan_chart(f, plan, hw_jstr(e, "label"));
+        plan_chart(f, plan, hw_jstr(e, HW_F_LABEL));
     }
     fputs("</body>\n</html>\n", f);
     return ferror(f) ? (snprintf(err, errlen, "plot: write failed"), -1) : 0;

@@ -3,6 +3,8 @@
  * budget lines, and the allocator's allocated and resident bytes at each phase end. A run
  * without a timeline (--no-timeline) draws its phase peaks as steps. */
 #include "chart.h"
+#include "schema_fields.h"
+#include "chart_run.h"
 #include "allocator.h"
 #include "svg.h"
 #include "size.h"
@@ -10,16 +12,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct phase {
-    const char *name;
-    double t0, t1, peak, al_a, al_r, gl_a, gl_r;
-    /* label placement */
-    char text[80];
-    double lx, lw;
-    int row;                /* -1: no label of its own (shared, or no time) */
-    bool numbered;
-};
 
 #define RUN_W 880.0
 #define RUN_PL 64.0
@@ -31,7 +23,7 @@ struct phase {
  * others get their number, and a run of neighbours too narrow for one number each shares one
  * label ("8-14"). A label goes in the first row where it clears the previous label by 4 px;
  * a new row opens when none has room. Returns the number of rows. */
-static int place_phase_labels(struct phase *ph, int n, const struct hw_scale *sx)
+static int place_phase_labels(struct hw_run_phase *ph, int n, const struct hw_scale *sx)
 {
     double row_end[64];
     int rows = 0;
@@ -49,7 +41,7 @@ static int place_phase_labels(struct phase *ph, int n, const struct hw_scale *sx
             /* Neighbours that cannot show their names either, centred within 16 px of the
              * previous one, share this label. */
             while (last + 1 < n && isfinite(ph[last + 1].t0)) {
-                const struct phase *q = &ph[last + 1], *p = &ph[last];
+                const struct hw_run_phase *q = &ph[last + 1], *p = &ph[last];
                 double qx0 = hw_scale_at(sx, q->t0), qx1 = hw_scale_at(sx, q->t1);
                 char qt[80];
                 snprintf(qt, sizeof qt, "%d %.60s", last + 2, q->name);
@@ -84,7 +76,7 @@ static int place_phase_labels(struct phase *ph, int n, const struct hw_scale *sx
     return rows;
 }
 
-static void run_legend(const struct phase *ph, int n, bool timeline, bool has_file, double expect_b,
+static void run_legend(const struct hw_run_phase *ph, int n, bool timeline, bool has_file, double expect_b,
                        double budget_b, const char *allocator, struct hw_legend_item *leg, int *nl)
 {
     bool a = false, r = false, ga = false, gr = false;
@@ -162,160 +154,8 @@ static void ref_label(FILE *f, struct hw_taken *t, double y, const char *s, doub
     hw_svg_text(f, cand[pick].x, ty, "halo", cand[pick].anchor, s);
 }
 
-/* One run's figures, read and laid out before anything is drawn. */
-struct chart {
-    struct phase *ph;
-    int np;
-    double *t, *rss, *anon, *total;     /* n samples; total: anon + file, the top of the stack */
-    size_t n;
-    bool has_rss, has_anon, has_file, timeline;
-    double peak, ratio, expect_b, budget_b, xmax, ymax, peak_t, peak_y;
-    int peak_i;                         /* the peak phase, or -1 */
-    bool in_gib;                        /* y in GiB, else MiB */
-    double unit, ystep, ytop, xstep, pl, pr, y_lab, pt, pb;
-    struct hw_scale sx, sy;
-};
-
-/* Phases; without start_seconds (older reports) they follow each other. */
-static int read_phases(const cJSON *run, struct chart *c)
-{
-    const cJSON *phases = hw_varr(run, "phases"), *e;
-    c->ph = calloc((size_t)cJSON_GetArraySize(phases) + 1, sizeof *c->ph);
-    if (!c->ph)
-        return -1;
-    double clock = 0;
-    cJSON_ArrayForEach(e, phases) {
-        if (!cJSON_IsObject(e))
-            continue;
-        struct phase *p = &c->ph[c->np++];
-        p->name = *hw_jstr(e, "name") ? hw_jstr(e, "name") : "?";
-        double st = hw_vnum(e, "start_seconds"), w = hw_vnum(e, "wall_seconds");
-        p->t0 = isfinite(st) ? st : clock;
-        p->t1 = p->t0 + (isfinite(w) && w > 0 ? w : 0);
-        clock = p->t1;
-        p->peak = hw_nonneg(hw_vnum(e, "peak_rss_bytes"));
-        const cJSON *al = hw_vobj(e, "allocator"), *gl = hw_vobj(e, "allocator_glibc");
-        p->al_a = hw_nonneg(hw_vnum(al, "allocated"));
-        p->al_r = hw_nonneg(hw_vnum(al, "resident"));
-        p->gl_a = hw_nonneg(hw_vnum(gl, "allocated"));
-        p->gl_r = hw_nonneg(hw_vnum(gl, "resident"));
-        p->row = -1;
-    }
-    return 0;
-}
-
-static int read_timeline(const cJSON *run, struct chart *c)
-{
-    const cJSON *tl = hw_vobj(run, "timeline"), *ta = hw_varr(tl, "t");
-    if (ta)
-        c->n = (size_t)cJSON_GetArraySize(ta);
-    c->has_rss = hw_varr(tl, "rss") != NULL;
-    c->has_anon = hw_varr(tl, "anon") != NULL;
-    c->has_file = c->has_anon && hw_varr(tl, "file") != NULL;
-    c->timeline = c->n > 0 && (c->has_rss || c->has_anon);
-    if (!c->timeline)
-        return 0;
-    c->t = hw_read_series(ta, c->n);
-    c->rss = hw_read_series(hw_varr(tl, "rss"), c->n);
-    c->anon = hw_read_series(hw_varr(tl, "anon"), c->n);
-    c->total = hw_read_series(hw_varr(tl, "file"), c->n);
-    if (!c->t || !c->rss || !c->anon || !c->total)
-        return -1;
-    for (size_t i = 0; i < c->n; i++)
-        c->total[i] += c->anon[i];
-    return 0;
-}
-
-/* The peak (the report's, else the samples', else the peak phase's), where its dot goes, and
- * the ranges of both axes. */
-static void find_ranges(const cJSON *run, double output_bytes, struct chart *c)
-{
-    const struct phase *ph = c->ph;
-    const double *t = c->t, *rss = c->rss, *anon = c->anon, *total = c->total;
-    c->peak = hw_nonneg(hw_vnum(run, "peak_rss_bytes"));
-    c->ratio = hw_nonneg(hw_vnum(run, "peak_ratio"));
-    double out_b = hw_vnum(run, "output_bytes");
-    if (!isfinite(out_b) || out_b <= 0)
-        out_b = output_bytes;
-    if (!isfinite(c->ratio) && isfinite(c->peak) && out_b > 0)
-        c->ratio = c->peak / out_b;
-    c->expect_b = hw_nonneg(hw_vnum(run, "expect_ratio") * out_b);
-    c->budget_b = hw_nonneg(hw_vnum(run, "budget_ratio") * out_b);
-    double xmax = 0, ymax = 0, peak_t = NAN, peak_y = NAN;
-    for (size_t i = 0; c->timeline && i < c->n; i++) {
-        if (!isfinite(t[i]))
-            continue;
-        xmax = fmax(xmax, t[i]);
-        double v = isfinite(rss[i]) ? rss[i] : total[i];
-        if (isfinite(v) && (!isfinite(peak_y) || v > peak_y)) {
-            peak_y = v;
-            peak_t = t[i];
-        }
-        if (isfinite(total[i]))
-            ymax = fmax(ymax, total[i]);
-        if (isfinite(anon[i]))
-            ymax = fmax(ymax, anon[i]);
-    }
-    const char *peak_phase = hw_jstr(run, "peak_phase");
-    int peak_i = -1;
-    for (int i = 0; i < c->np; i++) {
-        const struct phase *p = &ph[i];
-        xmax = fmax(xmax, p->t1);
-        double vals[5] = {p->peak, p->al_a, p->al_r, p->gl_a, p->gl_r};
-        for (int k = 0; k < 5; k++)
-            if (isfinite(vals[k]))
-                ymax = fmax(ymax, vals[k]);
-        if (isfinite(p->peak) && (peak_i < 0 || p->peak > ph[peak_i].peak))
-            peak_i = i;
-    }
-    for (int i = 0; i < c->np; i++)
-        if (*peak_phase && strcmp(ph[i].name, peak_phase) == 0)
-            peak_i = i;
-    if (!isfinite(c->peak)) {
-        c->peak = isfinite(peak_y) ? peak_y : peak_i >= 0 ? ph[peak_i].peak : NAN;
-        if (isfinite(c->peak) && out_b > 0 && !isfinite(c->ratio))
-            c->ratio = c->peak / out_b;
-    }
-    /* The dot goes where the samples peak inside the peak phase, else where they peak at
-     * all, else mid-phase. */
-    if (c->timeline && peak_i >= 0) {
-        double best = NAN;
-        for (size_t i = 0; i < c->n; i++) {
-            double v = isfinite(rss[i]) ? rss[i] : total[i];
-            if (isfinite(t[i]) && t[i] >= ph[peak_i].t0 && t[i] <= ph[peak_i].t1 && isfinite(v) &&
-                !(v <= best)) {
-                best = v;
-                peak_t = t[i];
-            }
-        }
-    }
-    if (!isfinite(peak_t) && peak_i >= 0)
-        peak_t = (ph[peak_i].t0 + ph[peak_i].t1) / 2;
-    double vals[4] = {peak_y, c->peak, c->expect_b, c->budget_b};
-    for (int k = 0; k < 4; k++)
-        if (isfinite(vals[k]))
-            ymax = fmax(ymax, vals[k]);
-    c->xmax = xmax > 0 ? xmax : 1;
-    c->ymax = ymax;
-    c->peak_t = peak_t;
-    c->peak_y = peak_y;
-    c->peak_i = peak_i;
-}
-
-/* Y in MiB or GiB by magnitude, nice ticks, room above the peak for its label. */
-static void choose_ticks(struct chart *c)
-{
-    const double gib = 1024.0 * 1024 * 1024, mib = 1024.0 * 1024;
-    c->in_gib = c->ymax >= gib;
-    c->unit = c->in_gib ? gib : mib;
-    double yu = c->ymax > 0 ? c->ymax / c->unit : 1;
-    c->ystep = hw_nice_step(yu * 1.1, 5);
-    c->ytop = ceil(yu * 1.1 / c->ystep - 1e-9) * c->ystep;
-    c->xstep = hw_nice_step(c->xmax, 8);
-}
-
 /* Phase bands, grid, ticks and axis titles. */
-static void draw_axes(FILE *f, const struct chart *c)
+static void draw_axes(FILE *f, const struct hw_run_chart *c)
 {
     const double pl = c->pl, pr = c->pr, pb = c->pb;
     /* Phase bands reach up through the label rows, tying each label to its band. */
@@ -343,7 +183,7 @@ static void draw_axes(FILE *f, const struct chart *c)
 }
 
 /* The samples as areas and a line, or the phase peaks as steps. 0, or -1 out of memory. */
-static int draw_data(FILE *f, const struct chart *c, struct hw_pts *pv)
+static int draw_data(FILE *f, const struct hw_run_chart *c, struct hw_pts *pv)
 {
     const struct hw_scale *sx = &c->sx, *sy = &c->sy;
     if (c->timeline) {
@@ -376,7 +216,7 @@ static int draw_data(FILE *f, const struct chart *c, struct hw_pts *pv)
 }
 
 /* The frame, the expect and budget lines, the allocator markers at phase ends. */
-static void draw_frame(FILE *f, const struct chart *c)
+static void draw_frame(FILE *f, const struct hw_run_chart *c)
 {
     const double pl = c->pl, pr = c->pr;
     fputs("<path d=\"M", f);
@@ -391,7 +231,7 @@ static void draw_frame(FILE *f, const struct chart *c)
     if (isfinite(c->budget_b))
         hw_svg_line(f, pl, hw_scale_at(&c->sy, c->budget_b), pr, hw_scale_at(&c->sy, c->budget_b), "bud");
     for (int i = 0; i < c->np; i++) {
-        const struct phase *p = &c->ph[i];
+        const struct hw_run_phase *p = &c->ph[i];
         double xx = hw_scale_at(&c->sx, p->t1);
         if (isfinite(p->al_r))
             marker(f, xx, hw_scale_at(&c->sy, p->al_r), true, "mr");
@@ -405,7 +245,7 @@ static void draw_frame(FILE *f, const struct chart *c)
 }
 
 /* Peak: dot and value, then the reference labels around it, then the phase labels. */
-static void draw_labels(FILE *f, const cJSON *run, const struct chart *c)
+static void draw_labels(FILE *f, const cJSON *run, const struct hw_run_chart *c)
 {
     const double pl = c->pl, pr = c->pr, pt = c->pt, pb = c->pb;
     char b[64], b2[64], lab[160];
@@ -428,12 +268,12 @@ static void draw_labels(FILE *f, const cJSON *run, const struct chart *c)
         hw_take(&taken, hw_text_box(lx, ly, right ? "start" : "end", lab, 11));
     }
     if (isfinite(c->expect_b)) {
-        snprintf(lab, sizeof lab, "expect %s = %s", hw_fmt_ratio(hw_vnum(run, "expect_ratio"), b, sizeof b),
+        snprintf(lab, sizeof lab, "expect %s = %s", hw_fmt_ratio(hw_vnum(run, HW_F_EXPECT_RATIO), b, sizeof b),
                  hw_fmt_bytes(c->expect_b, b2, sizeof b2));
         ref_label(f, &taken, hw_scale_at(&c->sy, c->expect_b), lab, pl, pr, pt, pb);
     }
     if (isfinite(c->budget_b)) {
-        snprintf(lab, sizeof lab, "budget %s = %s", hw_fmt_ratio(hw_vnum(run, "budget_ratio"), b, sizeof b),
+        snprintf(lab, sizeof lab, "budget %s = %s", hw_fmt_ratio(hw_vnum(run, HW_F_BUDGET_RATIO), b, sizeof b),
                  hw_fmt_bytes(c->budget_b, b2, sizeof b2));
         ref_label(f, &taken, hw_scale_at(&c->sy, c->budget_b), lab, pl, pr, pt, pb);
     }
@@ -443,41 +283,19 @@ static void draw_labels(FILE *f, const cJSON *run, const struct chart *c)
                         c->ph[i].text);
 }
 
-/* The phase list under the chart: every phase, numbered as on the chart, its wall time and
- * peak, one a line. */
-static void list_phases(const struct chart *c, char *phase_list, size_t plen)
-{
-    char b[64], b2[64];
-    size_t o = 0;
-    phase_list[0] = 0;
-    for (int i = 0; i < c->np && o + 1 < plen; i++) {
-        const struct phase *p = &c->ph[i];
-        int k = snprintf(phase_list + o, plen - o, "%s%d %s %s%s%s", i ? "\n" : "", i + 1, p->name,
-                         hw_fmt_secs(p->t1 - p->t0, b, sizeof b), isfinite(p->peak) ? ", peak " : "",
-                         isfinite(p->peak) ? hw_fmt_bytes(p->peak, b2, sizeof b2) : "");
-        if (k < 0)
-            break;
-        o += (size_t)k;
-        if (o >= plen)
-            o = plen - 1;
-    }
-}
-
 int hw_chart_run(FILE *f, const cJSON *run, double output_bytes, char *phase_list, size_t plen,
                  char *err, size_t errlen)
 {
-    struct chart c = {0};
+    struct hw_run_chart c = {0};
     struct hw_pts pv = {0};
     int rc = -1;
-    if (read_phases(run, &c) < 0 || read_timeline(run, &c) < 0)
+    if (hw_run_chart_read(run, output_bytes, &c) < 0)
         goto oom;
-    find_ranges(run, output_bytes, &c);
-    choose_ticks(&c);
 
     /* Layout, top down: legend, phase label rows, plot, x axis */
     struct hw_legend_item leg[12];
     int nl;
-    run_legend(c.ph, c.np, c.timeline, c.has_file, c.expect_b, c.budget_b, hw_jstr(run, "allocator"), leg, &nl);
+    run_legend(c.ph, c.np, c.timeline, c.has_file, c.expect_b, c.budget_b, hw_jstr(run, HW_F_ALLOCATOR), leg, &nl);
     c.pl = RUN_PL;
     c.pr = RUN_W - RUN_PR;
     c.sx = (struct hw_scale){0, c.xmax, c.pl, c.pr};
@@ -497,17 +315,13 @@ int hw_chart_run(FILE *f, const cJSON *run, double output_bytes, char *phase_lis
     draw_frame(f, &c);
     draw_labels(f, run, &c);
     fputs("</svg>\n", f);
-    list_phases(&c, phase_list, plen);
+    hw_run_chart_list_phases(&c, phase_list, plen);
     rc = 0;
     goto out;
 oom:
     snprintf(err, errlen, "plot: out of memory");
 out:
-    free(c.ph);
-    free(c.t);
-    free(c.rss);
-    free(c.anon);
-    free(c.total);
+    hw_run_chart_free(&c);
     free(pv.p);
     return rc;
 }

@@ -3,6 +3,8 @@
  * the expect and budget as ticks on each group, wall time in a second panel. Rows come from
  * summary[], or from runs[] when an older report has none. */
 #include "chart.h"
+#include "schema_fields.h"
+#include "summary.h"
 #include "plot.h"
 #include "svg.h"
 #include <math.h>
@@ -37,7 +39,7 @@ static void srows_free(struct srows *s)
 /* The index of the allocator (+conf) series, added when new; -1 on allocation failure. */
 static int series_of(struct srows *s, const cJSON *o)
 {
-    const char *a = hw_jstr(o, "allocator"), *c = hw_jstr(o, "allocator_conf");
+    const char *a = hw_jstr(o, HW_F_ALLOCATOR), *c = hw_jstr(o, HW_F_ALLOCATOR_CONF);
     size_t len = strlen(a) + strlen(c) + 2;
     char *key = malloc(len);
     if (!key)
@@ -61,10 +63,10 @@ static int series_of(struct srows *s, const cJSON *o)
 /* Rows from summary[], or from runs[] when an older report has no summary. */
 static int srows_build(const cJSON *report, struct srows *s)
 {
-    const cJSON *src = hw_varr(report, "summary"), *e;
+    const cJSON *src = hw_varr(report, HW_F_SUMMARY), *e;
     bool from_summary = cJSON_GetArraySize(src) > 0;
     if (!from_summary)
-        src = hw_varr(report, "runs");
+        src = hw_varr(report, HW_F_RUNS);
     int cap = cJSON_GetArraySize(src);
     memset(s, 0, sizeof *s);
     if (cap == 0)
@@ -76,24 +78,25 @@ static int srows_build(const cJSON *report, struct srows *s)
         if (!cJSON_IsObject(e))
             continue;
         struct srow *r = &s->r[s->n];
-        r->label = *hw_jstr(e, "label") ? hw_jstr(e, "label") : *hw_jstr(e, "strategy") ? hw_jstr(e, "strategy") : "?";
+        struct hw_summary_view v;
+        hw_summary_decode_chart(e, &v);
+        r->label = *v.label ? v.label : *v.strategy ? v.strategy : "?";
         if ((r->series = series_of(s, e)) < 0)
             return -1;
-        r->status = *hw_jstr(e, "status") ? hw_jstr(e, "status") : "unknown";
-        r->reason = hw_jstr(e, "reason");
-        r->pmed = hw_nonneg(hw_vnum2(e, "peak_ratio", "median"));
-        r->pmin = hw_nonneg(hw_vnum2(e, "peak_ratio", "min"));
-        r->pmax = hw_nonneg(hw_vnum2(e, "peak_ratio", "max"));
-        r->wall = hw_nonneg(hw_vnum2(e, "wall_seconds", "median"));
-        r->expect = hw_nonneg(hw_vnum(e, "expect_ratio"));
-        r->budget = hw_nonneg(hw_vnum(e, "budget_ratio"));
+        r->status = *v.status ? v.status : "unknown";
+        r->reason = v.reason;
+        r->pmed = hw_nonneg(v.ratio_median);
+        r->pmin = hw_nonneg(v.ratio_min);
+        r->pmax = hw_nonneg(v.ratio_max);
+        r->wall = hw_nonneg(v.wall_median);
+        r->expect = hw_nonneg(v.expect_ratio);
+        r->budget = hw_nonneg(v.budget_ratio);
         if (!isfinite(r->pmin))
             r->pmin = r->pmed;
         if (!isfinite(r->pmax))
             r->pmax = r->pmed;
-        double okn = hw_vnum(e, "ok");
         r->ok = isfinite(r->pmed) &&
-                (strcmp(r->status, "ok") == 0 || (from_summary && isfinite(okn) && okn > 0));
+                (strcmp(r->status, "ok") == 0 || (from_summary && isfinite(v.ok) && v.ok > 0));
         s->n++;
     }
     return 0;

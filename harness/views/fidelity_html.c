@@ -2,6 +2,7 @@
  * library's increment over the loaded source for every phase, as paired bars on one scale (D),
  * with the difference and the verdict. A view: it draws what the report holds. */
 #include "atomic.h"
+#include "schema_fields.h"
 #include "fidelity_views.h"
 #include "json.h"
 #include "plot.h"
@@ -48,19 +49,19 @@ static int write_page(FILE *f, const void *ctx, char *err, size_t len)
     (void)len;
     double top = 0.5;
     cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(fid, "entries"))
-        cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(e, "phases")) {
+        cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(e, HW_F_PHASES)) {
             top = fmax(top, isfinite(hw_jnum(p, "model_d")) ? hw_jnum(p, "model_d") : 0);
             top = fmax(top, isfinite(hw_jnum(p, "real_d")) ? hw_jnum(p, "real_d") : 0);
         }
     double scale = BAR_W / top;
-    const cJSON *ds = cJSON_GetObjectItemCaseSensitive(fid, "dataset"), *lib = cJSON_GetObjectItemCaseSensitive(fid, "libraries");
+    const cJSON *ds = cJSON_GetObjectItemCaseSensitive(fid, HW_F_DATASET), *lib = cJSON_GetObjectItemCaseSensitive(fid, "libraries");
     fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>highwater fidelity: ", f);
-    hw_html_escape(f, hw_jstr(cJSON_GetObjectItemCaseSensitive(fid, "config"), "name"));
+    hw_html_escape(f, hw_jstr(cJSON_GetObjectItemCaseSensitive(fid, HW_F_CONFIG), HW_F_NAME));
     fputs("</title><style>body{font:14px sans-serif;margin:2em}td,th{padding:2px 8px;text-align:left}"
           ".n{text-align:right;font-variant-numeric:tabular-nums}.m{fill:#4477aa}.r{fill:#ee7733}"
           ".off{color:#b00;font-weight:bold}tr.run td{border-top:1px solid #999}</style></head><body>\n", f);
     fputs("<h1>Every model beside the real library</h1>\n<p>", f);
-    hw_html_escape(f, hw_jstr(cJSON_GetObjectItemCaseSensitive(fid, "config"), "path"));
+    hw_html_escape(f, hw_jstr(cJSON_GetObjectItemCaseSensitive(fid, HW_F_CONFIG), "path"));
     fprintf(f, ": %.0f rows &times; %.0f columns; nodejs-polars ", hw_jnum(ds, "rows"), hw_jnum(ds, "cols"));
     hw_html_escape(f, hw_jstr(lib, "nodejs-polars"));
     fputs(" (node ", f);
@@ -75,23 +76,23 @@ static int write_page(FILE *f, const void *ctx, char *err, size_t len)
           "<th></th></tr>\n", f);
     cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(fid, "entries")) {
         fputs("<tr><td>", f);
-        hw_html_escape(f, hw_jstr(e, "label"));
+        hw_html_escape(f, hw_jstr(e, HW_F_LABEL));
         fputs("</td><td>", f);
-        hw_html_escape(f, hw_jstr(e, "allocator"));
+        hw_html_escape(f, hw_jstr(e, HW_F_ALLOCATOR));
         fputs("</td>", f);
-        if (strcmp(hw_jstr(e, "status"), "compared") != 0) {
+        if (strcmp(hw_jstr(e, HW_F_STATUS), "compared") != 0) {
             fputs("<td colspan=\"5\">", f);
-            hw_html_escape(f, hw_jstr(e, "reason"));
+            hw_html_escape(f, hw_jstr(e, HW_F_REASON));
             fputs("</td></tr>\n", f);
             continue;
         }
         bool first = true;
-        cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(e, "phases")) {
+        cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(e, HW_F_PHASES)) {
             if (!first)
                 fputs("<tr><td></td><td></td>", f);
             first = false;
             fputs("<td>", f);
-            hw_html_escape(f, hw_jstr(p, "name"));
+            hw_html_escape(f, hw_jstr(p, HW_F_NAME));
             fputs("</td>", f);
             cell_d(f, hw_jnum(p, "model_d"));
             cell_d(f, hw_jnum(p, "real_d"));

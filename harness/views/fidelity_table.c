@@ -2,6 +2,7 @@
  * each phase's model and real increments in D and their difference, marked OFF (or gap) past
  * the tolerance, then the run row and the verdict. */
 #include "fidelity_views.h"
+#include "schema_fields.h"
 #include "json.h"
 #include <math.h>
 #include <string.h>
@@ -30,13 +31,13 @@ void hw_fidelity_print(const cJSON *fid, FILE *f)
             hw_jnum(fid, "tolerance_d"));
     fprintf(f, "%-34s %-8s %-14s %8s %8s %8s\n", "strategy", "alloc", "phase", "model", "real", "diff");
     cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(fid, "entries")) {
-        const char *label = hw_jstr(e, "label"), *alloc = hw_jstr(e, "allocator");
-        if (strcmp(hw_jstr(e, "status"), "compared") != 0) {
-            fprintf(f, "%-34.34s %-8s %s\n", label, alloc, hw_jstr(e, "reason"));
+        const char *label = hw_jstr(e, HW_F_LABEL), *alloc = hw_jstr(e, HW_F_ALLOCATOR);
+        if (strcmp(hw_jstr(e, HW_F_STATUS), "compared") != 0) {
+            fprintf(f, "%-34.34s %-8s %s\n", label, alloc, hw_jstr(e, HW_F_REASON));
             continue;
         }
-        cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(e, "phases")) {
-            fprintf(f, "%-34.34s %-8s %-14.14s", label, alloc, hw_jstr(p, "name"));
+        cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(e, HW_F_PHASES)) {
+            fprintf(f, "%-34.34s %-8s %-14.14s", label, alloc, hw_jstr(p, HW_F_NAME));
             print_d(f, p, "model_d");
             print_d(f, p, "real_d");
             print_d(f, p, "diff_d");

@@ -1,6 +1,7 @@
 /* The gate's verdicts as a table on stdout (gate_views.h), and the two cell formats the
  * Markdown shares with it. */
 #include "gate_views.h"
+#include "schema_fields.h"
 #include "run_key.h"
 #include "json.h"
 #include "size.h"
@@ -37,7 +38,7 @@ void hw_gate_print_table(const cJSON *res, FILE *f)
     cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(res, "entries")) {
         char alloc[64];
         hw_run_key_allocator(e, alloc, sizeof alloc);
-        fprintf(f, "%-34s %-9s %10s %10s %8s %10s  %s%s: %s\n", hw_jstr(e, "label"), alloc,
+        fprintf(f, "%-34s %-9s %10s %10s %8s %10s  %s%s: %s\n", hw_jstr(e, HW_F_LABEL), alloc,
                 hw_gate_fmt_bytes(e, "old_peak_bytes", b1, sizeof b1), hw_gate_fmt_bytes(e, "new_peak_bytes", b2, sizeof b2),
                 hw_gate_fmt_delta(e, b3, sizeof b3), hw_gate_fmt_bytes(e, "limit_bytes", b4, sizeof b4),
                 cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "failed")) ? "FAIL " : "",

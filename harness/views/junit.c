@@ -1,6 +1,7 @@
 /* The gate's verdicts as JUnit XML (gate_views.h): one testcase per compared run, so a CI
  * system shows a regression as a failed test with its message. */
 #include "gate_views.h"
+#include "schema_fields.h"
 #include "atomic.h"
 #include "json.h"
 #include <string.h>
@@ -36,13 +37,13 @@ static int junit_body(FILE *f, const void *ctx, char *err, size_t errlen)
             tests, failures, skipped);
     cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(res, "entries")) {
         fputs("    <testcase classname=\"highwater.", f);
-        xml_escaped(f, hw_jstr(e, "allocator"));
-        if (hw_jstr(e, "allocator_conf")[0]) {
+        xml_escaped(f, hw_jstr(e, HW_F_ALLOCATOR));
+        if (hw_jstr(e, HW_F_ALLOCATOR_CONF)[0]) {
             fputc('+', f);
-            xml_escaped(f, hw_jstr(e, "allocator_conf"));
+            xml_escaped(f, hw_jstr(e, HW_F_ALLOCATOR_CONF));
         }
         fputs("\" name=\"", f);
-        xml_escaped(f, hw_jstr(e, "label"));
+        xml_escaped(f, hw_jstr(e, HW_F_LABEL));
         fputs("\">\n", f);
         if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "failed"))) {
             fputs("      <failure type=\"", f);

@@ -1,6 +1,7 @@
 /* The gate's verdicts as Markdown (gate_views.h), for a pull-request comment or a job
  * summary. */
 #include "gate_views.h"
+#include "schema_fields.h"
 #include "atomic.h"
 #include "json.h"
 #include "size.h"
@@ -29,12 +30,12 @@ static int markdown_body(FILE *f, const void *ctx, char *err, size_t errlen)
     cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(res, "entries")) {
         bool failed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "failed"));
         fputs("| ", f);
-        md_cell(f, hw_jstr(e, "label"));
+        md_cell(f, hw_jstr(e, HW_F_LABEL));
         fputs(" | ", f);
-        md_cell(f, hw_jstr(e, "allocator"));
-        if (hw_jstr(e, "allocator_conf")[0]) {
+        md_cell(f, hw_jstr(e, HW_F_ALLOCATOR));
+        if (hw_jstr(e, HW_F_ALLOCATOR_CONF)[0]) {
             fputc('+', f);
-            md_cell(f, hw_jstr(e, "allocator_conf"));
+            md_cell(f, hw_jstr(e, HW_F_ALLOCATOR_CONF));
         }
         fprintf(f, " | %s | %s | %s | %s | %s", hw_gate_fmt_bytes(e, "old_peak_bytes", b1, sizeof b1),
                 hw_gate_fmt_bytes(e, "new_peak_bytes", b2, sizeof b2), hw_gate_fmt_delta(e, b3, sizeof b3),

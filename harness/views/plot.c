@@ -1,5 +1,6 @@
 /* `highwater plot` and `run --html`: which view a path gets, written atomically (plot.h). */
 #include "plot.h"
+#include "schema_fields.h"
 #include "atomic.h"
 #include "json.h"
 #include <stdbool.h>
@@ -10,7 +11,7 @@ struct plot_job { const cJSON *report; bool svg; };
 static int plot_body(FILE *f, const void *ctx, char *err, size_t errlen)
 {
     const struct plot_job *j = ctx;
-    bool is_plan = strcmp(hw_jstr(j->report, "schema"), "highwater.plan/1") == 0;
+    bool is_plan = strcmp(hw_jstr(j->report, HW_F_SCHEMA), "highwater.plan/1") == 0;
     return is_plan  ? hw_plot_plan_html(j->report, f, err, errlen)
            : j->svg ? hw_plot_summary_svg(j->report, f, err, errlen)
                     : hw_plot_html(j->report, NULL, f, err, errlen);

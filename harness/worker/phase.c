@@ -1,4 +1,5 @@
 #include "phase.h"
+#include "schema_fields.h"
 #include "event.h"
 #include <stdio.h>
 #include <string.h>
@@ -52,24 +53,24 @@ static void send_phase(struct hw_run *run, const struct boundary *b)
     const char *method = !run->phase_reset ? "vmhwm" : run->clear_refs_ok ? "clear_refs" : "sampler";
     cJSON *ev = cJSON_CreateObject();
     cJSON_AddStringToObject(ev, "ev", "phase");
-    cJSON_AddStringToObject(ev, "name", run->phase);
+    cJSON_AddStringToObject(ev, HW_F_NAME, run->phase);
     /* Absolute CLOCK_MONOTONIC: the parent puts it on its own time base (the fork). */
-    cJSON_AddNumberToObject(ev, "start_abs", run->phase_t0);
-    cJSON_AddNumberToObject(ev, "wall_seconds", b->t - run->phase_t0);
-    cJSON_AddNumberToObject(ev, "cpu_seconds", cpu_seconds(&b->ru) - run->phase_cpu0);
-    cJSON_AddNumberToObject(ev, "peak_rss_bytes", (double)b->st.vm_hwm);
-    cJSON_AddStringToObject(ev, "peak_method", method);
-    cJSON_AddNumberToObject(ev, "rss_start_bytes", (double)run->phase_st0.vm_rss);
-    cJSON_AddNumberToObject(ev, "rss_end_bytes", (double)b->st.vm_rss);
-    cJSON_AddNumberToObject(ev, "rss_anon_end_bytes", (double)b->st.rss_anon);
-    cJSON_AddNumberToObject(ev, "rss_file_end_bytes", (double)b->st.rss_file);
-    cJSON_AddNumberToObject(ev, "rss_shmem_end_bytes", (double)b->st.rss_shmem);
-    cJSON_AddNumberToObject(ev, "faults_minor", (double)(b->ru.ru_minflt - run->phase_ru0.ru_minflt));
-    cJSON_AddNumberToObject(ev, "faults_major", (double)(b->ru.ru_majflt - run->phase_ru0.ru_majflt));
+    cJSON_AddNumberToObject(ev, HW_F_START_ABS, run->phase_t0);
+    cJSON_AddNumberToObject(ev, HW_F_WALL_SECONDS, b->t - run->phase_t0);
+    cJSON_AddNumberToObject(ev, HW_F_CPU_SECONDS, cpu_seconds(&b->ru) - run->phase_cpu0);
+    cJSON_AddNumberToObject(ev, HW_F_PEAK_RSS_BYTES, (double)b->st.vm_hwm);
+    cJSON_AddStringToObject(ev, HW_F_PEAK_METHOD, method);
+    cJSON_AddNumberToObject(ev, HW_F_RSS_START_BYTES, (double)run->phase_st0.vm_rss);
+    cJSON_AddNumberToObject(ev, HW_F_RSS_END_BYTES, (double)b->st.vm_rss);
+    cJSON_AddNumberToObject(ev, HW_F_RSS_ANON_END_BYTES, (double)b->st.rss_anon);
+    cJSON_AddNumberToObject(ev, HW_F_RSS_FILE_END_BYTES, (double)b->st.rss_file);
+    cJSON_AddNumberToObject(ev, HW_F_RSS_SHMEM_END_BYTES, (double)b->st.rss_shmem);
+    cJSON_AddNumberToObject(ev, HW_F_FAULTS_MINOR, (double)(b->ru.ru_minflt - run->phase_ru0.ru_minflt));
+    cJSON_AddNumberToObject(ev, HW_F_FAULTS_MAJOR, (double)(b->ru.ru_majflt - run->phase_ru0.ru_majflt));
     if (je.have)
-        cJSON_AddItemToObject(ev, "allocator", stats_json(&je));
+        cJSON_AddItemToObject(ev, HW_F_ALLOCATOR, stats_json(&je));
     if (gl.have)
-        cJSON_AddItemToObject(ev, je.have ? "allocator_glibc" : "allocator", stats_json(&gl));
+        cJSON_AddItemToObject(ev, je.have ? HW_F_ALLOCATOR_GLIBC : HW_F_ALLOCATOR, stats_json(&gl));
     hw_event_send(run->event_fd, ev);
     run->in_phase = false;
 }
@@ -83,7 +84,7 @@ void hw_phase_begin(struct hw_run *run, const char *name)
     snprintf(run->phase, sizeof run->phase, "%s", name);
     cJSON *ev = cJSON_CreateObject();
     cJSON_AddStringToObject(ev, "ev", "begin");
-    cJSON_AddStringToObject(ev, "name", name);
+    cJSON_AddStringToObject(ev, HW_F_NAME, name);
     hw_event_send(run->event_fd, ev);
     run->phase_st0 = b.st;
     run->phase_ru0 = b.ru;

@@ -1,0 +1,137 @@
+/* The report's field names, once: every file that writes or reads a report, a worker's phase
+ * event or a summary entry spells a key through these, so a rename is one line and a typo is
+ * a compile error. Tests keep literals: they check the file format itself. A name shared by
+ * several records (a run's and a summary's "status") is listed once, where it first appears. */
+#ifndef HW_SCHEMA_FIELDS_H
+#define HW_SCHEMA_FIELDS_H
+
+/* The report's root */
+#define HW_F_SCHEMA "schema"
+#define HW_F_TOOL "tool"
+#define HW_F_HOST "host"
+#define HW_F_CONFIG "config"
+#define HW_F_DATASET "dataset"
+#define HW_F_RUNS "runs"
+#define HW_F_SUMMARY "summary"
+#define HW_F_LESSONS "lessons"
+#define HW_F_LIMIT_BYTES "limit_bytes"
+
+/* tool */
+#define HW_F_NAME "name"
+#define HW_F_VERSION "version"
+#define HW_F_GIT_COMMIT "git_commit"
+#define HW_F_COMPILER "compiler"
+#define HW_F_CFLAGS "cflags"
+
+/* host */
+#define HW_F_KERNEL "kernel"
+#define HW_F_ARCH "arch"
+#define HW_F_HOSTNAME "hostname"
+#define HW_F_CPU "cpu"
+#define HW_F_CPUS "cpus"
+#define HW_F_MEM_TOTAL_BYTES "mem_total_bytes"
+#define HW_F_MEM_AVAILABLE_BYTES "mem_available_bytes"
+#define HW_F_PAGE_SIZE_BYTES "page_size_bytes"
+#define HW_F_THP "thp"
+#define HW_F_LIBC "libc"
+#define HW_F_ALLOCATOR_VERSIONS "allocator_versions"
+#define HW_F_CALIBRATION "calibration"
+#define HW_F_PARENT_PEAK_RSS_BYTES "parent_peak_rss_bytes"
+#define HW_F_LAUNCHER_PEAK_RSS_BYTES "launcher_peak_rss_bytes"
+
+/* A run (runs[]): what was asked */
+#define HW_F_STRATEGY "strategy"
+#define HW_F_LABEL "label"
+#define HW_F_PARAMS "params"
+#define HW_F_ALLOCATOR "allocator"
+#define HW_F_ALLOCATOR_CONF "allocator_conf"
+#define HW_F_REPEAT "repeat"
+#define HW_F_OUTPUT_DTYPE "output_dtype"
+#define HW_F_OUTPUT_ORDER "output_order"
+#define HW_F_OUTPUT_BYTES "output_bytes"
+#define HW_F_PREDICTED_PEAK_BYTES "predicted_peak_bytes"
+#define HW_F_PHASE_RESET "phase_reset"
+#define HW_F_EXPECT_RATIO "expect_ratio"
+#define HW_F_BUDGET_RATIO "budget_ratio"
+
+/* A run: what happened */
+#define HW_F_STATUS "status"
+#define HW_F_REASON "reason"
+#define HW_F_EXIT_CODE "exit_code"
+#define HW_F_PHASES "phases"
+#define HW_F_ALLOCATOR_VERSION "allocator_version"
+#define HW_F_WALL_SECONDS "wall_seconds"
+#define HW_F_CPU_SECONDS "cpu_seconds"
+#define HW_F_WORKER_WALL_SECONDS "worker_wall_seconds"
+#define HW_F_PEAK_RSS_BYTES "peak_rss_bytes"
+#define HW_F_PEAK_RATIO "peak_ratio"
+#define HW_F_BUDGET_BYTES "budget_bytes"
+#define HW_F_PEAK_METHOD "peak_method"
+#define HW_F_TREE_METHOD "tree_method"
+#define HW_F_PEAK_PHASE "peak_phase"
+#define HW_F_SAMPLER_PEAK_BYTES "sampler_peak_bytes"
+#define HW_F_EXPECT_VERDICT "expect_verdict"
+#define HW_F_EXPECT_ERROR "expect_error"
+#define HW_F_RUSAGE "rusage"
+#define HW_F_LARGEST_PROCESS_RSS_BYTES "largest_process_rss_bytes"
+#define HW_F_WARNINGS "warnings"
+#define HW_F_OUTPUT "output"
+#define HW_F_TIMELINE "timeline"
+#define HW_F_THROUGHPUT "throughput"
+
+/* A run's rusage */
+#define HW_F_MAXRSS_BYTES "maxrss_bytes"
+#define HW_F_MAXRSS_COVERS "maxrss_covers"
+#define HW_F_MINFLT "minflt"
+#define HW_F_MAJFLT "majflt"
+#define HW_F_UTIME_SECONDS "utime_seconds"
+#define HW_F_STIME_SECONDS "stime_seconds"
+#define HW_F_NVCSW "nvcsw"
+#define HW_F_NIVCSW "nivcsw"
+
+/* A run's output check */
+#define HW_F_CHECKSUM "checksum"
+#define HW_F_KIND "kind"
+#define HW_F_BYTES "bytes"
+#define HW_F_BLOCKS "blocks"
+#define HW_F_MATCHES_REFERENCE "matches_reference"
+#define HW_F_CELLS_DIFFERING "cells_differing"
+#define HW_F_MAX_ABS_DIFF "max_abs_diff"
+
+/* A run's throughput */
+#define HW_F_OUTPUT_BYTES_PER_SECOND "output_bytes_per_second"
+#define HW_F_FRACTION_OF_MEMCPY_WARM "fraction_of_memcpy_warm"
+#define HW_F_FRACTION_OF_FIRST_TOUCH_4K "fraction_of_first_touch_4k"
+
+/* A phase (runs[].phases[], and the worker's phase event) */
+#define HW_F_START_SECONDS "start_seconds"
+#define HW_F_START_ABS "start_abs"
+#define HW_F_DEPTH "depth"
+#define HW_F_CLOSED_BY_EXIT "closed_by_exit"
+#define HW_F_VMHWM_BYTES "vmhwm_bytes"
+#define HW_F_RSS_START_BYTES "rss_start_bytes"
+#define HW_F_RSS_END_BYTES "rss_end_bytes"
+#define HW_F_RSS_ANON_END_BYTES "rss_anon_end_bytes"
+#define HW_F_RSS_FILE_END_BYTES "rss_file_end_bytes"
+#define HW_F_RSS_SHMEM_END_BYTES "rss_shmem_end_bytes"
+#define HW_F_FAULTS_MINOR "faults_minor"
+#define HW_F_FAULTS_MAJOR "faults_major"
+#define HW_F_ALLOCATOR_GLIBC "allocator_glibc"
+#define HW_F_COMMAND_PEAK_RSS_BYTES "command_peak_rss_bytes"
+#define HW_F_COMMAND_RSS_START_BYTES "command_rss_start_bytes"
+#define HW_F_COMMAND_RSS_END_BYTES "command_rss_end_bytes"
+
+/* A lesson (lessons[]): also kind and label */
+#define HW_F_WEIGHT "weight"
+#define HW_F_TEXT "text"
+
+/* A summary entry (summary[]): also strategy, label, allocator, allocator_conf, status, reason, peak_rss_bytes, peak_ratio, wall_seconds, peak_phase, the beliefs and the output check's counts */
+#define HW_F_OK "ok"
+#define HW_F_OUTPUT_CHECK "output_check"
+#define HW_F_BUDGET_VERDICT "budget_verdict"
+#define HW_F_EXPECT_FACTOR "expect_factor"
+#define HW_F_MEDIAN "median"
+#define HW_F_MIN "min"
+#define HW_F_MAX "max"
+
+#endif
