@@ -48,6 +48,27 @@ static void u64_table(void **state)
     cJSON_Delete(j);
 }
 
+/* The largest seed a config takes reaches the worker unchanged: cJSON's 15-digit printing
+ * had turned 9007199254740991 into ...990, another dataset. */
+static void the_largest_seed_round_trips(void **state)
+{
+    (void)state;
+    struct hw_dataset ds = {.rows = 1000, .cols = 3, .seed = 9007199254740991ull, .ngroups = 1};
+    ds.groups[0].dtype = HW_F32;
+    ds.groups[0].count = 3;
+    cJSON *j = hw_dataset_json(&ds);
+    char *text = cJSON_PrintUnformatted(j);
+    assert_non_null(strstr(text, "\"seed\":9007199254740991"));
+    cJSON *back = cJSON_Parse(text);
+    struct hw_dataset got;
+    char err[256];
+    assert_int_equal(hw_dataset_from_json(back, &got, err, sizeof err), 0);
+    assert_true(got.seed == 9007199254740991ull);
+    cJSON_free(text);
+    cJSON_Delete(j);
+    cJSON_Delete(back);
+}
+
 /* A dataset as `highwater spec` writes it, with one field replaced. */
 static int dataset_with(const char *field, const char *value, char *err, size_t len)
 {
@@ -106,6 +127,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(u64_table),
+        cmocka_unit_test(the_largest_seed_round_trips),
         cmocka_unit_test(spec_numbers_are_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -35,3 +35,12 @@ int hw_json_u64(const cJSON *o, const char *k, uint64_t min, uint64_t max, uint6
     *out = (uint64_t)v;
     return 0;
 }
+
+cJSON *hw_json_add_whole(cJSON *o, const char *k, uint64_t v)
+{
+    if (v < 1000000000000000ull)
+        return cJSON_AddNumberToObject(o, k, (double)v);
+    char text[24];
+    snprintf(text, sizeof text, "%llu", (unsigned long long)v);
+    return cJSON_AddRawToObject(o, k, text);
+}

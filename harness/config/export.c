@@ -118,7 +118,7 @@ static cJSON *schema_json(const struct hw_dataset *ds, const char *key)
     cJSON_AddStringToObject(j, "key", key);
     cJSON_AddNumberToObject(j, "rows", (double)ds->rows);
     cJSON_AddNumberToObject(j, "cols", ds->cols);
-    cJSON_AddNumberToObject(j, "seed", (double)ds->seed);
+    hw_json_add_whole(j, "seed", ds->seed);
     cJSON_AddNumberToObject(j, "source_bytes", (double)hw_dataset_source_bytes(ds));
     cJSON_AddItemToObject(j, "columns", cols);
     for (uint32_t c = 0; c < ds->cols; c++) {

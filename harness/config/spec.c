@@ -10,7 +10,7 @@ cJSON *hw_dataset_json(const struct hw_dataset *ds)
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "rows", (double)ds->rows);
     cJSON_AddNumberToObject(o, "cols", ds->cols);
-    cJSON_AddNumberToObject(o, "seed", (double)ds->seed);
+    hw_json_add_whole(o, "seed", ds->seed);
     cJSON_AddNumberToObject(o, "all_null_columns", ds->all_null_columns);
     cJSON *g = cJSON_AddArrayToObject(o, "dtypes");
     for (uint32_t i = 0; i < ds->ngroups; i++) {
