@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 #include "clock.h"
 #include "supervisor.h"
+#include "testutil.h"
 
 struct got {
     char text[4096];
@@ -157,19 +159,14 @@ static void bad_command(void **state)
 static void plain_child_exit_code_and_fds(void **state)
 {
     (void)state;
-    char path[] = "/tmp/hw-test-supervisor-XXXXXX";
-    int fd = mkstemp(path);
+    char path[512];
+    snprintf(path, sizeof path, "%s/out", tu_scratch);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     assert_true(fd >= 0);
     char *argv[] = {"sh", "-c", "echo out; echo err >&2; exit 5", NULL};
     assert_int_equal(hw_sup_run_plain(argv, fd, HW_SUP_NULL), 5);
     close(fd);
-    char buf[64] = "";
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    assert_non_null(fgets(buf, sizeof buf, f));
-    fclose(f);
-    unlink(path);
-    assert_string_equal(buf, "out\n");
+    assert_string_equal(tu_scratch_read("out"), "out\n");
     char *missing[] = {"/nonexistent/highwater-test", NULL};
     assert_int_equal(hw_sup_run_plain(missing, HW_SUP_NULL, HW_SUP_NULL), 127);
     char *killed[] = {"sh", "-c", "kill -KILL $$", NULL};
@@ -182,11 +179,8 @@ static void plain_child_exit_code_and_fds(void **state)
 static void plain_child_told_once(void **state)
 {
     (void)state;
-    char path[] = "/tmp/hw-test-supervisor-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    char script[1024];
+    char path[512], script[2048];
+    snprintf(path, sizeof path, "%s/told", tu_scratch);
     snprintf(script, sizeof script,
              "[ \"$(ps -o pgid= -p $$ | tr -d ' ')\" = $$ ] || exit 9; "
              "trap 'echo term >>%s' TERM; kill -INT $PPID; "
@@ -205,14 +199,7 @@ static void plain_child_told_once(void **state)
     assert_int_equal(hw_sup_ending(&s), HW_END_INTERRUPTED);
     assert_int_equal(hw_sup_exit_code(&s), 3);
     hw_sup_release(&s);
-    char buf[256] = "";
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    unlink(path);
-    assert_string_equal(buf, "term\n");
+    assert_string_equal(tu_scratch_read("told"), "term\n");
 }
 
 int main(void)
@@ -224,5 +211,7 @@ int main(void)
         cmocka_unit_test(signal_kills), cmocka_unit_test(bad_command),
         cmocka_unit_test(plain_child_exit_code_and_fds), cmocka_unit_test(plain_child_told_once),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    static char dir[] = "/tmp/hw-test-supervisor-XXXXXX";
+    tu_scratch = dir;
+    return cmocka_run_group_tests(tests, tu_scratch_setup, tu_scratch_teardown);
 }
