@@ -50,8 +50,10 @@ static int setup(void **state)
 {
     tu_bin(bin, sizeof bin);
     char tmp[600];
-    snprintf(tmp, sizeof tmp, "%s/tmp", work);
-    if (tu_scratch_setup(state) != 0 || mkdir(tmp, 0700) != 0)
+    if (tu_scratch_setup(state) != 0)
+        return -1;
+    snprintf(tmp, sizeof tmp, "%s/tmp", work);   /* work is its name once made */
+    if (mkdir(tmp, 0700) != 0)
         return -1;
     struct state *s = calloc(1, sizeof *s);
     char args[1024];
@@ -70,9 +72,11 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct state *s = *state;
-    cJSON_Delete(s->reset);
-    cJSON_Delete(s->noreset);
-    free(s);
+    if (s) {   /* NULL when the setup failed before it */
+        cJSON_Delete(s->reset);
+        cJSON_Delete(s->noreset);
+        free(s);
+    }
     return tu_scratch_teardown(state);
 }
 
