@@ -222,7 +222,8 @@ static void path_check_messages(void **state)
     assert_int_equal(leftovers(dir, "fine.json"), 0);
 }
 
-/* Exit code and stderr of a command, and how long it took. */
+/* Exit code and stderr of a command, and how long it took: kept here, not in testutil, for its
+ * clock (its one caller bounds how long a refusal may take) and its copy of stderr into out. */
 static int run_cmd(const char *cmd, char *out, size_t len, double *seconds)
 {
     double t0 = hw_now();

@@ -16,14 +16,6 @@
 static char bin[512];
 static char dir[] = "/tmp/hw-test-cli-XXXXXX";
 
-/* The file's text, malloc'd. */
-static char *slurp(const char *name)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    return tu_slurp(path, NULL);
-}
-
 /* Runs `highwater ARGS` with stdout in dir/out and stderr in dir/err; its exit code. */
 static int hw(const char *args)
 {
@@ -59,7 +51,7 @@ static void every_command_has_its_own_help(void **state)
 {
     (void)state;
     assert_int_equal(hw("help"), 0);
-    char *general = slurp("out");
+    char *general = tu_scratch_slurp("out");
     /* The commands are the lines of the list indented by two spaces. */
     char names[32][32];
     int ncmd = 0;
@@ -77,14 +69,14 @@ static void every_command_has_its_own_help(void **state)
         assert_string_equal(names[i], expected[i].cmd);
         snprintf(args, sizeof args, "help %s", names[i]);
         assert_int_equal(hw(args), 0);
-        char *help = slurp("out");
+        char *help = tu_scratch_slurp("out");
         snprintf(args, sizeof args, "%s --help", names[i]);
         assert_int_equal(hw(args), 0);
-        char *dash = slurp("out");
-        char *err = slurp("err");
+        char *dash = tu_scratch_slurp("out");
+        char *err = tu_scratch_slurp("err");
         snprintf(args, sizeof args, "%s -h", names[i]);
         assert_int_equal(hw(args), 0);
-        char *h = slurp("out");
+        char *h = tu_scratch_slurp("out");
         if (strcmp(help, dash) != 0 || strcmp(help, h) != 0)
             fail_msg("%s: 'help %s' and '%s --help' differ:\n%s\n---\n%s", names[i], names[i], names[i], help, dash);
         assert_string_equal(err, "");
@@ -117,7 +109,7 @@ static void help_shows_defaults(void **state)
 {
     (void)state;
     assert_int_equal(hw("gate --help"), 0);
-    char *out = slurp("out");
+    char *out = tu_scratch_slurp("out");
     assert_non_null(strstr(out, "(default 1%)\n"));
     assert_non_null(strstr(out, "(default 2MiB)\n"));
     free(out);
@@ -127,13 +119,13 @@ static void unknown_command_is_one_line(void **state)
 {
     (void)state;
     assert_int_equal(hw("help nosuch"), 2);
-    char *err = slurp("err"), *out = slurp("out");
+    char *err = tu_scratch_slurp("err"), *out = tu_scratch_slurp("out");
     assert_string_equal(err, "highwater help: nosuch: no such command; see 'highwater help' for the commands\n");
     assert_string_equal(out, "");
     free(err);
     free(out);
     assert_int_equal(hw("nosuch --help"), 2);
-    err = slurp("err");
+    err = tu_scratch_slurp("err");
     assert_string_equal(err, "highwater: unknown command 'nosuch'; see 'highwater help'\n");
     free(err);
 }
@@ -146,7 +138,7 @@ static void plot_takes_only_its_suffixes(void **state)
     char args[1024];
     snprintf(args, sizeof args, "plot results/baselines/ci.json -o %s/x.png", dir);
     assert_int_equal(hw(args), 2);
-    char *err = slurp("err");
+    char *err = tu_scratch_slurp("err");
     char want[512];
     snprintf(want, sizeof want, "highwater plot: %s/x.png: plot writes .html (the page) or .svg (the summary "
              "chart); name the output OUT.html or OUT.svg\n", dir);
@@ -156,7 +148,7 @@ static void plot_takes_only_its_suffixes(void **state)
 
     snprintf(args, sizeof args, "plot results/ci-plan-16M.json -o %s/plan.svg", dir);
     assert_int_equal(hw(args), 2);
-    err = slurp("err");
+    err = tu_scratch_slurp("err");
     assert_non_null(strstr(err, "plan.svg: a plan plots as an HTML page only; name the output OUT.html\n"));
     assert_int_equal(tu_lines(err), 1);
     free(err);
@@ -195,17 +187,17 @@ static void arguments_checked_from_the_table(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         assert_int_equal(hw(cases[i].args), 2);
-        char *err = slurp("err");
+        char *err = tu_scratch_slurp("err");
         if (strcmp(err, cases[i].err) != 0)
             fail_msg("'highwater %s' said:\n%swanted:\n%s", cases[i].args, err, cases[i].err);
         free(err);
     }
     assert_int_equal(hw("fidelity --help"), 0);
-    char *out = slurp("out");
+    char *out = tu_scratch_slurp("out");
     assert_non_null(strstr(out, "(default glibc,jemalloc)\n"));
     free(out);
     assert_int_equal(hw("run --help"), 0);
-    out = slurp("out");
+    out = tu_scratch_slurp("out");
     assert_null(strstr(out, "(default glibc,jemalloc)"));
     free(out);
 }
@@ -216,12 +208,12 @@ static void version_names_the_commit(void **state)
 {
     (void)state;
     assert_int_equal(hw("--version"), 0);
-    char *out = slurp("out");
+    char *out = tu_scratch_slurp("out");
     assert_int_equal(strncmp(out, "highwater ", 10), 0);
     if (tu_sh("git rev-parse --short=12 HEAD > %s/head 2>/dev/null", dir) != 0) {
         assert_non_null(strstr(out, "\ncommit unknown\n"));
     } else {
-        char *head = slurp("head"), want[64];
+        char *head = tu_scratch_slurp("head"), want[64];
         head[strcspn(head, "\n")] = 0;
         snprintf(want, sizeof want, "\ncommit %s", head);
         assert_non_null(strstr(out, want));

@@ -20,25 +20,18 @@
 #include "report.h"
 #include "testutil.h"
 
-static char bin[512], work[512];
+static char bin[512], work[] = "/tmp/hw-test-integration-ci-XXXXXX";
 
 struct state {
     cJSON *reset;      /* ci.yaml with per-phase resets (the default) */
     cJSON *noreset;    /* the same with --no-phase-reset */
 };
 
+/* The binary with args, its temp files in work/tmp (where leftovers are looked for), its
+ * output in work/TAG.out and work/TAG.err. */
 static int run_cmd(const char *args, const char *tag)
 {
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "TMPDIR=%s/tmp %s %s >%s/%s.out 2>%s/%s.err", work, bin, args, work,
-             tag, work, tag);
-    int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-static char *slurp(const char *tag, const char *ext)
-{
-    return tu_text("%s/%s.%s", work, tag, ext);
+    return tu_sh("TMPDIR=%s/tmp %s %s >%s/%s.out 2>%s/%s.err", work, bin, args, work, tag, work, tag);
 }
 
 static int dir_entries(const char *dir)
@@ -53,34 +46,25 @@ static int dir_entries(const char *dir)
     return n;
 }
 
-static cJSON *load(const char *name)
-{
-    char path[1024], err[1024];
-    cJSON *r = NULL;
-    snprintf(path, sizeof path, "%s/%s", work, name);
-    if (hw_report_load(path, &r, err, sizeof err) != 0)
-        fprintf(stderr, "%s\n", err);
-    return r;
-}
-
 static int setup(void **state)
 {
     tu_bin(bin, sizeof bin);
-    snprintf(work, sizeof work, "/tmp/hw-integration-%d", (int)getpid());
     char tmp[600];
-    snprintf(tmp, sizeof tmp, "%s/tmp", work);
-    if (mkdir(work, 0700) != 0 || mkdir(tmp, 0700) != 0)
+    if (tu_scratch_setup(state) != 0)
+        return -1;
+    snprintf(tmp, sizeof tmp, "%s/tmp", work);   /* work is its name once made */
+    if (mkdir(tmp, 0700) != 0)
         return -1;
     struct state *s = calloc(1, sizeof *s);
     char args[1024];
     snprintf(args, sizeof args, "run configs/ci.yaml -o %s/reset.json", work);
     if (run_cmd(args, "reset") != 0)
-        return fprintf(stderr, "ci run failed: %s\n", slurp("reset", "err")), -1;
+        return fprintf(stderr, "ci run failed: %s\n", tu_text("%s/reset.err", work)), -1;
     snprintf(args, sizeof args, "run configs/ci.yaml --no-phase-reset -o %s/noreset.json", work);
     if (run_cmd(args, "noreset") != 0)
-        return fprintf(stderr, "ci run failed: %s\n", slurp("noreset", "err")), -1;
-    s->reset = load("reset.json");
-    s->noreset = load("noreset.json");
+        return fprintf(stderr, "ci run failed: %s\n", tu_text("%s/noreset.err", work)), -1;
+    s->reset = tu_report("%s/reset.json", work);
+    s->noreset = tu_report("%s/noreset.json", work);
     *state = s;
     return s->reset && s->noreset ? 0 : -1;
 }
@@ -88,10 +72,12 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct state *s = *state;
-    cJSON_Delete(s->reset);
-    cJSON_Delete(s->noreset);
-    free(s);
-    return tu_rm_rf(work);
+    if (s) {   /* NULL when the setup failed before it */
+        cJSON_Delete(s->reset);
+        cJSON_Delete(s->noreset);
+        free(s);
+    }
+    return tu_scratch_teardown(state);
 }
 
 static double num(const cJSON *o, const char *k)
@@ -224,7 +210,7 @@ static void local_medians_detected(void **state)
     assert_true(num(out, "cells_differing") > 0.01 * cells);
     assert_true(num(out, "cells_differing") < 0.04 * cells);
     assert_true(num(out, "max_abs_diff") > 0);
-    assert_non_null(strstr(slurp("reset", "out"), "WRONG: "));
+    assert_non_null(strstr(tu_scratch_read("reset.out"), "WRONG: "));
     const cJSON *l = cJSON_GetArrayItem(cJSON_GetObjectItem(s->reset, "lessons"), 0);
     assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(l, "kind")), "correctness");
     assert_non_null(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(l, "text")), "chunked-vstack median=local: WRONG OUTPUT"));
@@ -254,7 +240,7 @@ static void select_chain_rebind_frees_what_it_replaced(void **state)
     assert_int_equal(fclose(f), 0);
     snprintf(args, sizeof args, "run %s -o %s/rebind.json", path, work);
     assert_int_equal(run_cmd(args, "rebind"), 0);
-    cJSON *r = load("rebind.json");
+    cJSON *r = tu_report("%s/rebind.json", work);
     assert_non_null(r);
     const cJSON *run;
     int n = 0;
@@ -329,7 +315,7 @@ static void lessons_name_the_allocator_effect(void **state)
     }
     assert_true(found);
     assert_true(why);
-    assert_non_null(strstr(slurp("reset", "out"), want));
+    assert_non_null(strstr(tu_scratch_read("reset.out"), want));
 }
 
 /* The documented field list (DESIGN.md, report schema): every field present. */
@@ -437,7 +423,7 @@ static void cross_checks(void **state)
 static void stdout_table_and_no_leftovers(void **state)
 {
     (void)state;
-    const char *out = slurp("reset", "out");
+    const char *out = tu_scratch_read("reset.out");
     assert_non_null(strstr(out, "ci: 250k rows x 114 cols"));
     assert_non_null(strstr(out, "chunked-vstack"));
     assert_non_null(strstr(out, "wrong x"));
@@ -451,16 +437,16 @@ static void bad_report_paths(void **state)
     (void)state;
     char args[1024];
     assert_int_equal(run_cmd("run configs/ci.yaml --rows 1000 -o /nonexistent-dir/r.json", "o1"), 2);
-    assert_string_equal(slurp("o1", "err"), "highwater: -o /nonexistent-dir/r.json: directory "
+    assert_string_equal(tu_scratch_read("o1.err"), "highwater: -o /nonexistent-dir/r.json: directory "
                         "/nonexistent-dir does not exist; create it or choose another path\n");
     snprintf(args, sizeof args, "run configs/ci.yaml --rows 1000 -o %s", work);
     assert_int_equal(run_cmd(args, "o2"), 2);
-    assert_non_null(strstr(slurp("o2", "err"), "is a directory; give a file name"));
+    assert_non_null(strstr(tu_scratch_read("o2.err"), "is a directory; give a file name"));
     assert_int_equal(run_cmd("run configs/ci.yaml --rows 1000 -o /proc/r.json", "o3"), 2);
-    assert_string_equal(slurp("o3", "err"), "highwater: -o /proc/r.json: cannot write there: "
+    assert_string_equal(tu_scratch_read("o3.err"), "highwater: -o /proc/r.json: cannot write there: "
                         "No such file or directory; choose another path\n");
     assert_int_equal(run_cmd("run configs/does-not-exist.yaml", "o4"), 2);
-    assert_non_null(strstr(slurp("o4", "err"), "configs/does-not-exist.yaml"));
+    assert_non_null(strstr(tu_scratch_read("o4.err"), "configs/does-not-exist.yaml"));
     /* A bad config through the binary: exit 2, one line naming file:line:column. */
     char cfg[700];
     snprintf(cfg, sizeof cfg, "%s/bad.yaml", work);
@@ -471,9 +457,9 @@ static void bad_report_paths(void **state)
     assert_int_equal(run_cmd(args, "o6"), 2);
     char want[1200];
     snprintf(want, sizeof want, "highwater: %s:5:5: unknown strategy 'whole_copy'; did you mean 'whole-copy'?", cfg);
-    assert_memory_equal(slurp("o6", "err"), want, strlen(want));
+    assert_memory_equal(tu_scratch_read("o6.err"), want, strlen(want));
     assert_int_equal(run_cmd("run configs/ci.yaml --strategies nope", "o5"), 2);
-    assert_non_null(strstr(slurp("o5", "err"), "'nope' is not in configs/ci.yaml; choose from: whole-copy"));
+    assert_non_null(strstr(tu_scratch_read("o5.err"), "'nope' is not in configs/ci.yaml; choose from: whole-copy"));
 }
 
 /* rows so large that nothing fits: every run skipped with the pre-flight reason (memory, or
@@ -484,7 +470,7 @@ static void preflight_skips_everything(void **state)
     char args[1024];
     snprintf(args, sizeof args, "run configs/ci.yaml --rows 10G -o %s/huge.json", work);
     assert_int_equal(run_cmd(args, "huge"), 0);
-    cJSON *r = load("huge.json"), *run;
+    cJSON *r = tu_report("%s/huge.json", work), *run;
     assert_non_null(r);
     int n = 0;
     cJSON_ArrayForEach(run, cJSON_GetObjectItem(r, "runs")) {
@@ -496,7 +482,7 @@ static void preflight_skips_everything(void **state)
     cJSON_Delete(r);
     /* The full-scale config on this machine, dry: only the evicting streaming runs fit. */
     assert_int_equal(run_cmd("run configs/seed-70m.yaml --dry-run", "dry"), 0);
-    const char *out = slurp("dry", "out");
+    const char *out = tu_scratch_read("dry.out");
     assert_non_null(strstr(out, "seed-70m: 51 runs, limit "));   /* 17 strategies x 3 */
     int runs = 0;
     for (const char *q = out; (q = strstr(q, "  runs\n")); q++)
@@ -525,7 +511,7 @@ static void limit_kills_the_worker(void **state)
     fclose(out);
     snprintf(args, sizeof args, "run %s --strategies whole-copy -o %s/limit.json", cfg, work);
     assert_int_equal(run_cmd(args, "limit"), 1);   /* a budget failed, the report is whole */
-    cJSON *r = load("limit.json");
+    cJSON *r = tu_report("%s/limit.json", work);
     assert_non_null(r);
     const cJSON *gl = find_run(r, "whole-copy", "glibc"), *je = find_run(r, "whole-copy", "jemalloc");
     assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(gl, "status")), "ok");
@@ -545,7 +531,7 @@ static void mixed_splits_the_sides(void **state)
     char args[1024];
     snprintf(args, sizeof args, "run configs/ci.yaml --allocators mixed --strategies whole-copy -o %s/mixed.json", work);
     assert_int_equal(run_cmd(args, "mixed"), 0);
-    cJSON *r = load("mixed.json");
+    cJSON *r = tu_report("%s/mixed.json", work);
     assert_non_null(r);
     const cJSON *run = find_run(r, "whole-copy", "mixed");
     double src = num(cJSON_GetObjectItem(r, "dataset"), "source_bytes"), d = num(run, "output_bytes");
@@ -583,7 +569,7 @@ static void every_output_dtype_and_order(void **state)
     fclose(f);
     snprintf(args, sizeof args, "run %s -o %s/outputs.json", cfg, work);
     assert_int_equal(run_cmd(args, "outputs"), 0);
-    cJSON *r = load("outputs.json"), *run;
+    cJSON *r = tu_report("%s/outputs.json", work), *run;
     assert_non_null(r);
     int n = 0;
     double chain_diff = 0;
@@ -630,7 +616,7 @@ static void sampler_fallback_without_clear_refs(void **state)
     int rc = run_cmd(args, "refused");
     unsetenv("HW_TEST_REFUSE_CLEAR_REFS");
     assert_int_equal(rc, 0);
-    cJSON *r = load("refused.json");
+    cJSON *r = tu_report("%s/refused.json", work);
     assert_non_null(r);
     const cJSON *run = find_run(r, "fused-single-pass", "glibc"), *p;
     assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(run, "peak_method")), "sampler");
@@ -655,14 +641,12 @@ static void time_v_agrees_with_the_worker(void **state)
              "--no-phase-reset");
     assert_int_equal(run_cmd(args, "spec"), 0);
     snprintf(path, sizeof path, "%s/spec.out", work);
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "/usr/bin/time -v %s worker %s >%s/events.out 2>%s/time.err", bin, path, work, work);
-    assert_int_equal(system(cmd), 0);
-    const char *t = strstr(slurp("time", "err"), "Maximum resident set size (kbytes): ");
+    assert_int_equal(tu_sh("/usr/bin/time -v %s worker %s >%s/events.out 2>%s/time.err", bin, path, work, work), 0);
+    const char *t = strstr(tu_scratch_read("time.err"), "Maximum resident set size (kbytes): ");
     assert_non_null(t);
     double time_kb = atof(t + strlen("Maximum resident set size (kbytes): "));
     double hwm = 0;
-    char *events = strdup(slurp("events", "out"));
+    char *events = strdup(tu_scratch_read("events.out"));
     for (char *save = NULL, *line = strtok_r(events, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         cJSON *ev = cJSON_Parse(line);
         if (ev && strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(ev, "ev")), "phase") == 0) {
@@ -711,7 +695,7 @@ static void allocator_conf_changes_the_peak(void **state)
     char args[1024];
     snprintf(args, sizeof args, "run configs/allocators.yaml --strategies whole-copy -o %s/alloc.json", work);
     assert_int_equal(run_cmd(args, "alloc"), 0);
-    cJSON *r = load("alloc.json");
+    cJSON *r = tu_report("%s/alloc.json", work);
     assert_non_null(r);
     const cJSON *gl = find_conf(r, "whole-copy", "glibc", "");
     const cJSON *je = find_conf(r, "whole-copy", "jemalloc", "");
@@ -745,15 +729,8 @@ static pid_t child_of(pid_t parent)
     struct dirent *e;
     pid_t found = 0;
     while (d && (e = readdir(d)) && !found) {
-        char path[300], buf[512];
-        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
-        FILE *f = fopen(path, "r");
-        if (!f)
-            continue;
-        size_t n = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        buf[n] = '\0';
-        char *rp = strrchr(buf, ')');
+        const char *stat = tu_read("/proc/%s/stat", e->d_name);
+        const char *rp = stat ? strrchr(stat, ')') : NULL;
         int ppid = 0;
         if (rp && sscanf(rp + 2, "%*c %d", &ppid) == 1 && ppid == parent)
             found = atoi(e->d_name);
@@ -789,9 +766,7 @@ static void ctrl_c_cleans_up(void **state)
         /* highwater -> its launcher -> the worker */
         if (!worker || kill(worker, 0) != 0)
             worker = child_of(child_of(pid));
-        char cmd[800];
-        snprintf(cmd, sizeof cmd, "grep -q 'memmap.f (deleted)' /proc/%d/maps 2>/dev/null", (int)worker);
-        mapped = worker && system(cmd) == 0;
+        mapped = worker && tu_sh("grep -q 'memmap.f (deleted)' /proc/%d/maps 2>/dev/null", (int)worker) == 0;
     }
     assert_true(mapped);
     assert_int_equal(kill(pid, SIGINT), 0);
@@ -802,7 +777,7 @@ static void ctrl_c_cleans_up(void **state)
     assert_int_equal(kill(worker, 0), -1);
     assert_int_equal(errno, ESRCH);
     assert_int_equal(dir_entries(tmp), 0);
-    cJSON *r = load("int.json");
+    cJSON *r = tu_report("%s/int.json", work);
     assert_non_null(r);
     const cJSON *run = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "runs"), 0);
     assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(run, "status")), "failed");
@@ -835,5 +810,6 @@ int main(void)
         cmocka_unit_test(every_output_dtype_and_order),
         cmocka_unit_test(ctrl_c_cleans_up),
     };
+    tu_scratch = work;
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -22,30 +22,12 @@
 #include "testutil.h"
 
 #define MIB (1024.0 * 1024.0)
-static char bin[512], work[512];
-
-static cJSON *load(const char *name)
-{
-    char path[700], err[1024];
-    cJSON *r = NULL;
-    snprintf(path, sizeof path, "%s/%s", work, name);
-    if (hw_report_load(path, &r, err, sizeof err) != 0)
-        fprintf(stderr, "%s\n", err);
-    return r;
-}
+static char bin[512], work[] = "/tmp/hw-test-integration-exec-XXXXXX";
 
 static int setup(void **state)
 {
-    (void)state;
     tu_bin(bin, sizeof bin);
-    snprintf(work, sizeof work, "/tmp/hw-exec-%d", (int)getpid());
-    return mkdir(work, 0700);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    return tu_rm_rf(work);
+    return tu_scratch_setup(state);
 }
 
 /* work/NAME holds text (failing the test when it cannot be written); its path in path. */
@@ -73,7 +55,7 @@ static void fork_tree_is_summed(void **state)
     char path[700];
     write_file("tree.py", py, path, sizeof path);
     assert_int_equal(tu_sh("%s exec -o %s/tree.json -- python3 %s > /dev/null", bin, work, path), 0);
-    cJSON *r = load("tree.json");
+    cJSON *r = tu_report("%s/tree.json", work);
     const cJSON *run = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "runs"), 0);
     double peak = hw_jnum(run, "peak_rss_bytes"), largest = hw_jnum(run, "largest_process_rss_bytes");
     /* Each child shares the parent's 100 MiB copy-on-write (counted in its RSS too) and adds
@@ -104,7 +86,7 @@ static void phases_attributed(void **state)
     char path[700];
     write_file("phases.py", py, path, sizeof path);
     assert_int_equal(tu_sh("%s exec -o %s/phases.json -- python3 %s > /dev/null", bin, work, path), 0);
-    cJSON *r = load("phases.json");
+    cJSON *r = tu_report("%s/phases.json", work);
     const cJSON *run = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "runs"), 0), *p;
     /* The baseline: the tree's RSS in the last sample before the first phase begins (python
      * with its imports done, ~10 MiB). */
@@ -143,7 +125,7 @@ static void marker_faults(void **state)
     assert_int_equal(tu_sh("%s exec -o %s/bad.json -- sh -c 'echo garbage >&$HIGHWATER_PHASE_FD; "
                            "echo \"end nope\" >&$HIGHWATER_PHASE_FD; echo \"begin open\" >&$HIGHWATER_PHASE_FD; "
                            "exec 3>&-; eval \"exec $HIGHWATER_PHASE_FD>&-\"; sleep 0.1; exit 7' > /dev/null", bin, work), 0);
-    cJSON *r = load("bad.json");
+    cJSON *r = tu_report("%s/bad.json", work);
     const cJSON *run = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "runs"), 0);
     const cJSON *w = cJSON_GetObjectItem(run, "warnings");
     assert_int_equal(cJSON_GetArraySize(w), 3);
@@ -176,7 +158,7 @@ static void missing_command_and_budget(void **state)
     fclose(f);
     assert_string_equal(buf, "highwater exec: cannot run '/nonexistent/tool': No such file or directory; check the command and PATH\n");
     assert_int_equal(tu_sh("%s exec --budget 50MiB -o %s/over.json -- python3 -c 'import time; a = bytearray(200 << 20); time.sleep(2)' > /dev/null", bin, work), 1);
-    cJSON *r = load("over.json");
+    cJSON *r = tu_report("%s/over.json", work);
     const cJSON *run = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "runs"), 0);
     assert_string_equal(hw_jstr(run, "status"), "over_budget");
     assert_true(hw_jnum(run, "wall_seconds") < 1.5);   /* killed, not waited for */
@@ -226,7 +208,7 @@ static void ctrl_c_kills_the_tree(void **state)
             break;
     }
     assert_false(alive);
-    cJSON *r = load("int.json");
+    cJSON *r = tu_report("%s/int.json", work);
     assert_non_null(r);
     assert_string_equal(hw_jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(r, "runs"), 0), "status"), "failed");
     cJSON_Delete(r);
@@ -236,7 +218,7 @@ static void example_pipeline(void **state)
 {
     (void)state;
     assert_int_equal(tu_sh("%s exec -o %s/ex.json -- python3 scripts/example_pipeline.py > /dev/null", bin, work), 0);
-    cJSON *r = load("ex.json");
+    cJSON *r = tu_report("%s/ex.json", work);
     const cJSON *run = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "runs"), 0);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(run, "phases")), 3);
     cJSON_Delete(r);
@@ -356,7 +338,7 @@ static void marker_burst_before_exit(void **state)
                "    data = data[os.write(fd, data):]\n",
                path, sizeof path);
     assert_int_equal(tu_sh("%s exec -o %s/burst.json -- python3 %s > /dev/null", bin, work, path), 0);
-    cJSON *r = load("burst.json");
+    cJSON *r = tu_report("%s/burst.json", work);
     const cJSON *run = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "runs"), 0), *p;
     const cJSON *phases = cJSON_GetObjectItem(run, "phases");
     assert_int_equal(cJSON_GetArraySize(phases), 1000);
@@ -388,7 +370,7 @@ static void double_fork_counted(void **state)
         int rc = exec_fixture(mode, "dfork", path, pidfile, NULL, &gc, &left);
         assert_int_equal(rc, 0);
         assert_true(gc > 0);
-        cJSON *r = load("dfork.json");
+        cJSON *r = tu_report("%s/dfork.json", work);
         const cJSON *run = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "runs"), 0);
         double peak = hw_jnum(run, "peak_rss_bytes");
         if (peak < 150 * MIB) {
@@ -424,7 +406,7 @@ static void setsid_grandchild_killed(void **state)
         assert_false(left);
         if (secs > 0.9)   /* under the 1 s bound on reading the marker fd to EOF */
             fail_msg("mode %d: exec took %.2f s", mode, secs);
-        cJSON *r = load("daemon.json");
+        cJSON *r = tu_report("%s/daemon.json", work);
         const cJSON *run = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "runs"), 0);
         assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(run, "warnings")), 0);
         cJSON_Delete(r);
@@ -515,7 +497,7 @@ static void long_marker_line_capped(void **state)
     int hwm_kib = read_int(hwmfile);
     if (!(hwm_kib > 0 && hwm_kib < 16 * 1024))
         fail_msg("exec's own VmHWM %d KiB, expected < 16 MiB", hwm_kib);
-    cJSON *r = load("flood.json");
+    cJSON *r = tu_report("%s/flood.json", work);
     const cJSON *run = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "runs"), 0);
     const cJSON *w = cJSON_GetObjectItem(run, "warnings"), *phases = cJSON_GetObjectItem(run, "phases");
     assert_int_equal(cJSON_GetArraySize(w), 1);
@@ -541,5 +523,6 @@ int main(void)
         cmocka_unit_test(sigkill_of_exec_cleans_up),
         cmocka_unit_test(long_marker_line_capped),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    tu_scratch = work;
+    return cmocka_run_group_tests(tests, setup, tu_scratch_teardown);
 }

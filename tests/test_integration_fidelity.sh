@@ -91,5 +91,23 @@ rc=$?
 if [ "$rc" -eq 2 ] && grep -qF "measured on another dtype mix" "$work/mix.err"; then ok "another mix's fidelity report is refused (exit 2)"
 else bad "another mix's fidelity report: exit $rc, $(head -c 300 "$work/mix.err")"; fi
 
+# SIGTERM to fidelity while a twin runs (as a CI timeout sends it): the twin's `highwater exec`
+# is told once and ends its tree, fidelity writes nothing, exits 130 and leaves no process and
+# no directory of its own. (A Polars twin: the pandas memmap twin's own temp directory is not
+# removed when exec kills it, in this version as in the one before.)
+mkdir -p "$work/int"
+TMPDIR=$work/int "$hw" fidelity "$root/configs/ci.yaml" --rows 50k --allocators glibc --strategies select-chain \
+  -o "$work/int.json" >"$work/int.out" 2>"$work/int.err" &
+pid=$!
+for _ in $(seq 1200); do pgrep -P "$pid" -f " exec " >/dev/null && break; sleep 0.05; done
+twin=$(pgrep -P "$pid" -f " exec ")
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+left=$(pgrep -f "$work/int" | tr '\n' ' ')
+if [ -n "$twin" ] && [ "$rc" -eq 130 ] && grep -qF "interrupted; nothing written" "$work/int.err" && [ ! -e "$work/int.json" ] \
+   && [ -z "$left" ] && [ -z "$(ls -A "$work/int")" ]; then ok "SIGTERM during a twin: exit 130, nothing written, nothing left"
+else bad "SIGTERM during a twin (twin ${twin:-never seen}): exit $rc, left: ${left:-no process} $(ls -A "$work/int"), $(tail -c 300 "$work/int.err")"; fi
+
 echo "fidelity: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

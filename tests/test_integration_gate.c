@@ -15,15 +15,10 @@
 #include "report.h"
 #include "testutil.h"
 
-static char bin[512], work[512];
+static char bin[512], work[] = "/tmp/hw-test-integration-gate-XXXXXX";
 static double base_peak;   /* the baseline's fused-single-pass peak, bytes */
 
 #define EXTRA_BASE (12.0 * 1024 * 1024)
-
-static char *slurp(const char *name)
-{
-    return tu_text("%s/%s", work, name);
-}
 
 /* ci.yaml's dataset, one allocator, a steady strategy and the one under test. */
 static int run_with_extra(const char *name, double extra, const char *rows)
@@ -55,15 +50,11 @@ static int gate(const char *report, const char *extra)
 
 static int setup(void **state)
 {
-    (void)state;
     tu_bin(bin, sizeof bin);
-    snprintf(work, sizeof work, "/tmp/hw-gate-%d", (int)getpid());
-    if (mkdir(work, 0700) != 0 || run_with_extra("base", EXTRA_BASE, NULL) != 0)
+    if (tu_scratch_setup(state) != 0 || run_with_extra("base", EXTRA_BASE, NULL) != 0)
         return -1;
-    char path[700], err[1024];
-    cJSON *r = NULL, *run;
-    snprintf(path, sizeof path, "%s/base.json", work);
-    if (hw_report_load(path, &r, err, sizeof err) != 0)
+    cJSON *r = tu_report("%s/base.json", work), *run;
+    if (!r)
         return -1;
     cJSON_ArrayForEach(run, cJSON_GetObjectItem(r, "runs"))
         if (strcmp(cJSON_GetObjectItem(run, "label")->valuestring, "fused") == 0)
@@ -72,18 +63,12 @@ static int setup(void **state)
     return base_peak > 0 ? 0 : -1;
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    return tu_rm_rf(work);
-}
-
 static void unchanged_passes(void **state)
 {
     (void)state;
     assert_int_equal(run_with_extra("same", EXTRA_BASE, NULL), 0);
     assert_int_equal(gate("same", ""), 0);
-    assert_non_null(strstr(slurp("gate.out"), "gate: PASS (2 compared, 0 failed"));
+    assert_non_null(strstr(tu_scratch_read("gate.out"), "gate: PASS (2 compared, 0 failed"));
 }
 
 /* 5% more than the baseline's whole peak: past 1% + 2 MiB at ~234 MiB. */
@@ -94,7 +79,7 @@ static void five_percent_more_is_caught(void **state)
     assert_int_equal(run_with_extra("worse", EXTRA_BASE + 0.05 * base_peak, NULL), 0);
     snprintf(extra, sizeof extra, "--junit %s/gate.xml --markdown %s/gate.md", work, work);
     assert_int_equal(gate("worse", extra), 1);
-    const char *out = slurp("gate.out");
+    const char *out = tu_scratch_read("gate.out");
     char *line = strstr(out, "fused ");
     assert_non_null(line);
     assert_non_null(strstr(line, "FAIL regression: peak"));
@@ -102,7 +87,7 @@ static void five_percent_more_is_caught(void **state)
     assert_int_equal(tu_sh("xmllint --noout %s/gate.xml", work), 0);
     assert_int_equal(tu_sh("test \"$(xmllint --xpath 'count(//testcase)' %s/gate.xml)\" = 2", work), 0);
     assert_int_equal(tu_sh("test \"$(xmllint --xpath 'string(//testcase[failure]/@name)' %s/gate.xml)\" = fused", work), 0);
-    assert_non_null(strstr(slurp("gate.md"), "### highwater gate: FAIL"));
+    assert_non_null(strstr(tu_scratch_read("gate.md"), "### highwater gate: FAIL"));
 }
 
 static void five_percent_less_passes_and_says_so(void **state)
@@ -110,7 +95,7 @@ static void five_percent_less_passes_and_says_so(void **state)
     (void)state;
     assert_int_equal(run_with_extra("better", EXTRA_BASE - 0.05 * base_peak, NULL), 0);
     assert_int_equal(gate("better", ""), 0);
-    const char *out = slurp("gate.out");
+    const char *out = tu_scratch_read("gate.out");
     assert_non_null(strstr(strstr(out, "fused "), "improved: -"));
     assert_non_null(strstr(out, "update the baseline"));
 }
@@ -123,7 +108,7 @@ static void other_shape_is_refused(void **state)
     assert_int_equal(gate("small", ""), 2);
     snprintf(want, sizeof want, "highwater gate: %s/small.json and %s/base.json differ in dataset.rows "
              "(20000 vs 250000): compare reports of the same shape, or pass --allow-shape-change\n", work, work);
-    assert_string_equal(slurp("gate.err"), want);
+    assert_string_equal(tu_scratch_read("gate.err"), want);
     assert_int_equal(gate("small", "--allow-shape-change"), 0);   /* smaller peaks: improvements */
 }
 
@@ -134,11 +119,11 @@ static void plan_from_reports(void **state)
     (void)state;
     assert_int_equal(tu_sh("%s plan --from %s/small.json %s/base.json --rows 1M -o %s/plan.json >%s/plan.out 2>%s/plan.err",
                            bin, work, work, work, work, work), 0);
-    const char *out = slurp("plan.out");
+    const char *out = tu_scratch_read("plan.out");
     assert_non_null(strstr(out, "plan for 1M rows (fit on 2 reports"));
     assert_non_null(strstr(out, "fused "));
     assert_int_equal(tu_sh("%s plan --from %s/base.json --rows 1M >/dev/null 2>%s/plan.err", bin, work, work), 2);
-    assert_string_equal(slurp("plan.err"), "highwater plan: a plan needs reports at 2 or more scales, got 1; add "
+    assert_string_equal(tu_scratch_read("plan.err"), "highwater plan: a plan needs reports at 2 or more scales, got 1; add "
                         "fit scales (--fit) or reports (--from)\n");
     assert_int_equal(tu_sh("%s plot %s/plan.json -o %s/plan.html >/dev/null", bin, work, work), 0);
     assert_int_equal(tu_sh("xmllint --html --noout %s/plan.html 2>/dev/null", work), 0);
@@ -151,19 +136,19 @@ static void bad_inputs(void **state)
     assert_int_equal(tu_sh("head -c 300 %s/base.json > %s/cut.json", work, work), 0);
     assert_int_equal(gate("cut", ""), 2);
     snprintf(want, sizeof want, "highwater gate: %s/cut.json: not valid JSON (truncated or malformed)", work);
-    assert_memory_equal(slurp("gate.err"), want, strlen(want));
+    assert_memory_equal(tu_scratch_read("gate.err"), want, strlen(want));
     assert_int_equal(tu_sh("echo '{\"schema\": \"highwater.plan/1\"}' > %s/plan.json", work), 0);
     assert_int_equal(gate("plan", ""), 2);
     snprintf(want, sizeof want, "highwater gate: %s/plan.json: field 'schema' is 'highwater.plan/1', "
              "expected 'highwater.report/1'\n", work);
-    assert_string_equal(slurp("gate.err"), want);
+    assert_string_equal(tu_scratch_read("gate.err"), want);
     assert_int_equal(gate("nonexistent", ""), 2);
     snprintf(want, sizeof want, "highwater gate: %s/nonexistent.json: cannot read: No such file or directory\n", work);
-    assert_string_equal(slurp("gate.err"), want);
+    assert_string_equal(tu_scratch_read("gate.err"), want);
     assert_int_equal(tu_sh("%s gate %s/base.json >/dev/null 2>%s/gate.err", bin, work, work), 2);
-    assert_non_null(strstr(slurp("gate.err"), "needs a REPORT and --baseline BASE"));
+    assert_non_null(strstr(tu_scratch_read("gate.err"), "needs a REPORT and --baseline BASE"));
     assert_int_equal(tu_sh("%s gate %s/base.json --baseline %s/base.json --tolerance lots 2>%s/gate.err", bin, work, work, work), 2);
-    assert_string_equal(slurp("gate.err"), "highwater gate: --tolerance: expected a percentage like 90%, "
+    assert_string_equal(tu_scratch_read("gate.err"), "highwater gate: --tolerance: expected a percentage like 90%, "
                         "got 'lots'; see 'highwater gate --help'\n");
 }
 
@@ -177,5 +162,6 @@ int main(void)
         cmocka_unit_test(plan_from_reports),
         cmocka_unit_test(bad_inputs),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    tu_scratch = work;
+    return cmocka_run_group_tests(tests, setup, tu_scratch_teardown);
 }

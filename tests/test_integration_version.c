@@ -15,16 +15,11 @@
 
 static char dir[] = "/tmp/hw-test-version-XXXXXX";
 
-static char *slurp(const char *name)
-{
-    return tu_read_or_fail("%s/%s", dir, name);
-}
-
 /* `git rev-parse --short=12 HEAD` of the clone. */
 static void head(char *out, size_t len)
 {
     assert_int_equal(tu_sh("git -C %s/repo rev-parse --short=12 HEAD > %s/head", dir, dir), 0);
-    snprintf(out, len, "%s", slurp("head"));
+    snprintf(out, len, "%s", tu_scratch_read("head"));
     out[strcspn(out, "\n")] = 0;
     assert_int_equal(strlen(out), 12);
 }
@@ -33,7 +28,7 @@ static void head(char *out, size_t len)
 static void version_commit(char *out, size_t len)
 {
     assert_int_equal(tu_sh("%s/repo/build/highwater --version > %s/version", dir, dir), 0);
-    const char *c = strstr(slurp("version"), "\ncommit ");
+    const char *c = strstr(tu_scratch_read("version"), "\ncommit ");
     assert_non_null(c);
     snprintf(out, len, "%s", c + 8);
     out[strcspn(out, "\n")] = 0;
@@ -45,7 +40,7 @@ static void make_clone(const char *args, const char *log)
 {
     int rc = tu_sh("make -C %s/repo %s > %s/%s 2>&1", dir, args, dir, log);
     if (rc != 0)
-        fail_msg("make %s in the clone: exit %d\n%s", args, rc, slurp(log));
+        fail_msg("make %s in the clone: exit %d\n%s", args, rc, tu_scratch_read(log));
 }
 
 static int count(const char *hay, const char *needle)
@@ -74,14 +69,14 @@ static void a_commit_relinks_with_its_stamp(void **state)
     version_commit(v, sizeof v);
     assert_string_equal(v, after);
     /* Only the stamp was compiled, then the link. */
-    const char *log = slurp("make2");
+    const char *log = tu_scratch_read("make2");
     assert_int_equal(count(log, "  CC "), 1);
     assert_non_null(strstr(log, "  CC      build/gen/version.c\n"));
     assert_non_null(strstr(log, "  LINK    build/highwater\n"));
 
     /* Nothing changed: nothing is rebuilt. */
     make_clone("build/highwater", "make3");
-    log = slurp("make3");
+    log = tu_scratch_read("make3");
     assert_int_equal(count(log, "  CC ") + count(log, "  LINK "), 0);
 
     /* An uncommitted change to a tracked file marks the stamp. */

@@ -22,22 +22,14 @@
 #define SVG_NS "http://www.w3.org/2000/svg"
 #define BASELINE "results/baselines/ci.json"                      /* committed, made with --no-timeline */
 
-static char dir[256];
+static char dir[] = "/tmp/hw-test-plot-XXXXXX";
 
 static int setup(void **state)
 {
-    (void)state;
-    snprintf(dir, sizeof dir, "/tmp/hw-test-plot-XXXXXX");
-    if (!mkdtemp(dir))
+    if (tu_scratch_setup(state) != 0)
         return -1;
     /* scripts/install-deps.sh installs xmllint (libxml2-utils): the checks below need it. */
-    return system("command -v xmllint >/dev/null") == 0 ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    return tu_rm_rf(dir);
+    return tu_sh("command -v xmllint >/dev/null") == 0 ? 0 : -1;
 }
 
 /* Occurrences of needle, ignoring case. */
@@ -622,5 +614,6 @@ int main(void)
         cmocka_unit_test(broken_reports),
         cmocka_unit_test(write_error),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    tu_scratch = dir;
+    return cmocka_run_group_tests(tests, setup, tu_scratch_teardown);
 }

@@ -17,20 +17,7 @@
 #include "report.h"
 #include "testutil.h"
 
-static char dir[256];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof dir, "/tmp/hw-test-report-XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    return tu_rm_rf(dir);
-}
+static char dir[] = "/tmp/hw-test-report-XXXXXX";
 
 static const char *yaml =
     "name: t\n"
@@ -353,5 +340,6 @@ int main(void)
         cmocka_unit_test(gate_refuses_an_infinite_baseline),
         cmocka_unit_test(load_error_is_one_line),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    tu_scratch = dir;
+    return cmocka_run_group_tests(tests, tu_scratch_setup, tu_scratch_teardown);
 }

@@ -17,11 +17,6 @@
 
 static char dir[] = "/tmp/hw-test-scripts-XXXXXX";
 
-static char *slurp(const char *name)
-{
-    return tu_read_or_fail("%s/%s", dir, name);
-}
-
 /* A file in dir, executable. */
 static void script(const char *name, const char *text)
 {
@@ -45,11 +40,11 @@ static void run_sh_times_out_a_hang(void **state)
     /* 1 s here (the 1 s limit; test_ok is instant). 10 s is under the sleep's 30 s, and under
      * timeout's 1 + 10 s when the SIGTERM is not enough. */
     assert_true(time(NULL) - t0 < 10);
-    const char *out = slurp("out");
+    const char *out = tu_scratch_read("out");
     assert_non_null(strstr(out, "test_hang                        FAILED: timed out after 1 s"));
     assert_non_null(strstr(out, "test summary: 1 passed, 1 failed (test_hang: timed out after 1 s)\n"));
     /* Its child went with it: dead (maybe not yet reaped), never still sleeping. */
-    int pid = atoi(slurp("hang.pid"));
+    int pid = atoi(tu_scratch_read("hang.pid"));
     assert_true(pid > 0);
     for (int i = 0; i < 50 && kill(pid, 0) == 0 &&
                     tu_sh("grep -q '^State:.*Z' /proc/%d/status 2>/dev/null", pid) != 0; i++)
@@ -61,7 +56,7 @@ static void run_sh_times_out_a_hang(void **state)
 
     assert_int_equal(tu_sh("HW_TEST_SCRIPTS=%s/b HW_TEST_TIMEOUT=1 HW_TEST_TIMEOUT_test_hang=2 bash tests/run.sh %s/b > %s/out 2>&1", dir,
                            dir, dir), 1);
-    assert_non_null(strstr(slurp("out"), "(test_hang: timed out after 2 s)\n"));
+    assert_non_null(strstr(tu_scratch_read("out"), "(test_hang: timed out after 2 s)\n"));
 }
 
 /* A test that exits 77 (it cannot run here, and said why) is skipped: never counted as
@@ -73,7 +68,7 @@ static void run_sh_counts_a_skip_apart(void **state)
     script("s/tests/test_skips", "#!/bin/sh\necho 'skip: no such library'\nexit 77\n");
     script("s/tests/test_ok", "#!/bin/sh\nexit 0\n");
     assert_int_equal(tu_sh("HW_TEST_SCRIPTS=%s/s bash tests/run.sh %s/s > %s/out 2>&1", dir, dir, dir), 0);
-    const char *out = slurp("out");
+    const char *out = tu_scratch_read("out");
     assert_non_null(strstr(out, "skip: no such library\n"));
     assert_non_null(strstr(out, "test_skips                       SKIPPED"));
     assert_non_null(strstr(out, "test summary: 1 passed, 0 failed, 1 skipped (test_skips)\n"));
@@ -104,14 +99,14 @@ static void install_deps_shows_progress_and_is_idempotent(void **state)
     (void)state;
     fakes();
     assert_int_equal(tu_sh("PATH=%s/bin:$PATH bash scripts/install-deps.sh > %s/out 2>&1", dir, dir), 0);
-    const char *out = slurp("out");
+    const char *out = tu_scratch_read("out");
     assert_non_null(strstr(out, "install-deps: installing libjemalloc-dev libyaml-dev libcjson-dev libcmocka-dev\n"));
     assert_non_null(strstr(out, "Setting up libyaml-dev ...\n"));
-    assert_non_null(strstr(slurp("apt.log"), "apt-get install -y --no-install-recommends libjemalloc-dev"));
+    assert_non_null(strstr(tu_scratch_read("apt.log"), "apt-get install -y --no-install-recommends libjemalloc-dev"));
 
     assert_int_equal(tu_sh("rm -f %s/apt.log", dir), 0);
     assert_int_equal(tu_sh("PATH=%s/bin:$PATH bash scripts/install-deps.sh > %s/out 2>&1", dir, dir), 0);
-    assert_int_equal(tu_lines(slurp("out")), 0);
+    assert_int_equal(tu_lines(tu_scratch_read("out")), 0);
     assert_int_equal(tu_sh("test -e %s/apt.log", dir), 1);
 }
 
@@ -122,7 +117,7 @@ static void install_deps_apt_failure_is_exit_3(void **state)
     fakes();
     assert_int_equal(tu_sh("touch %s/apt-fails", dir), 0);
     assert_int_equal(tu_sh("PATH=%s/bin:$PATH bash scripts/install-deps.sh > %s/out 2>&1", dir, dir), 3);
-    const char *out = slurp("out");
+    const char *out = tu_scratch_read("out");
     assert_non_null(strstr(out, "E: Unable to locate package libyaml-dev\n"));
     const char *last = strstr(out, "install-deps: apt-get could not install ");
     assert_non_null(last);

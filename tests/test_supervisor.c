@@ -1,12 +1,15 @@
 /* The supervisor: lines split and capped however the bytes arrive; a command's last lines,
  * written just before it exits, still arrive (the pipe is read to EOF after the reaping); a
  * descendant that keeps the pipe open cannot hold the parent past the drain bound; the RSS
- * limit kills the tree and the ending maps to over_budget; a signal's ending to failed. */
+ * limit kills the tree and the ending maps to over_budget; a signal's ending to failed. A plain
+ * child (fidelity's): its exit code and fds as asked, a caught signal passed on to it once as
+ * SIGTERM, in its own process group, 127 when it cannot be run. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +18,7 @@
 #include <unistd.h>
 #include "clock.h"
 #include "supervisor.h"
+#include "testutil.h"
 
 struct got {
     char text[4096];
@@ -151,6 +155,53 @@ static void bad_command(void **state)
     hw_tree_free(t);
 }
 
+/* The child's stdout goes where it is told, stderr to /dev/null, and its code comes back. */
+static void plain_child_exit_code_and_fds(void **state)
+{
+    (void)state;
+    char path[512];
+    snprintf(path, sizeof path, "%s/out", tu_scratch);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    char *argv[] = {"sh", "-c", "echo out; echo err >&2; exit 5", NULL};
+    assert_int_equal(hw_sup_run_plain(argv, fd, HW_SUP_NULL), 5);
+    close(fd);
+    assert_string_equal(tu_scratch_read("out"), "out\n");
+    char *missing[] = {"/nonexistent/highwater-test", NULL};
+    assert_int_equal(hw_sup_run_plain(missing, HW_SUP_NULL, HW_SUP_NULL), 127);
+    char *killed[] = {"sh", "-c", "kill -KILL $$", NULL};
+    assert_int_equal(hw_sup_run_plain(killed, HW_SUP_NULL, HW_SUP_NULL), -1);
+}
+
+/* Two signals to the parent (the second after the first was passed on) reach the child once,
+ * as SIGTERM, and it may still exit its own
+ * way (a highwater run writes nothing and exits 130); it runs in a process group of its own. */
+static void plain_child_told_once(void **state)
+{
+    (void)state;
+    char path[512], script[2048];
+    snprintf(path, sizeof path, "%s/told", tu_scratch);
+    snprintf(script, sizeof script,
+             "[ \"$(ps -o pgid= -p $$ | tr -d ' ')\" = $$ ] || exit 9; "
+             "trap 'echo term >>%s' TERM; kill -INT $PPID; "
+             "i=0; while [ ! -s %s ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; "
+             "kill -TERM $PPID; sleep 0.3; exit 3",
+             path, path);
+    char *argv[] = {"sh", "-c", script, NULL};
+    struct hw_sup s;
+    struct hw_sup_signals saved;
+    struct hw_sup_opts o = {.interval_ms = 50, .limit = UINT64_MAX};
+    hw_sup_signals_catch(&saved);
+    assert_int_equal(hw_sup_start_plain(&s, argv, HW_SUP_NULL, HW_SUP_INHERIT), 0);
+    hw_sup_follow(&s, &o);
+    hw_sup_signals_restore(&saved);
+    assert_int_equal(s.signal, SIGINT);
+    assert_int_equal(hw_sup_ending(&s), HW_END_INTERRUPTED);
+    assert_int_equal(hw_sup_exit_code(&s), 3);
+    hw_sup_release(&s);
+    assert_string_equal(tu_scratch_read("told"), "term\n");
+}
+
 int main(void)
 {
     setenv("HIGHWATER_NO_CGROUP", "1", 1);   /* the subreaper path: no root needed */
@@ -158,6 +209,9 @@ int main(void)
         cmocka_unit_test(lines_split_and_capped), cmocka_unit_test(last_lines_arrive),
         cmocka_unit_test(escaped_descendant_does_not_hold), cmocka_unit_test(limit_kills),
         cmocka_unit_test(signal_kills), cmocka_unit_test(bad_command),
+        cmocka_unit_test(plain_child_exit_code_and_fds), cmocka_unit_test(plain_child_told_once),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    static char dir[] = "/tmp/hw-test-supervisor-XXXXXX";
+    tu_scratch = dir;
+    return cmocka_run_group_tests(tests, tu_scratch_setup, tu_scratch_teardown);
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -37,90 +38,6 @@ void hw_sup_signals_restore(const struct hw_sup_signals *saved)
 }
 
 int hw_sup_signalled(void) { return (int)g_signal; }
-
-/* ---- lines ---- */
-
-void hw_lines_init(struct hw_lines *l, size_t max, void (*on_line)(void *, const char *, size_t, double),
-                   void (*on_long)(void *), void *arg)
-{
-    memset(l, 0, sizeof *l);
-    l->max = max;
-    l->on_line = on_line;
-    l->on_long = on_long;
-    l->arg = arg;
-}
-
-static void lines_emit(struct hw_lines *l, double t)
-{
-    if (l->buf) {
-        l->buf[l->len] = '\0';
-        l->on_line(l->arg, l->buf, l->len, t);
-    } else {
-        l->on_line(l->arg, "", 0, t);
-    }
-    l->len = 0;
-}
-
-/* Room for need bytes and the NUL; -1 when out of memory (the line is then dropped). */
-static int lines_room(struct hw_lines *l, size_t need)
-{
-    if (need + 1 <= l->cap)
-        return 0;
-    size_t cap = l->cap ? l->cap : 256;
-    while (cap < need + 1)
-        cap *= 2;
-    char *b = realloc(l->buf, cap);
-    if (!b)
-        return -1;
-    l->buf = b;
-    l->cap = cap;
-    return 0;
-}
-
-void hw_lines_feed(struct hw_lines *l, const char *p, size_t n, double t)
-{
-    while (n > 0) {
-        const char *nl = memchr(p, '\n', n);
-        size_t take = nl ? (size_t)(nl - p) : n;
-        if (!l->skipping && l->len + take > l->max) {
-            if (l->on_long)
-                l->on_long(l->arg);
-            l->skipping = true;
-            l->len = 0;
-        }
-        if (!l->skipping && lines_room(l, l->len + take) != 0) {
-            l->skipping = true;
-            l->len = 0;
-        }
-        if (!l->skipping) {
-            memcpy(l->buf + l->len, p, take);
-            l->len += take;
-        }
-        if (!nl)
-            return;
-        if (!l->skipping)
-            lines_emit(l, t);
-        l->skipping = false;
-        l->len = 0;
-        p = nl + 1;
-        n -= take + 1;
-    }
-}
-
-void hw_lines_end(struct hw_lines *l, double t)
-{
-    if (l->len > 0 && !l->skipping)
-        lines_emit(l, t);
-    l->len = 0;
-    l->skipping = false;
-}
-
-void hw_lines_release(struct hw_lines *l)
-{
-    free(l->buf);
-    l->buf = NULL;
-    l->len = l->cap = 0;
-}
 
 /* ---- starting ---- */
 
@@ -273,6 +190,72 @@ fail:
     return -1;
 }
 
+static _Noreturn void plain_exec(pid_t parent, char *const argv[], int out_fd, int err_fd)
+{
+    hw_child_setup(parent);
+    int null = open("/dev/null", O_WRONLY);
+    if (out_fd != HW_SUP_INHERIT)
+        dup2(out_fd >= 0 ? out_fd : null, 1);
+    if (err_fd != HW_SUP_INHERIT)
+        dup2(err_fd >= 0 ? err_fd : null, 2);
+    execvp(argv[0], argv);
+    _exit(127);
+}
+
+/* A pidfd turns readable when the process ends, so the poll wakes at once; without one
+ * (a kernel before 5.3) the end is seen at the next interval. */
+static int open_pidfd(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+    int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (fd >= 0)
+        fcntl(fd, F_SETFD, FD_CLOEXEC);
+    return fd;
+#else
+    (void)pid;
+    return -1;
+#endif
+}
+
+int hw_sup_start_plain(struct hw_sup *s, char *const argv[], int out_fd, int err_fd)
+{
+    if (sup_init(s, HW_SUP_PLAIN) != 0) {
+        s->spawn_errno = ENOMEM;
+        goto fail;
+    }
+    fflush(NULL);
+    pid_t parent = getpid();
+    s->t_start = hw_now();
+    s->pid = fork();
+    if (s->pid == 0)
+        plain_exec(parent, argv, out_fd, err_fd);
+    if (s->pid < 0) {
+        s->spawn_errno = errno;
+        goto fail;
+    }
+    setpgid(s->pid, s->pid);   /* also here: no window where it is still in our group */
+    s->status_fd = open_pidfd(s->pid);
+    return 0;
+fail:
+    s->spawn_failed = true;
+    return -1;
+}
+
+/* A plain child needs no sampling: this interval bounds only how late a signal caught just
+ * before the poll is passed on, or its end is seen without a pidfd. */
+#define PLAIN_INTERVAL_MS 50
+
+int hw_sup_run_plain(char *const argv[], int out_fd, int err_fd)
+{
+    struct hw_sup s;
+    struct hw_sup_opts o = {.interval_ms = PLAIN_INTERVAL_MS, .limit = UINT64_MAX};
+    hw_sup_start_plain(&s, argv, out_fd, err_fd);
+    hw_sup_follow(&s, &o);
+    int rc = hw_sup_exit_code(&s);
+    hw_sup_release(&s);
+    return rc;
+}
+
 /* ---- following ---- */
 
 /* What the (non-blocking) pipe holds, up to max bytes. 0, or -1 at EOF (every writer has
@@ -301,6 +284,8 @@ static void sup_kill(struct hw_sup *s)
 {
     if (s->kind == HW_SUP_TREE)
         hw_tree_kill(s->tree);
+    else if (s->kind == HW_SUP_PLAIN)
+        kill(s->pid, SIGTERM);   /* it ends its own children and cleans up */
     else
         killpg(s->pid, SIGKILL);
 }
@@ -326,6 +311,16 @@ static void sup_reap(struct hw_sup *s, bool launcher_ready)
 {
     if (s->kind == HW_SUP_TREE) {
         s->reaped = hw_tree_reap(s->tree, &s->wstatus, &s->ru);
+    } else if (s->kind == HW_SUP_PLAIN) {
+        pid_t r;
+        while ((r = wait4(s->pid, &s->wstatus, WNOHANG, &s->ru)) < 0 && errno == EINTR) {
+        }
+        /* ECHILD: reaped by someone else; nothing is left to wait for. */
+        if (r == s->pid || (r < 0 && errno == ECHILD)) {
+            if (r < 0)
+                s->wstatus = SIGKILL;
+            s->reaped = true;
+        }
     } else if (launcher_ready) {
         if (hw_launcher_wait(s->launcher, &s->wstatus, &s->ru) != 0) {
             /* The launcher is gone (killed from outside): the worker went with it. */
@@ -342,7 +337,7 @@ static void sup_end(struct hw_sup *s, struct hw_lines *l)
     if (s->kind == HW_SUP_TREE) {
         if (hw_tree_end(s->tree, s->end_err, sizeof s->end_err) != 0 && !s->end_err[0])
             snprintf(s->end_err, sizeof s->end_err, "the command's tree could not be cleaned up");
-    } else {
+    } else if (s->kind == HW_SUP_PROCESS) {
         /* A grandchild could outlive the worker in its group; the group goes with it. */
         killpg(s->pid, SIGKILL);
     }
@@ -375,13 +370,16 @@ void hw_sup_follow(struct hw_sup *s, const struct hw_sup_opts *o)
         if (s->kind == HW_SUP_PROCESS) {
             pfd[n] = (struct pollfd){.fd = s->launcher->sock, .events = POLLIN};
             iend = n++;
+        } else if (s->kind == HW_SUP_PLAIN && s->status_fd >= 0) {
+            pfd[n] = (struct pollfd){.fd = s->status_fd, .events = POLLIN};
+            n++;
         }
         int pr = poll(pfd, (nfds_t)n, interval);
         if (pr > 0 && ipipe >= 0 && pfd[ipipe].revents)
             read_pipe(s, &l, READ_MAX, hw_now() - s->t_start);
         double now = hw_now();
         uint64_t rss;
-        if ((now - last_sample) * 1000.0 >= interval * 0.999) {
+        if (s->kind != HW_SUP_PLAIN && (now - last_sample) * 1000.0 >= interval * 0.999) {
             last_sample = now;
             if (sup_sample(s, now, &rss) == 0) {
                 if (rss > o->limit && !killed) {
@@ -431,6 +429,13 @@ enum hw_ending hw_sup_ending(const struct hw_sup *s)
     if (WIFSIGNALED(s->wstatus))
         return HW_END_SIGNALED;
     return HW_END_EXITED;
+}
+
+int hw_sup_exit_code(const struct hw_sup *s)
+{
+    if (s->spawn_failed || !s->reaped || !WIFEXITED(s->wstatus))
+        return -1;
+    return WEXITSTATUS(s->wstatus);
 }
 
 const char *hw_ending_status(enum hw_ending e)

@@ -1,17 +1,19 @@
 /* The one supervisor of a child process, for `run`'s workers, its helper workers (reference,
- * calibration) and `exec`'s command: fork hygiene, the SIGINT/SIGTERM/SIGHUP catch, the poll
+ * calibration), `exec`'s command and `fidelity`'s children: fork hygiene, the SIGINT/SIGTERM/SIGHUP catch, the poll
  * loop over the child's pipe (lines with a cap), RSS sampling on an interval into a timeline,
  * the kill when the RSS passes a limit or a signal arrives, and one mapping from how the child
  * ended to a status. Fork hygiene itself is hygiene.h (the launcher uses it too).
  *
  * What is watched is one process (a worker: /proc/PID/status, killed with its process group,
  * reaped by the launcher, launcher.h) or a process tree (a command: tree.h, sampled summed,
- * killed whole). Either way the loop runs until the child itself has been reaped, then kills
+ * killed whole), or a plain child (fidelity's `highwater run`, `highwater exec` and twin
+ * preparations: nothing read or sampled, told to stop rather than killed). Either way the loop runs until the child itself has been reaped, then kills
  * what it left behind and reads its pipe to EOF (bounded): lines written just before the exit
  * are still in the pipe, and a descendant that kept the pipe open cannot hold the parent. */
 #ifndef HW_SUPERVISOR_H
 #define HW_SUPERVISOR_H
 #include "launcher.h"
+#include "lines.h"
 #include "sampler.h"
 #include "tree.h"
 #include <signal.h>
@@ -32,26 +34,6 @@ void hw_sup_signals_restore(const struct hw_sup_signals *saved);
 /* The signal caught since hw_sup_signals_catch, or 0. */
 int hw_sup_signalled(void);
 
-/* ---- lines from a child's pipe, each byte looked at once ---- */
-
-/* A line longer than max is dropped up to its newline (on_long, once), so a writer that never
- * sends one costs the parent max bytes, not its whole output. */
-struct hw_lines {
-    char *buf;
-    size_t len, cap, max;
-    bool skipping;
-    void (*on_line)(void *arg, const char *line, size_t len, double t);
-    void (*on_long)(void *arg);
-    void *arg;
-};
-void hw_lines_init(struct hw_lines *l, size_t max, void (*on_line)(void *, const char *, size_t, double),
-                   void (*on_long)(void *), void *arg);
-/* Bytes read at t: every complete line to on_line, NUL-terminated (it may hold NUL bytes). */
-void hw_lines_feed(struct hw_lines *l, const char *p, size_t n, double t);
-/* EOF: a last line without its newline still counts. */
-void hw_lines_end(struct hw_lines *l, double t);
-void hw_lines_release(struct hw_lines *l);
-
 /* ---- one supervised child ---- */
 
 /* After the child is reaped, how long its pipe may stay open (a descendant outside its group
@@ -70,7 +52,7 @@ struct hw_sup_opts {
     void *arg;
 };
 
-enum hw_sup_kind { HW_SUP_PROCESS, HW_SUP_TREE };
+enum hw_sup_kind { HW_SUP_PROCESS, HW_SUP_TREE, HW_SUP_PLAIN };
 
 struct hw_sup {
     enum hw_sup_kind kind;
@@ -78,7 +60,8 @@ struct hw_sup {
     struct hw_tree *tree;          /* HW_SUP_TREE */
     pid_t pid;
     int pipe_fd;                   /* the child's lines, -1 once at EOF */
-    int status_fd;                 /* /proc/PID/status (HW_SUP_PROCESS), -1 if none */
+    int status_fd;                 /* /proc/PID/status (HW_SUP_PROCESS), its pidfd (HW_SUP_PLAIN:
+                                      readable when it ends), -1 if none */
     /* What it left behind: */
     double t_start, t_end;         /* hw_now() before the start, when it was reaped */
     bool spawn_failed;
@@ -104,6 +87,19 @@ int hw_sup_start_worker(struct hw_sup *s, struct hw_launcher *l, const struct hw
  * could not be executed, as opposed to the tree not being joined). */
 int hw_sup_start_command(struct hw_sup *s, struct hw_tree *tree, char *const argv[], const char *fd_env,
                          bool *bad_command, char *err, size_t len);
+/* out_fd and err_fd of hw_sup_start_plain: /dev/null, or this process's own. */
+#define HW_SUP_NULL (-1)
+#define HW_SUP_INHERIT (-2)
+/* argv (PATH searched) with stdout on out_fd and stderr on err_fd, forked with the hygiene
+ * (its own process group: a terminal's Ctrl-C reaches the parent alone). Nothing is read or
+ * sampled, there is no limit, and what it leaves behind is its own: a signal the parent
+ * catches is passed on once as SIGTERM, not a kill, since it is itself a highwater command
+ * (run, exec) that ends its children and removes its files, or a short preparation. An exec
+ * failure is exit 127. 0, or -1 with spawn_failed and spawn_errno set. */
+int hw_sup_start_plain(struct hw_sup *s, char *const argv[], int out_fd, int err_fd);
+/* hw_sup_start_plain, hw_sup_follow and hw_sup_release in one: its exit code, or -1 when it
+ * could not start or a signal ended it (hw_sup_exit_code). */
+int hw_sup_run_plain(char *const argv[], int out_fd, int err_fd);
 /* Poll, read lines, sample, kill at the limit or on a signal, until the child is reaped; then
  * kill the rest and read the pipe to EOF. */
 void hw_sup_follow(struct hw_sup *s, const struct hw_sup_opts *o);
@@ -118,6 +114,9 @@ enum hw_ending {
     HW_END_SIGNALED,          /* killed by a signal from elsewhere (the OOM killer, say) */
 };
 enum hw_ending hw_sup_ending(const struct hw_sup *s);
+/* The exit code of a child that exited (however it was asked to), or -1 when it could not
+ * start or a signal ended it. */
+int hw_sup_exit_code(const struct hw_sup *s);
 /* The report's status for an ending: "ok" (EXITED: the caller decides whether its code and
  * output make it a failure), "over_budget" or "failed". */
 const char *hw_ending_status(enum hw_ending e);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include "report.h"
 #include "testutil.h"
 
 int tu_sh(const char *fmt, ...)
@@ -130,6 +131,22 @@ char *tu_read_or_fail(const char *fmt, ...)
     return t;
 }
 
+cJSON *tu_report(const char *fmt, ...)
+{
+    char *path = NULL, err[1024];
+    cJSON *r = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vasprintf(&path, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    if (hw_report_load(path, &r, err, sizeof err) != 0)
+        fprintf(stderr, "%s\n", err);
+    free(path);
+    return r;
+}
+
 void tu_put_file(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
@@ -184,4 +201,16 @@ int tu_scratch_teardown(void **state)
 {
     (void)state;
     return tu_rm_rf(tu_scratch);
+}
+
+char *tu_scratch_read(const char *name)
+{
+    return tu_read_or_fail("%s/%s", tu_scratch, name);
+}
+
+char *tu_scratch_slurp(const char *name)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", tu_scratch, name);
+    return tu_slurp(path, NULL);
 }

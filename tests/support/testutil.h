@@ -6,6 +6,7 @@
 #ifndef HW_TESTUTIL_H
 #define HW_TESTUTIL_H
 
+#include <cjson/cJSON.h>
 #include <stddef.h>
 
 /* Runs the printf-formatted command with system(): its exit code, 128+N when signal N ended
@@ -28,6 +29,11 @@ char *tu_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* tu_read, failing the test (naming the path and the reason) when the file cannot be read. */
 char *tu_read_or_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The report at the printf-formatted path, loaded and checked as highwater loads one
+ * (hw_report_load), for the caller to cJSON_Delete; NULL after the loader's one line on stderr.
+ * Never fails the test, so a group setup may call it. */
+cJSON *tu_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Writes text to path (replacing it), failing the test on any error, including at close. */
 void tu_put_file(const char *path, const char *text);
@@ -68,5 +74,12 @@ int tu_rm_rf(const char *dir);
 extern char *tu_scratch;
 int tu_scratch_setup(void **state);
 int tu_scratch_teardown(void **state);
+
+/* The file NAME in tu_scratch, where a test's commands write their output (`> DIR/out`):
+ * tu_read_or_fail's buffer (the next read replaces it), failing the test when it cannot be
+ * read. */
+char *tu_scratch_read(const char *name);
+/* The same malloc'd (the caller frees): for a test that holds several at once. */
+char *tu_scratch_slurp(const char *name);
 
 #endif
