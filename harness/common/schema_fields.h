@@ -121,6 +121,26 @@
 #define HW_F_COMMAND_RSS_START_BYTES "command_rss_start_bytes"
 #define HW_F_COMMAND_RSS_END_BYTES "command_rss_end_bytes"
 
+/* The container's view (runs[].container, runs[].phases[].container, timeline.cgroup) */
+#define HW_F_CONTAINER "container"
+#define HW_F_INTERFACE "interface"
+#define HW_F_PEAK_BYTES "peak_bytes"
+#define HW_F_PEAK_COVERS "peak_covers"
+#define HW_F_CURRENT_END_BYTES "current_end_bytes"
+#define HW_F_ANON_END_BYTES "anon_end_bytes"
+#define HW_F_FILE_END_BYTES "file_end_bytes"
+#define HW_F_DIRTY_END_BYTES "dirty_end_bytes"
+#define HW_F_WRITEBACK_END_BYTES "writeback_end_bytes"
+#define HW_F_SHMEM_END_BYTES "shmem_end_bytes"
+#define HW_F_KERNEL_END_BYTES "kernel_end_bytes"
+#define HW_F_LIMIT_SOURCE "limit_source"
+#define HW_F_OUTCOME "outcome"
+#define HW_F_OOM_KILLS "oom_kills"
+#define HW_F_LIMIT_HITS "limit_hits"
+#define HW_F_FILE_RECLAIMED_BYTES "file_reclaimed_bytes"
+#define HW_F_CGROUP "cgroup"
+#define HW_F_BYTES "bytes"
+
 /* A lesson (lessons[]): also kind and label */
 #define HW_F_WEIGHT "weight"
 #define HW_F_TEXT "text"

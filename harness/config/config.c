@@ -129,3 +129,13 @@ int hw_config_check_tmpdir(const struct hw_config *cfg, char *err, size_t errlen
              where, cfg->tmpdir, why);
     return 2;
 }
+
+uint64_t hw_config_container_limit(const struct hw_config *cfg, const struct hw_strategy_cfg *sc,
+                                   uint64_t output_bytes)
+{
+    const struct hw_size *z = sc->has_container_budget ? &sc->container_budget
+                              : sc->has_container_limit ? &sc->container_limit
+                              : cfg->has_container_limit ? &cfg->container_limit : NULL;
+    double b = z ? hw_size_bytes(z, output_bytes) : 0;
+    return b > 0 ? (uint64_t)b : 0;
+}

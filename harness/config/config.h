@@ -41,6 +41,10 @@ struct hw_strategy_cfg {
     struct hw_size expect;             /* what the team believes the peak is */
     bool has_budget;
     struct hw_size budget;             /* the most a gate allows */
+    bool has_container_limit;          /* run under this memory cgroup limit (overrides run's) */
+    struct hw_size container_limit;
+    bool has_container_budget;         /* budget.container: must survive this limit (exit 1 if not) */
+    struct hw_size container_budget;
 };
 
 struct hw_config {
@@ -57,6 +61,8 @@ struct hw_config {
     bool limit_is_fraction;            /* limit: 90% of MemAvailable, or bytes */
     double limit;
     double expect_tolerance;           /* 0.10: an expect holds within +-10% */
+    bool has_container_limit;          /* run.container_limit: every worker's cgroup limit */
+    struct hw_size container_limit;
     char tmpdir[HW_STR_MAX];
     size_t tmpdir_line, tmpdir_col;    /* where run.tmpdir was given (1-based); 0 from $TMPDIR */
     uint32_t nstrategies;
@@ -76,5 +82,9 @@ int hw_config_parse(const char *name, const char *text, size_t len, struct hw_co
  * stays pure: a config is valid text on any machine.) 0, or 2 with err
  * "FILE:LINE:COL: run.tmpdir: ...; what to do" (no position when it came from $TMPDIR). */
 int hw_config_check_tmpdir(const struct hw_config *cfg, char *err, size_t errlen);
+/* The memory cgroup limit a strategy's runs get, in bytes (0: none): its budget.container,
+ * else its container_limit, else run.container_limit. */
+uint64_t hw_config_container_limit(const struct hw_config *cfg, const struct hw_strategy_cfg *sc,
+                                   uint64_t output_bytes);
 
 #endif

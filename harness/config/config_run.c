@@ -18,6 +18,9 @@ static const struct hw_option run_table[] = {
      1, NULL, "how far a measured peak may be from its expect and still hold"},
     {"tmpdir", HW_OPT_STRING, offsetof(struct hw_config, tmpdir), NULL, 0, 0, NULL,
      "where runs keep files (memmap outputs); default: $TMPDIR, else /tmp"},
+    {"container_limit", HW_OPT_SIZE, offsetof(struct hw_config, container_limit), NULL, 0, 0, NULL,
+     "run every worker in a memory cgroup with this limit, as a pod's limits.memory or "
+     "Slurm's --mem would: 1.5x the output, or bytes; default: a cgroup with no limit"},
     {0},
 };
 /* The allocator names come from the registry: filled in by fill_names before first use. */
@@ -154,6 +157,7 @@ int hw_config_run(struct hw_yctx *c, yaml_node_t *map, struct hw_config *cfg)
     if ((rc = parse_limit(c, hw_ygiven(&s, "limit"), cfg->limit_text, cfg)) ||
         (rc = parse_allocators(c, hw_ygiven(&s, "allocators"), cfg)))
         return rc;
+    cfg->has_container_limit = hw_ygiven(&s, "container_limit") != NULL;
     if (hw_ygiven(&s, "tmpdir") && !cfg->tmpdir[0])
         return hw_yfail(c, hw_ygiven(&s, "tmpdir"), "run.tmpdir: expected a directory like /tmp, got "
                         "nothing");

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct strategy_keys { char name[HW_STR_MAX], label[HW_STR_MAX]; struct hw_size expect; };
+struct strategy_keys { char name[HW_STR_MAX], label[HW_STR_MAX]; struct hw_size expect, container_limit; };
 static const struct hw_option strategy_table[] = {
     {"name", HW_OPT_STRING, offsetof(struct strategy_keys, name), NULL, 0, 0, NULL,
      "a strategy from `highwater list`"},
@@ -16,6 +16,8 @@ static const struct hw_option strategy_table[] = {
      "when tuning params to compare before and after"},
     {"expect", HW_OPT_SIZE, offsetof(struct strategy_keys, expect), NULL, 0, 0, NULL,
      "what the team believes the peak is: 2.0x the output, or bytes"},
+    {"container_limit", HW_OPT_SIZE, offsetof(struct strategy_keys, container_limit), NULL, 0, 0, NULL,
+     "this strategy's memory cgroup limit, overriding run.container_limit: 1.2x, or bytes"},
     {0},
 };
 /* budget: 2.2x, or budget: {peak: 2.2x}: the mapping leaves room for budgets on other
@@ -23,10 +25,12 @@ static const struct hw_option strategy_table[] = {
 static const struct hw_option budget_table[] = {
     {"peak", HW_OPT_SIZE, offsetof(struct hw_strategy_cfg, budget), NULL, 0, 0, NULL,
      "the most peak RSS the run and the CI gate allow: 2.5x the output, or bytes"},
+    {"container", HW_OPT_SIZE, offsetof(struct hw_strategy_cfg, container_budget), NULL, 0, 0, NULL,
+     "the container limit the run must survive (run under it; killed: exit 1): 1.2x, or bytes"},
     {0},
 };
 static const struct hw_option strategy_nested[] = {
-    {.name = "budget", .help = "the most the gate allows: 2.2x, or {peak: 2.2x}"},
+    {.name = "budget", .help = "the most the gate allows: 2.2x, or {peak: 2.2x, container: 1.5x}"},
     {.name = "params", .help = "the strategy's own params"},
     {.name = "output", .help = "this strategy's output dtype/order, overriding the experiment's"},
     {0},
@@ -151,10 +155,16 @@ static int parse_budget(struct hw_yctx *c, yaml_node_t *at, const char *owner_pa
         opt.name = "budget";
         if ((rc = hw_yscope_init(c, &bare, at)) || (rc = hw_yset_scalar(c, &bare, &opt, at)))
             return rc;
-    } else if ((rc = hw_ywalk(c, &s, at)) || (rc = hw_yrequire(c, &s, at, "peak", "peak: 2.2x"))) {
-        return rc;
+        sc->has_budget = true;
+        return 0;
     }
-    sc->has_budget = true;
+    if ((rc = hw_ywalk(c, &s, at)))
+        return rc;
+    sc->has_budget = hw_ygiven(&s, "peak") != NULL;
+    sc->has_container_budget = hw_ygiven(&s, "container") != NULL;
+    if (!sc->has_budget && !sc->has_container_budget)
+        return hw_yfail(c, at, "%s: expected peak or container (or both), e.g. {peak: 2.2x, container: 1.5x}",
+                        path);
     return 0;
 }
 
@@ -207,6 +217,8 @@ static int parse_strategy(struct hw_yctx *c, yaml_node_t *item, size_t i, struct
         return rc;
     sc->has_expect = hw_ygiven(&s, "expect") != NULL;
     sc->expect = sk.expect;
+    sc->has_container_limit = hw_ygiven(&s, "container_limit") != NULL;
+    sc->container_limit = sk.container_limit;
     if (hw_ygiven(&s, "budget") && (rc = parse_budget(c, hw_ygiven(&s, "budget"), path, sc)))
         return rc;
     if (hw_ygiven(&s, "params") && (rc = parse_params(c, hw_ygiven(&s, "params"), path, sc)))

@@ -44,9 +44,18 @@ int hw_child_run(struct hw_child *ch, const struct hw_child_opts *o, const cJSON
     memset(ch, 0, sizeof *ch);
     ch->events = cJSON_CreateArray();
     char *text = ch->events ? cJSON_PrintUnformatted(spec) : NULL;
-    int rc = hw_sup_start_worker(&ch->sup, o->launcher, o->alloc, text);
+    if (o->containers)
+        hw_run_group_make(o->containers, o->container_limit, &ch->group);
+    else
+        snprintf(ch->group.why, sizeof ch->group.why, "no memory cgroup is made for a helper worker");
+    ch->group.budget = o->container_budget;
+    const char *dir = hw_run_group_dir(&ch->group);
+    int rc = hw_sup_start_worker(&ch->sup, o->launcher, o->alloc, dir, text);
     free(text);
+    if (rc == 0)
+        hw_sup_watch_cgroup(&ch->sup, dir);
     hw_sup_follow(&ch->sup, &so);
+    hw_run_group_end(&ch->group);
     return rc;
 }
 
@@ -84,6 +93,17 @@ const char *hw_child_status(const struct hw_child *ch, uint64_t limit, const cha
         return hw_ending_status(e);
     case HW_END_SIGNALED: {
         int sig = WTERMSIG(s->wstatus);
+        const struct hw_run_group *g = &ch->group;
+        /* The group counts every OOM kill of its tasks, the machine's as well as its own. */
+        if (sig == SIGKILL && g->on && g->end.oom_kill != HW_CG_UNKNOWN && g->end.oom_kill > 0) {
+            if (g->limit)
+                snprintf(reason, len, "its memory cgroup reached the container limit %s during phase %s; "
+                         "the kernel's OOM killer ended it", hw_fmt_bytes((double)g->limit, b1, sizeof b1), phase);
+            else
+                snprintf(reason, len, "the kernel's OOM killer ended it during phase %s: the machine ran out of "
+                         "memory (no container limit was set)", phase);
+            return "oom_killed";
+        }
         snprintf(reason, len, "killed by signal %d (%s)%s during phase %s", sig, strsignal(sig),
                  sig == SIGKILL ? ", likely the kernel's OOM killer" : "", phase);
         return hw_ending_status(e);
@@ -110,8 +130,9 @@ const char *hw_child_status(const struct hw_child *ch, uint64_t limit, const cha
 
 void hw_child_release(struct hw_child *ch)
 {
+    hw_run_group_end(&ch->group);
     hw_sup_release(&ch->sup);
     cJSON_Delete(ch->events);
     memset(ch, 0, sizeof *ch);
-    ch->sup.pipe_fd = ch->sup.status_fd = -1;
+    ch->sup.pipe_fd = ch->sup.status_fd = ch->sup.cgroup_fd = -1;
 }

@@ -1,4 +1,5 @@
 #include "container.h"
+#include "schema_fields.h"
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -43,6 +44,9 @@ void hw_run_group_end(struct hw_run_group *g)
         return;
     g->ended = true;
     hw_cgroup_stat(&g->cg, &g->end);
+    struct hw_cg_peak pk;
+    g->end_peak = hw_cg_peak_open(&g->cg, &pk) == 0 ? hw_cg_peak_read(&pk) : HW_CG_UNKNOWN;
+    hw_cg_peak_close(&pk);
     char why[256];
     if (hw_cgroup_remove(&g->cg, why, sizeof why) != 0)
         fprintf(stderr, "highwater: %s\n", why);
@@ -93,17 +97,19 @@ cJSON *hw_run_group_json(const struct hw_run_group *g, enum hw_container_outcome
 {
     cJSON *j = cJSON_CreateObject();
     if (!g->on) {
-        cJSON_AddStringToObject(j, "status", "unavailable");
-        cJSON_AddStringToObject(j, "reason", g->why);
+        cJSON_AddStringToObject(j, HW_F_STATUS, "unavailable");
+        cJSON_AddStringToObject(j, HW_F_REASON, g->why);
         return j;
     }
-    cJSON_AddStringToObject(j, "status", "measured");
-    cJSON_AddStringToObject(j, "interface", g->cg.kind == HW_CG_V2 ? "cgroup v2" : "cgroup v1");
-    add(j, "limit_bytes", g->limit ? g->limit : HW_CG_UNKNOWN);
-    add(j, "peak_bytes", peak);
-    cJSON_AddStringToObject(j, "outcome", hw_container_outcome_name(o));
-    add(j, "oom_kills", g->end.oom_kill);
-    add(j, "limit_hits", g->end.limit_hits);
-    add(j, "file_reclaimed_bytes", g->end.file_reclaimed);
+    cJSON_AddStringToObject(j, HW_F_STATUS, "measured");
+    cJSON_AddStringToObject(j, HW_F_INTERFACE, g->cg.kind == HW_CG_V2 ? "cgroup v2" : "cgroup v1");
+    add(j, HW_F_LIMIT_BYTES, g->limit ? g->limit : HW_CG_UNKNOWN);
+    if (g->limit)
+        cJSON_AddStringToObject(j, HW_F_LIMIT_SOURCE, g->budget ? "budget" : "container_limit");
+    add(j, HW_F_PEAK_BYTES, peak);
+    cJSON_AddStringToObject(j, HW_F_OUTCOME, hw_container_outcome_name(o));
+    add(j, HW_F_OOM_KILLS, g->end.oom_kill);
+    add(j, HW_F_LIMIT_HITS, g->end.limit_hits);
+    add(j, HW_F_FILE_RECLAIMED_BYTES, g->end.file_reclaimed);
     return j;
 }

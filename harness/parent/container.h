@@ -23,9 +23,14 @@ struct hw_run_group {
     bool on;
     struct hw_cgroup cg;
     uint64_t limit;                /* 0: none */
+    bool budget;                   /* the limit is the strategy's budget.container */
     char why[256];                 /* why off */
     /* At the end: */
     struct hw_cg_stat end;
+    /* The group's high-water mark at the end: since the last reset a worker made (v1: the
+     * last phase's, which a killed run's phase events never report) or since the group was
+     * made (v2, whose memory.peak a fresh fd reads whole). */
+    uint64_t end_peak;
     bool ended;
 };
 /* A fresh group hw-PID-SEQ, with limit (0: none). Never fails: off with why. */

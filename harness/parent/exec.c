@@ -424,7 +424,7 @@ int hw_exec(const struct hw_exec_opts *o)
     char err[PATH_MAX + 256], report_path[PATH_MAX];
     struct hw_markers *marks = hw_markers_new();
     struct hw_tree *tree = NULL;
-    struct hw_sup s = {.pipe_fd = -1, .status_fd = -1};
+    struct hw_sup s = {.pipe_fd = -1, .status_fd = -1, .cgroup_fd = -1};
     struct hw_sup_signals sig;
     cJSON *warnings = cJSON_CreateArray();
     struct hw_marker_reader *mr = hw_marker_reader_new(marks, warnings);

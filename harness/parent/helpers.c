@@ -47,7 +47,7 @@ void hw_reference_compute(struct hw_references *refs, enum hw_dtype dtype, const
     if (!hw_reference_needed(refs, dtype))
         return;
     struct hw_reference *ref = &refs->r[refs->n++];
-    struct hw_child ch = {.sup = {.pipe_fd = -1, .status_fd = -1}};
+    struct hw_child ch = {.sup = {.pipe_fd = -1, .status_fd = -1, .cgroup_fd = -1}};
     char reason[512] = "could not start the reference worker";
     memset(ref, 0, sizeof *ref);
     ref->dtype = dtype;
@@ -78,7 +78,7 @@ void hw_reference_apply(const struct hw_references *refs, struct hw_spec *spec)
 
 cJSON *hw_calibration_compute(const struct hw_helpers *h)
 {
-    struct hw_child ch = {.sup = {.pipe_fd = -1, .status_fd = -1}};
+    struct hw_child ch = {.sup = {.pipe_fd = -1, .status_fd = -1, .cgroup_fd = -1}};
     char reason[512] = "could not start the calibration worker";
     cJSON *cal = NULL;
     if (helper_run(h, HW_MODE_CALIBRATE, HW_F64, "calibrate", &ch, reason, sizeof reason) == 0) {

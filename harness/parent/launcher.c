@@ -175,14 +175,8 @@ int hw_launcher_start(struct hw_launcher *l, const char *self, char *err, size_t
     return 0;
 }
 
-pid_t hw_launcher_spawn(struct hw_launcher *l, const struct hw_allocator_cfg *alloc, int spec_fd,
-                        int event_fd)
-{
-    return hw_launcher_spawn_in(l, alloc, NULL, spec_fd, event_fd);
-}
-
-pid_t hw_launcher_spawn_in(struct hw_launcher *l, const struct hw_allocator_cfg *alloc, const char *cgroup_dir,
-                           int spec_fd, int event_fd)
+pid_t hw_launcher_spawn(struct hw_launcher *l, const struct hw_allocator_cfg *alloc, const char *cgroup_dir,
+                        int spec_fd, int event_fd)
 {
     struct request rq = {.has_alloc = alloc != NULL};
     if (alloc)

@@ -18,14 +18,11 @@ struct hw_launcher {
 /* 0, or -1 with err. self: the highwater binary the workers exec. */
 int hw_launcher_start(struct hw_launcher *l, const char *self, char *err, size_t len);
 /* A worker with spec on its fd 3 and events on its fd 4, in its own process group, its
- * allocator set by environment (alloc NULL: plain glibc, as the reference runs). Returns its
- * pid, or -1 with errno. */
-pid_t hw_launcher_spawn(struct hw_launcher *l, const struct hw_allocator_cfg *alloc, int spec_fd,
-                        int event_fd);
-/* The same, the worker first joining the memory cgroup at cgroup_dir (NULL: none) between
- * fork and exec (cgroup.h). */
-pid_t hw_launcher_spawn_in(struct hw_launcher *l, const struct hw_allocator_cfg *alloc, const char *cgroup_dir,
-                           int spec_fd, int event_fd);
+ * allocator set by environment (alloc NULL: plain glibc, as the reference runs), in the
+ * memory cgroup at cgroup_dir (NULL: none), joined between fork and exec (cgroup.h).
+ * Returns its pid, or -1 with errno. */
+pid_t hw_launcher_spawn(struct hw_launcher *l, const struct hw_allocator_cfg *alloc, const char *cgroup_dir,
+                        int spec_fd, int event_fd);
 /* The worker's end, as wait4 saw it. 0, or -1 (the launcher is gone). */
 int hw_launcher_wait(struct hw_launcher *l, int *wstatus, struct rusage *ru);
 /* The launcher's own RSS now, for the report (0 if unknown). */

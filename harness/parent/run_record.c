@@ -121,6 +121,24 @@ static cJSON *phases_of(const struct hw_child *ch, cJSON *report, struct hw_run_
     return phases;
 }
 
+/* The run's memory cgroup: its peak is the largest phase peak (each phase's own when the
+ * peak resets per phase; the run's so far otherwise, whose largest is the last) or the
+ * group's mark at the end (which covers a phase the worker was killed in), and what the
+ * kernel did to it under its limit. */
+static cJSON *container_of(const struct hw_child *ch, const cJSON *phases, bool ok)
+{
+    const cJSON *p;
+    uint64_t peak = ch->group.end_peak;
+    cJSON_ArrayForEach(p, phases) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p, HW_F_CONTAINER),
+                                                          HW_F_PEAK_BYTES);
+        if (cJSON_IsNumber(v) && (peak == HW_CG_UNKNOWN || v->valuedouble > (double)peak))
+            peak = (uint64_t)v->valuedouble;
+    }
+    enum hw_container_outcome oc = hw_container_outcome(&ch->group, ok, peak);
+    return hw_run_group_json(&ch->group, oc, peak);
+}
+
 /* The worker's output event as the run's output check (NULL: null, none came). */
 static cJSON *output_of(const struct hw_child *ch)
 {
@@ -176,5 +194,8 @@ void hw_run_record_fill(cJSON *r, const struct hw_job *j, const struct hw_child 
     res.output = output_of(ch);
     res.timeline = s->tl && o->timeline ? hw_timeline_json(s->tl, o->interval_ms) : NULL;
     res.throughput = throughput(o->report, res.phases, j);
+    if (res.timeline && s->tl_cg)
+        cJSON_AddItemToObject(res.timeline, HW_F_CGROUP, hw_timeline_series_json(s->tl_cg));
+    res.container = container_of(ch, res.phases, ok);
     hw_schema_run_result(r, &res);
 }

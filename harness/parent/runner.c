@@ -43,6 +43,7 @@ struct ctx {
     uint32_t njobs;
     struct hw_references refs;
     char tmpdir[PATH_MAX];     /* the current child's own directory, "" when none */
+    struct hw_containers containers;   /* where each run's memory cgroup is made */
 };
 
 static void progress(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -81,7 +82,7 @@ static cJSON *run_job(struct ctx *c, struct hw_job *j)
         return r;
     }
     struct hw_spec *spec = calloc(1, sizeof *spec);
-    struct hw_child ch = {.sup = {.pipe_fd = -1, .status_fd = -1}};
+    struct hw_child ch = {.sup = {.pipe_fd = -1, .status_fd = -1, .cgroup_fd = -1}};
     if (!spec || hw_tmpdir_make(c->cfg->tmpdir, c->tmpdir, sizeof c->tmpdir, err, sizeof err) != 0) {
         hw_run_record_end(r, "failed", spec ? err : "out of memory");
         free(spec);
@@ -94,6 +95,9 @@ static cJSON *run_job(struct ctx *c, struct hw_job *j)
     struct hw_child_opts co = child_opts(c);
     co.alloc = j->ac;
     co.label = label;
+    co.containers = &c->containers;
+    co.container_limit = hw_config_container_limit(c->cfg, j->sc, j->output_bytes);
+    co.container_budget = j->sc->has_container_budget;
     hw_child_run(&ch, &co, js);
     struct hw_record_opts ro = {.report = c->report, .limit = c->limit, .self = c->self,
                                 .expect_tolerance = c->cfg->expect_tolerance, .phase_reset = !c->o->no_phase_reset,
@@ -182,10 +186,15 @@ static bool over_budget(const cJSON *report)
     }
     cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(report, HW_F_RUNS)) {
         const char *st = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, HW_F_STATUS));
+        const char *label = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, HW_F_LABEL));
+        const char *alloc = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, HW_F_ALLOCATOR));
         if (st && strcmp(st, "over_budget") == 0) {
-            fprintf(stderr, "highwater: %s/%s was killed at the memory limit\n",
-                    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, HW_F_LABEL)),
-                    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, HW_F_ALLOCATOR)));
+            fprintf(stderr, "highwater: %s/%s was killed at the memory limit\n", label, alloc);
+            over = true;
+        }
+        const char *src = hw_jstr(cJSON_GetObjectItemCaseSensitive(s, HW_F_CONTAINER), HW_F_LIMIT_SOURCE);
+        if (st && strcmp(st, "oom_killed") == 0 && strcmp(src, "budget") == 0) {
+            fprintf(stderr, "highwater: %s/%s did not survive its container budget\n", label, alloc);
             over = true;
         }
     }
@@ -235,6 +244,7 @@ static int prepare(struct ctx *c, char **text, size_t *text_len)
     }
     if (set_limit(c) != 0)
         return 3;
+    hw_containers_init(&c->containers);
     c->progress = c->o->verbose || isatty(STDERR_FILENO);
     c->jobs = hw_jobs_list(c->cfg, c->o->strategies, &c->njobs);
     c->report = hw_report_new(c->cfg, *text, *text_len);

@@ -1,4 +1,5 @@
 #include "sampler.h"
+#include "schema_fields.h"
 #include <string.h>
 
 int hw_probe_read(const struct hw_probe *p, struct hw_sample *s, uint64_t *largest)
@@ -108,6 +109,24 @@ cJSON *hw_timeline_json(const struct hw_timeline *tl, double interval_ms)
         add_point(arr, first);
         if (second->t != first->t)
             add_point(arr, second);
+    }
+    return o;
+}
+
+cJSON *hw_timeline_series_json(const struct hw_timeline *tl)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON *t = cJSON_AddArrayToObject(o, "t"), *v = cJSON_AddArrayToObject(o, HW_F_BYTES);
+    for (uint32_t i = 0; i < tl->nbuckets; i++) {
+        const struct hw_bucket *b = &tl->b[i];
+        const struct hw_sample *first = b->lo.t <= b->hi.t ? &b->lo : &b->hi;
+        const struct hw_sample *second = first == &b->lo ? &b->hi : &b->lo;
+        cJSON_AddItemToArray(t, cJSON_CreateNumber(first->t));
+        cJSON_AddItemToArray(v, cJSON_CreateNumber((double)first->rss));
+        if (second->t != first->t) {
+            cJSON_AddItemToArray(t, cJSON_CreateNumber(second->t));
+            cJSON_AddItemToArray(v, cJSON_CreateNumber((double)second->rss));
+        }
     }
     return o;
 }

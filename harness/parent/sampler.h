@@ -48,6 +48,8 @@ void hw_timeline_add(struct hw_timeline *tl, const struct hw_sample *s);
 /* Highest kept sample within [t0, t1]; if none falls inside (a window narrower than a
  * merged bucket), the highest sample of the bucket covering it. */
 uint64_t hw_timeline_max_between(const struct hw_timeline *tl, double t0, double t1);
+/* {t[], bytes[]} in time order: a timeline of one figure (a cgroup's charge) kept as rss. */
+cJSON *hw_timeline_series_json(const struct hw_timeline *tl);
 /* {interval_ms, samples, t[], rss[], anon[], file[]} in time order. */
 cJSON *hw_timeline_json(const struct hw_timeline *tl, double interval_ms);
 

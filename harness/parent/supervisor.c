@@ -1,4 +1,5 @@
 #include "supervisor.h"
+#include "cgroup.h"
 #include "clock.h"
 #include "hygiene.h"
 #include <errno.h>
@@ -48,6 +49,7 @@ static int sup_init(struct hw_sup *s, enum hw_sup_kind kind)
     s->pid = -1;
     s->pipe_fd = -1;
     s->status_fd = -1;
+    s->cgroup_fd = -1;
     s->tl = malloc(sizeof *s->tl);
     if (!s->tl)
         return -1;
@@ -78,7 +80,7 @@ static int write_all(int fd, const char *s, size_t n)
 }
 
 int hw_sup_start_worker(struct hw_sup *s, struct hw_launcher *l, const struct hw_allocator_cfg *alloc,
-                        const char *spec_text)
+                        const char *cgroup_dir, const char *spec_text)
 {
     int spec_pipe[2] = {-1, -1}, ev_pipe[2] = {-1, -1};
     char path[64];
@@ -90,7 +92,7 @@ int hw_sup_start_worker(struct hw_sup *s, struct hw_launcher *l, const struct hw
         goto fail;
     }
     s->t_start = hw_now();
-    s->pid = hw_launcher_spawn(l, alloc, spec_pipe[0], ev_pipe[1]);
+    s->pid = hw_launcher_spawn(l, alloc, cgroup_dir, spec_pipe[0], ev_pipe[1]);
     if (s->pid < 0) {
         s->spawn_errno = errno;
         goto fail;
@@ -302,7 +304,22 @@ static int sup_sample(struct hw_sup *s, double now, uint64_t *rss)
         s->largest = largest;
     hw_timeline_add(s->tl, &smp);
     *rss = smp.rss;
+    if (s->tl_cg) {
+        struct hw_sample cg = {.t = smp.t, .rss = hw_cg_read_fd(s->cgroup_fd)};
+        if (cg.rss != HW_CG_UNKNOWN)
+            hw_timeline_add(s->tl_cg, &cg);
+    }
     return 0;
+}
+
+void hw_sup_watch_cgroup(struct hw_sup *s, const char *dir)
+{
+    struct hw_cgroup cg;
+    if (!dir || hw_cgroup_at(dir, &cg) != 0 || (s->cgroup_fd = hw_cg_current_open(&cg)) < 0)
+        return;
+    s->tl_cg = malloc(sizeof *s->tl_cg);
+    if (s->tl_cg)
+        hw_timeline_init(s->tl_cg);
 }
 
 /* A worker's end comes from the launcher (its socket is readable then); a tree's from
@@ -411,9 +428,12 @@ void hw_sup_release(struct hw_sup *s)
         close(s->pipe_fd);
     if (s->status_fd >= 0)
         close(s->status_fd);
+    if (s->cgroup_fd >= 0)
+        close(s->cgroup_fd);
     free(s->tl);
-    s->pipe_fd = s->status_fd = -1;
-    s->tl = NULL;
+    free(s->tl_cg);
+    s->pipe_fd = s->status_fd = s->cgroup_fd = -1;
+    s->tl = s->tl_cg = NULL;
 }
 
 /* ---- how it ended ---- */

@@ -76,12 +76,17 @@ struct hw_sup {
     bool drain_timed_out;          /* its pipe was still open HW_SUP_DRAIN_MS after the end */
     char end_err[256];             /* what could not be cleaned up (a tree), "" if all was */
     struct hw_timeline *tl;        /* RSS samples, time from t_start */
+    int cgroup_fd;                 /* the run's cgroup charge (hw_sup_watch_cgroup), -1 if none */
+    struct hw_timeline *tl_cg;     /* its samples (as rss), NULL if none */
 };
 
 /* A worker through the launcher, its spec written to its fd 3, its events read from fd 4.
  * s is initialised here; 0, or -1 with spawn_failed and spawn_errno set. */
 int hw_sup_start_worker(struct hw_sup *s, struct hw_launcher *l, const struct hw_allocator_cfg *alloc,
-                        const char *spec_text);
+                        const char *cgroup_dir, const char *spec_text);
+/* Sample the memory cgroup at dir beside the RSS, into tl_cg (its charge, memory.current or
+ * memory.usage_in_bytes), from the next sample on. */
+void hw_sup_watch_cgroup(struct hw_sup *s, const char *dir);
 /* argv in the tree (joined before exec), the write end of its pipe inherited at the number
  * named in the environment variable fd_env. 0, or -1 with err and *bad_command (the command
  * could not be executed, as opposed to the tree not being joined). */

@@ -175,6 +175,8 @@ void hw_schema_run_result(cJSON *r, struct hw_run_result *res)
             cJSON_AddNullToObject(r, HW_F_PEAK_PHASE);
     }
     num_if(r, HW_F_SAMPLER_PEAK_BYTES, res->sampler_peak_bytes);
+    if (res->container)
+        cJSON_AddItemToObject(r, HW_F_CONTAINER, res->container);
     if (res->expect_verdict) {
         cJSON_AddStringToObject(r, HW_F_EXPECT_VERDICT, res->expect_verdict);
         cJSON_AddNumberToObject(r, HW_F_EXPECT_ERROR, res->expect_error);
@@ -189,7 +191,7 @@ void hw_schema_run_result(cJSON *r, struct hw_run_result *res)
     item_or_null(r, HW_F_TIMELINE, res->timeline);
     if (res->throughput)
         cJSON_AddItemToObject(r, HW_F_THROUGHPUT, res->throughput);
-    res->phases = res->warnings = res->output = res->timeline = res->throughput = NULL;
+    res->phases = res->warnings = res->output = res->timeline = res->throughput = res->container = NULL;
 }
 
 cJSON *hw_schema_phase(const struct hw_phase_fields *p)

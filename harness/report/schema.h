@@ -66,6 +66,7 @@ struct hw_run_result {
     cJSON *warnings;                 /* NULL: absent */
     cJSON *output, *timeline;        /* NULL: null */
     cJSON *throughput;               /* NULL: absent */
+    cJSON *container;                /* the run's memory cgroup (container.h); NULL: absent */
 };
 void hw_schema_run_result(cJSON *r, struct hw_run_result *res);
 

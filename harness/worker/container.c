@@ -1,4 +1,5 @@
 #include "container.h"
+#include "schema_fields.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,15 +49,15 @@ cJSON *hw_container_phase_json(const struct hw_container *c, const struct hw_con
     if (!c->on)
         return NULL;
     cJSON *o = cJSON_CreateObject();
-    add(o, "peak_bytes", m->peak);
-    cJSON_AddStringToObject(o, "peak_covers", c->resettable ? "phase" : "run so far");
-    add(o, "current_end_bytes", m->st.current);
-    add(o, "anon_end_bytes", m->st.anon);
-    add(o, "file_end_bytes", m->st.file);
-    add(o, "dirty_end_bytes", m->st.dirty);
-    add(o, "writeback_end_bytes", m->st.writeback);
-    add(o, "shmem_end_bytes", m->st.shmem);
-    add(o, "kernel_end_bytes", m->st.kernel);
+    add(o, HW_F_PEAK_BYTES, m->peak);
+    cJSON_AddStringToObject(o, HW_F_PEAK_COVERS, c->resettable ? "phase" : "run so far");
+    add(o, HW_F_CURRENT_END_BYTES, m->st.current);
+    add(o, HW_F_ANON_END_BYTES, m->st.anon);
+    add(o, HW_F_FILE_END_BYTES, m->st.file);
+    add(o, HW_F_DIRTY_END_BYTES, m->st.dirty);
+    add(o, HW_F_WRITEBACK_END_BYTES, m->st.writeback);
+    add(o, HW_F_SHMEM_END_BYTES, m->st.shmem);
+    add(o, HW_F_KERNEL_END_BYTES, m->st.kernel);
     return o;
 }
 

@@ -35,6 +35,7 @@ struct boundary {
     double t;
     struct hw_status st;
     struct rusage ru;
+    struct hw_container_mark cg;
 };
 
 static void cross_boundary(struct hw_run *run, struct boundary *b, bool reset)
@@ -42,6 +43,7 @@ static void cross_boundary(struct hw_run *run, struct boundary *b, bool reset)
     b->t = hw_now();
     hw_status_read(0, &b->st);
     getrusage(RUSAGE_SELF, &b->ru);
+    hw_container_cross(&run->container, &b->cg, reset && run->phase_reset);
     if (reset && run->phase_reset && run->clear_refs_ok && hw_clear_refs() != 0)
         run->clear_refs_ok = false;
 }
@@ -71,6 +73,9 @@ static void send_phase(struct hw_run *run, const struct boundary *b)
         cJSON_AddItemToObject(ev, HW_F_ALLOCATOR, stats_json(&je));
     if (gl.have)
         cJSON_AddItemToObject(ev, je.have ? HW_F_ALLOCATOR_GLIBC : HW_F_ALLOCATOR, stats_json(&gl));
+    cJSON *cg = hw_container_phase_json(&run->container, &b->cg);
+    if (cg)
+        cJSON_AddItemToObject(ev, HW_F_CONTAINER, cg);
     hw_event_send(run->event_fd, ev);
     run->in_phase = false;
 }

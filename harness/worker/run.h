@@ -5,6 +5,7 @@
 #define HW_RUN_H
 #include "alloc.h"
 #include "clock.h"
+#include "container.h"
 #include "dataset.h"
 #include "procfs.h"
 #include "strategy.h"
@@ -33,6 +34,7 @@ struct hw_run {
     struct hw_status phase_st0;
     struct rusage phase_ru0;
     char error[512];               /* first failure, sent once */
+    struct hw_container container; /* its memory cgroup's peak and split per phase */
     struct hw_pool *pool;          /* the library's threads (pool.h), started on first use */
     void *polars_kept;             /* what Polars allocates once and keeps for the process */
     /* What the strategy asked of the allocators: the block sizes decide which side of an

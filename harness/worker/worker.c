@@ -252,6 +252,7 @@ int hw_worker_main(void)
     /* A test hook: behave as on a kernel that refuses clear_refs (the sampler fallback). */
     run->clear_refs_ok = getenv("HW_TEST_REFUSE_CLEAR_REFS") == NULL;
     run->event_fd = HW_EVENT_FD;
+    hw_container_open(&run->container);
     run->t0 = hw_now();
     snprintf(run->tmpdir, sizeof run->tmpdir, "%s", spec->tmpdir);
     if (hw_allocator_open(&run->alloc, spec->allocator, err, sizeof err) != 0) {
@@ -265,6 +266,7 @@ int hw_worker_main(void)
     hw_event_send(HW_EVENT_FD, hello);
     rc = run_strategy(spec, run);
     hw_allocator_close(&run->alloc);
+    hw_container_close(&run->container);
 out:
     cJSON_Delete(j);
     free(text);
