@@ -139,6 +139,7 @@
 #define HW_F_LIMIT_HITS "limit_hits"
 #define HW_F_FILE_RECLAIMED_BYTES "file_reclaimed_bytes"
 #define HW_F_CGROUP "cgroup"
+#define HW_F_CONTAINER_PEAK_BYTES "container_peak_bytes"
 #define HW_F_BYTES "bytes"
 
 /* A lesson (lessons[]): also kind and label */

@@ -20,7 +20,7 @@ static const char *ratio_text(double v, char *buf, size_t len)
 /* One entry's row, or its status and reason when no repeat was ok. */
 static void print_row(const struct hw_summary_view *v, int lw, int aw, FILE *f)
 {
-    char alloc[300], b1[32], b2[32], b3[32];
+    char alloc[300], b1[32], b2[32], b3[32], b4[32];
     hw_run_key_allocator(v->entry, alloc, sizeof alloc);
     if (v->ok == 0) {
         fprintf(f, "%-*s %-*s %s: %s\n", lw, v->label, aw, alloc, v->status, v->reason);
@@ -45,8 +45,12 @@ static void print_row(const struct hw_summary_view *v, int lw, int aw, FILE *f)
         size_t n = strlen(output);
         snprintf(output + n, sizeof output - n, "; OVER BUDGET %.2fx", v->budget_ratio);
     }
-    fprintf(f, "%-*s %-*s %10s %7s %7s %-20s %8s  %s%s\n", lw, v->label, aw, alloc,
-            hw_fmt_bytes(v->peak_median, b1, sizeof b1), ratio_text(v->ratio_median, b2, sizeof b2),
+    if (isnan(v->container_peak_median))
+        snprintf(b4, sizeof b4, "-");
+    else
+        hw_fmt_bytes(v->container_peak_median, b4, sizeof b4);
+    fprintf(f, "%-*s %-*s %10s %10s %7s %7s %-20s %8s  %s%s\n", lw, v->label, aw, alloc,
+            hw_fmt_bytes(v->peak_median, b1, sizeof b1), b4, ratio_text(v->ratio_median, b2, sizeof b2),
             ratio_text(v->expect_ratio, b3, sizeof b3), verdict, wall, output,
             v->ok < v->runs ? " (some repeats failed)" : "");
 }
@@ -69,8 +73,8 @@ void hw_report_print_table(const cJSON *report, FILE *f)
         lw = l > lw ? l : lw;
         aw = a > aw ? a : aw;
     }
-    fprintf(f, "%-*s %-*s %10s %7s %7s %-20s %8s  %s\n", lw, "strategy", aw, "allocator", "peak",
-            "xout", "expect", "verdict", "wall", "output");
+    fprintf(f, "%-*s %-*s %10s %10s %7s %7s %-20s %8s  %s\n", lw, "strategy", aw, "allocator", "peak",
+            "cgroup", "xout", "expect", "verdict", "wall", "output");
     cJSON_ArrayForEach(s, summary) {
         struct hw_summary_view v;
         hw_summary_decode(s, &v);

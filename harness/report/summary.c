@@ -46,7 +46,8 @@ static cJSON *summarize_group(const cJSON *runs, const cJSON *first, double tole
 {
     int n = cJSON_GetArraySize(runs), ok = 0, total = 0, mismatches = 0, checked = 0;
     double *peak = calloc((size_t)n + 1, sizeof *peak), *wall = calloc((size_t)n + 1, sizeof *wall);
-    double *ratio = calloc((size_t)n + 1, sizeof *ratio);
+    double *ratio = calloc((size_t)n + 1, sizeof *ratio), *cg = calloc((size_t)n + 1, sizeof *cg);
+    int ncg = 0;
     cJSON *o = cJSON_CreateObject(), *r;
     cJSON_AddStringToObject(o, HW_F_STRATEGY, hw_jstr(first, HW_F_STRATEGY));
     cJSON_AddStringToObject(o, HW_F_LABEL, hw_jstr(first, HW_F_LABEL));
@@ -68,6 +69,9 @@ static cJSON *summarize_group(const cJSON *runs, const cJSON *first, double tole
         peak[ok] = hw_jnum(r, HW_F_PEAK_RSS_BYTES);
         ratio[ok] = hw_jnum(r, HW_F_PEAK_RATIO);
         wall[ok++] = hw_jnum(r, HW_F_WALL_SECONDS);
+        double c = hw_jnum(cJSON_GetObjectItemCaseSensitive(r, HW_F_CONTAINER), HW_F_PEAK_BYTES);
+        if (cg && !isnan(c))
+            cg[ncg++] = c;
         const cJSON *out = cJSON_GetObjectItemCaseSensitive(r, HW_F_OUTPUT);
         const cJSON *m = cJSON_GetObjectItemCaseSensitive(out, HW_F_MATCHES_REFERENCE);
         if (cJSON_IsBool(m)) {
@@ -81,7 +85,7 @@ static cJSON *summarize_group(const cJSON *runs, const cJSON *first, double tole
             peak_phase = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, HW_F_PEAK_PHASE));
         }
     }
-    if (peak && wall && ratio) {
+    if (peak && wall && ratio && cg) {
         cJSON_AddNumberToObject(o, HW_F_RUNS, total);
         cJSON_AddNumberToObject(o, HW_F_OK, ok);
         cJSON_AddStringToObject(o, HW_F_STATUS, ok == total ? HW_F_OK : ok ? "partial" : status);
@@ -90,6 +94,8 @@ static cJSON *summarize_group(const cJSON *runs, const cJSON *first, double tole
         add_stats(o, HW_F_PEAK_RSS_BYTES, peak, ok);
         add_stats(o, HW_F_PEAK_RATIO, ratio, ok);
         add_stats(o, HW_F_WALL_SECONDS, wall, ok);
+        if (ncg)   /* absent for runs without a cgroup (an old report, none could be made) */
+            add_stats(o, HW_F_CONTAINER_PEAK_BYTES, cg, ncg);
         cJSON_AddStringToObject(o, HW_F_OUTPUT_CHECK, checked == 0 ? "unchecked"
                                 : mismatches ? "mismatch" : "matches");
         if (mismatches) {
@@ -118,6 +124,7 @@ static cJSON *summarize_group(const cJSON *runs, const cJSON *first, double tole
     free(peak);
     free(wall);
     free(ratio);
+    free(cg);
     return o;
 }
 
@@ -191,6 +198,7 @@ static void decode(const cJSON *s, struct hw_summary_view *v, bool chart)
     v->wall_median = stat_of(s, HW_F_WALL_SECONDS, HW_F_MEDIAN, chart);
     v->wall_min = stat_of(s, HW_F_WALL_SECONDS, HW_F_MIN, chart);
     v->wall_max = stat_of(s, HW_F_WALL_SECONDS, HW_F_MAX, chart);
+    v->container_peak_median = stat_of(s, HW_F_CONTAINER_PEAK_BYTES, HW_F_MEDIAN, chart);
     v->output_check = hw_jstr(s, HW_F_OUTPUT_CHECK);
     v->cells_differing = num_of(s, HW_F_CELLS_DIFFERING, chart);
     v->max_abs_diff = num_of(s, HW_F_MAX_ABS_DIFF, chart);

@@ -17,6 +17,7 @@ struct hw_summary_view {
     double peak_median, peak_min, peak_max;
     double ratio_median, ratio_min, ratio_max;
     double wall_median, wall_min, wall_max;
+    double container_peak_median;     /* the runs' memory cgroup peaks; NaN: none measured */
     const char *output_check;         /* "matches", "mismatch", "unchecked" */
     double cells_differing, max_abs_diff;   /* only with a mismatch */
     const char *peak_phase;

@@ -76,8 +76,8 @@ static int place_phase_labels(struct hw_run_phase *ph, int n, const struct hw_sc
     return rows;
 }
 
-static void run_legend(const struct hw_run_phase *ph, int n, bool timeline, bool has_file, double expect_b,
-                       double budget_b, const char *allocator, struct hw_legend_item *leg, int *nl)
+static void run_legend(const struct hw_run_phase *ph, int n, bool timeline, bool has_file, bool cgroup,
+                       double expect_b, double budget_b, const char *allocator, struct hw_legend_item *leg, int *nl)
 {
     bool a = false, r = false, ga = false, gr = false;
     for (int i = 0; i < n; i++) {
@@ -95,6 +95,8 @@ static void run_legend(const struct hw_run_phase *ph, int n, bool timeline, bool
         if (has_file)
             leg[(*nl)++] = (struct hw_legend_item){HW_LEG_SWATCH, "file", "file RSS"};
         leg[(*nl)++] = (struct hw_legend_item){HW_LEG_LINE, "rss", "RSS total (anon + file + shmem)"};
+        if (cgroup)
+            leg[(*nl)++] = (struct hw_legend_item){HW_LEG_LINE, "cg", "memory cgroup (page cache and kernel too)"};
     } else {
         leg[(*nl)++] = (struct hw_legend_item){HW_LEG_LINE, "step", "phase peaks (no timeline)"};
     }
@@ -201,6 +203,11 @@ static int draw_data(FILE *f, const struct hw_run_chart *c, struct hw_pts *pv)
         if (hw_pts_reduce(c->t, line, c->n, sx, sy, false, pv) < 0)
             return -1;
         hw_svg_path(f, pv, false, c->pb, "rss");
+        if (c->ncg) {
+            if (hw_pts_reduce(c->cg_t, c->cg, c->ncg, sx, sy, false, pv) < 0)
+                return -1;
+            hw_svg_path(f, pv, false, c->pb, "cg");
+        }
         return 0;
     }
     pv->n = 0;
@@ -293,9 +300,10 @@ int hw_chart_run(FILE *f, const cJSON *run, double output_bytes, char *phase_lis
         goto oom;
 
     /* Layout, top down: legend, phase label rows, plot, x axis */
-    struct hw_legend_item leg[12];
+    struct hw_legend_item leg[14];
     int nl;
-    run_legend(c.ph, c.np, c.timeline, c.has_file, c.expect_b, c.budget_b, hw_jstr(run, HW_F_ALLOCATOR), leg, &nl);
+    run_legend(c.ph, c.np, c.timeline, c.has_file, c.ncg > 0, c.expect_b, c.budget_b, hw_jstr(run, HW_F_ALLOCATOR),
+               leg, &nl);
     c.pl = RUN_PL;
     c.pr = RUN_W - RUN_PR;
     c.sx = (struct hw_scale){0, c.xmax, c.pl, c.pr};

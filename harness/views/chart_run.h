@@ -23,6 +23,8 @@ struct hw_run_chart {
     int np;
     double *t, *rss, *anon, *total;     /* n samples; total: anon + file, the top of the stack */
     size_t n;
+    double *cg_t, *cg;                  /* ncg samples of the run's memory cgroup charge */
+    size_t ncg;
     bool has_rss, has_anon, has_file, timeline;
     double peak, ratio, expect_b, budget_b, xmax, ymax, peak_t, peak_y;
     int peak_i;                         /* the peak phase, or -1 */

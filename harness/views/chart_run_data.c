@@ -45,6 +45,14 @@ static int read_timeline(const cJSON *run, struct hw_run_chart *c)
     c->timeline = c->n > 0 && (c->has_rss || c->has_anon);
     if (!c->timeline)
         return 0;
+    const cJSON *cg = hw_vobj(tl, HW_F_CGROUP), *cga = hw_varr(cg, "t");
+    if (cga && hw_varr(cg, HW_F_BYTES) && cJSON_GetArraySize(cga) == cJSON_GetArraySize(hw_varr(cg, HW_F_BYTES))) {
+        c->ncg = (size_t)cJSON_GetArraySize(cga);
+        c->cg_t = hw_read_series(cga, c->ncg);
+        c->cg = hw_read_series(hw_varr(cg, HW_F_BYTES), c->ncg);
+        if (c->ncg && (!c->cg_t || !c->cg))
+            return -1;
+    }
     c->t = hw_read_series(ta, c->n);
     c->rss = hw_read_series(hw_varr(tl, "rss"), c->n);
     c->anon = hw_read_series(hw_varr(tl, "anon"), c->n);
@@ -85,6 +93,12 @@ static void find_ranges(const cJSON *run, double output_bytes, struct hw_run_cha
             ymax = fmax(ymax, total[i]);
         if (isfinite(anon[i]))
             ymax = fmax(ymax, anon[i]);
+    }
+    for (size_t i = 0; i < c->ncg; i++) {
+        if (isfinite(c->cg_t[i]))
+            xmax = fmax(xmax, c->cg_t[i]);
+        if (isfinite(c->cg[i]))
+            ymax = fmax(ymax, c->cg[i]);
     }
     const char *peak_phase = hw_jstr(run, HW_F_PEAK_PHASE);
     int peak_i = -1;
@@ -160,6 +174,8 @@ void hw_run_chart_free(struct hw_run_chart *c)
     free(c->rss);
     free(c->anon);
     free(c->total);
+    free(c->cg_t);
+    free(c->cg);
 }
 
 void hw_run_chart_list_phases(const struct hw_run_chart *c, char *phase_list, size_t plen)

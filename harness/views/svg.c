@@ -322,6 +322,7 @@ const char hw_svg_css[] =
     ".anon{fill:#9ecae1}\n"
     ".file{fill:#fdae6b}\n"
     ".rss{fill:none;stroke:#08306b;stroke-width:1.2}\n"
+    ".cg{fill:none;stroke:#d94801;stroke-width:1.2;stroke-dasharray:5 2}\n"
     ".step{fill:none;stroke:#08306b;stroke-width:1.6}\n"
     ".exp{stroke:#238b45;stroke-width:1.3;stroke-dasharray:6 3}\n"
     ".bud{stroke:#cb181d;stroke-width:1.3;stroke-dasharray:2 3}\n"
