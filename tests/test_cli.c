@@ -36,7 +36,7 @@ static const struct {
     {"calibrate", {"--bytes", "--json"}},
     {"plan", {"--rows", "--fit", "--machine", "--headroom", "--output", "--strategies", "--allocators",
               "--from"}},
-    {"exec", {"--output", "--html", "--budget", "--interval-ms", "--rows"}},
+    {"exec", {"--output", "--html", "--budget", "--container-limit", "--interval-ms", "--rows"}},
     {"plot", {"--output"}},
     {"dataset", {"--rows", "--output"}},
     {"fidelity", {"--rows", "--output", "--html", "--strategies", "--allocators", "--data", "--tolerance",

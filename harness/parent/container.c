@@ -33,6 +33,20 @@ void hw_run_group_make(struct hw_containers *cs, uint64_t limit, struct hw_run_g
     g->on = true;
 }
 
+void hw_run_group_adopt(struct hw_run_group *g, const char *dir, uint64_t limit, const char *why)
+{
+    memset(g, 0, sizeof *g);
+    g->limit = limit;
+    g->adopted = true;
+    if (!dir || hw_cgroup_at(dir, &g->cg) != 0) {
+        snprintf(g->why, sizeof g->why, "%s", dir ? "its memory cgroup cannot be read" : why);
+        return;
+    }
+    if (limit && hw_cgroup_set_limit(&g->cg, limit, g->why, sizeof g->why) != 0)
+        return;
+    g->on = true;
+}
+
 const char *hw_run_group_dir(const struct hw_run_group *g)
 {
     return g->on ? g->cg.dir : NULL;
@@ -48,8 +62,17 @@ void hw_run_group_end(struct hw_run_group *g)
     g->end_peak = hw_cg_peak_open(&g->cg, &pk) == 0 ? hw_cg_peak_read(&pk) : HW_CG_UNKNOWN;
     hw_cg_peak_close(&pk);
     char why[256];
-    if (hw_cgroup_remove(&g->cg, why, sizeof why) != 0)
+    if (!g->adopted && hw_cgroup_remove(&g->cg, why, sizeof why) != 0)
         fprintf(stderr, "highwater: %s\n", why);
+}
+
+void hw_run_group_end_with(struct hw_run_group *g, const struct hw_cg_stat *st, uint64_t peak)
+{
+    if (!g->on || g->ended)
+        return;
+    g->ended = true;
+    g->end = *st;
+    g->end_peak = peak;
 }
 
 /* The kernel charges a group in batches of up to 64 pages a CPU (MEMCG_CHARGE_BATCH), so

@@ -24,6 +24,7 @@ struct hw_run_group {
     struct hw_cgroup cg;
     uint64_t limit;                /* 0: none */
     bool budget;                   /* the limit is the strategy's budget.container */
+    bool adopted;                  /* made by someone else, who removes it */
     char why[256];                 /* why off */
     /* At the end: */
     struct hw_cg_stat end;
@@ -35,6 +36,12 @@ struct hw_run_group {
 };
 /* A fresh group hw-PID-SEQ, with limit (0: none). Never fails: off with why. */
 void hw_run_group_make(struct hw_containers *cs, uint64_t limit, struct hw_run_group *g);
+/* Take over a group made by someone else (exec's tree), with limit (0: none), for its
+ * figures; hw_run_group_end reads it but leaves its removal to its maker. dir NULL: off,
+ * with why. */
+void hw_run_group_adopt(struct hw_run_group *g, const char *dir, uint64_t limit, const char *why);
+/* End an adopted group with the figures its maker read before removing it. */
+void hw_run_group_end_with(struct hw_run_group *g, const struct hw_cg_stat *st, uint64_t peak);
 /* The group's directory for the launcher, or NULL when off. */
 const char *hw_run_group_dir(const struct hw_run_group *g);
 /* Read what the kernel recorded (OOM kills, limit events), then remove the group. Safe to

@@ -1,5 +1,6 @@
 #include "exec.h"
 #include "clock.h"
+#include "container.h"
 #include "json.h"
 #include "plot.h"
 #include "procfs.h"
@@ -278,11 +279,23 @@ static void watch_line(void *arg, const char *line, size_t len, double t)
 static void watch_too_long(void *arg) { marker_too_long(((struct watch *)arg)->mr); }
 
 /* How the command ended, in the supervisor's vocabulary, with exec's words. */
-static const char *exec_status(const struct hw_sup *s, uint64_t budget, char *reason, size_t len)
+static const char *exec_status(const struct hw_sup *s, const struct hw_run_group *g, uint64_t budget, char *reason,
+                               size_t len)
 {
     char b1[32], b2[32];
     enum hw_ending e = hw_sup_ending(s);
     reason[0] = '\0';
+    /* The kernel may kill any process of the tree, not only the command: the group says. */
+    if (e != HW_END_INTERRUPTED && g->on && g->end.oom_kill != HW_CG_UNKNOWN && g->end.oom_kill > 0) {
+        snprintf(reason, len, "the kernel's OOM killer killed %llu process(es) of the tree %s",
+                 (unsigned long long)g->end.oom_kill,
+                 g->limit ? "at its container limit" : "(the machine ran out of memory; no container limit was set)");
+        if (g->limit) {
+            size_t n = strlen(reason);
+            snprintf(reason + n, len - n, " %s", hw_fmt_bytes((double)g->limit, b1, sizeof b1));
+        }
+        return "oom_killed";
+    }
     if (e == HW_END_INTERRUPTED)
         snprintf(reason, len, "interrupted by signal %d; the command's tree was killed", s->signal);
     else if (e == HW_END_OVER_LIMIT)
@@ -322,8 +335,8 @@ static cJSON *exec_phases(const struct hw_sup *s, struct hw_markers *marks, doub
 }
 
 /* The one run of the report, through the same builder as `run`'s; warnings are taken over. */
-static cJSON *exec_run(const struct hw_exec_opts *o, const struct hw_sup *s, struct hw_marker_reader *mr,
-                       struct hw_markers *marks, const char *label, cJSON *warnings)
+static cJSON *exec_run(const struct hw_exec_opts *o, const struct hw_sup *s, const struct hw_run_group *group,
+                       struct hw_marker_reader *mr, struct hw_markers *marks, const char *label, cJSON *warnings)
 {
     cJSON *run = cJSON_CreateObject();
     char reason[512];
@@ -335,7 +348,7 @@ static cJSON *exec_run(const struct hw_exec_opts *o, const struct hw_sup *s, str
     };
     hw_schema_run_job(run, &job);
     struct hw_run_result res = {
-        .status = exec_status(s, o->budget, reason, sizeof reason), .reason = reason, .measured = true,
+        .status = exec_status(s, group, o->budget, reason, sizeof reason), .reason = reason, .measured = true,
         .has_exit_code = true, .exit_code = WIFEXITED(s->wstatus) ? WEXITSTATUS(s->wstatus) : NAN,
         .wall_seconds = t_end,
         .cpu_seconds = rusage_seconds(&s->ru.ru_utime) + rusage_seconds(&s->ru.ru_stime),
@@ -350,6 +363,10 @@ static cJSON *exec_run(const struct hw_exec_opts *o, const struct hw_sup *s, str
         .timeline = hw_timeline_json(s->tl, o->interval_ms ? (int)o->interval_ms : 1),
     };
     res.phases = exec_phases(s, marks, t_end, warnings);
+    if (s->tl_cg && res.timeline)
+        cJSON_AddItemToObject(res.timeline, HW_F_CGROUP, hw_timeline_series_json(s->tl_cg));
+    bool completed = hw_sup_ending(s) == HW_END_EXITED;
+    res.container = hw_run_group_json(group, hw_container_outcome(group, completed, group->end_peak), group->end_peak);
     hw_schema_run_result(run, &res);
     return run;
 }
@@ -360,9 +377,13 @@ static void exec_print(const cJSON *run, const struct hw_sup *s, const char *lab
     const cJSON *p;
     if (WIFEXITED(s->wstatus))
         snprintf(code, sizeof code, "%d", WEXITSTATUS(s->wstatus));
-    printf("%s: %s, peak RSS of the tree %s (largest process %s), %.2fs, exit code %s\n",
+    char cg[64] = "";
+    double cgp = hw_jnum(cJSON_GetObjectItemCaseSensitive(run, HW_F_CONTAINER), HW_F_PEAK_BYTES);
+    if (!isnan(cgp))
+        snprintf(cg, sizeof cg, ", cgroup peak %s", hw_fmt_bytes(cgp, b1, sizeof b1));
+    printf("%s: %s, peak RSS of the tree %s (largest process %s)%s, %.2fs, exit code %s\n",
            label, hw_jstr(run, HW_F_STATUS), hw_fmt_bytes((double)s->tl->max.rss, b1, sizeof b1),
-           hw_fmt_bytes((double)s->largest, b2, sizeof b2), s->t_end - s->t_start, code);
+           hw_fmt_bytes((double)s->largest, b2, sizeof b2), cg, s->t_end - s->t_start, code);
     cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(run, HW_F_PHASES))
         printf("  %*s%-24s %10s  %.2fs%s\n", 2 * (int)hw_jnum(p, HW_F_DEPTH), "", hw_jstr(p, HW_F_NAME),
                hw_fmt_bytes(hw_jnum(p, HW_F_PEAK_RSS_BYTES), b1, sizeof b1), hw_jnum(p, HW_F_WALL_SECONDS),
@@ -371,8 +392,9 @@ static void exec_print(const cJSON *run, const struct hw_sup *s, const char *lab
 }
 
 /* Follow the started command to its end, then write and print the report. The exit code. */
-static int exec_finish(const struct hw_exec_opts *o, struct hw_sup *s, struct hw_markers *marks,
-                       struct hw_marker_reader *mr, cJSON **warnings, const char *report_path)
+static int exec_finish(const struct hw_exec_opts *o, struct hw_sup *s, struct hw_run_group *group,
+                       struct hw_markers *marks, struct hw_marker_reader *mr, cJSON **warnings,
+                       const char *report_path)
 {
     char err[PATH_MAX + 256], label[1024] = "";
     struct watch w = {mr, s};
@@ -381,6 +403,10 @@ static int exec_finish(const struct hw_exec_opts *o, struct hw_sup *s, struct hw
                              .on_line = watch_line, .on_long_line = watch_too_long, .arg = &w};
     /* Sample until the command itself has exited; then what it left behind is killed. */
     hw_sup_follow(s, &so);
+    struct hw_cg_stat cg_end;
+    uint64_t cg_peak;
+    if (hw_tree_cgroup_end(s->tree, &cg_end, &cg_peak) == 0)
+        hw_run_group_end_with(group, &cg_end, cg_peak);
     mr->cmd = 0;
     if (s->end_err[0])
         warn(*warnings, s->end_err);
@@ -398,7 +424,7 @@ static int exec_finish(const struct hw_exec_opts *o, struct hw_sup *s, struct hw
         fprintf(stderr, "highwater exec: out of memory building the report\n");
         return 3;
     }
-    cJSON *run = exec_run(o, s, mr, marks, label, *warnings);
+    cJSON *run = exec_run(o, s, group, mr, marks, label, *warnings);
     *warnings = NULL;
     cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(report, HW_F_RUNS), run);
     hw_report_summarize(report);
@@ -412,7 +438,8 @@ static int exec_finish(const struct hw_exec_opts *o, struct hw_sup *s, struct hw
         fprintf(stderr, "highwater exec: --html: %s\n", err);
     exec_print(run, s, label, report_path);
     enum hw_ending e = hw_sup_ending(s);
-    rc = e == HW_END_INTERRUPTED ? 130 : e == HW_END_OVER_LIMIT ? 1 : html_failed ? 3 : 0;
+    bool oom = strcmp(hw_jstr(run, HW_F_STATUS), "oom_killed") == 0 && group->limit;
+    rc = e == HW_END_INTERRUPTED ? 130 : e == HW_END_OVER_LIMIT || oom ? 1 : html_failed ? 3 : 0;
 out:
     cJSON_Delete(report);
     return rc;
@@ -429,6 +456,7 @@ int hw_exec(const struct hw_exec_opts *o)
     cJSON *warnings = cJSON_CreateArray();
     struct hw_marker_reader *mr = hw_marker_reader_new(marks, warnings);
     bool bad_command;
+    struct hw_run_group group = {0};
     if (!marks || !mr || !warnings)
         goto out;
     if (hw_report_path(o->report, "exec", report_path, sizeof report_path, err, sizeof err) != 0 ||
@@ -443,14 +471,25 @@ int hw_exec(const struct hw_exec_opts *o)
         goto out;
     }
     hw_sup_signals_catch(&sig);
+    /* The tree's own memory cgroup is the container: its processes are what it charges. */
+    hw_run_group_adopt(&group, hw_tree_cgroup(tree), o->container_limit, hw_tree_method(tree));
+    if (o->container_limit && !group.on) {
+        fprintf(stderr, "highwater exec: --container-limit: %s; run as root on a machine with a memory cgroup "
+                "controller, or drop the flag\n", group.why);
+        rc = 3;
+        hw_sup_signals_restore(&sig);
+        goto out;
+    }
     if (hw_sup_start_command(&s, tree, o->argv, "HIGHWATER_PHASE_FD", &bad_command, err, sizeof err) != 0) {
         fprintf(stderr, "highwater exec: %s\n", err);
         rc = bad_command ? 2 : 3;
     } else {
-        rc = exec_finish(o, &s, marks, mr, &warnings, report_path);
+        hw_sup_watch_cgroup(&s, hw_run_group_dir(&group));
+        rc = exec_finish(o, &s, &group, marks, mr, &warnings, report_path);
     }
     hw_sup_signals_restore(&sig);
 out:
+    hw_run_group_end(&group);
     hw_sup_release(&s);
     hw_tree_free(tree);
     cJSON_Delete(warnings);

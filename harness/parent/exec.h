@@ -15,6 +15,7 @@ struct hw_exec_opts {
     char report[PATH_MAX];   /* -o; "" = results/runs/exec-<time>.json */
     char html[PATH_MAX];
     uint64_t budget;         /* bytes; 0 = none: kill the tree when its RSS passes it */
+    uint64_t container_limit;   /* bytes; 0 = none: the command's memory cgroup limit */
     uint64_t interval_ms;    /* sampling interval, default 1 */
     uint64_t rows;           /* --rows: the size the command worked on, so plan --from can fit */
     int argc;                /* the command */
@@ -22,7 +23,8 @@ struct hw_exec_opts {
 };
 
 /* Exit code: the gate's vocabulary: 0 the command ran (its own exit code is in the report),
- * 1 over budget, 2 bad usage or a command that cannot be started, 3, 130 interrupted. */
+ * 1 over budget (or OOM-killed under --container-limit), 2 bad usage or a command that cannot
+ * be started, 3, 130 interrupted. */
 int hw_exec(const struct hw_exec_opts *o);
 
 /* Phase markers, for tests: feed one line; returns 0, or -1 with a warning in why. */

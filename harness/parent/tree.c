@@ -1,4 +1,5 @@
 #include "tree.h"
+#include "cgroup.h"
 #include "clock.h"
 #include "procfs.h"
 #include <ctype.h>
@@ -29,6 +30,10 @@ struct guard_rec {
 
 struct hw_tree {
     char cg[PATH_MAX];          /* the cgroup directory, "" without one */
+    int cg_kind;                /* enum hw_cg_kind */
+    bool cg_read;               /* its last figures taken, just before its removal */
+    struct hw_cg_stat cg_end;
+    uint64_t cg_peak;
     char method[PATH_MAX + 128];
     pid_t self, cmd, guard;
     int guard_fd;               /* our end of the guard's socket, -1 once released */
@@ -167,41 +172,26 @@ static void guard_tell(struct hw_tree *t, int64_t pid, uint64_t start)
 
 /* ---- the cgroup ---- */
 
-/* Our own memory cgroup v1 directory, with a child made for the command. */
+/* A memory cgroup of its own for the command, under ours (cgroup.h: v2 where its memory
+ * controller is on, v1 otherwise): its cgroup.procs lists the tree however it detaches, and
+ * it is the container exec reports. Named hw-PID-exec, so a group a killed highwater left is
+ * swept by the next one (hw_cgroup_sweep_stale). */
 static int cgroup_make(struct hw_tree *t, char *why, size_t len)
 {
-    char buf[4096], *line, *save = NULL, *path = NULL;
+    struct hw_cgroup self, g;
+    char name[64];
     if (getenv("HIGHWATER_NO_CGROUP")) {
         snprintf(why, len, "HIGHWATER_NO_CGROUP is set");
         return -1;
     }
-    if (hw_read_text("/proc/self/cgroup", buf, sizeof buf) < 0) {
-        snprintf(why, len, "cannot read /proc/self/cgroup");
+    if (hw_cgroup_self("", &self, why, len) != 0)
         return -1;
-    }
-    /* "4:memory:/a/b" (controllers may be joined by commas: "4:cpu,memory:/a/b"). */
-    for (line = strtok_r(buf, "\n", &save); line && !path; line = strtok_r(NULL, "\n", &save)) {
-        char *c = strchr(line, ':'), *p = c ? strchr(c + 1, ':') : NULL;
-        if (!p)
-            continue;
-        *p = '\0';
-        for (char *tok = c + 1, *s2 = NULL, *w; (w = strtok_r(tok, ",", &s2)); tok = NULL)
-            if (strcmp(w, "memory") == 0)
-                path = p + 1;
-    }
-    if (!path) {
-        snprintf(why, len, "no cgroup v1 memory controller in /proc/self/cgroup");
+    hw_cgroup_sweep_stale(&self);
+    snprintf(name, sizeof name, "hw-%d-exec", (int)t->self);
+    if (hw_cgroup_make(&self, name, &g, why, len) != 0)
         return -1;
-    }
-    snprintf(t->cg, sizeof t->cg, "/sys/fs/cgroup/memory%s/highwater-exec-%d", strcmp(path, "/") ? path : "",
-             (int)t->self);
-    /* A group of ours that outlived a previous highwater with this pid (its guard killed too). */
-    rmdir(t->cg);
-    if (mkdir(t->cg, 0755) != 0) {
-        snprintf(why, len, "mkdir %s: %s", t->cg, strerror(errno));
-        t->cg[0] = '\0';
-        return -1;
-    }
+    snprintf(t->cg, sizeof t->cg, "%s", g.dir);
+    t->cg_kind = g.kind;
     return 0;
 }
 
@@ -224,7 +214,7 @@ struct hw_tree *hw_tree_new(char *err, size_t len)
         goto fail;
     }
     if (cgroup_make(t, why, sizeof why) == 0)
-        snprintf(t->method, sizeof t->method, "cgroup v1 memory %s", t->cg);
+        snprintf(t->method, sizeof t->method, "cgroup %s memory %s", t->cg_kind == HW_CG_V2 ? "v2" : "v1", t->cg);
     else
         snprintf(t->method, sizeof t->method, "subreaper and ppid walk (no cgroup: %s)", why);
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
@@ -339,6 +329,33 @@ void hw_tree_kill(struct hw_tree *t)
         kill(t->pids[i], SIGKILL);
 }
 
+/* What the group recorded (OOM kills, its high-water mark), once the tree is empty and
+ * before the group goes: exec's container figures. */
+static void read_group_end(struct hw_tree *t)
+{
+    struct hw_cgroup g;
+    struct hw_cg_peak pk;
+    t->cg_read = true;
+    t->cg_peak = HW_CG_UNKNOWN;
+    if (hw_cgroup_at(t->cg, &g) != 0) {
+        memset(&t->cg_end, 0xff, sizeof t->cg_end);
+        return;
+    }
+    hw_cgroup_stat(&g, &t->cg_end);
+    if (hw_cg_peak_open(&g, &pk) == 0)
+        t->cg_peak = hw_cg_peak_read(&pk);
+    hw_cg_peak_close(&pk);
+}
+
+int hw_tree_cgroup_end(const struct hw_tree *t, struct hw_cg_stat *st, uint64_t *peak)
+{
+    if (!t->cg_read)
+        return -1;
+    *st = t->cg_end;
+    *peak = t->cg_peak;
+    return 0;
+}
+
 int hw_tree_end(struct hw_tree *t, char *err, size_t len)
 {
     static pid_t kids[TREE_MAX];
@@ -353,6 +370,8 @@ int hw_tree_end(struct hw_tree *t, char *err, size_t len)
         hw_tree_kill(t);
         hw_tree_reap(t, NULL, NULL);
         int left = t->npids + walk_from(t->self, t->guard, kids, TREE_MAX);
+        if (left == 0 && t->cg[0] && !t->cg_read)
+            read_group_end(t);
         if (left == 0 && (!t->cg[0] || rmdir(t->cg) == 0 || errno == ENOENT))
             break;
         if (hw_now() > until) {
@@ -382,4 +401,9 @@ void hw_tree_free(struct hw_tree *t)
     if (hw_tree_end(t, err, sizeof err) != 0)
         fprintf(stderr, "highwater exec: %s\n", err);
     free(t);
+}
+
+const char *hw_tree_cgroup(const struct hw_tree *t)
+{
+    return t->cg[0] ? t->cg : NULL;
 }

@@ -42,6 +42,13 @@ int hw_tree_join(const struct hw_tree *t);
 void hw_tree_started(struct hw_tree *t, pid_t cmd);
 /* "cgroup v1 memory DIR" or "subreaper and ppid walk (no cgroup: WHY)", for the report. */
 const char *hw_tree_method(const struct hw_tree *t);
+/* The tree's memory cgroup directory, or NULL when it has none (it is followed by a ppid
+ * walk then). Removed by the tree, at its end. */
+const char *hw_tree_cgroup(const struct hw_tree *t);
+/* The group's figures read at hw_tree_end, when the tree was empty and before the group was
+ * removed. 0, or -1 (no group, or not ended yet). */
+struct hw_cg_stat;
+int hw_tree_cgroup_end(const struct hw_tree *t, struct hw_cg_stat *st, uint64_t *peak);
 /* The command's live tree, summed from /proc/PID/status. */
 void hw_tree_sample(struct hw_tree *t, struct hw_tree_rss *out);
 /* Reap every zombie child without blocking (orphans included); true once the command itself
