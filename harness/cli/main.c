@@ -45,6 +45,8 @@ static const struct hw_flag allocators_flag = FLAG("--allocators", 0, "a,b", "al
     0, 0, NULL, allocators_help);
 static const struct hw_flag html_flag = FLAG("--html", 0, "REPORT.html", "html", HW_OPT_STRING, 0, NULL, 0, 0,
     NULL, "also write the report as an HTML page");
+static const struct hw_flag find_limit_flag = FLAG("--find-limit", 0, NULL, "find-limit", HW_OPT_BOOL, 0, NULL, 0, 0,
+    NULL, "then bisect each run's smallest memory cgroup limit that still gives the reference's output");
 static const struct hw_flag verbose_flag = FLAG("--verbose", 'v', NULL, "verbose", HW_OPT_BOOL, 0, NULL, 0, 0,
     NULL, "progress on stderr even when it is not a terminal");
 
@@ -73,6 +75,7 @@ static const struct hw_flag run_flags[] = {
      "print every run with its predicted peak and pre-flight verdict, and run nothing"),
     FLAG("--no-timeline", 0, NULL, "no-timeline", HW_OPT_BOOL, offsetof(struct hw_run_opts, no_timeline), NULL, 0, 0, NULL,
      "leave the RSS timelines out of the report (a small file, e.g. a baseline)"),
+    SHARED(find_limit_flag, struct hw_run_opts, find_limit),
     SHARED(verbose_flag, struct hw_run_opts, verbose),
     {0},
 };
@@ -222,6 +225,8 @@ static const struct hw_flag plan_flags[] = {
     LIKE(allocators_flag, struct hw_plan_opts, allocators, .opt.help = "run these allocators instead of the config's"),
     FLAG("--from", 0, NULL, "from", HW_OPT_BOOL, offsetof(struct hw_plan_opts, from), NULL, 0, 0, NULL,
      "the arguments are existing reports (one per scale), not a config to run"),
+    LIKE(find_limit_flag, struct hw_plan_opts, find_limit,
+         .opt.help = "also find each run's smallest container limit at every scale, and predict it"),
     {0},
 };
 

@@ -205,6 +205,16 @@ int hw_cgroup_make(const struct hw_cgroup *parent, const char *name, struct hw_c
     return 0;
 }
 
+/* /proc/swaps lists one line per swap area below its header. */
+static bool machine_has_swap(void)
+{
+    char text[4096];
+    if (hw_read_text("/proc/swaps", text, sizeof text) < 0)
+        return true;   /* unknown: assume the worst, swap forbidden */
+    char *nl = strchr(text, '\n');
+    return nl && nl[1] != '\0';
+}
+
 int hw_cgroup_set_limit(const struct hw_cgroup *cg, uint64_t bytes, char *why, size_t len)
 {
     char v[32];
@@ -215,11 +225,14 @@ int hw_cgroup_set_limit(const struct hw_cgroup *cg, uint64_t bytes, char *why, s
         snprintf(why, len, "%s/%s: cannot set the limit %s: %s", cg->dir, file, v, strerror(-e));
         return -1;
     }
-    /* Swap would let a run outlive its limit; no file (no swap accounting) means no swap. */
+    /* Swap would let a run outlive its limit; no file (no swap accounting) means no swap. On
+     * v1 memsw is limited only where there is swap: with it set, a failed charge is counted
+     * nowhere (memory.failcnt and memory.memsw.failcnt both stay 0, Linux 6.18), and without
+     * swap it changes nothing but that. */
     if (cg->kind == HW_CG_V2)
         e = write_text(cg->dir, "memory.swap.max", "0");
     else
-        e = write_text(cg->dir, "memory.memsw.limit_in_bytes", v);
+        e = machine_has_swap() ? write_text(cg->dir, "memory.memsw.limit_in_bytes", v) : 0;
     if (e != 0 && e != -ENOENT) {
         snprintf(why, len, "%s: cannot forbid swap beside the limit: %s", cg->dir, strerror(-e));
         return -1;

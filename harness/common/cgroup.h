@@ -63,7 +63,7 @@ int hw_cgroup_sweep_stale(const struct hw_cgroup *parent);
  * interface does not give is UINT64_MAX (never 0, which would read as measured). */
 struct hw_cg_stat {
     uint64_t current, anon, file, dirty, writeback, shmem, kernel;
-    uint64_t limit_hits;       /* v2 memory.events "max" (v1's failcnt reads 0 here: none) */
+    uint64_t limit_hits;       /* v2 memory.events "max", v1 memory.failcnt (unknown with memsw limited) */
     uint64_t oom, oom_kill;    /* v2 events "oom"/"oom_kill"; v1 oom_control "oom_kill" */
     uint64_t file_reclaimed;   /* v2 memory.stat pgsteal_file pages in bytes (v1: none) */
 };

@@ -114,9 +114,12 @@ int hw_cgroup_stat(const struct hw_cgroup *cg, struct hw_cg_stat *st)
     } else {
         hw_cg_parse_stat_v1(text, st);
         st->kernel = read_number(cg, "memory.kmem.usage_in_bytes");
-        /* limit_hits stays unknown on v1: memory.failcnt and memory.memsw.failcnt both read 0
-         * on Linux 6.18 after a limit forced an OOM kill (tests/test_cgroup.c), so a 0 there
-         * is not a measurement. */
+        /* Charges that failed at the limit (each one reclaim or an OOM kill). With memsw
+         * limited too, failures are counted nowhere (both failcnt files stay 0 on Linux 6.18,
+         * tests/test_cgroup.c), so then a 0 is not a measurement. */
+        uint64_t memsw = read_number(cg, "memory.memsw.limit_in_bytes");
+        if (memsw == HW_CG_UNKNOWN || memsw >= (1ull << 62))
+            st->limit_hits = read_number(cg, "memory.failcnt");
         if (read_file(cg, "memory.oom_control", text, sizeof text) >= 0)
             st->oom_kill = hw_cg_key(text, "oom_kill");
     }

@@ -140,6 +140,15 @@
 #define HW_F_FILE_RECLAIMED_BYTES "file_reclaimed_bytes"
 #define HW_F_CGROUP "cgroup"
 #define HW_F_CONTAINER_PEAK_BYTES "container_peak_bytes"
+#define HW_F_LIMIT_SEARCH "limit_search"
+#define HW_F_SURVIVED "survived"
+#define HW_F_SMALLEST_SURVIVING_BYTES "smallest_surviving_bytes"
+#define HW_F_LARGEST_FAILING_BYTES "largest_failing_bytes"
+#define HW_F_STEP_BYTES "step_bytes"
+#define HW_F_WALL_RATIO_AT_LIMIT "wall_ratio_at_limit"
+#define HW_F_SLOWDOWN_ALLOWED "slowdown_allowed"
+#define HW_F_TRIES "tries"
+#define HW_F_SMALLEST_LIMIT_BYTES "smallest_limit_bytes"
 #define HW_F_BYTES "bytes"
 
 /* A lesson (lessons[]): also kind and label */

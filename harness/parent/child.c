@@ -40,6 +40,7 @@ int hw_child_run(struct hw_child *ch, const struct hw_child_opts *o, const cJSON
 {
     struct follow f = {ch, o};
     struct hw_sup_opts so = {.interval_ms = o->interval_ms, .limit = o->limit, .line_max = EVENT_LINE_MAX,
+                             .timeout_seconds = o->timeout_seconds,
                              .on_line = on_line, .on_sample = o->progress ? on_sample : NULL, .arg = &f};
     memset(ch, 0, sizeof *ch);
     ch->events = cJSON_CreateArray();
@@ -90,6 +91,10 @@ const char *hw_child_status(const struct hw_child *ch, uint64_t limit, const cha
         snprintf(reason, len, "RSS %s passed the limit %s during phase %s; the worker was killed",
                  hw_fmt_bytes((double)s->over_rss, b1, sizeof b1), hw_fmt_bytes((double)limit, b2, sizeof b2),
                  phase);
+        return hw_ending_status(e);
+    case HW_END_TIMED_OUT:
+        snprintf(reason, len, "still running after %.1f s, during phase %s; the worker was killed",
+                 s->t_end - s->t_start, phase);
         return hw_ending_status(e);
     case HW_END_SIGNALED: {
         int sig = WTERMSIG(s->wstatus);

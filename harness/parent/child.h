@@ -17,6 +17,7 @@ struct hw_child_opts {
     struct hw_launcher *launcher;
     const struct hw_allocator_cfg *alloc;   /* NULL: plain glibc (the helper workers) */
     uint64_t limit;                         /* killed over it: over_budget */
+    double timeout_seconds;                 /* killed when it runs longer: timed_out; 0 never */
     int interval_ms;
     /* Optional, after every sample: for the progress line, which names the child by label. */
     void (*progress)(void *arg, const char *label, const struct hw_child *ch, uint64_t rss);

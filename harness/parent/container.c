@@ -89,6 +89,10 @@ enum hw_container_outcome hw_container_outcome(const struct hw_run_group *g, boo
         return HW_CONTAINER_OOM_KILLED;
     if (!completed)
         return HW_CONTAINER_OTHER;
+    /* A charge that failed at the limit made the kernel reclaim; without that count, a peak
+     * at the limit says the same. */
+    if (g->on && g->limit && g->end.limit_hits != HW_CG_UNKNOWN)
+        return g->end.limit_hits > 0 ? HW_CONTAINER_RECLAIMED : HW_CONTAINER_COMPLETED;
     if (g->on && g->limit && peak != HW_CG_UNKNOWN && peak + charge_slack() >= g->limit)
         return HW_CONTAINER_RECLAIMED;
     return HW_CONTAINER_COMPLETED;

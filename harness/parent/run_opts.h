@@ -18,6 +18,7 @@ struct hw_run_opts {
     char plan[4096];          /* --plan: pre-flight from this plan's fits, not the models */
     char fidelity[4096];      /* --fidelity: each run gains its model's distance to the real library */
     bool dry_run;             /* print the runs and their pre-flight verdicts, run nothing */
+    bool find_limit;          /* then each job's smallest surviving container limit (find_limit.h) */
     bool verbose;
 };
 

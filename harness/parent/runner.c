@@ -4,6 +4,7 @@
 #include "dataset.h"
 #include "export.h"
 #include "fidelity.h"
+#include "find_limit.h"
 #include "helpers.h"
 #include "jobs.h"
 #include "json.h"
@@ -73,7 +74,9 @@ static struct hw_child_opts child_opts(struct ctx *c)
                                   .interval_ms = (int)c->cfg->sample_interval_ms, .progress = on_sample, .arg = c};
 }
 
-static cJSON *run_job(struct ctx *c, struct hw_job *j)
+/* limit: the run's memory cgroup limit, or 0 for the config's (none, or its container_limit);
+ * timeout: its time, 0 for none. */
+static cJSON *run_job(struct ctx *c, struct hw_job *j, uint64_t limit, double timeout)
 {
     cJSON *r = hw_run_record_new(j, !c->o->no_phase_reset);
     char err[512], label[HW_STR_MAX + 64];
@@ -96,8 +99,9 @@ static cJSON *run_job(struct ctx *c, struct hw_job *j)
     co.alloc = j->ac;
     co.label = label;
     co.containers = &c->containers;
-    co.container_limit = hw_config_container_limit(c->cfg, j->sc, j->output_bytes);
-    co.container_budget = j->sc->has_container_budget;
+    co.container_limit = limit ? limit : hw_config_container_limit(c->cfg, j->sc, j->output_bytes);
+    co.container_budget = !limit && j->sc->has_container_budget;
+    co.timeout_seconds = timeout;
     hw_child_run(&ch, &co, js);
     struct hw_record_opts ro = {.report = c->report, .limit = c->limit, .self = c->self,
                                 .expect_tolerance = c->cfg->expect_tolerance, .phase_reset = !c->o->no_phase_reset,
@@ -295,6 +299,51 @@ static void helpers(struct ctx *c)
     }
 }
 
+struct limit_try {
+    struct ctx *c;
+    struct hw_job *j;
+    double timeout;
+};
+
+static cJSON *try_limit(void *arg, uint64_t limit)
+{
+    struct limit_try *t = arg;
+    return hw_sup_signalled() ? NULL : run_job(t->c, t->j, limit, t->timeout);
+}
+
+static void on_try(void *arg, uint64_t limit, const char *status, int tryno)
+{
+    struct limit_try *t = arg;
+    char b[32];
+    progress(t->c, "find-limit %s/%s: try %d at %s: %s", t->j->sc->label, hw_allocator_name(t->j->ac->kind), tryno,
+             hw_fmt_bytes((double)limit, b, sizeof b), status);
+}
+
+/* --find-limit: each job's first repeat, once its ordinary run is in the report, searched
+ * under limits; the search goes into that run's record. 0, or -1 when the report could not
+ * be saved. */
+static int find_limits(struct ctx *c)
+{
+    cJSON *runs = cJSON_GetObjectItemCaseSensitive(c->report, HW_F_RUNS);
+    for (uint32_t i = 0; i < c->njobs && !hw_sup_signalled(); i++) {
+        struct hw_job *j = &c->jobs[i];
+        cJSON *r = cJSON_GetArrayItem(runs, (int)i);
+        if (j->repeat != 1 || !r || j->skip[0])
+            continue;
+        /* A limit the run survives only by thrashing (writing back and re-reading the same
+         * pages: 300x slower, measured on memmap) is no limit to set: a try gets
+         * HW_LIMIT_SLOWDOWN times the run's own worker wall, and 10 s more for start-up. */
+        struct limit_try t = {c, j, HW_LIMIT_SLOWDOWN * hw_jnum(r, HW_F_WORKER_WALL_SECONDS) + 10.0};
+        struct hw_find_limit_opts fo = {.output_bytes = (double)j->output_bytes, .max_tries = 12,
+                                        .slowdown = HW_LIMIT_SLOWDOWN,
+                                        .try_run = try_limit, .arg = &t, .on_try = on_try};
+        cJSON_AddItemToObject(r, HW_F_LIMIT_SEARCH, hw_find_limit(r, &fo));
+        if (save(c) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* Every job, the report saved after each. The exit code. */
 static int run_all(struct ctx *c)
 {
@@ -304,7 +353,7 @@ static int run_all(struct ctx *c)
     for (uint32_t i = 0; i < c->njobs && !hw_sup_signalled(); i++) {
         struct hw_job *j = &c->jobs[i];
         progress(c, "run %u/%u %s/%s", i + 1, c->njobs, j->sc->label, hw_allocator_name(j->ac->kind));
-        cJSON *r = run_job(c, j);
+        cJSON *r = run_job(c, j, 0, 0);
         const char *st = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "status"));
         failed += st && strcmp(st, "failed") == 0;
         if (c->fidelity)
@@ -313,6 +362,8 @@ static int run_all(struct ctx *c)
         if (save(c) != 0)
             return 3;
     }
+    if (c->o->find_limit && !hw_sup_signalled() && find_limits(c) != 0)
+        return 3;
     if (c->progress)
         fputs("\r\033[K", stderr);
     if (save(c) != 0)

@@ -414,6 +414,11 @@ void hw_sup_follow(struct hw_sup *s, const struct hw_sup_opts *o)
             sup_kill(s);
             killed = true;
         }
+        if (o->timeout_seconds > 0 && now - s->t_start > o->timeout_seconds && !killed) {
+            s->timed_out = true;
+            sup_kill(s);
+            killed = true;
+        }
         sup_reap(s, pr > 0 && iend >= 0 && pfd[iend].revents);
     }
     s->t_end = s->spawn_failed ? s->t_start : hw_now();
@@ -446,6 +451,8 @@ enum hw_ending hw_sup_ending(const struct hw_sup *s)
         return HW_END_INTERRUPTED;
     if (s->over_limit)
         return HW_END_OVER_LIMIT;
+    if (s->timed_out)
+        return HW_END_TIMED_OUT;
     if (WIFSIGNALED(s->wstatus))
         return HW_END_SIGNALED;
     return HW_END_EXITED;
@@ -465,6 +472,8 @@ const char *hw_ending_status(enum hw_ending e)
         return "ok";
     case HW_END_OVER_LIMIT:
         return "over_budget";
+    case HW_END_TIMED_OUT:
+        return "timed_out";
     default:
         return "failed";
     }

@@ -43,6 +43,7 @@ int hw_sup_signalled(void);
 struct hw_sup_opts {
     int interval_ms;              /* sampling interval, >= 1 */
     uint64_t limit;               /* kill when the sampled RSS passes it; UINT64_MAX: never */
+    double timeout_seconds;       /* kill when it runs longer; 0: never */
     size_t line_max;              /* a longer line is dropped up to its newline (on_long_line) */
     /* A complete line from the child's pipe, without its '\n' (it may hold NUL bytes), read
      * t seconds after the start. */
@@ -71,6 +72,7 @@ struct hw_sup {
     struct rusage ru;
     int signal;                    /* the parent's signal that killed it, 0 if none */
     bool over_limit;
+    bool timed_out;                /* killed at hw_sup_opts.timeout_seconds */
     uint64_t over_rss;             /* the sample that passed the limit */
     uint64_t largest;              /* the largest single process's RSS (a tree), or the RSS */
     bool drain_timed_out;          /* its pipe was still open HW_SUP_DRAIN_MS after the end */
@@ -116,6 +118,7 @@ enum hw_ending {
     HW_END_SPAWN_FAILED,
     HW_END_INTERRUPTED,       /* the parent caught a signal and killed it */
     HW_END_OVER_LIMIT,        /* killed when its RSS passed the limit */
+    HW_END_TIMED_OUT,         /* killed when it ran past its time */
     HW_END_SIGNALED,          /* killed by a signal from elsewhere (the OOM killer, say) */
 };
 enum hw_ending hw_sup_ending(const struct hw_sup *s);
@@ -123,7 +126,7 @@ enum hw_ending hw_sup_ending(const struct hw_sup *s);
  * start or a signal ended it. */
 int hw_sup_exit_code(const struct hw_sup *s);
 /* The report's status for an ending: "ok" (EXITED: the caller decides whether its code and
- * output make it a failure), "over_budget" or "failed". */
+ * output make it a failure), "over_budget", "timed_out" or "failed". */
 const char *hw_ending_status(enum hw_ending e);
 
 #endif

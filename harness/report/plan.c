@@ -113,6 +113,14 @@ static cJSON *fit_json(const double *x, const double *y, size_t n, double target
     return o;
 }
 
+static bool all_known(const double *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (isnan(v[i]))
+            return false;
+    return n > 0;
+}
+
 static cJSON *plan_one(cJSON *const *reports, int n, const cJSON *key, const struct hw_plan_opts *o,
                        const double *machines, int nmachines)
 {
@@ -122,6 +130,7 @@ static cJSON *plan_one(cJSON *const *reports, int n, const cJSON *key, const str
     double thr = threshold_of(hw_jstr(key, HW_F_ALLOCATOR), &tname);
     bool target_above = col_target >= thr;
     double x[HW_PLAN_MAX_FROM], y[HW_PLAN_MAX_FROM], w[HW_PLAN_MAX_FROM];
+    double cg[HW_PLAN_MAX_FROM], lim[HW_PLAN_MAX_FROM];
     size_t m = 0, same = 0;
     cJSON *e = cJSON_CreateObject(), *scales = cJSON_CreateArray();
     hw_run_key_copy(e, key);
@@ -140,12 +149,18 @@ static cJSON *plan_one(cJSON *const *reports, int n, const cJSON *key, const str
         cJSON_AddNumberToObject(p, "rows", rows);
         cJSON_AddNumberToObject(p, HW_F_PEAK_RSS_BYTES, peak);
         cJSON_AddNumberToObject(p, HW_F_WALL_SECONDS, wall);
+        if (!isnan(v.container_peak_median))
+            cJSON_AddNumberToObject(p, HW_F_CONTAINER_PEAK_BYTES, v.container_peak_median);
+        if (!isnan(v.smallest_limit))
+            cJSON_AddNumberToObject(p, HW_F_SMALLEST_LIMIT_BYTES, v.smallest_limit);
         cJSON_AddNumberToObject(p, "column_bytes", col);
         cJSON_AddNumberToObject(p, "largest_block_bytes", largest_block(reports[i], key));
         cJSON_AddStringToObject(p, "side", col >= thr ? "above" : "below");
         cJSON_AddItemToArray(scales, p);
         x[m] = rows;
         y[m] = peak;
+        cg[m] = v.container_peak_median;
+        lim[m] = v.smallest_limit;
         w[m++] = wall;
         same += (col >= thr) == target_above;
     }
@@ -178,6 +193,8 @@ static cJSON *plan_one(cJSON *const *reports, int n, const cJSON *key, const str
                 if ((column_bytes(ds, x[i]) >= thr) == target_above) {
                     x[k] = x[i];
                     y[k] = y[i];
+                    cg[k] = cg[i];
+                    lim[k] = lim[i];
                     w[k++] = w[i];
                 }
             snprintf(note, sizeof note, "fit on the %zu scales whose %s columns sit %s the %s like the "
@@ -197,7 +214,14 @@ static cJSON *plan_one(cJSON *const *reports, int n, const cJSON *key, const str
     cJSON *pf = fit_json(x, y, m, target), *wf = fit_json(x, w, m, target);
     cJSON_AddItemToObject(e, "peak", pf);
     cJSON_AddItemToObject(e, "wall", wf);
-    double pred = hw_jnum(pf, "predicted");
+    /* The container's figures, fitted like the peak where every scale has them: the cgroup
+     * peak, and --find-limit's smallest surviving limit, the number a pod spec needs. */
+    cJSON *lf = NULL;
+    if (all_known(cg, m))
+        cJSON_AddItemToObject(e, HW_F_CONTAINER_PEAK_BYTES, fit_json(x, cg, m, target));
+    if (all_known(lim, m))
+        cJSON_AddItemToObject(e, HW_F_SMALLEST_LIMIT_BYTES, lf = fit_json(x, lim, m, target));
+    double pred = hw_jnum(pf, "predicted"), pred_lim = lf ? hw_jnum(lf, "predicted") : NAN;
     double output_bytes = hw_jnum(ds, HW_F_OUTPUT_BYTES) / hw_jnum(ds, "rows") * target;
     cJSON_AddNumberToObject(e, HW_F_OUTPUT_BYTES, output_bytes);
     cJSON_AddNumberToObject(e, "predicted_ratio", pred / output_bytes);
@@ -206,6 +230,10 @@ static cJSON *plan_one(cJSON *const *reports, int n, const cJSON *key, const str
         cJSON *mj = cJSON_CreateObject();
         cJSON_AddNumberToObject(mj, HW_F_BYTES, machines[i]);
         cJSON_AddBoolToObject(mj, "fits", reliable && !isnan(pred) && pred * (1 + o->headroom) <= machines[i]);
+        /* As a pod's limit: the job survives a limit of this size (the smallest limit fits). */
+        if (lf)
+            cJSON_AddBoolToObject(mj, "fits_as_limit", reliable && !isnan(pred_lim) &&
+                                                       pred_lim * (1 + o->headroom) <= machines[i]);
         cJSON_AddItemToArray(fits, mj);
     }
     return e;
@@ -273,6 +301,23 @@ double hw_plan_predict(const cJSON *plan, const char *label, const char *allocat
     return NAN;
 }
 
+/* The predicted smallest container limit and the sizes it fits, under the entry's row. */
+static void print_limit(const cJSON *e, FILE *f)
+{
+    const cJSON *lf = cJSON_GetObjectItemCaseSensitive(e, HW_F_SMALLEST_LIMIT_BYTES), *m;
+    char b1[32], b2[32], fits[128] = "";
+    if (!lf || isnan(hw_jnum(lf, "predicted")))
+        return;
+    size_t used = 0;
+    cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(e, "machines"))
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "fits_as_limit")) && used < sizeof fits)
+            used += (size_t)snprintf(fits + used, sizeof fits - used, "%s%s", used ? " " : "",
+                                     hw_fmt_bytes(hw_jnum(m, HW_F_BYTES), b2, sizeof b2));
+    fprintf(f, "%-34s %-9s   smallest container limit %s (%.2fx): survives a pod limit of %s\n", "", "",
+            hw_fmt_bytes(hw_jnum(lf, "predicted"), b1, sizeof b1),
+            hw_jnum(lf, "predicted") / hw_jnum(e, HW_F_OUTPUT_BYTES), fits[0] ? fits : "none of these");
+}
+
 void hw_plan_print(const cJSON *plan, FILE *f)
 {
     const cJSON *e, *m;
@@ -305,6 +350,7 @@ void hw_plan_print(const cJSON *plan, FILE *f)
                 hw_jnum(p, "r2"), ho, hw_jnum(w, "predicted"), fits[0] ? fits : "none");
         if (hw_jstr(e, "regime_note")[0])
             fprintf(f, "%-34s %-9s   %s\n", "", "", hw_jstr(e, "regime_note"));
+        print_limit(e, f);
     }
 }
 

@@ -29,6 +29,7 @@ struct hw_plan_opts {
     char out[PATH_MAX];            /* -o PLAN.json */
     char strategies[256], allocators[256];
     bool from;                     /* the positionals are reports, not a config */
+    bool find_limit;               /* the fit scales' runs also --find-limit */
     int nfrom;
     char reports[HW_PLAN_MAX_FROM][PATH_MAX];
 };

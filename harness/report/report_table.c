@@ -55,6 +55,34 @@ static void print_row(const struct hw_summary_view *v, int lw, int aw, FILE *f)
             v->ok < v->runs ? " (some repeats failed)" : "");
 }
 
+/* --find-limit's answers, when it ran: the limit to set beside the two peaks it differs from. */
+static void print_limits(const cJSON *report, int lw, int aw, FILE *f)
+{
+    const cJSON *s, *summary = cJSON_GetObjectItemCaseSensitive(report, HW_F_SUMMARY);
+    double out = hw_jnum(cJSON_GetObjectItemCaseSensitive(report, HW_F_DATASET), HW_F_OUTPUT_BYTES);
+    bool any = false;
+    cJSON_ArrayForEach(s, summary)
+        any |= cJSON_HasObjectItem(s, HW_F_SMALLEST_LIMIT_BYTES);
+    if (!any)
+        return;
+    fprintf(f, "\nsmallest container limit that still gives the reference's output (--find-limit):\n");
+    fprintf(f, "%-*s %-*s %10s %10s %10s %7s %9s\n", lw, "strategy", aw, "allocator", "peak", "cgroup", "limit", "xout",
+            "wall there");
+    cJSON_ArrayForEach(s, summary) {
+        struct hw_summary_view v;
+        char alloc[300], b1[32], b2[32], b3[32], b4[32], b5[32];
+        hw_summary_decode(s, &v);
+        if (isnan(v.smallest_limit))
+            continue;
+        hw_run_key_allocator(v.entry, alloc, sizeof alloc);
+        fprintf(f, "%-*s %-*s %10s %10s %10s %7s %9s\n", lw, v.label, aw, alloc,
+                hw_fmt_bytes(v.peak_median, b1, sizeof b1),
+                isnan(v.container_peak_median) ? "-" : hw_fmt_bytes(v.container_peak_median, b2, sizeof b2),
+                hw_fmt_bytes(v.smallest_limit, b3, sizeof b3), ratio_text(v.smallest_limit / out, b4, sizeof b4),
+                ratio_text(v.wall_ratio_at_limit, b5, sizeof b5));
+    }
+}
+
 void hw_report_print_table(const cJSON *report, FILE *f)
 {
     const cJSON *ds = cJSON_GetObjectItemCaseSensitive(report, HW_F_DATASET);
@@ -80,4 +108,5 @@ void hw_report_print_table(const cJSON *report, FILE *f)
         hw_summary_decode(s, &v);
         print_row(&v, lw, aw, f);
     }
+    print_limits(report, lw, aw, f);
 }

@@ -54,7 +54,7 @@ static cJSON *summarize_group(const cJSON *runs, const cJSON *first, double tole
     cJSON_AddStringToObject(o, HW_F_ALLOCATOR, hw_jstr(first, HW_F_ALLOCATOR));
     cJSON_AddStringToObject(o, HW_F_ALLOCATOR_CONF, hw_jstr(first, HW_F_ALLOCATOR_CONF));
     const char *status = NULL, *reason = NULL, *peak_phase = NULL;
-    double differing = 0, max_abs = 0, top = -1;
+    double differing = 0, max_abs = 0, top = -1, smallest = NAN, slower = NAN;
     cJSON_ArrayForEach(r, runs) {
         if (!hw_run_key_equal(r, first))
             continue;
@@ -69,6 +69,12 @@ static cJSON *summarize_group(const cJSON *runs, const cJSON *first, double tole
         peak[ok] = hw_jnum(r, HW_F_PEAK_RSS_BYTES);
         ratio[ok] = hw_jnum(r, HW_F_PEAK_RATIO);
         wall[ok++] = hw_jnum(r, HW_F_WALL_SECONDS);
+        /* --find-limit searched the first repeat: its answer is the entry's. */
+        if (isnan(smallest)) {
+            const cJSON *ls = cJSON_GetObjectItemCaseSensitive(r, HW_F_LIMIT_SEARCH);
+            smallest = hw_jnum(ls, HW_F_SMALLEST_SURVIVING_BYTES);
+            slower = hw_jnum(ls, HW_F_WALL_RATIO_AT_LIMIT);
+        }
         double c = hw_jnum(cJSON_GetObjectItemCaseSensitive(r, HW_F_CONTAINER), HW_F_PEAK_BYTES);
         if (cg && !isnan(c))
             cg[ncg++] = c;
@@ -96,6 +102,10 @@ static cJSON *summarize_group(const cJSON *runs, const cJSON *first, double tole
         add_stats(o, HW_F_WALL_SECONDS, wall, ok);
         if (ncg)   /* absent for runs without a cgroup (an old report, none could be made) */
             add_stats(o, HW_F_CONTAINER_PEAK_BYTES, cg, ncg);
+        if (!isnan(smallest))
+            cJSON_AddNumberToObject(o, HW_F_SMALLEST_LIMIT_BYTES, smallest);
+        if (!isnan(smallest) && !isnan(slower))
+            cJSON_AddNumberToObject(o, HW_F_WALL_RATIO_AT_LIMIT, slower);
         cJSON_AddStringToObject(o, HW_F_OUTPUT_CHECK, checked == 0 ? "unchecked"
                                 : mismatches ? "mismatch" : "matches");
         if (mismatches) {
@@ -199,6 +209,8 @@ static void decode(const cJSON *s, struct hw_summary_view *v, bool chart)
     v->wall_min = stat_of(s, HW_F_WALL_SECONDS, HW_F_MIN, chart);
     v->wall_max = stat_of(s, HW_F_WALL_SECONDS, HW_F_MAX, chart);
     v->container_peak_median = stat_of(s, HW_F_CONTAINER_PEAK_BYTES, HW_F_MEDIAN, chart);
+    v->smallest_limit = num_of(s, HW_F_SMALLEST_LIMIT_BYTES, chart);
+    v->wall_ratio_at_limit = num_of(s, HW_F_WALL_RATIO_AT_LIMIT, chart);
     v->output_check = hw_jstr(s, HW_F_OUTPUT_CHECK);
     v->cells_differing = num_of(s, HW_F_CELLS_DIFFERING, chart);
     v->max_abs_diff = num_of(s, HW_F_MAX_ABS_DIFF, chart);

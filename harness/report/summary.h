@@ -18,6 +18,8 @@ struct hw_summary_view {
     double ratio_median, ratio_min, ratio_max;
     double wall_median, wall_min, wall_max;
     double container_peak_median;     /* the runs' memory cgroup peaks; NaN: none measured */
+    double smallest_limit;            /* --find-limit's smallest surviving limit; NaN: none */
+    double wall_ratio_at_limit;       /* the run's wall there against its own without a limit */
     const char *output_check;         /* "matches", "mismatch", "unchecked" */
     double cells_differing, max_abs_diff;   /* only with a mismatch */
     const char *peak_phase;
