@@ -13,6 +13,8 @@
 #include <unistd.h>
 #include "gate_views.h"
 #include "json.h"
+#include "lessons.h"
+#include <math.h>
 #include "plan.h"
 #include "report.h"
 #include "testutil.h"
@@ -327,6 +329,50 @@ static void load_error_is_one_line(void **state)
     assert_string_equal(err, want);
 }
 
+/* The container's view, in the lessons where it differs from RSS by its mechanism: a limit
+ * far below the RSS peak that still works (a memmap output), a cgroup peak above the RSS peak
+ * (page cache); nothing for an anonymous output, where the three agree. */
+static void container_lessons(void **state)
+{
+    (void)state;
+    const double mib = 1024.0 * 1024;
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddNumberToObject(cJSON_AddObjectToObject(r, "dataset"), "output_bytes", 100 * mib);
+    cJSON *summary = cJSON_AddArrayToObject(r, "summary");
+    const struct { const char *label; double peak, cg, limit, slower; } e[] = {
+        {"memmap", 203, 206, 104, 2.5}, {"memmap evict=true", 105, 149, NAN, NAN}, {"whole-copy", 210, 210, 210, 1.0},
+    };
+    for (int i = 0; i < 3; i++) {
+        cJSON *s = cJSON_CreateObject();
+        cJSON_AddStringToObject(s, "label", e[i].label);
+        cJSON_AddStringToObject(s, "allocator", "glibc");
+        cJSON_AddStringToObject(s, "allocator_conf", "");
+        cJSON_AddNumberToObject(cJSON_AddObjectToObject(s, "peak_rss_bytes"), "median", e[i].peak * mib);
+        cJSON_AddNumberToObject(cJSON_AddObjectToObject(s, "container_peak_bytes"), "median", e[i].cg * mib);
+        if (!isnan(e[i].limit)) {
+            cJSON_AddNumberToObject(s, "smallest_limit_bytes", e[i].limit * mib);
+            cJSON_AddNumberToObject(s, "wall_ratio_at_limit", e[i].slower);
+        }
+        cJSON_AddItemToArray(summary, s);
+    }
+    cJSON *l = hw_lessons_build(r), *x;
+    int n = 0;
+    cJSON_ArrayForEach(x, l)
+        n += strcmp(hw_jstr(x, "kind"), "container") == 0;
+    assert_int_equal(n, 2);
+    assert_string_equal(hw_jstr(cJSON_GetArrayItem(l, 0), "text"),
+                        "memmap (glibc): RSS peaks at 2.03x, yet it completes under a container limit of 1.04x (2.5x "
+                        "slower there): at the limit the kernel writes its file pages back and drops them; size the "
+                        "pod from this, not from RSS");
+    assert_string_equal(hw_jstr(cJSON_GetArrayItem(l, 1), "text"),
+                        "memmap evict=true (glibc): its memory cgroup peaks at 1.49x, above its RSS peak 1.05x: page "
+                        "cache RSS does not count (written file pages until written back, files read) is charged to "
+                        "the container; a limit at the RSS peak makes the kernel reclaim (--find-limit says how low it "
+                        "can go)");
+    cJSON_Delete(l);
+    cJSON_Delete(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -339,6 +385,7 @@ int main(void)
         cmocka_unit_test(bad_numbers_are_refused),
         cmocka_unit_test(gate_refuses_an_infinite_baseline),
         cmocka_unit_test(load_error_is_one_line),
+        cmocka_unit_test(container_lessons),
     };
     tu_scratch = dir;
     return cmocka_run_group_tests(tests, tu_scratch_setup, tu_scratch_teardown);

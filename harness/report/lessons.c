@@ -200,6 +200,39 @@ static void fidelity(cJSON *lessons, const cJSON *report)
     }
 }
 
+/* Where the container's view differs from RSS by its mechanism: a group that peaks above
+ * RSS holds page cache RSS does not count (a memmap's dirty pages, an IPC file read), and a
+ * limit far below the RSS peak survives because the kernel writes file pages back and drops
+ * them at the limit. Differences under this are the two views' bookkeeping (shared library
+ * pages, page tables). */
+#define CONTAINER_WORTH_TELLING 0.05
+
+static void container(cJSON *lessons, const cJSON *report, const cJSON *summary)
+{
+    const cJSON *s;
+    double out = hw_jnum(cJSON_GetObjectItemCaseSensitive(report, HW_F_DATASET), HW_F_OUTPUT_BYTES);
+    cJSON_ArrayForEach(s, summary) {
+        struct hw_summary_view v = view(s);
+        char text[1024];
+        double rss = v.peak_median / out, cg = v.container_peak_median / out, lim = v.smallest_limit / out;
+        if (!(out > 0) || isnan(rss))
+            continue;
+        if (!isnan(lim) && lim < rss - CONTAINER_WORTH_TELLING) {
+            snprintf(text, sizeof text, "%s (%s): RSS peaks at %.2fx, yet it completes under a container limit of "
+                     "%.2fx (%.1fx slower there): at the limit the kernel writes its file pages back and drops "
+                     "them; size the pod from this, not from RSS", v.label, v.allocator, rss, lim,
+                     v.wall_ratio_at_limit);
+            add(lessons, "container", v.label, rss - lim, text);
+        } else if (!isnan(cg) && cg > rss + CONTAINER_WORTH_TELLING) {
+            snprintf(text, sizeof text, "%s (%s): its memory cgroup peaks at %.2fx, above its RSS peak %.2fx: page "
+                     "cache RSS does not count (written file pages until written back, files read) is charged to "
+                     "the container; a limit at the RSS peak makes the kernel reclaim (--find-limit says how low "
+                     "it can go)", v.label, v.allocator, cg, rss);
+            add(lessons, "container", v.label, cg - rss, text);
+        }
+    }
+}
+
 static int by_weight(const void *a, const void *b)
 {
     double x = hw_jnum(*(const cJSON *const *)a, HW_F_WEIGHT), y = hw_jnum(*(const cJSON *const *)b, HW_F_WEIGHT);
@@ -214,14 +247,15 @@ cJSON *hw_lessons_build(const cJSON *report)
     beliefs(all, summary);
     allocator_effects(all, report, summary);
     fidelity(all, report);
+    container(all, report, summary);
     /* Correctness failures first, then the beliefs most wrong by factor, held ones last,
-     * then what allocators did. */
+     * then what the container's view adds, then what allocators did. */
     int n = cJSON_GetArraySize(all);
     const cJSON **v = calloc((size_t)n + 1, sizeof *v);
     for (int i = 0; v && i < n; i++)
         v[i] = cJSON_GetArrayItem(all, i);
     if (v) {
-        static const char *const order[] = {"correctness", "belief", "held", "allocator", "fidelity"};
+        static const char *const order[] = {"correctness", "belief", "held", "container", "allocator", "fidelity"};
         for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
             const cJSON **part = calloc((size_t)n + 1, sizeof *part);
             int m = 0;
