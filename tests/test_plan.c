@@ -7,7 +7,9 @@
 #include <cmocka.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include "json.h"
 #include "plan.h"
 #include "plot.h"
 
@@ -77,6 +79,43 @@ static void exact_line_and_machines(void **state)
     assert_true(isnan(hw_plan_predict(plan, "nope", "glibc", "", 70e6)));
     cJSON_Delete(plan);
     free_all(r, 4);
+}
+
+/* A memmap-like entry with --find-limit at every scale: its smallest container limit (1.05 x
+ * output) is fitted like the peak (2 x output), and the machines say which sizes it survives
+ * as a pod limit: at 70M rows (28 GB output) a 32 GiB limit, though its peak needs 64 GiB. The
+ * printed plan says it under the entry. */
+static void the_smallest_limit_is_planned(void **state)
+{
+    (void)state;
+    char err[512];
+    cJSON *r[3] = {report(250e3, "glibc", 0), report(500e3, "glibc", 0), report(1e6, "glibc", 0)};
+    for (int i = 0; i < 3; i++) {
+        cJSON *s = cJSON_GetArrayItem(cJSON_GetObjectItem(r[i], "summary"), 0);
+        double out = hw_jnum(cJSON_GetObjectItem(r[i], "dataset"), "output_bytes");
+        cJSON_AddNumberToObject(cJSON_AddObjectToObject(s, "container_peak_bytes"), "median", 2.05 * out);
+        cJSON_AddNumberToObject(s, "smallest_limit_bytes", 1.05 * out);
+    }
+    const char *p[3] = {"a", "b", "c"};
+    struct hw_plan_opts o = opts(70000000);
+    cJSON *plan = hw_plan_build(r, p, 3, &o, err, sizeof err);
+    assert_non_null(plan);
+    const cJSON *e = cJSON_GetArrayItem(cJSON_GetObjectItem(plan, "entries"), 0);
+    double lim = hw_jnum(cJSON_GetObjectItem(e, "smallest_limit_bytes"), "predicted");
+    assert_true(fabs(lim - 1.05 * 70e6 * 400) < 16.0);
+    assert_true(fabs(hw_jnum(cJSON_GetObjectItem(e, "container_peak_bytes"), "predicted") - 2.05 * 70e6 * 400) < 16.0);
+    const cJSON *m = cJSON_GetObjectItem(e, "machines");
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItem(cJSON_GetArrayItem(m, 0), "fits")));
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(m, 0), "fits_as_limit")));
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    hw_plan_print(plan, f);
+    fclose(f);
+    assert_non_null(strstr(text, "smallest container limit 27.4 GiB (1.05x): survives a pod limit of 32.0 GiB 64.0 GiB"));
+    free(text);
+    cJSON_Delete(plan);
+    free_all(r, 3);
 }
 
 /* jemalloc's 8 MiB threshold: an f32 column reaches it at 2,097,152 rows. Scales on both
@@ -162,6 +201,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(exact_line_and_machines),
         cmocka_unit_test(regimes),
+        cmocka_unit_test(the_smallest_limit_is_planned),
         cmocka_unit_test(degenerate_inputs),
         cmocka_unit_test(plan_without_target_rows),
     };
