@@ -272,6 +272,30 @@ static void small_report_page(void **state)
     assert_non_null(strstr(html, "WRONG: 42 cells differ"));
     /* The failed run: its reason, no chart (2 SVGs: the summary and the ok run). */
     assert_int_equal(count(html, "<svg"), 2);
+    /* No cgroup samples: no cgroup line and no legend entry for one. */
+    assert_null(strstr(html, "memory cgroup (page cache"));
+    free(html);
+    cJSON_Delete(r);
+}
+
+/* With the group's charge in the timeline (timeline.cgroup), the run chart draws it as a line
+ * of its own beside RSS, and the legend names it. */
+static void cgroup_line_drawn(void **state)
+{
+    (void)state;
+    char path[512];
+    cJSON *r = small_report();
+    cJSON *tl = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(r, "runs"), 0), "timeline");
+    cJSON *cg = cJSON_AddObjectToObject(tl, "cgroup");
+    cJSON *t = cJSON_AddArrayToObject(cg, "t"), *b = cJSON_AddArrayToObject(cg, "bytes");
+    for (int i = 0; i < 1600; i += 10) {
+        cJSON_AddItemToArray(t, cJSON_CreateNumber(i / 1000.0));
+        cJSON_AddItemToArray(b, cJSON_CreateNumber(1e6 * (i % 400)));
+    }
+    write_html(r, "cgroup.html", path, sizeof path);
+    char *html = check_page(path, 2000000, 2);
+    assert_int_equal(count(html, "class=\"cg\""), 2);   /* the line and its legend swatch */
+    assert_non_null(strstr(html, "memory cgroup (page cache and kernel too)"));
     free(html);
     cJSON_Delete(r);
 }
@@ -610,6 +634,7 @@ int main(void)
         cmocka_unit_test(plan_page),
         cmocka_unit_test(plan_page_bad_numbers),
         cmocka_unit_test(no_timeline_page),
+        cmocka_unit_test(cgroup_line_drawn),
         cmocka_unit_test(crowded_phases),
         cmocka_unit_test(broken_reports),
         cmocka_unit_test(write_error),
