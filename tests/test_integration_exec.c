@@ -258,7 +258,7 @@ static bool exists(int pid)
     return access(path, F_OK) == 0;
 }
 
-/* Our own memory cgroup v1 directory + "/highwater-exec-PID", where exec PID puts its tree. */
+/* Our own memory cgroup v1 directory + "/hw-PID-exec", where exec PID puts its tree. */
 static void cgroup_dir(int pid, char *out, size_t len)
 {
     char line[1024];
@@ -270,7 +270,7 @@ static void cgroup_dir(int pid, char *out, size_t len)
             continue;
         p += strlen(":memory:");
         p[strcspn(p, "\n")] = '\0';
-        snprintf(out, len, "/sys/fs/cgroup/memory%s/highwater-exec-%d", strcmp(p, "/") ? p : "", pid);
+        snprintf(out, len, "/sys/fs/cgroup/memory%s/hw-%d-exec", strcmp(p, "/") ? p : "", pid);
     }
     if (f)
         fclose(f);
