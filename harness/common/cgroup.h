@@ -73,6 +73,9 @@ int hw_cgroup_stat(const struct hw_cgroup *cg, struct hw_cg_stat *st);
 void hw_cg_parse_stat_v1(const char *text, struct hw_cg_stat *st);
 void hw_cg_parse_stat_v2(const char *text, struct hw_cg_stat *st);
 void hw_cg_parse_events_v2(const char *text, struct hw_cg_stat *st);
+/* The most a group's reading can lag what it holds: the kernel charges in batches of up to
+ * 64 pages a CPU (MEMCG_CHARGE_BATCH), kept per CPU until used. */
+uint64_t hw_cg_charge_batch(void);
 /* The value of "key N" on its own line of a flat-keyed file, or HW_CG_UNKNOWN. */
 uint64_t hw_cg_key(const char *text, const char *key);
 

@@ -9,6 +9,12 @@
 #include <string.h>
 #include <unistd.h>
 
+uint64_t hw_cg_charge_batch(void)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN), page = sysconf(_SC_PAGESIZE);
+    return (uint64_t)(cpus > 0 ? cpus : 1) * 64u * (uint64_t)(page > 0 ? page : 4096);
+}
+
 uint64_t hw_cg_key(const char *text, const char *key)
 {
     size_t n = strlen(key);

@@ -44,3 +44,8 @@ cJSON *hw_json_add_whole(cJSON *o, const char *k, uint64_t v)
     snprintf(text, sizeof text, "%llu", (unsigned long long)v);
     return cJSON_AddRawToObject(o, k, text);
 }
+
+cJSON *hw_json_add_measured(cJSON *o, const char *k, uint64_t v, uint64_t unknown)
+{
+    return v == unknown ? cJSON_AddNullToObject(o, k) : hw_json_add_whole(o, k, v);
+}

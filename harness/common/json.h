@@ -20,5 +20,8 @@ int hw_json_u64(const cJSON *o, const char *k, uint64_t min, uint64_t max, uint6
  * 9.00719925474099e+15 and read back as ...990: from 10^15 on, the digits are written raw.
  * NULL when out of memory. */
 cJSON *hw_json_add_whole(cJSON *o, const char *k, uint64_t v);
+/* The same, but null when v is the value that stands for "not measured" (a figure an
+ * interface does not give is null, never 0). */
+cJSON *hw_json_add_measured(cJSON *o, const char *k, uint64_t v, uint64_t unknown);
 
 #endif

@@ -1,4 +1,5 @@
 #include "container.h"
+#include "json.h"
 #include "schema_fields.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,12 +82,11 @@ void hw_run_group_end_with(struct hw_run_group *g, const struct hw_cg_stat *st, 
     g->end_peak = peak;
 }
 
-/* The kernel charges a group in batches of up to 64 pages a CPU (MEMCG_CHARGE_BATCH), so
- * a group held at its limit reads up to that much below it. */
+/* A group held at its limit reads up to a charge batch below it; 1 MiB more for what the
+ * kernel charges outside the batches (page tables, slab). */
 static uint64_t charge_slack(void)
 {
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN), page = sysconf(_SC_PAGESIZE);
-    return (uint64_t)(cpus > 0 ? cpus : 1) * 64u * (uint64_t)(page > 0 ? page : 4096) + (1u << 20);
+    return hw_cg_charge_batch() + (1u << 20);
 }
 
 enum hw_container_outcome hw_container_outcome(const struct hw_run_group *g, bool completed, uint64_t peak)
@@ -120,10 +120,7 @@ const char *hw_container_outcome_name(enum hw_container_outcome o)
 
 static void add(cJSON *o, const char *key, uint64_t v)
 {
-    if (v == HW_CG_UNKNOWN)
-        cJSON_AddNullToObject(o, key);
-    else
-        cJSON_AddNumberToObject(o, key, (double)v);
+    hw_json_add_measured(o, key, v, HW_CG_UNKNOWN);
 }
 
 cJSON *hw_run_group_json(const struct hw_run_group *g, enum hw_container_outcome o, uint64_t peak)

@@ -15,14 +15,6 @@ bool hw_limit_try_survived(const cJSON *run)
            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(out, HW_F_MATCHES_REFERENCE));
 }
 
-/* The kernel charges in batches of up to 64 pages a CPU: a group holding X reads as little
- * as X minus that, so bounds taken from readings are moved by it. */
-static uint64_t batch_slack(void)
-{
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN), page = sysconf(_SC_PAGESIZE);
-    return (uint64_t)(cpus > 0 ? cpus : 1) * 64u * (uint64_t)(page > 0 ? page : 4096);
-}
-
 /* The most anonymous and kernel memory the group held at a phase end: no reclaim gives
  * that back without swap, so a limit below it fails (a guess all the same: tried first). */
 static double unreclaimable(const cJSON *base)
@@ -75,7 +67,8 @@ cJSON *hw_find_limit(const cJSON *base, const struct hw_find_limit_opts *o)
         return not_searched("the run without a limit did not complete with the reference's output");
     if (isnan(peak) || peak <= 0)
         return not_searched(*hw_jstr(c, HW_F_REASON) ? hw_jstr(c, HW_F_REASON) : "the run has no cgroup peak");
-    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), slack = batch_slack();
+    /* Bounds taken from readings are moved by the charge batch a reading can lag by. */
+    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), slack = hw_cg_charge_batch();
     double guess = unreclaimable(base);
     struct hw_limit_search s;
     hw_limit_search_init(&s, (uint64_t)peak + slack, guess > (double)slack ? (uint64_t)guess - slack : 0,

@@ -1,4 +1,5 @@
 #include "container.h"
+#include "json.h"
 #include "schema_fields.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,10 +39,7 @@ void hw_container_cross(struct hw_container *c, struct hw_container_mark *m, boo
 
 static void add(cJSON *o, const char *key, uint64_t v)
 {
-    if (v == HW_CG_UNKNOWN)
-        cJSON_AddNullToObject(o, key);
-    else
-        cJSON_AddNumberToObject(o, key, (double)v);
+    hw_json_add_measured(o, key, v, HW_CG_UNKNOWN);
 }
 
 cJSON *hw_container_phase_json(const struct hw_container *c, const struct hw_container_mark *m)
