@@ -26,7 +26,7 @@ int hw_event_send(int fd, cJSON *ev)
     }
     rc = 0;
 out:
-    free(s);
+    cJSON_free(s);   /* cJSON's allocator: the worker routes it outside the measured heap */
     return rc;
 }
 

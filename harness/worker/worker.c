@@ -4,6 +4,7 @@
 #include "checksum.h"
 #include "event.h"
 #include "output.h"
+#include "own_heap.h"
 #include "phase.h"
 #include "reference.h"
 #include "source.h"
@@ -16,27 +17,30 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+/* The spec's text, in mappings of its own (own_heap.h): doubled until it fits. */
 static char *read_all(int fd)
 {
-    size_t len = 0, cap = 8192;
-    char *buf = malloc(cap);
+    size_t len = 0, cap = 64 * 1024;
+    char *buf = hw_own_keep(cap);
     while (buf) {
         if (len + 1 == cap) {
-            char *p = realloc(buf, cap *= 2);
-            if (!p)
-                break;
+            char *p = hw_own_keep(cap * 2);
+            if (p)
+                memcpy(p, buf, len);
+            hw_own_release(buf);
             buf = p;
+            cap *= 2;
+            continue;
         }
         ssize_t n = read(fd, buf + len, cap - len - 1);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
             buf[len] = '\0';
-            return n == 0 ? buf : (free(buf), NULL);
+            return n == 0 ? buf : (hw_own_release(buf), NULL);
         }
         len += (size_t)n;
     }
-    free(buf);
     return NULL;
 }
 
@@ -211,8 +215,9 @@ int hw_worker_main(void)
     int rc = 3;
     char err[512];
     cJSON *j = NULL;
-    struct hw_spec *spec = calloc(1, sizeof *spec);
-    struct hw_run *run = calloc(1, sizeof *run);
+    hw_own_heap_init();
+    struct hw_spec *spec = hw_own_keep(sizeof *spec);
+    struct hw_run *run = hw_own_keep(sizeof *run);
     char *text = read_all(HW_SPEC_FD);
     close(HW_SPEC_FD);
     if (!spec || !run || !text) {
@@ -234,7 +239,7 @@ int hw_worker_main(void)
     }
     cJSON_Delete(j);
     j = NULL;
-    free(text);
+    hw_own_release(text);
     text = NULL;
     if (spec->mode == HW_MODE_REFERENCE) {
         rc = run_reference(spec);
@@ -269,9 +274,9 @@ int hw_worker_main(void)
     hw_container_close(&run->container);
 out:
     cJSON_Delete(j);
-    free(text);
-    free(spec);
-    free(run);
+    hw_own_release(text);
+    hw_own_release(spec);
+    hw_own_release(run);
     if (rc == 0) {
         cJSON *ev = cJSON_CreateObject();
         cJSON_AddStringToObject(ev, "ev", "done");
