@@ -26,7 +26,7 @@ int hw_event_send(int fd, cJSON *ev)
     }
     rc = 0;
 out:
-    cJSON_free(s);   /* cJSON's allocator: the worker routes it outside the measured heap */
+    cJSON_free(s);   /* what cJSON allocated, by cJSON's own free: hooks may be set */
     return rc;
 }
 

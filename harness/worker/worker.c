@@ -215,7 +215,6 @@ int hw_worker_main(void)
     int rc = 3;
     char err[512];
     cJSON *j = NULL;
-    hw_own_heap_init();
     struct hw_spec *spec = hw_own_keep(sizeof *spec);
     struct hw_run *run = hw_own_keep(sizeof *run);
     char *text = read_all(HW_SPEC_FD);
