@@ -2,7 +2,8 @@
  * memmap (3 entries x 2 allocators = 6 jobs): --shard 1/2 and 2/2 together run exactly the
  * jobs of the unsharded run (by job_index, label, allocator and repeat), each report says
  * which shard of which list it is, --dry-run lists the shard's jobs, --shard-memory prints
- * one integer (the shard's largest predicted peak), and a bad K/N is exit 2 before anything. */
+ * one integer (the shard's largest predicted peak), spec --shard is the shard's first run, and a
+ * bad K/N is exit 2 before anything. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -140,6 +141,27 @@ static void dry_run_and_shard_memory(void **state)
     cJSON_Delete(all);
 }
 
+/* spec --shard K/N is the spec of the shard's first run (as the first test's reports ran it). */
+static void spec_takes_the_shards_first_run(void **state)
+{
+    (void)state;
+    for (int k = 1; k <= 2; k++) {
+        char args[256];
+        snprintf(args, sizeof args, "spec configs/ci.yaml --rows 50k --strategies whole-copy,memmap --shard %d/2", k);
+        assert_int_equal(hw(args, "spec"), 0);
+        cJSON *spec = cJSON_Parse(tu_scratch_read("spec.out")), *rep = tu_report("%s/s%d.json", dir, k);
+        assert_non_null(spec);
+        assert_non_null(rep);
+        const cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItem(rep, "runs"), 0);
+        assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(spec, "strategy")),
+                            cJSON_GetStringValue(cJSON_GetObjectItem(first, "strategy")));
+        assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(spec, "allocator")),
+                            cJSON_GetStringValue(cJSON_GetObjectItem(first, "allocator")));
+        cJSON_Delete(spec);
+        cJSON_Delete(rep);
+    }
+}
+
 static void bad_shard_is_exit_2_in_one_line(void **state)
 {
     (void)state;
@@ -159,6 +181,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(two_shards_run_the_whole_list),
         cmocka_unit_test(dry_run_and_shard_memory),
+        cmocka_unit_test(spec_takes_the_shards_first_run),
         cmocka_unit_test(bad_shard_is_exit_2_in_one_line),
     };
     tu_scratch = dir;
