@@ -28,7 +28,8 @@ static const struct {
     const char *flags[16];
 } expected[] = {
     {"run", {"--output", "--strategies", "--allocators", "--rows", "--repeat", "--no-phase-reset",
-             "--html", "--plan", "--fidelity", "--dry-run", "--no-timeline", "--find-limit", "--verbose"}},
+             "--html", "--plan", "--fidelity", "--dry-run", "--no-timeline", "--find-limit", "--verbose",
+             "--shard", "--shard-memory"}},
     {"list", {0}},
     {"gate", {"--baseline", "--tolerance", "--slack", "--junit", "--markdown", "--allow-missing",
               "--allow-shape-change"}},
@@ -42,7 +43,8 @@ static const struct {
     {"fidelity", {"--rows", "--output", "--html", "--strategies", "--allocators", "--data", "--tolerance",
                   "--verbose"}},
     {"spec", {"--output", "--strategies", "--allocators", "--rows", "--repeat", "--no-phase-reset",
-              "--html", "--plan", "--fidelity", "--dry-run", "--no-timeline", "--find-limit", "--verbose"}},
+              "--html", "--plan", "--fidelity", "--dry-run", "--no-timeline", "--find-limit", "--verbose",
+             "--shard", "--shard-memory"}},
     {"worker", {0}},
     {"help", {0}},
 };

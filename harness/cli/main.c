@@ -77,6 +77,10 @@ static const struct hw_flag run_flags[] = {
      "leave the RSS timelines out of the report (a small file, e.g. a baseline)"),
     SHARED(find_limit_flag, struct hw_run_opts, find_limit),
     SHARED(verbose_flag, struct hw_run_opts, verbose),
+    FLAG("--shard", 0, "K/N", "shard", HW_OPT_STRING, offsetof(struct hw_run_opts, shard), NULL, 0, 0, NULL,
+     "run only the K-th of N slices of the job list (balanced by predicted peak, the same on any machine)"),
+    FLAG("--shard-memory", 0, NULL, "shard-memory", HW_OPT_BOOL, offsetof(struct hw_run_opts, shard_memory), NULL, 0, 0,
+     NULL, "print the largest predicted peak of the shard's jobs, in bytes (e.g. for sbatch --mem), and run nothing"),
     {0},
 };
 

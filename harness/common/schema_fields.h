@@ -15,6 +15,15 @@
 #define HW_F_SUMMARY "summary"
 #define HW_F_LESSONS "lessons"
 #define HW_F_LIMIT_BYTES "limit_bytes"
+/* A sharded run's root (parent/shard.h): which slice of the full job list it ran; every run
+ * record's job_index is its place in that full list. */
+#define HW_F_SHARD "shard"
+#define HW_F_SHARD_INDEX "index"
+#define HW_F_SHARD_COUNT "count"
+#define HW_F_JOBS_TOTAL "jobs_total"
+#define HW_F_JOBS "jobs"
+#define HW_F_JOB_LIST_SHA256 "job_list_sha256"
+#define HW_F_JOB_INDEX "job_index"
 
 /* tool */
 #define HW_F_NAME "name"

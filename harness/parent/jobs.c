@@ -105,7 +105,8 @@ struct hw_job *hw_jobs_list(const struct hw_config *cfg, const char *strategies,
             continue;
         for (uint32_t a = 0; a < cfg->nallocators; a++)
             for (uint32_t r = 1; r <= cfg->repeat; r++) {
-                struct hw_job *j = &jobs[(*njobs)++];
+                struct hw_job *j = &jobs[*njobs];
+                j->index = (*njobs)++;
                 j->sc = sc;
                 j->ac = &cfg->allocators[a];
                 j->repeat = r;

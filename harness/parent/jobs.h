@@ -12,6 +12,7 @@ struct hw_job {
     const struct hw_strategy_cfg *sc;
     const struct hw_allocator_cfg *ac;
     uint32_t repeat;
+    uint32_t index;            /* its place in the full list: the report's job_index */
     uint64_t output_bytes;
     double predicted;          /* pre-flight (preflight.h) */
     char skip[512];            /* "" = it runs */

@@ -20,6 +20,8 @@ struct hw_run_opts {
     bool dry_run;             /* print the runs and their pre-flight verdicts, run nothing */
     bool find_limit;          /* then each job's smallest surviving container limit (find_limit.h) */
     bool verbose;
+    char shard[256];          /* --shard K/N; "" = the whole list (shard.h) */
+    bool shard_memory;        /* print the shard's largest predicted peak in bytes, run nothing */
 };
 
 #endif

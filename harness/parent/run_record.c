@@ -60,6 +60,7 @@ cJSON *hw_run_record_new(const struct hw_job *j, bool phase_reset)
         .budget_ratio = sc->has_budget ? hw_size_bytes(&sc->budget, j->output_bytes) / out : NAN,
     };
     hw_schema_run_job(r, &f);
+    cJSON_AddNumberToObject(r, HW_F_JOB_INDEX, j->index);
     cJSON_Delete(params);
     return r;
 }

@@ -18,10 +18,12 @@
 #include "schema_fields.h"
 #include "atomic.h"
 #include "run_record.h"
+#include "shard.h"
 #include "size.h"
 #include "supervisor.h"
 #include "tmpdir.h"
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +47,8 @@ struct ctx {
     struct hw_references refs;
     char tmpdir[PATH_MAX];     /* the current child's own directory, "" when none */
     struct hw_containers containers;   /* where each run's memory cgroup is made */
+    struct hw_shard shard;     /* count 0: the whole list */
+    uint32_t jobs_total;       /* the full list's size; njobs is the shard's */
 };
 
 static void progress(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -226,6 +230,21 @@ static int set_limit(struct ctx *c)
     return 0;
 }
 
+/* --shard: the full list's digest, then only the shard's jobs, and the report says which.
+ * Skipped jobs belong to a shard too, so the shards' reports together hold every job. */
+static int select_shard(struct ctx *c)
+{
+    char sha[65];
+    c->jobs_total = c->njobs;
+    if (!c->shard.count)
+        return 0;
+    hw_shard_list_sha256(c->jobs, c->njobs, sha);
+    if (hw_shard_select(c->jobs, &c->njobs, &c->shard) != 0)
+        return 3;
+    cJSON_AddItemToObject(c->report, HW_F_SHARD, hw_shard_json(&c->shard, c->jobs_total, sha, c->jobs, c->njobs));
+    return 0;
+}
+
 /* Config, report path, the workers' binary, the launcher, the limit, --plan, --fidelity and
  * the job list with its pre-flight verdicts. 0, or the exit code. */
 static int prepare(struct ctx *c, char **text, size_t *text_len)
@@ -267,16 +286,38 @@ static int prepare(struct ctx *c, char **text, size_t *text_len)
                               .plan_path = c->o->plan};
     for (uint32_t i = 0; i < c->njobs; i++)
         hw_preflight_job(&c->jobs[i], c->cfg, &pf);
-    return 0;
+    return select_shard(c);
+}
+
+/* The largest predicted peak of the (shard's) jobs, and their total cost. */
+static double largest_peak(const struct ctx *c, double *total)
+{
+    double most = 0;
+    *total = 0;
+    for (uint32_t i = 0; i < c->njobs; i++) {
+        double p = c->jobs[i].predicted;
+        most = p > most ? p : most;
+        *total += hw_shard_cost(&c->jobs[i]);
+    }
+    return most;
 }
 
 static void dry_run(const struct ctx *c)
 {
-    char b1[32];
-    printf("%s: %u runs, limit %s\n", c->cfg->name, c->njobs, c->limit_text);
+    char b1[32], b2[32];
+    double total, most = largest_peak(c, &total);
+    if (c->shard.count)
+        printf("%s: shard %u/%u: %u of %u runs, limit %s\n", c->cfg->name, c->shard.index, c->shard.count,
+               c->njobs, c->jobs_total, c->limit_text);
+    else
+        printf("%s: %u runs, limit %s\n", c->cfg->name, c->njobs, c->limit_text);
     for (uint32_t i = 0; i < c->njobs; i++)
-        printf("%-34s %-9s predicted %10s  %s\n", c->jobs[i].sc->label, hw_allocator_name(c->jobs[i].ac->kind),
-               hw_fmt_bytes(c->jobs[i].predicted, b1, sizeof b1), c->jobs[i].skip[0] ? c->jobs[i].skip : "runs");
+        printf("#%-3u %-34s %-9s predicted %10s  %s\n", c->jobs[i].index, c->jobs[i].sc->label,
+               hw_allocator_name(c->jobs[i].ac->kind), hw_fmt_bytes(c->jobs[i].predicted, b1, sizeof b1),
+               c->jobs[i].skip[0] ? c->jobs[i].skip : "runs");
+    if (c->shard.count)
+        printf("shard %u/%u: total predicted cost %s, largest predicted peak %s\n", c->shard.index, c->shard.count,
+               hw_fmt_bytes(total, b1, sizeof b1), hw_fmt_bytes(most, b2, sizeof b2));
 }
 
 /* The helper workers first: the host's rates, then a reference per output dtype the runs need. */
@@ -388,8 +429,19 @@ int hw_runner(const struct hw_run_opts *o)
     char *text = NULL;
     struct ctx c = {.o = o, .launcher = {.pid = -1, .sock = -1}};
     struct hw_sup_signals sig;
+    char err[256];
+    /* Checked before anything starts: a scheduler's bad array index fails at once. */
+    if (o->shard[0] && hw_shard_parse(o->shard, &c.shard, err, sizeof err) != 0) {
+        fprintf(stderr, "highwater: %s\n", err);
+        return 2;
+    }
+    if (o->shard_memory && !c.shard.count)
+        c.shard = (struct hw_shard){1, 1};
     int rc = prepare(&c, &text, &text_len);
-    if (rc == 0 && o->dry_run) {
+    if (rc == 0 && o->shard_memory) {
+        double total, most = largest_peak(&c, &total);
+        printf("%.0f\n", ceil(most));
+    } else if (rc == 0 && o->dry_run) {
         dry_run(&c);
     } else if (rc == 0) {
         hw_sup_signals_catch(&sig);

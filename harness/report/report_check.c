@@ -34,6 +34,8 @@ static const struct rule report_rules[] = {
     {"runs[].wall_seconds", 0}, {"runs[].output_bytes", 0}, {"runs[].predicted_peak_bytes", 0},
     {"runs[].sampler_peak_bytes", 0}, {"runs[].expect_ratio", POS}, {"runs[].budget_ratio", POS},
     {"runs[].expect_error", ANY}, {"runs[].repeat", WHOLE},
+    {"runs[].job_index", WHOLE}, {"shard.index", POS | WHOLE}, {"shard.count", POS | WHOLE},
+    {"shard.jobs_total", WHOLE},
     {"runs[].output.cells_differing", WHOLE}, {"runs[].output.max_abs_diff", 0},
     {"runs[].output.blocks.largest_bytes", 0},
     {"runs[].phases[].peak_rss_bytes", 0}, {"runs[].phases[].wall_seconds", 0},
