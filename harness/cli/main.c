@@ -14,6 +14,7 @@
 #include "compare.h"
 #include "gate_views.h"
 #include "json.h"
+#include "merge.h"
 #include "runner.h"
 #include "size.h"
 #include "strategy.h"
@@ -325,6 +326,22 @@ static int cmd_compare(void *opts, const struct hw_args *a)
     return hw_compare(a->v[0], a->v[1]);
 }
 
+static const struct hw_flag merge_flags[] = {
+    LIKE(output_flag, struct hw_merge_opts, out, .arg = "ALL.json", .required = true,
+         .opt.help = "write the merged report here (required); nothing is written when a report is refused"),
+    FLAG("--allow-partial", 0, NULL, "allow-partial", HW_OPT_BOOL, offsetof(struct hw_merge_opts, allow_partial), NULL, 0, 0, NULL,
+     "merge even when shards are missing; merged.missing_shards names them"),
+    {0},
+};
+
+static int cmd_merge(void *opts, const struct hw_args *a)
+{
+    struct hw_merge_opts *o = opts;
+    o->n = a->n;
+    o->paths = a->v;
+    return hw_merge(o);
+}
+
 struct dataset_opts { uint64_t rows; char dir[4096]; };
 static const struct hw_flag dataset_flags[] = {
     SHARED(rows_flag, struct dataset_opts, rows),
@@ -395,6 +412,10 @@ static const struct hw_command commands[] = {
      "results/baselines/ci.json'", cmd_gate},
     {"compare", "compare A.json B.json", "two reports side by side, with deltas", NULL, 0, 2, 2, false,
      "needs two reports, e.g. 'highwater compare before.json after.json'", cmd_compare},
+    {"merge", "merge R1.json R2.json ... -o ALL.json [--allow-partial]",
+     "the shard reports of one sweep (run --shard K/N) as one report", merge_flags,
+     sizeof(struct hw_merge_opts), 1, HW_MERGE_MAX_INPUTS, false,
+     "needs the shard reports and -o, e.g. 'highwater merge s1.json s2.json -o all.json'", cmd_merge},
     {"calibrate", "calibrate [options]", "this machine's warm memcpy and first-touch rates", calibrate_flags,
      sizeof(struct calibrate_opts), 0, 0, false, NULL, cmd_calibrate},
     {"plan", "plan CONFIG --rows 70M [options] | plan --from R1.json R2.json ... --rows 70M",

@@ -173,4 +173,20 @@
 #define HW_F_MIN "min"
 #define HW_F_MAX "max"
 
+/* A shard's report (run --shard K/N) and a merged one (highwater merge): the root's shard and
+ * merged blocks, a run's job_index, and a merged run's host (the root's names) */
+#define HW_F_SHARD "shard"
+#define HW_F_INDEX "index"
+#define HW_F_COUNT "count"
+#define HW_F_JOBS_TOTAL "jobs_total"
+#define HW_F_JOBS "jobs"
+#define HW_F_JOB_LIST_SHA256 "job_list_sha256"
+#define HW_F_JOB_INDEX "job_index"
+#define HW_F_MERGED "merged"
+#define HW_F_SHARDS "shards"
+#define HW_F_PATH "path"
+#define HW_F_JOBS_PRESENT "jobs_present"
+#define HW_F_MISSING_SHARDS "missing_shards"
+#define HW_F_HARNESS "harness"
+
 #endif
