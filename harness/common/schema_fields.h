@@ -173,15 +173,10 @@
 #define HW_F_MIN "min"
 #define HW_F_MAX "max"
 
-/* A shard's report (run --shard K/N) and a merged one (highwater merge): the root's shard and
- * merged blocks, a run's job_index, and a merged run's host (the root's names) */
-#define HW_F_SHARD "shard"
-#define HW_F_INDEX "index"
-#define HW_F_COUNT "count"
-#define HW_F_JOBS_TOTAL "jobs_total"
-#define HW_F_JOBS "jobs"
-#define HW_F_JOB_LIST_SHA256 "job_list_sha256"
-#define HW_F_JOB_INDEX "job_index"
+/* A merged report (highwater merge): the root's merged block (the shard names are with the
+ * root's, above), and a merged run's host (the root's names). */
+#define HW_F_INDEX HW_F_SHARD_INDEX
+#define HW_F_COUNT HW_F_SHARD_COUNT
 #define HW_F_MERGED "merged"
 #define HW_F_SHARDS "shards"
 #define HW_F_PATH "path"
