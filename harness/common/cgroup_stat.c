@@ -93,14 +93,16 @@ static long read_file(const struct hw_cgroup *cg, const char *name, char *buf, s
     return hw_read_text(path, buf, len);
 }
 
+/* One-number files through the same parse as the kept fds (hw_cg_read_fd). */
 static uint64_t read_number(const struct hw_cgroup *cg, const char *name)
 {
-    char buf[64], *end;
-    if (read_file(cg, name, buf, sizeof buf) <= 0)
-        return HW_CG_UNKNOWN;
-    errno = 0;
-    unsigned long long v = strtoull(buf, &end, 10);
-    return errno || end == buf ? HW_CG_UNKNOWN : (uint64_t)v;
+    char path[1100];
+    snprintf(path, sizeof path, "%s/%s", cg->dir, name);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    uint64_t v = hw_cg_read_fd(fd);
+    if (fd >= 0)
+        close(fd);
+    return v;
 }
 
 int hw_cgroup_stat(const struct hw_cgroup *cg, struct hw_cg_stat *st)

@@ -132,6 +132,7 @@
 
 /* The container's view (runs[].container, runs[].phases[].container, timeline.cgroup) */
 #define HW_F_CONTAINER "container"
+#define HW_F_CONTAINER_ERROR "container_error"
 #define HW_F_INTERFACE "interface"
 #define HW_F_PEAK_BYTES "peak_bytes"
 #define HW_F_PEAK_COVERS "peak_covers"

@@ -16,7 +16,6 @@ void hw_containers_init(struct hw_containers *cs)
     }
     if (hw_cgroup_self("", &cs->base, cs->why, sizeof cs->why) != 0)
         return;
-    cs->on = true;
     hw_cgroup_sweep_stale(&cs->base);
 }
 
@@ -24,7 +23,7 @@ void hw_run_group_make(struct hw_containers *cs, uint64_t limit, struct hw_run_g
 {
     memset(g, 0, sizeof *g);
     g->limit = limit;
-    if (!cs->on) {
+    if (cs->base.kind == HW_CG_NONE) {
         snprintf(g->why, sizeof g->why, "%s", cs->why);
         return;
     }
@@ -82,12 +81,6 @@ void hw_run_group_end_with(struct hw_run_group *g, const struct hw_cg_stat *st, 
     g->end_peak = peak;
 }
 
-/* A group held at its limit reads up to a charge batch below it; 1 MiB more for what the
- * kernel charges outside the batches (page tables, slab). */
-static uint64_t charge_slack(void)
-{
-    return hw_cg_charge_batch() + (1u << 20);
-}
 
 enum hw_container_outcome hw_container_outcome(const struct hw_run_group *g, bool completed, uint64_t peak)
 {
@@ -99,7 +92,7 @@ enum hw_container_outcome hw_container_outcome(const struct hw_run_group *g, boo
      * at the limit says the same. */
     if (g->on && g->limit && g->end.limit_hits != HW_CG_UNKNOWN)
         return g->end.limit_hits > 0 ? HW_CONTAINER_RECLAIMED : HW_CONTAINER_COMPLETED;
-    if (g->on && g->limit && peak != HW_CG_UNKNOWN && peak + charge_slack() >= g->limit)
+    if (g->on && g->limit && peak != HW_CG_UNKNOWN && peak + hw_cg_charge_batch() >= g->limit)
         return HW_CONTAINER_RECLAIMED;
     return HW_CONTAINER_COMPLETED;
 }
@@ -118,11 +111,6 @@ const char *hw_container_outcome_name(enum hw_container_outcome o)
     }
 }
 
-static void add(cJSON *o, const char *key, uint64_t v)
-{
-    hw_json_add_measured(o, key, v, HW_CG_UNKNOWN);
-}
-
 cJSON *hw_run_group_json(const struct hw_run_group *g, enum hw_container_outcome o, uint64_t peak)
 {
     cJSON *j = cJSON_CreateObject();
@@ -133,13 +121,13 @@ cJSON *hw_run_group_json(const struct hw_run_group *g, enum hw_container_outcome
     }
     cJSON_AddStringToObject(j, HW_F_STATUS, "measured");
     cJSON_AddStringToObject(j, HW_F_INTERFACE, g->cg.kind == HW_CG_V2 ? "cgroup v2" : "cgroup v1");
-    add(j, HW_F_LIMIT_BYTES, g->limit ? g->limit : HW_CG_UNKNOWN);
+    hw_json_add_measured(j, HW_F_LIMIT_BYTES, g->limit ? g->limit : HW_CG_UNKNOWN, HW_CG_UNKNOWN);
     if (g->limit)
         cJSON_AddStringToObject(j, HW_F_LIMIT_SOURCE, g->budget ? "budget" : "container_limit");
-    add(j, HW_F_PEAK_BYTES, peak);
+    hw_json_add_measured(j, HW_F_PEAK_BYTES, peak, HW_CG_UNKNOWN);
     cJSON_AddStringToObject(j, HW_F_OUTCOME, hw_container_outcome_name(o));
-    add(j, HW_F_OOM_KILLS, g->end.oom_kill);
-    add(j, HW_F_LIMIT_HITS, g->end.limit_hits);
-    add(j, HW_F_FILE_RECLAIMED_BYTES, g->end.file_reclaimed);
+    hw_json_add_measured(j, HW_F_OOM_KILLS, g->end.oom_kill, HW_CG_UNKNOWN);
+    hw_json_add_measured(j, HW_F_LIMIT_HITS, g->end.limit_hits, HW_CG_UNKNOWN);
+    hw_json_add_measured(j, HW_F_FILE_RECLAIMED_BYTES, g->end.file_reclaimed, HW_CG_UNKNOWN);
     return j;
 }

@@ -11,8 +11,7 @@
 
 /* Where runs' groups go: this process's memory cgroup, found once per command. */
 struct hw_containers {
-    bool on;
-    struct hw_cgroup base;
+    struct hw_cgroup base;         /* kind HW_CG_NONE: no groups can be made (why says why) */
     unsigned seq;
     char why[256];                 /* why off */
 };

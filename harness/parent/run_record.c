@@ -1,5 +1,6 @@
 #include "run_record.h"
 #include "schema_fields.h"
+#include "json.h"
 #include "report.h"
 #include "sampler.h"
 #include "size.h"
@@ -130,6 +131,12 @@ static cJSON *container_of(const struct hw_child *ch, const cJSON *phases, bool 
 {
     const cJSON *p;
     uint64_t peak = ch->group.end_peak;
+    const char *refused = hw_jstr(hw_child_event(ch, "hello"), HW_F_CONTAINER_ERROR);
+    if (*refused) {
+        struct hw_run_group off = {0};
+        snprintf(off.why, sizeof off.why, "%s", refused);
+        return hw_run_group_json(&off, HW_CONTAINER_OTHER, HW_CG_UNKNOWN);
+    }
     cJSON_ArrayForEach(p, phases) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p, HW_F_CONTAINER),
                                                           HW_F_PEAK_BYTES);

@@ -188,6 +188,11 @@ static int cgroup_make(struct hw_tree *t, char *why, size_t len)
         return -1;
     hw_cgroup_sweep_stale(&self);
     snprintf(name, sizeof name, "hw-%d-exec", (int)t->self);
+    /* A group of ours that outlived a previous highwater with this pid (the sweep spares our
+     * own pid); the kernel refuses to remove one that still holds tasks. */
+    char stale[1200];
+    snprintf(stale, sizeof stale, "%s/%s", self.dir, name);
+    rmdir(stale);
     if (hw_cgroup_make(&self, name, &g, why, len) != 0)
         return -1;
     snprintf(t->cg, sizeof t->cg, "%s", g.dir);

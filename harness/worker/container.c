@@ -37,25 +37,20 @@ void hw_container_cross(struct hw_container *c, struct hw_container_mark *m, boo
     hw_cgroup_stat(&c->cg, &m->st);
 }
 
-static void add(cJSON *o, const char *key, uint64_t v)
-{
-    hw_json_add_measured(o, key, v, HW_CG_UNKNOWN);
-}
-
 cJSON *hw_container_phase_json(const struct hw_container *c, const struct hw_container_mark *m)
 {
     if (!c->on)
         return NULL;
     cJSON *o = cJSON_CreateObject();
-    add(o, HW_F_PEAK_BYTES, m->peak);
+    hw_json_add_measured(o, HW_F_PEAK_BYTES, m->peak, HW_CG_UNKNOWN);
     cJSON_AddStringToObject(o, HW_F_PEAK_COVERS, c->resettable ? "phase" : "run so far");
-    add(o, HW_F_CURRENT_END_BYTES, m->st.current);
-    add(o, HW_F_ANON_END_BYTES, m->st.anon);
-    add(o, HW_F_FILE_END_BYTES, m->st.file);
-    add(o, HW_F_DIRTY_END_BYTES, m->st.dirty);
-    add(o, HW_F_WRITEBACK_END_BYTES, m->st.writeback);
-    add(o, HW_F_SHMEM_END_BYTES, m->st.shmem);
-    add(o, HW_F_KERNEL_END_BYTES, m->st.kernel);
+    hw_json_add_measured(o, HW_F_CURRENT_END_BYTES, m->st.current, HW_CG_UNKNOWN);
+    hw_json_add_measured(o, HW_F_ANON_END_BYTES, m->st.anon, HW_CG_UNKNOWN);
+    hw_json_add_measured(o, HW_F_FILE_END_BYTES, m->st.file, HW_CG_UNKNOWN);
+    hw_json_add_measured(o, HW_F_DIRTY_END_BYTES, m->st.dirty, HW_CG_UNKNOWN);
+    hw_json_add_measured(o, HW_F_WRITEBACK_END_BYTES, m->st.writeback, HW_CG_UNKNOWN);
+    hw_json_add_measured(o, HW_F_SHMEM_END_BYTES, m->st.shmem, HW_CG_UNKNOWN);
+    hw_json_add_measured(o, HW_F_KERNEL_END_BYTES, m->st.kernel, HW_CG_UNKNOWN);
     return o;
 }
 

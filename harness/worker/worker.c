@@ -4,6 +4,7 @@
 #include "checksum.h"
 #include "event.h"
 #include "output.h"
+#include "schema_fields.h"
 #include "own_heap.h"
 #include "phase.h"
 #include "reference.h"
@@ -267,6 +268,10 @@ int hw_worker_main(void)
     cJSON_AddStringToObject(hello, "ev", "hello");
     cJSON_AddStringToObject(hello, "allocator_version", run->alloc.version);
     cJSON_AddNumberToObject(hello, "t_abs", run->t0);
+    /* The parent made a group, but this worker is not measuring in it: the report must say
+     * why, not show the empty group's figures. */
+    if (!run->container.on && getenv(HW_RUN_CGROUP_ERR_ENV))
+        cJSON_AddStringToObject(hello, HW_F_CONTAINER_ERROR, run->container.why);
     hw_event_send(HW_EVENT_FD, hello);
     rc = run_strategy(spec, run);
     hw_allocator_close(&run->alloc);
