@@ -81,7 +81,8 @@ static const struct hw_flag run_flags[] = {
     FLAG("--shard", 0, "K/N", "shard", HW_OPT_STRING, offsetof(struct hw_run_opts, shard), NULL, 0, 0, NULL,
      "run only the K-th of N slices of the job list (balanced by predicted peak, the same on any machine)"),
     FLAG("--shard-memory", 0, NULL, "shard-memory", HW_OPT_BOOL, offsetof(struct hw_run_opts, shard_memory), NULL, 0, 0,
-     NULL, "print the largest predicted peak of the shard's jobs, in bytes (e.g. for sbatch --mem), and run nothing"),
+     NULL, "print the shard's predicted step peak in bytes (its largest run or helper worker, plus highwater's own "
+     "processes), for sbatch --mem or a pod's memory request, and run nothing"),
     {0},
 };
 
@@ -331,6 +332,11 @@ static const struct hw_flag merge_flags[] = {
          .opt.help = "write the merged report here (required); nothing is written when a report is refused"),
     FLAG("--allow-partial", 0, NULL, "allow-partial", HW_OPT_BOOL, offsetof(struct hw_merge_opts, allow_partial), NULL, 0, 0, NULL,
      "merge even when shards are missing; merged.missing_shards names them"),
+    FLAG("--sacct", 0, "SACCT.txt", "sacct", HW_OPT_STRING, offsetof(struct hw_merge_opts, sacct), NULL, 0, 0, NULL,
+     "Slurm's accounting of the array (sacct -P --noconvert --format=JobIDRaw,JobID,State,MaxRSS,Elapsed,NodeList): "
+     "each task's MaxRSS beside highwater's figures, in merged.accounting"),
+    FLAG("--sacct-interval", 0, "SECONDS", "sacct-interval", HW_OPT_RATE, offsetof(struct hw_merge_opts, sacct_interval),
+     "30", 0.001, 86400, NULL, "the cluster's JobAcctGatherFrequency (scontrol show config; Slurm's default 30)"),
     {0},
 };
 
@@ -412,7 +418,7 @@ static const struct hw_command commands[] = {
      "results/baselines/ci.json'", cmd_gate},
     {"compare", "compare A.json B.json", "two reports side by side, with deltas", NULL, 0, 2, 2, false,
      "needs two reports, e.g. 'highwater compare before.json after.json'", cmd_compare},
-    {"merge", "merge R1.json R2.json ... -o ALL.json [--allow-partial]",
+    {"merge", "merge R1.json R2.json ... -o ALL.json [--allow-partial] [--sacct SACCT.txt]",
      "the shard reports of one sweep (run --shard K/N) as one report", merge_flags,
      sizeof(struct hw_merge_opts), 1, HW_MERGE_MAX_INPUTS, false,
      "needs the shard reports and -o, e.g. 'highwater merge s1.json s2.json -o all.json'", cmd_merge},

@@ -82,6 +82,21 @@ static void schema_list(const char *const *schemas, char *out, size_t len)
         used += (size_t)snprintf(out + used, len - used, "%s%s", i ? "' or '" : "", schemas[i]);
 }
 
+int hw_file_read_text(const char *path, char **text, size_t *n, char *err, size_t len)
+{
+    *text = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) {
+        snprintf(err, len, "%s: cannot read: %s", path, strerror(errno));
+        return 2;
+    }
+    *text = read_capped(fd, path, n, err, len);
+    close(fd);
+    if (!*text)
+        hw_json_file_one_line(err, len);
+    return *text ? 0 : 2;
+}
+
 int hw_json_file_load(const char *path, const char *const *schemas, cJSON **out, char *err, size_t len)
 {
     int rc = 2;

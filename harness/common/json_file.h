@@ -16,6 +16,9 @@
  * names the file in the messages). A directory, FIFO, device or empty file is an error, never
  * a hang or a huge malloc. 0, or 2 with err naming the file, on one line. */
 int hw_json_file_load(const char *path, const char *const *schemas, cJSON **out, char *err, size_t len);
+/* The text of path (any file merge or a reader takes whole: sacct's output), NUL-terminated,
+ * under the same size cap and refusals as above. 0, or 2 with err naming the file. */
+int hw_file_read_text(const char *path, char **text, size_t *n, char *err, size_t len);
 /* err made one line, whatever the file held (a schema is quoted back as written). */
 void hw_json_file_one_line(char *err, size_t len);
 

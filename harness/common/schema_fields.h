@@ -47,6 +47,21 @@
 #define HW_F_CALIBRATION "calibration"
 #define HW_F_PARENT_PEAK_RSS_BYTES "parent_peak_rss_bytes"
 #define HW_F_LAUNCHER_PEAK_RSS_BYTES "launcher_peak_rss_bytes"
+/* harness: the helper workers' (calibration, reference) largest peak, for the step's bound */
+#define HW_F_HELPER_PEAK_RSS_BYTES "helper_peak_rss_bytes"
+/* The root's scheduler block (parent/scheduler.h): the task this run was, in the engine's ids */
+#define HW_F_SCHEDULER "scheduler"
+#define HW_F_ENGINE "engine"
+#define HW_F_JOB_ID "job_id"
+#define HW_F_ARRAY_JOB_ID "array_job_id"
+#define HW_F_ARRAY_TASK_ID "array_task_id"
+#define HW_F_NODE "node"
+#define HW_F_CLUSTER "cluster"
+#define HW_F_COMPLETION_INDEX "completion_index"
+#define HW_F_POD "pod"
+#define HW_F_RUN_ID "run_id"
+#define HW_F_JOB "job"
+#define HW_F_RUNNER "runner"
 
 /* A run (runs[]): what was asked */
 #define HW_F_STRATEGY "strategy"
@@ -184,5 +199,21 @@
 #define HW_F_JOBS_PRESENT "jobs_present"
 #define HW_F_MISSING_SHARDS "missing_shards"
 #define HW_F_HARNESS "harness"
+/* merged.accounting (report/accounting.h): the scheduler's own peak of each shard's task
+ * beside the bounds highwater's figures put on it */
+#define HW_F_ACCOUNTING "accounting"
+#define HW_F_SOURCE "source"
+#define HW_F_INTERVAL_SECONDS "interval_seconds"
+#define HW_F_WINDOW_SECONDS "window_seconds"
+#define HW_F_TASKS "tasks"
+#define HW_F_STATE "state"
+#define HW_F_ELAPSED_SECONDS "elapsed_seconds"
+#define HW_F_MAX_RSS_BYTES "max_rss_bytes"
+#define HW_F_LARGEST_PEAK_BYTES "largest_peak_bytes"
+#define HW_F_HELD_BYTES "held_bytes"
+#define HW_F_STEP_PEAK_BYTES "step_peak_bytes"
+#define HW_F_VERDICT "verdict"
+#define HW_F_CONSISTENT "consistent"
+#define HW_F_SACCT_JOB_ID "sacct_job_id"
 
 #endif

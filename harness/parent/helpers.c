@@ -1,4 +1,5 @@
 #include "helpers.h"
+#include "calibrate.h"
 #include "event.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,9 +33,22 @@ static int helper_run(const struct hw_helpers *h, enum hw_spec_mode mode, enum h
     j = hw_spec_json(spec);
     if (j && hw_child_run(ch, &o, j) == 0 && strcmp(hw_child_status(ch, o.limit, h->self, reason, len), "ok") == 0)
         rc = 0;
+    /* A helper never resets its high-water mark, so ru_maxrss is its whole peak; the largest
+     * sample stands in when the kernel gave no rusage. Part of a scheduler step's memory. */
+    uint64_t peak = (uint64_t)ch->sup.ru.ru_maxrss * 1024u;
+    peak = ch->sup.largest > peak ? ch->sup.largest : peak;
+    if (h->peak && peak > *h->peak)
+        *h->peak = peak;
     cJSON_Delete(j);
     free(spec);
     return rc;
+}
+
+double hw_helpers_predicted_peak(const struct hw_config *cfg)
+{
+    double calibration = 2.0 * (double)HW_CALIBRATE_DEFAULT_BYTES;
+    double reference = (double)cfg->ds.rows * sizeof(double);
+    return calibration > reference ? calibration : reference;
 }
 
 bool hw_reference_needed(const struct hw_references *refs, enum hw_dtype dtype)

@@ -25,7 +25,13 @@ struct hw_helpers {
     struct hw_child_opts child;   /* launcher, limit, interval, progress; alloc and label unused */
     const struct hw_config *cfg;
     const char *self;             /* the binary the workers exec, for the reasons */
+    uint64_t *peak;               /* optional: raised to each helper's peak RSS (bytes) */
 };
+
+/* The larger of the two helpers' predicted peaks, from what each allocates by design: the
+ * calibration's two memcpy buffers, the reference's copy of one column as doubles. Part of
+ * what a scheduler step needs beside the runs (run --shard-memory). */
+double hw_helpers_predicted_peak(const struct hw_config *cfg);
 
 /* Whether dtype's reference is still to be computed (a failed one is not tried again). */
 bool hw_reference_needed(const struct hw_references *refs, enum hw_dtype dtype);

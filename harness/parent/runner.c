@@ -18,6 +18,7 @@
 #include "schema_fields.h"
 #include "atomic.h"
 #include "run_record.h"
+#include "scheduler.h"
 #include "shard.h"
 #include "size.h"
 #include "supervisor.h"
@@ -49,6 +50,7 @@ struct ctx {
     struct hw_containers containers;   /* where each run's memory cgroup is made */
     struct hw_shard shard;     /* count 0: the whole list */
     uint32_t jobs_total;       /* the full list's size; njobs is the shard's */
+    uint64_t helper_peak;      /* the calibration's and references' largest peak RSS */
 };
 
 static void progress(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -170,6 +172,9 @@ static int save(struct ctx *c)
         /* What a worker's ru_maxrss could inherit: the launcher's, not the parent's. */
         cJSON_DeleteItemFromObjectCaseSensitive(h, "launcher_peak_rss_bytes");
         cJSON_AddNumberToObject(h, "launcher_peak_rss_bytes", (double)hw_launcher_rss(&c->launcher));
+        /* With the runs' peaks these bound what a scheduler can see of the whole step. */
+        cJSON_DeleteItemFromObjectCaseSensitive(h, HW_F_HELPER_PEAK_RSS_BYTES);
+        cJSON_AddNumberToObject(h, HW_F_HELPER_PEAK_RSS_BYTES, (double)c->helper_peak);
     }
     if (hw_report_write(c->report, c->report_path, err, sizeof err) != 0) {
         fprintf(stderr, "highwater: %s\n", err);
@@ -274,6 +279,9 @@ static int prepare(struct ctx *c, char **text, size_t *text_len)
     if (!c->jobs || !c->report)
         return 3;
     cJSON_AddNumberToObject(c->report, "limit_bytes", (double)c->limit);
+    cJSON *sched = hw_scheduler_json(getenv);
+    if (sched)
+        cJSON_AddItemToObject(c->report, HW_F_SCHEDULER, sched);
     if (c->o->plan[0] && hw_json_load(c->o->plan, HW_PLAN_SCHEMA, &c->plan, err, sizeof err) != 0) {
         fprintf(stderr, "highwater: --plan: %s\n", err);
         return 2;
@@ -323,7 +331,7 @@ static void dry_run(const struct ctx *c)
 /* The helper workers first: the host's rates, then a reference per output dtype the runs need. */
 static void helpers(struct ctx *c)
 {
-    struct hw_helpers h = {.child = child_opts(c), .cfg = c->cfg, .self = c->self};
+    struct hw_helpers h = {.child = child_opts(c), .cfg = c->cfg, .self = c->self, .peak = &c->helper_peak};
     cJSON *host = cJSON_GetObjectItemCaseSensitive(c->report, "host");
     progress(c, "calibrate: memcpy and first-touch rates");
     cJSON *cal = hw_calibration_compute(&h);
@@ -439,8 +447,13 @@ int hw_runner(const struct hw_run_opts *o)
         c.shard = (struct hw_shard){1, 1};
     int rc = prepare(&c, &text, &text_len);
     if (rc == 0 && o->shard_memory) {
-        double total, most = largest_peak(&c, &total);
-        printf("%.0f\n", ceil(most));
+        /* The whole step a scheduler accounts: the largest worker (a run's or a helper's; one
+         * runs at a time) beside the harness's own processes as they are now. */
+        double total, most = largest_peak(&c, &total), helpers = hw_helpers_predicted_peak(c.cfg);
+        struct hw_status self = {0};
+        hw_status_read(0, &self);
+        printf("%.0f\n", ceil((most > helpers ? most : helpers) + (double)self.vm_rss +
+                              (double)hw_launcher_rss(&c.launcher)));
     } else if (rc == 0 && o->dry_run) {
         dry_run(&c);
     } else if (rc == 0) {

@@ -279,11 +279,11 @@ static int take_first(struct hw_merge *m, cJSON *r, const struct place *p, const
 }
 
 /* merged.shards[]'s row: where the shard ran, enough to tell machines apart (each run keeps
- * the whole host). */
-static cJSON *shard_entry(const cJSON *r, const struct place *p, const char *path, size_t nruns)
+ * the whole host), and its runs' job indices (idx). */
+static cJSON *shard_entry(const cJSON *r, const struct place *p, const char *path, const uint64_t *idx, size_t nruns)
 {
     static const char *const brief[] = {HW_F_HOSTNAME, HW_F_CPU, HW_F_CPUS, HW_F_MEM_TOTAL_BYTES, HW_F_KERNEL};
-    const cJSON *host = cJSON_GetObjectItemCaseSensitive(r, HW_F_HOST), *harness;
+    const cJSON *host = cJSON_GetObjectItemCaseSensitive(r, HW_F_HOST), *harness, *sched;
     cJSON *e = cJSON_CreateObject(), *h;
     cJSON_AddNumberToObject(e, HW_F_INDEX, (double)p->index);
     cJSON_AddNumberToObject(e, HW_F_COUNT, (double)p->count);
@@ -297,6 +297,13 @@ static cJSON *shard_entry(const cJSON *r, const struct place *p, const char *pat
     }
     if ((harness = cJSON_GetObjectItemCaseSensitive(r, HW_F_HARNESS)))
         cJSON_AddItemToObject(e, HW_F_HARNESS, cJSON_Duplicate(harness, true));
+    /* Which task of the scheduler it was, and which runs it holds: what a cross-check against
+     * the scheduler's own accounting of that task needs (report/accounting.h). */
+    if ((sched = cJSON_GetObjectItemCaseSensitive(r, HW_F_SCHEDULER)))
+        cJSON_AddItemToObject(e, HW_F_SCHEDULER, cJSON_Duplicate(sched, true));
+    cJSON *jobs = cJSON_AddArrayToObject(e, HW_F_JOBS);
+    for (size_t j = 0; j < nruns; j++)
+        cJSON_AddItemToArray(jobs, cJSON_CreateNumber((double)idx[j]));
     return e;
 }
 
@@ -340,7 +347,7 @@ int hw_merge_add(struct hw_merge *m, cJSON *r, const char *path, char *err, size
     struct shard *s = &m->shards[m->nshards];
     s->index = p.index;
     snprintf(s->path, sizeof s->path, "%s", path);
-    s->entry = shard_entry(r, &p, path, (size_t)n);
+    s->entry = shard_entry(r, &p, path, idx, (size_t)n);
     m->nshards++;
     /* Moved, not copied: a shard's runs are most of its tree. */
     for (int i = 0; (run = cJSON_DetachItemFromArray(runs, 0)) != NULL; i++) {

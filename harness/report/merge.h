@@ -19,6 +19,8 @@
 struct hw_merge_opts {
     char out[PATH_MAX];
     bool allow_partial;
+    char sacct[PATH_MAX];  /* "": none; else sacct -P output to set beside each shard (accounting.h) */
+    double sacct_interval; /* the cluster's JobAcctGatherFrequency, seconds */
     int n;                 /* the reports, in the order given */
     const char *const *paths;
 };
