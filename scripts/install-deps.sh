@@ -33,6 +33,16 @@ if [ "${1:-}" = "--twins" ]; then
          "file:/usr/lib/python3/dist-packages/pandas/__init__.py python3-pandas"
          "file:/usr/lib/python3/dist-packages/numpy/__init__.py python3-numpy")
 fi
+# --slurm (.ci/run, for tests/test_integration_slurm.sh): a one-node Slurm 22.05 on localhost
+# (scripts/slurm/cluster.sh). slurmdbd + MariaDB are there because 22.05 keeps a finished
+# job's per-step MaxRSS only in slurmdbd's store, which sacct reads; -core, not mariadb-server,
+# whose postinst makes a system database. Their services are not started (see below).
+if [ "${1:-}" = "--slurm" ]; then
+  deps+=("cmd:munged munge" "cmd:slurmctld slurmctld" "cmd:slurmd slurmd" "cmd:sbatch slurm-client"
+         "cmd:slurmdbd slurmdbd" "cmd:mariadbd mariadb-server-core" "cmd:mariadb-install-db mariadb-server-core"
+         "cmd:mariadb mariadb-client-core")
+  slurm=1
+fi
 # The Makefile passes its CC; gcc (or cc, which gcc provides) is installed when missing.
 case ${CC:-gcc} in gcc | cc) deps+=("cmd:${CC:-gcc} gcc") ;; esac
 
@@ -67,6 +77,16 @@ else
 fi
 echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+# Slurm's and munge's packages start their daemons on install; the test runs its own under a
+# temp dir, so a policy-rc.d (the Debian way to say "start nothing") is put in place for the
+# apt run when the machine has none, and removed after it on every path.
+policy=/usr/sbin/policy-rc.d
+if [ -n "${slurm:-}" ] && [ ! -e "$policy" ]; then
+  trap '$sudo rm -f "$policy"' EXIT
+  printf '#!/bin/sh\n# highwater install-deps --slurm: no service starts during this apt run\nexit 101\n' |
+    $sudo tee "$policy" >/dev/null
+  $sudo chmod 755 "$policy"
+fi
 apt_install() { $sudo apt-get install -y --no-install-recommends "${missing[@]}" >&2; }
 # A fresh debootstrap has no package lists, and old lists name files the mirror has dropped:
 # update first when there are none, and once more before a retry.

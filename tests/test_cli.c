@@ -34,7 +34,7 @@ static const struct {
     {"gate", {"--baseline", "--tolerance", "--slack", "--junit", "--markdown", "--allow-missing",
               "--allow-shape-change"}},
     {"compare", {0}},
-    {"merge", {"--output", "--allow-partial"}},
+    {"merge", {"--output", "--allow-partial", "--sacct", "--sacct-interval"}},
     {"calibrate", {"--bytes", "--json"}},
     {"plan", {"--rows", "--fit", "--machine", "--headroom", "--output", "--strategies", "--allocators",
               "--from", "--find-limit"}},

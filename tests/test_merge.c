@@ -360,6 +360,86 @@ static void unreadable_files_are_refused(void **state)
     refused_by_loader("missing.json", NULL);
 }
 
+/* Shard k of 2 as a Slurm task: its scheduler ids and the harness's own peaks. */
+static cJSON *slurm_shard(int k)
+{
+    cJSON *s = shard(k, 2), *sc = cJSON_AddObjectToObject(s, "scheduler");
+    cJSON *h = cJSON_GetObjectItem(s, "harness");
+    char id[16];
+    snprintf(id, sizeof id, "%d", 40 + k);
+    cJSON_AddStringToObject(sc, "engine", "slurm");
+    cJSON_AddStringToObject(sc, "job_id", id);
+    if (!h)
+        h = cJSON_AddObjectToObject(s, "harness");
+    cJSON_DeleteItemFromObject(h, "helper_peak_rss_bytes");
+    cJSON_AddNumberToObject(h, "helper_peak_rss_bytes", 0);
+    return s;
+}
+
+/* merge --sacct: each shard's task found by its job id, MaxRSS beside its bounds, a task over
+ * its step's peak named on stderr (the merge itself succeeds), and the table printed. */
+static void sacct_is_set_beside_each_shard(void **state)
+{
+    (void)state;
+    put("s1.json", slurm_shard(1));
+    put("s2.json", slurm_shard(2));
+    tu_put_file("sacct.txt", "JobIDRaw|JobID|State|MaxRSS|Elapsed|NodeList\n"
+                             "41.batch|40_1.batch|COMPLETED|1K|00:01:02|node-1\n"
+                             "42.batch|40_2.batch|COMPLETED|900G|00:01:03|node-2\n");
+    assert_int_equal(hw("merge s1.json s2.json --sacct sacct.txt --sacct-interval 1 -o all.json"), 0);
+    const char *err = tu_read_or_fail("err");
+    assert_non_null(strstr(err, "highwater merge: shard 2 (job 42): above_step_peak: MaxRSS 900.0 GiB is above the "
+                                "step's peak "));
+    assert_int_equal(tu_lines(err), 1);
+    const char *out = tu_read_or_fail("out");
+    assert_non_null(strstr(out, "\nsacct beside highwater (sampled every 1 s; held = kept for 2 s by one worker):\n"));
+    assert_non_null(strstr(out, "\n1      40_1.batch   COMPLETED    1.00 KiB "));
+    cJSON *m = tu_report("all.json");
+    assert_non_null(m);
+    const cJSON *mb = cJSON_GetObjectItem(m, "merged");
+    const cJSON *tasks = cJSON_GetObjectItem(cJSON_GetObjectItem(mb, "accounting"), "tasks");
+    assert_int_equal(cJSON_GetArraySize(tasks), 2);
+    const cJSON *a = cJSON_GetArrayItem(tasks, 0);
+    assert_string_equal(hw_jstr(a, "verdict"), "consistent");
+    assert_string_equal(hw_jstr(a, "node"), "node-1");
+    assert_true(hw_jnum(a, "max_rss_bytes") == 1024 && hw_jnum(a, "elapsed_seconds") == 62);
+    /* The baseline has no timelines: nothing is known to be held. */
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(a, "held_bytes")));
+    /* The largest peak is of shard 1's own runs (job indices 0, 2, 4, ...). */
+    double most = 0;
+    const cJSON *r;
+    cJSON_ArrayForEach(r, cJSON_GetObjectItem(m, "runs"))
+        if ((int)hw_jnum(r, "job_index") % 2 == 0 && hw_jnum(r, "peak_rss_bytes") > most)
+            most = hw_jnum(r, "peak_rss_bytes");
+    assert_true(hw_jnum(a, "largest_peak_bytes") == most);
+    assert_string_equal(hw_jstr(cJSON_GetArrayItem(tasks, 1), "verdict"), "above_step_peak");
+    /* Each shard's row of merged.shards says which task it was and which jobs it ran. */
+    const cJSON *e = cJSON_GetArrayItem(cJSON_GetObjectItem(mb, "shards"), 1);
+    assert_string_equal(hw_jstr(cJSON_GetObjectItem(e, "scheduler"), "job_id"), "42");
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(e, "jobs")), njobs / 2);
+    assert_true(cJSON_GetArrayItem(cJSON_GetObjectItem(e, "jobs"), 0)->valuedouble == 1);
+    cJSON_Delete(m);
+    unlink("all.json");
+}
+
+/* A bad --sacct file fails before any report is read: exit 2, one line, nothing written. */
+static void bad_sacct_is_refused(void **state)
+{
+    (void)state;
+    put("s1.json", slurm_shard(1));
+    put("s2.json", slurm_shard(2));
+    tu_put_file("cut.txt", "JobIDRaw|JobID|State|MaxRSS\n41.batch|40_1.batch|COMPLETED|12K\n42.batch|40_2.b");
+    refused("s1.json s2.json --sacct cut.txt",
+            "highwater merge: cut.txt:3: 2 fields, the header has 4 or more: a truncated line; write it with: sacct "
+            "-P --noconvert -j JOB --format=JobIDRaw,JobID,State,MaxRSS,Elapsed,NodeList\n");
+    refused("s1.json s2.json --sacct .", "highwater merge: .: is a directory, not a file; give the path of a JSON "
+            "file\n");
+    refused("s1.json s2.json --sacct nosuch.txt", "highwater merge: nosuch.txt: cannot read: No such file or "
+            "directory\n");
+    refused("s1.json s2.json --sacct cut.txt --sacct-interval 0", "highwater merge: --sacct-interval: must be between "
+            "0.001 and 86400, got 0; see 'highwater merge --help'\n");
+}
+
 static void usage_and_merged_inputs(void **state)
 {
     (void)state;
@@ -447,6 +527,8 @@ int main(void)
         cmocka_unit_test(unreadable_files_are_refused),
         cmocka_unit_test(usage_and_merged_inputs),
         cmocka_unit_test(readers_take_a_merged_report),
+        cmocka_unit_test(sacct_is_set_beside_each_shard),
+        cmocka_unit_test(bad_sacct_is_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
