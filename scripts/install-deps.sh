@@ -60,7 +60,8 @@ missing_of() {
   local e
   for e in "${deps[@]}"; do
     read -r what pkg <<<"$e"
-    have "$what" || missing+=("$pkg")
+    # Two checks may name one package (mariadbd and mariadb-install-db): listed once.
+    have "$what" || [[ " ${missing[*]} " == *" $pkg "* ]] || missing+=("$pkg")
   done
 }
 
