@@ -210,6 +210,19 @@ static void each_task_is_judged_between_held_and_step_peak(void **state)
                         "sacct has no line 12.batch: pass the accounting of the array this shard ran in");
     cJSON_Delete(r);
     hw_sacct_free(&s);
+    /* Run with -j 2: two workers at once, so shard 1's step holds both its runs' peaks
+     * (200 + 210 MB) and two launchers, each process with its counter skew. */
+    assert_int_equal(hw_sacct_parse("JobIDRaw|MaxRSS\n11.batch|400000000\n", "t", &s, err, sizeof err), 0);
+    r = merged_report();
+    cJSON_AddNumberToObject(cJSON_AddObjectToObject(cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(r,
+        "merged"), "shards"), 0), "parallel"), "workers", 2);
+    hw_accounting_attach(r, &s, 1.0);
+    tasks = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "merged"), "accounting"), "tasks");
+    assert_true(hw_jnum(cJSON_GetArrayItem(tasks, 0), "largest_peak_bytes") == 410e6);
+    assert_true(hw_jnum(cJSON_GetArrayItem(tasks, 0), "step_peak_bytes") == 410e6 + 6e6 + 2e6 + 5 * 32 * 2 * 4096);
+    assert_string_equal(hw_jstr(cJSON_GetArrayItem(tasks, 0), "verdict"), "consistent");
+    cJSON_Delete(r);
+    hw_sacct_free(&s);
     /* A 3 s interval: a 6 s window is longer than each 4 s run, so nothing is held for sure. */
     assert_int_equal(hw_sacct_parse("JobIDRaw|MaxRSS\n11.batch|7000000\n", "t", &s, err, sizeof err), 0);
     r = merged_report();

@@ -16,6 +16,7 @@
 #include "json.h"
 #include "merge.h"
 #include "runner.h"
+#include "slots.h"
 #include "size.h"
 #include "strategy.h"
 #include "version.h"
@@ -83,6 +84,9 @@ static const struct hw_flag run_flags[] = {
     FLAG("--shard-memory", 0, NULL, "shard-memory", HW_OPT_BOOL, offsetof(struct hw_run_opts, shard_memory), NULL, 0, 0,
      NULL, "print the shard's predicted step peak in bytes (its largest run or helper worker, plus highwater's own "
      "processes), for sbatch --mem or a pod's memory request, and run nothing"),
+    FLAG("--jobs", 'j', "N", "jobs", HW_OPT_UINT, offsetof(struct hw_run_opts, jobs), NULL, 1, HW_SLOTS_MAX, NULL,
+     "run up to N workers at once, while their predicted peaks fit the limit (default: one per CPU this process "
+     "may use); peaks are each worker's own, walls beside another are marked contended"),
     {0},
 };
 

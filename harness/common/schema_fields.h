@@ -24,6 +24,12 @@
 #define HW_F_JOBS "jobs"
 #define HW_F_JOB_LIST_SHA256 "job_list_sha256"
 #define HW_F_JOB_INDEX "job_index"
+/* run -j N (parent/slots.h): the root's parallel block, and each run's contended flag (its
+ * wall was taken with another worker running beside it at some moment) */
+#define HW_F_PARALLEL "parallel"
+#define HW_F_WORKERS "workers"
+#define HW_F_CONTENDED "contended"
+#define HW_F_WALL_CONTENDED "wall_contended"
 
 /* tool */
 #define HW_F_NAME "name"

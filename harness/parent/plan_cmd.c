@@ -18,7 +18,9 @@ static int run_scales(const struct hw_plan_opts *o, char paths[][PATH_MAX], int 
     mkdir("results", 0755);
     mkdir("results/runs", 0755);
     for (int i = 0; i < ns; i++) {
-        struct hw_run_opts ro = {.rows = (uint64_t)scales[i], .no_timeline = true, .find_limit = o->find_limit};
+        /* One worker at a time: the plan fits wall times too, which must not be shared ones. */
+        struct hw_run_opts ro = {.rows = (uint64_t)scales[i], .no_timeline = true, .find_limit = o->find_limit,
+                                 .jobs = 1};
         snprintf(ro.config, sizeof ro.config, "%s", o->config);
         snprintf(ro.strategies, sizeof ro.strategies, "%s", o->strategies);
         snprintf(ro.allocators, sizeof ro.allocators, "%s", o->allocators);

@@ -21,7 +21,8 @@ struct hw_run_opts {
     bool find_limit;          /* then each job's smallest surviving container limit (find_limit.h) */
     bool verbose;
     char shard[256];          /* --shard K/N; "" = the whole list (shard.h) */
-    bool shard_memory;        /* print the shard's largest predicted peak in bytes, run nothing */
+    bool shard_memory;        /* print the shard's predicted step peak in bytes, run nothing */
+    uint64_t jobs;            /* -j: workers at once; 0 = one per CPU this process may use */
 };
 
 #endif

@@ -21,9 +21,12 @@
 #include "scheduler.h"
 #include "shard.h"
 #include "size.h"
+#include "slots.h"
 #include "supervisor.h"
 #include "tmpdir.h"
 #include <limits.h>
+#include <pthread.h>
+#include <sched.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -51,7 +54,25 @@ struct ctx {
     struct hw_shard shard;     /* count 0: the whole list */
     uint32_t jobs_total;       /* the full list's size; njobs is the shard's */
     uint64_t helper_peak;      /* the calibration's and references' largest peak RSS */
+    /* run -j N: slot 0 is launcher and tmpdir above, slots 1.. are extra[0..); report_mu
+     * guards the report while runs end in other slots. */
+    struct slot { struct hw_launcher launcher; char tmpdir[PATH_MAX]; } *extra;
+    uint32_t nslots;
+    pthread_mutex_t report_mu;
+    cJSON **done;              /* by job: its run, once in runs[] (runs[] owns it) */
+    uint32_t failed;
+    bool save_failed;
 };
+
+static struct hw_launcher *slot_launcher(struct ctx *c, uint32_t s)
+{
+    return s == 0 ? &c->launcher : &c->extra[s - 1].launcher;
+}
+
+static char *slot_tmpdir(struct ctx *c, uint32_t s)
+{
+    return s == 0 ? c->tmpdir : c->extra[s - 1].tmpdir;
+}
 
 static void progress(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void progress(struct ctx *c, const char *fmt, ...)
@@ -60,10 +81,12 @@ static void progress(struct ctx *c, const char *fmt, ...)
         return;
     va_list ap;
     va_start(ap, fmt);
+    flockfile(stderr);   /* slots print from their own threads */
     fputs("\r\033[K", stderr);
     vfprintf(stderr, fmt, ap);
-    va_end(ap);
     fflush(stderr);
+    funlockfile(stderr);
+    va_end(ap);
 }
 
 static void on_sample(void *arg, const char *label, const struct hw_child *ch, uint64_t rss)
@@ -74,16 +97,22 @@ static void on_sample(void *arg, const char *label, const struct hw_child *ch, u
         progress(c, "%s: %s  RSS %s", label, ch->phase, hw_fmt_bytes((double)rss, b, sizeof b));
 }
 
-static struct hw_child_opts child_opts(struct ctx *c)
+static struct hw_child_opts slot_child_opts(struct ctx *c, uint32_t slot)
 {
-    return (struct hw_child_opts){.launcher = &c->launcher, .limit = c->limit,
+    return (struct hw_child_opts){.launcher = slot_launcher(c, slot), .limit = c->limit,
                                   .interval_ms = (int)c->cfg->sample_interval_ms, .progress = on_sample, .arg = c};
 }
 
-/* limit: the run's memory cgroup limit, or 0 for the config's (none, or its container_limit);
- * timeout: its time, 0 for none. */
-static cJSON *run_job(struct ctx *c, struct hw_job *j, uint64_t limit, double timeout)
+static struct hw_child_opts child_opts(struct ctx *c)
 {
+    return slot_child_opts(c, 0);
+}
+
+/* In slot: limit, the run's memory cgroup limit, or 0 for the config's (none, or its
+ * container_limit); timeout: its time, 0 for none. */
+static cJSON *run_job_in(struct ctx *c, uint32_t slot, struct hw_job *j, uint64_t limit, double timeout)
+{
+    char *tmpdir = slot_tmpdir(c, slot);
     cJSON *r = hw_run_record_new(j, !c->o->no_phase_reset);
     char err[512], label[HW_STR_MAX + 64];
     if (j->skip[0]) {
@@ -92,16 +121,16 @@ static cJSON *run_job(struct ctx *c, struct hw_job *j, uint64_t limit, double ti
     }
     struct hw_spec *spec = calloc(1, sizeof *spec);
     struct hw_child ch = {.sup = {.pipe_fd = -1, .status_fd = -1, .cgroup_fd = -1}};
-    if (!spec || hw_tmpdir_make(c->cfg->tmpdir, c->tmpdir, sizeof c->tmpdir, err, sizeof err) != 0) {
+    if (!spec || hw_tmpdir_make(c->cfg->tmpdir, tmpdir, PATH_MAX, err, sizeof err) != 0) {
         hw_run_record_end(r, "failed", spec ? err : "out of memory");
         free(spec);
         return r;
     }
-    hw_job_spec(j, c->cfg, !c->o->no_phase_reset, c->tmpdir, spec);
+    hw_job_spec(j, c->cfg, !c->o->no_phase_reset, tmpdir, spec);
     hw_reference_apply(&c->refs, spec);
     cJSON *js = hw_spec_json(spec);
     snprintf(label, sizeof label, "%s/%s", j->sc->label, hw_allocator_name(j->ac->kind));
-    struct hw_child_opts co = child_opts(c);
+    struct hw_child_opts co = slot_child_opts(c, slot);
     co.alloc = j->ac;
     co.label = label;
     co.containers = &c->containers;
@@ -112,12 +141,20 @@ static cJSON *run_job(struct ctx *c, struct hw_job *j, uint64_t limit, double ti
     struct hw_record_opts ro = {.report = c->report, .limit = c->limit, .self = c->self,
                                 .expect_tolerance = c->cfg->expect_tolerance, .phase_reset = !c->o->no_phase_reset,
                                 .timeline = !c->o->no_timeline, .interval_ms = (double)c->cfg->sample_interval_ms};
+    /* The record reads and notes into the report, which another slot may be saving. */
+    pthread_mutex_lock(&c->report_mu);
     hw_run_record_fill(r, j, &ch, &ro);
-    hw_tmpdir_drop(c->tmpdir);
+    pthread_mutex_unlock(&c->report_mu);
+    hw_tmpdir_drop(tmpdir);
     cJSON_Delete(js);
     hw_child_release(&ch);
     free(spec);
     return r;
+}
+
+static cJSON *run_job(struct ctx *c, struct hw_job *j, uint64_t limit, double timeout)
+{
+    return run_job_in(c, 0, j, limit, timeout);
 }
 
 /* A fidelity report applies to the same dtype mix and output at any row count (the scale it
@@ -171,7 +208,12 @@ static int save(struct ctx *c)
         cJSON_AddNumberToObject(h, "parent_peak_rss_bytes", (double)self.vm_hwm);
         /* What a worker's ru_maxrss could inherit: the launcher's, not the parent's. */
         cJSON_DeleteItemFromObjectCaseSensitive(h, "launcher_peak_rss_bytes");
-        cJSON_AddNumberToObject(h, "launcher_peak_rss_bytes", (double)hw_launcher_rss(&c->launcher));
+        uint64_t launcher = 0;
+        for (uint32_t i = 0; i < (c->nslots ? c->nslots : 1); i++) {
+            uint64_t l = hw_launcher_rss(slot_launcher(c, i));
+            launcher = l > launcher ? l : launcher;
+        }
+        cJSON_AddNumberToObject(h, "launcher_peak_rss_bytes", (double)launcher);
         /* With the runs' peaks these bound what a scheduler can see of the whole step. */
         cJSON_DeleteItemFromObjectCaseSensitive(h, HW_F_HELPER_PEAK_RSS_BYTES);
         cJSON_AddNumberToObject(h, HW_F_HELPER_PEAK_RSS_BYTES, (double)c->helper_peak);
@@ -393,24 +435,71 @@ static int find_limits(struct ctx *c)
     return 0;
 }
 
-/* Every job, the report saved after each. The exit code. */
+static void *slot_run(void *arg, uint32_t slot, uint32_t job)
+{
+    struct ctx *c = arg;
+    struct hw_job *j = &c->jobs[job];
+    progress(c, "run %u/%u %s/%s", job + 1, c->njobs, j->sc->label, hw_allocator_name(j->ac->kind));
+    return run_job_in(c, slot, j, 0, 0);
+}
+
+/* A run ended (slots.h: one at a time): into runs[] at its job's place, so the report's
+ * order is the job list's whatever the order of ends, then the report saved. */
+static int slot_done(void *arg, uint32_t job, void *result, bool contended)
+{
+    struct ctx *c = arg;
+    cJSON *r = result, *runs = cJSON_GetObjectItemCaseSensitive(c->report, HW_F_RUNS);
+    const char *st = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, HW_F_STATUS));
+    pthread_mutex_lock(&c->report_mu);
+    c->failed += st && strcmp(st, "failed") == 0;
+    cJSON_AddBoolToObject(r, HW_F_CONTENDED, contended);
+    if (c->fidelity)
+        hw_fidelity_attach(c->fidelity, r);
+    /* Not cJSON_InsertItemInArray: Debian 12's cJSON (1.7.15-1+deb12u4) refuses every place
+     * but the ends, and the item is then owned by no one. The runs are taken out and put
+     * back in job order instead (a few dozen pointers). */
+    c->done[job] = r;
+    while (cJSON_DetachItemFromArray(runs, 0))
+        ;
+    for (uint32_t i = 0; i < c->njobs; i++)
+        if (c->done[i])
+            cJSON_AddItemToArray(runs, c->done[i]);
+    c->save_failed |= save(c) != 0;
+    pthread_mutex_unlock(&c->report_mu);
+    return c->save_failed;
+}
+
+static bool stop_admitting(void)
+{
+    return hw_sup_signalled() != 0;
+}
+
+/* Every job, up to nslots at once, the report saved after each. The exit code. */
 static int run_all(struct ctx *c)
 {
     char err[1024];
-    cJSON *runs = cJSON_GetObjectItemCaseSensitive(c->report, "runs");
-    uint32_t failed = 0;
-    for (uint32_t i = 0; i < c->njobs && !hw_sup_signalled(); i++) {
-        struct hw_job *j = &c->jobs[i];
-        progress(c, "run %u/%u %s/%s", i + 1, c->njobs, j->sc->label, hw_allocator_name(j->ac->kind));
-        cJSON *r = run_job(c, j, 0, 0);
-        const char *st = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "status"));
-        failed += st && strcmp(st, "failed") == 0;
-        if (c->fidelity)
-            hw_fidelity_attach(c->fidelity, r);
-        cJSON_AddItemToArray(runs, r);
-        if (save(c) != 0)
-            return 3;
+    double *cost = calloc(c->njobs ? c->njobs : 1, sizeof *cost);
+    c->done = calloc(c->njobs ? c->njobs : 1, sizeof *c->done);
+    if (!cost || !c->done) {
+        free(cost);
+        fprintf(stderr, "highwater: out of memory for %u jobs\n", c->njobs);
+        return 3;
     }
+    for (uint32_t i = 0; i < c->njobs; i++)
+        cost[i] = c->jobs[i].skip[0] ? 0 : c->jobs[i].predicted;
+    cJSON *par = cJSON_AddObjectToObject(c->report, HW_F_PARALLEL);
+    cJSON_AddNumberToObject(par, HW_F_WORKERS, c->nslots);
+    struct hw_slots_opts so = {.njobs = c->njobs, .nslots = c->nslots, .cost = cost, .budget = (double)c->limit,
+                               .stop = stop_admitting, .run = slot_run, .done = slot_done, .arg = c};
+    int ran = hw_slots_run(&so);
+    free(cost);
+    if (ran < 0) {
+        fprintf(stderr, "highwater: out of memory starting %u workers\n", c->nslots);
+        return 3;
+    }
+    if (c->save_failed)
+        return 3;
+    uint32_t failed = c->failed;
     if (c->o->find_limit && !hw_sup_signalled() && find_limits(c) != 0)
         return 3;
     if (c->progress)
@@ -431,6 +520,60 @@ static int run_all(struct ctx *c)
     return failed || html_failed ? 3 : over_budget(c->report) ? 1 : 0;
 }
 
+/* -j N, or one slot per CPU this process may run on (a Slurm task's or a container's share,
+ * where they are bound); never more than there are jobs. */
+static uint32_t slot_count(const struct ctx *c)
+{
+    uint64_t n = c->o->jobs;
+    if (!n) {
+        cpu_set_t set;
+        n = sched_getaffinity(0, sizeof set, &set) == 0 ? (uint64_t)CPU_COUNT(&set) : 1;
+    }
+    if (n > c->njobs)
+        n = c->njobs;
+    return n < 1 ? 1 : n > HW_SLOTS_MAX ? HW_SLOTS_MAX : (uint32_t)n;
+}
+
+static int by_size_desc(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* The most memory the shard's runs can hold at once: the nslots largest predicted peaks, but
+ * never more than the admission lets run together (the limit), nor less than the largest. */
+static double runs_at_once(const struct ctx *c)
+{
+    double *p = calloc(c->njobs ? c->njobs : 1, sizeof *p), sum = 0;
+    if (!p)
+        return NAN;
+    for (uint32_t i = 0; i < c->njobs; i++)
+        p[i] = c->jobs[i].skip[0] || !(c->jobs[i].predicted > 0) ? 0 : c->jobs[i].predicted;
+    qsort(p, c->njobs, sizeof *p, by_size_desc);
+    for (uint32_t i = 0; i < c->nslots && i < c->njobs; i++)
+        sum += p[i];
+    double most = c->njobs ? p[0] : 0, cap = (double)c->limit > most ? (double)c->limit : most;
+    free(p);
+    return sum < cap ? sum : cap;
+}
+
+/* A launcher per extra slot, forked now while the parent is still small; a slot whose
+ * launcher cannot start is not used (the run goes on with fewer). */
+static void start_slots(struct ctx *c)
+{
+    char err[256];
+    uint32_t n = 1;
+    if (c->nslots > 1 && (c->extra = calloc(c->nslots - 1, sizeof *c->extra)))
+        for (; n < c->nslots; n++) {
+            c->extra[n - 1].launcher = (struct hw_launcher){.pid = -1, .sock = -1};
+            if (hw_launcher_start(&c->extra[n - 1].launcher, c->self, err, sizeof err) != 0) {
+                fprintf(stderr, "highwater: -j %u: %s; running %u at once\n", c->nslots, err, n);
+                break;
+            }
+        }
+    c->nslots = n;
+}
+
 int hw_runner(const struct hw_run_opts *o)
 {
     size_t text_len = 0;
@@ -445,23 +588,34 @@ int hw_runner(const struct hw_run_opts *o)
     }
     if (o->shard_memory && !c.shard.count)
         c.shard = (struct hw_shard){1, 1};
+    pthread_mutex_init(&c.report_mu, NULL);
     int rc = prepare(&c, &text, &text_len);
+    if (rc == 0)
+        c.nslots = slot_count(&c);
     if (rc == 0 && o->shard_memory) {
-        /* The whole step a scheduler accounts: the largest worker (a run's or a helper's; one
-         * runs at a time) beside the harness's own processes as they are now. */
-        double total, most = largest_peak(&c, &total), helpers = hw_helpers_predicted_peak(c.cfg);
+        /* The whole step a scheduler accounts: the largest workers at once (the runs', or a
+         * helper's, which runs alone) beside the harness's own processes as they are now. */
+        double helpers = hw_helpers_predicted_peak(c.cfg), most = runs_at_once(&c);
         struct hw_status self = {0};
         hw_status_read(0, &self);
         printf("%.0f\n", ceil((most > helpers ? most : helpers) + (double)self.vm_rss +
-                              (double)hw_launcher_rss(&c.launcher)));
+                              (double)c.nslots * (double)hw_launcher_rss(&c.launcher)));
     } else if (rc == 0 && o->dry_run) {
         dry_run(&c);
     } else if (rc == 0) {
         hw_sup_signals_catch(&sig);
+        start_slots(&c);
         helpers(&c);
         rc = run_all(&c);
         hw_sup_signals_restore(&sig);
     }
+    for (uint32_t s = 1; c.extra && s < c.nslots; s++) {
+        hw_launcher_stop(&c.extra[s - 1].launcher);
+        hw_tmpdir_drop(c.extra[s - 1].tmpdir);
+    }
+    free(c.extra);
+    free(c.done);
+    pthread_mutex_destroy(&c.report_mu);
     hw_launcher_stop(&c.launcher);
     cJSON_Delete(c.plan);
     cJSON_Delete(c.fidelity);

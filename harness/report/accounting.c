@@ -62,23 +62,45 @@ struct bounds {
     double largest, held, step;    /* NaN: not known */
 };
 
+static int by_size_desc(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* The sum of the n largest of v[0..len), sorted in place. */
+static double top_sum(double *v, size_t len, size_t n)
+{
+    double sum = 0;
+    qsort(v, len, sizeof *v, by_size_desc);
+    for (size_t i = 0; i < n && i < len; i++)
+        sum += v[i];
+    return sum;
+}
+
 static void shard_bounds(const cJSON *report, const cJSON *shard, const cJSON **by_job, int njobs,
                          double window, struct bounds *b)
 {
     const cJSON *h = cJSON_GetObjectItemCaseSensitive(shard, HW_F_HARNESS), *e;
     double cpus = hw_jnum(cJSON_GetObjectItemCaseSensitive(shard, HW_F_HOST), HW_F_CPUS);
     double page = hw_jnum(cJSON_GetObjectItemCaseSensitive(report, HW_F_HOST), HW_F_PAGE_SIZE_BYTES);
+    /* run -j N: up to N workers at once, so the step holds up to the N largest run peaks
+     * and N launchers; the helpers run alone, before the runs. */
+    double workers = hw_jnum(cJSON_GetObjectItemCaseSensitive(shard, HW_F_PARALLEL), HW_F_WORKERS);
+    size_t n = isfinite(workers) && workers >= 1 && workers <= 1024 ? (size_t)workers : 1, np = 0;
+    const cJSON *jobs = cJSON_GetObjectItemCaseSensitive(shard, HW_F_JOBS);
+    double *peaks = calloc((size_t)cJSON_GetArraySize(jobs) + 1, sizeof *peaks);
     bool any_timeline = false;
     *b = (struct bounds){.largest = hw_jnum(h, HW_F_HELPER_PEAK_RSS_BYTES), .held = 0};
     if (!isfinite(b->largest))
         b->largest = 0;
-    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(shard, HW_F_JOBS)) {
+    cJSON_ArrayForEach(e, jobs) {
         if (!cJSON_IsNumber(e) || e->valuedouble < 0 || e->valuedouble >= njobs || !by_job[(int)e->valuedouble])
             continue;
         const cJSON *run = by_job[(int)e->valuedouble];
         double peak = hw_jnum(run, HW_F_PEAK_RSS_BYTES);
-        if (isfinite(peak) && peak > b->largest)
-            b->largest = peak;
+        if (isfinite(peak) && peak > 0 && peaks)
+            peaks[np++] = peak;
         double held = hw_accounting_held(cJSON_GetObjectItemCaseSensitive(run, HW_F_TIMELINE), window);
         if (held >= 0) {
             any_timeline = true;
@@ -87,13 +109,17 @@ static void shard_bounds(const cJSON *report, const cJSON *shard, const cJSON **
     }
     if (!any_timeline)
         b->held = NAN;
+    double at_once = peaks ? top_sum(peaks, np, n) : NAN;
+    free(peaks);
+    b->largest = at_once > b->largest ? at_once : b->largest;
     double parent = hw_jnum(h, HW_F_PARENT_PEAK_RSS_BYTES), launcher = hw_jnum(h, HW_F_LAUNCHER_PEAK_RSS_BYTES);
     if (!isfinite(cpus) || cpus < 1)
         cpus = 1;
     if (!isfinite(page) || page <= 0)
         page = 4096;
-    b->step = isfinite(parent) && isfinite(launcher) && b->largest > 0
-                  ? b->largest + parent + launcher + STEP_PROCESSES * COUNTER_SKEW_PAGES * cpus * page
+    b->step = isfinite(parent) && isfinite(launcher) && b->largest > 0 && isfinite(b->largest)
+                  ? b->largest + parent + (double)n * launcher +
+                        (double)(STEP_PROCESSES - 2 + 2 * n) * COUNTER_SKEW_PAGES * cpus * page
                   : NAN;
 }
 

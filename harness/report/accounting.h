@@ -1,14 +1,15 @@
 /* The scheduler's own peak of each shard's task beside highwater's figures for it: a merged
  * report's merged.accounting (merge --sacct). Slurm's jobacct_gather/linux adds up the RSS of
- * every process of the batch step (highwater's parent, its launcher, the one worker running)
+ * every process of the batch step (highwater's parent, its launchers, the workers running)
  * once every JobAcctGatherFrequency seconds, so its MaxRSS must lie between two figures
  * highwater measured:
  *
  *   held_bytes       the most RSS one worker held without a break for two sampling
  *                    intervals (from its timeline): some sample saw at least that;
- *   step_peak_bytes  the largest worker peak (a run's or a helper's) plus the parent's and
- *                    the launcher's peaks, plus the kernel's per-CPU counter skew for the three:
- *                    no sample can see more.
+ *   step_peak_bytes  the largest worker peak (a helper's, or a run's: with run -j N the N
+ *                    largest run peaks together) plus the parent's and the N launchers' peaks,
+ *                    plus the kernel's per-CPU counter skew for each process: no sample can
+ *                    see more.
  *
  * A MaxRSS outside [held, step_peak] means one of the two tools does not measure what this
  * says, and the verdict names which side. A peak held for less than an interval is missed by

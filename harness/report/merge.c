@@ -255,7 +255,8 @@ static int index_runs(const struct hw_merge *m, const struct place *p, const cJS
  * merged report's, and its split sizes the job table. */
 static int take_first(struct hw_merge *m, cJSON *r, const struct place *p, const char *path, char *err, size_t len)
 {
-    static const char *const rebuilt[] = {HW_F_RUNS, HW_F_SUMMARY, HW_F_LESSONS, HW_F_SHARD, HW_F_HARNESS};
+    static const char *const rebuilt[] = {HW_F_RUNS, HW_F_SUMMARY, HW_F_LESSONS, HW_F_SHARD, HW_F_HARNESS,
+                                         HW_F_SCHEDULER, HW_F_PARALLEL};
     size_t n = p->jobs_total ? (size_t)p->jobs_total : 1;
     m->runs = calloc(n, sizeof *m->runs);
     m->owner = calloc(n, sizeof *m->owner);
@@ -301,6 +302,8 @@ static cJSON *shard_entry(const cJSON *r, const struct place *p, const char *pat
      * the scheduler's own accounting of that task needs (report/accounting.h). */
     if ((sched = cJSON_GetObjectItemCaseSensitive(r, HW_F_SCHEDULER)))
         cJSON_AddItemToObject(e, HW_F_SCHEDULER, cJSON_Duplicate(sched, true));
+    if ((sched = cJSON_GetObjectItemCaseSensitive(r, HW_F_PARALLEL)))
+        cJSON_AddItemToObject(e, HW_F_PARALLEL, cJSON_Duplicate(sched, true));
     cJSON *jobs = cJSON_AddArrayToObject(e, HW_F_JOBS);
     for (size_t j = 0; j < nruns; j++)
         cJSON_AddItemToArray(jobs, cJSON_CreateNumber((double)idx[j]));

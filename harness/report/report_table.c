@@ -35,7 +35,7 @@ static void print_row(const struct hw_summary_view *v, int lw, int aw, FILE *f)
                      v->expect_error * 100);
     }
     char wall[32];
-    snprintf(wall, sizeof wall, "%.2fs", v->wall_median);
+    snprintf(wall, sizeof wall, "%.2fs%s", v->wall_median, v->wall_contended ? "*" : "");
     char output[128];
     if (strcmp(v->output_check, "mismatch") == 0)   /* a correctness failure, not a footnote */
         snprintf(output, sizeof output, "WRONG: %.0f cells differ", v->cells_differing);
@@ -88,6 +88,7 @@ void hw_report_print_table(const cJSON *report, FILE *f)
     const cJSON *ds = cJSON_GetObjectItemCaseSensitive(report, HW_F_DATASET);
     const cJSON *summary = cJSON_GetObjectItemCaseSensitive(report, HW_F_SUMMARY), *s;
     char b1[32], b2[32], b3[32];
+    bool contended = false;
     fprintf(f, "%s: %s rows x %.0f cols, source %s, output %s\n",
             hw_jstr(cJSON_GetObjectItemCaseSensitive(report, HW_F_CONFIG), HW_F_NAME),
             hw_fmt_count_read(hw_jnum(ds, "rows"), b1, sizeof b1), hw_jnum(ds, "cols"),
@@ -107,6 +108,10 @@ void hw_report_print_table(const cJSON *report, FILE *f)
         struct hw_summary_view v;
         hw_summary_decode(s, &v);
         print_row(&v, lw, aw, f);
+        contended |= v.wall_contended;
     }
+    if (contended)
+        fprintf(f, "* wall taken with another worker running beside it (run -j %.0f): compare walls of -j 1 runs\n",
+                hw_jnum(cJSON_GetObjectItemCaseSensitive(report, HW_F_PARALLEL), HW_F_WORKERS));
     print_limits(report, lw, aw, f);
 }

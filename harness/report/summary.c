@@ -55,6 +55,7 @@ static cJSON *summarize_group(const cJSON *runs, const cJSON *first, double tole
     cJSON_AddStringToObject(o, HW_F_ALLOCATOR_CONF, hw_jstr(first, HW_F_ALLOCATOR_CONF));
     const char *status = NULL, *reason = NULL, *peak_phase = NULL;
     double differing = 0, max_abs = 0, top = -1, smallest = NAN, slower = NAN;
+    bool contended = false;    /* a wall in it was taken beside another worker (run -j N) */
     cJSON_ArrayForEach(r, runs) {
         if (!hw_run_key_equal(r, first))
             continue;
@@ -69,6 +70,7 @@ static cJSON *summarize_group(const cJSON *runs, const cJSON *first, double tole
         peak[ok] = hw_jnum(r, HW_F_PEAK_RSS_BYTES);
         ratio[ok] = hw_jnum(r, HW_F_PEAK_RATIO);
         wall[ok++] = hw_jnum(r, HW_F_WALL_SECONDS);
+        contended |= cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, HW_F_CONTENDED));
         /* --find-limit searched the first repeat: its answer is the entry's. */
         if (isnan(smallest)) {
             const cJSON *ls = cJSON_GetObjectItemCaseSensitive(r, HW_F_LIMIT_SEARCH);
@@ -100,6 +102,8 @@ static cJSON *summarize_group(const cJSON *runs, const cJSON *first, double tole
         add_stats(o, HW_F_PEAK_RSS_BYTES, peak, ok);
         add_stats(o, HW_F_PEAK_RATIO, ratio, ok);
         add_stats(o, HW_F_WALL_SECONDS, wall, ok);
+        if (contended)
+            cJSON_AddTrueToObject(o, HW_F_WALL_CONTENDED);
         if (ncg)   /* absent for runs without a cgroup (an old report, none could be made) */
             add_stats(o, HW_F_CONTAINER_PEAK_BYTES, cg, ncg);
         if (!isnan(smallest))
@@ -211,6 +215,7 @@ static void decode(const cJSON *s, struct hw_summary_view *v, bool chart)
     v->container_peak_median = stat_of(s, HW_F_CONTAINER_PEAK_BYTES, HW_F_MEDIAN, chart);
     v->smallest_limit = num_of(s, HW_F_SMALLEST_LIMIT_BYTES, chart);
     v->wall_ratio_at_limit = num_of(s, HW_F_WALL_RATIO_AT_LIMIT, chart);
+    v->wall_contended = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, HW_F_WALL_CONTENDED));
     v->output_check = hw_jstr(s, HW_F_OUTPUT_CHECK);
     v->cells_differing = num_of(s, HW_F_CELLS_DIFFERING, chart);
     v->max_abs_diff = num_of(s, HW_F_MAX_ABS_DIFF, chart);

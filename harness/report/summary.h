@@ -17,6 +17,7 @@ struct hw_summary_view {
     double peak_median, peak_min, peak_max;
     double ratio_median, ratio_min, ratio_max;
     double wall_median, wall_min, wall_max;
+    bool wall_contended;              /* a wall was taken beside another worker (run -j N) */
     double container_peak_median;     /* the runs' memory cgroup peaks; NaN: none measured */
     double smallest_limit;            /* --find-limit's smallest surviving limit; NaN: none */
     double wall_ratio_at_limit;       /* the run's wall there against its own without a limit */

@@ -59,7 +59,7 @@ outdir=$(cd "$outdir" && pwd)
 if [ -z "$mem" ]; then
   most=0
   for ((k = 1; k <= shards; k++)); do
-    b=$("$bin" run "$config" --shard "$k/$shards" --shard-memory "$@") || die 3 "highwater run --shard $k/$shards --shard-memory failed"
+    b=$("$bin" run "$config" --shard "$k/$shards" -j 1 --shard-memory "$@") || die 3 "highwater run --shard $k/$shards --shard-memory failed"
     [ "$b" -gt "$most" ] && most=$b
   done
   mem=$(( (most + most / 10 + (1 << 20) - 1) >> 20 ))M
