@@ -445,12 +445,17 @@ static void kubernetes_indexed_job(void **state)
     }
     free(s1);
     free(s2);
+    /* One worker a pod, as its one CPU: what the memory request below is sized for. */
+    if (!strstr(script, " -j 1 "))
+        fail_msg("%s: the shard's command has no '-j 1': highwater would run one worker per CPU it may use, more "
+                 "than the memory request holds: %s", K8S, script);
 
     /* The memory: request == limit >= the largest --shard-memory of any shard + the margin. */
     uint64_t most = 0;
     int most_k = 0;
     for (int k = 1; k <= n; k++) {
-        if (tu_sh("%s run configs/ci.yaml --shard %d/%d --shard-memory > %s/mem 2>&1", bin, k, n, work) != 0)
+        /* -j 1, as the example's command says (the test below checks it does). */
+        if (tu_sh("%s run configs/ci.yaml --shard %d/%d -j 1 --shard-memory > %s/mem 2>&1", bin, k, n, work) != 0)
             fail_msg("highwater run configs/ci.yaml --shard %d/%d --shard-memory failed: %s", k, n,
                      tu_scratch_read("mem"));
         uint64_t b = strtoull(tu_scratch_read("mem"), NULL, 10);

@@ -118,7 +118,8 @@ static void dry_run_and_shard_memory(void **state)
         listed++;
     assert_int_equal(listed, 3 + 6);
     uint64_t mem[3];
-    const char *extra[3] = {"--shard-memory", "--shard 1/2 --shard-memory", "--shard 2/2 --shard-memory"};
+    /* -j 1: one worker at a time (with -j N the figure counts the N largest at once). */
+    const char *extra[3] = {"-j 1 --shard-memory", "-j 1 --shard 1/2 --shard-memory", "-j 1 --shard 2/2 --shard-memory"};
     for (int k = 0; k < 3; k++) {
         char args[256];
         snprintf(args, sizeof args, ARGS " %s", extra[k]);
