@@ -83,6 +83,8 @@ static const struct hw_flag run_flags[] = {
     FLAG("--shard-memory", 0, NULL, "shard-memory", HW_OPT_BOOL, offsetof(struct hw_run_opts, shard_memory), NULL, 0, 0,
      NULL, "print the shard's predicted step peak in bytes (its largest run or helper worker, plus highwater's own "
      "processes), for sbatch --mem or a pod's memory request, and run nothing"),
+    FLAG("--recalibrate", 0, NULL, "recalibrate", HW_OPT_BOOL, offsetof(struct hw_run_opts, recalibrate), NULL, 0, 0,
+     NULL, "measure this machine's rates again instead of taking them from the cache, and rewrite it"),
     {0},
 };
 

@@ -22,6 +22,7 @@ struct hw_run_opts {
     bool verbose;
     char shard[256];          /* --shard K/N; "" = the whole list (shard.h) */
     bool shard_memory;        /* print the shard's largest predicted peak in bytes, run nothing */
+    bool recalibrate;         /* measure the host again, not from the helper cache, and rewrite it */
 };
 
 #endif
