@@ -25,11 +25,11 @@ static int hw(const char *args)
 /* Each command's flags, as the README documents them: the help must show exactly these. */
 static const struct {
     const char *cmd;
-    const char *flags[16];
+    const char *flags[20];
 } expected[] = {
     {"run", {"--output", "--strategies", "--allocators", "--rows", "--repeat", "--no-phase-reset",
              "--html", "--plan", "--fidelity", "--dry-run", "--no-timeline", "--find-limit", "--verbose",
-             "--shard", "--shard-memory"}},
+             "--shard", "--shard-memory", "--recalibrate"}},
     {"list", {0}},
     {"gate", {"--baseline", "--tolerance", "--slack", "--junit", "--markdown", "--allow-missing",
               "--allow-shape-change"}},
@@ -45,7 +45,7 @@ static const struct {
                   "--verbose"}},
     {"spec", {"--output", "--strategies", "--allocators", "--rows", "--repeat", "--no-phase-reset",
               "--html", "--plan", "--fidelity", "--dry-run", "--no-timeline", "--find-limit", "--verbose",
-             "--shard", "--shard-memory"}},
+             "--shard", "--shard-memory", "--recalibrate"}},
     {"worker", {0}},
     {"help", {0}},
 };

@@ -72,12 +72,18 @@ void hw_reference_compute(struct hw_references *refs, enum hw_dtype dtype, const
     ref->dtype = dtype;
     if (helper_run(h, HW_MODE_REFERENCE, dtype, "reference", &ch, reason, sizeof reason) == 0) {
         const cJSON *ev = hw_child_event(&ch, "reference"), *e;
-        const cJSON *m = cJSON_GetObjectItemCaseSensitive(ev, "medians");
+        const cJSON *m = cJSON_GetObjectItemCaseSensitive(ev, "median_bits");
         if (ev && cJSON_GetArraySize(m) == (int)h->cfg->ds.cols &&
             hw_hex_u64(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ev, "checksum")), &ref->checksum) == 0) {
             uint32_t i = 0;
-            cJSON_ArrayForEach(e, m) ref->medians[i++] = e->valuedouble;
-            ref->have = true;
+            bool ok = true;
+            /* Bit patterns, so a median is the worker's to the last bit (and a cached one too). */
+            cJSON_ArrayForEach(e, m) {
+                uint64_t bits = 0;
+                ok &= hw_hex_u64(cJSON_GetStringValue(e), &bits) == 0;
+                memcpy(&ref->medians[i++], &bits, sizeof bits);
+            }
+            ref->have = ok;
         }
     } else if (!hw_sup_signalled()) {
         fprintf(stderr, "highwater: the reference could not be computed (%s); outputs stay unchecked\n", reason);
