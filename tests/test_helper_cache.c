@@ -296,6 +296,7 @@ static void bad_reference_files_are_ignored_in_one_line(void **state)
     } bad[] = {
         {"{\"schema\": \"highwater.reference-cache/1\", \"key\": \"k\", \"check", "not a JSON object (truncated or malformed)"},
         {"not json at all", "not a JSON object"},
+        {GOOD_REF " {}", "not a JSON object (truncated or malformed)"},
         {"[1, 2, 3]", "not a JSON object"},
         {"", "not a JSON object"},
         {replaced(GOOD_REF, "reference-cache/1", "reference-cache/9"), "field 'schema' is 'highwater.reference-cache/9'"},

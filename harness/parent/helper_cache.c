@@ -300,7 +300,7 @@ static cJSON *load_entry(const char *path, const char *schema, const char *key, 
     char *text = read_small(path, again);
     if (!text)
         return NULL;
-    cJSON *j = cJSON_Parse(text);
+    cJSON *j = cJSON_ParseWithOpts(text, NULL, true);   /* nothing after the object but spaces */
     free(text);
     if (!cJSON_IsObject(j)) {
         ignored(path, again, "not a JSON object (truncated or malformed)");
