@@ -22,6 +22,14 @@ declare -A limits=(
   [test_integration_fidelity]=900
 )
 
+# The helper cache (calibration and references; README, "Calibration and reference caches") is
+# this test run's own, so no cache on the machine can change a result, and the tests' many
+# `highwater run`s share one calibration instead of measuring it each. A test of the cache
+# itself sets its own HW_CACHE_DIR.
+HW_CACHE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/hw-test-cache-XXXXXX") || exit 1
+export HW_CACHE_DIR
+trap 'rm -rf "$HW_CACHE_DIR"' EXIT
+
 pass=0; fail=0; failed=(); skip=0; skipped=()
 # Scripts come from HW_TEST_SCRIPTS (default tests/; test_scripts points it elsewhere).
 for t in "$build"/tests/test_* "${HW_TEST_SCRIPTS:-tests}"/test_*.sh; do

@@ -29,7 +29,7 @@ static const struct {
 } expected[] = {
     {"run", {"--output", "--strategies", "--allocators", "--rows", "--repeat", "--no-phase-reset",
              "--html", "--plan", "--fidelity", "--dry-run", "--no-timeline", "--find-limit", "--verbose",
-             "--shard", "--shard-memory", "--jobs"}},
+             "--shard", "--shard-memory", "--jobs", "--recalibrate"}},
     {"list", {0}},
     {"gate", {"--baseline", "--tolerance", "--slack", "--junit", "--markdown", "--allow-missing",
               "--allow-shape-change"}},
@@ -45,7 +45,7 @@ static const struct {
                   "--verbose"}},
     {"spec", {"--output", "--strategies", "--allocators", "--rows", "--repeat", "--no-phase-reset",
               "--html", "--plan", "--fidelity", "--dry-run", "--no-timeline", "--find-limit", "--verbose",
-             "--shard", "--shard-memory", "--jobs"}},
+             "--shard", "--shard-memory", "--jobs", "--recalibrate"}},
     {"worker", {0}},
     {"help", {0}},
 };

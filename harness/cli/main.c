@@ -87,6 +87,8 @@ static const struct hw_flag run_flags[] = {
     FLAG("--jobs", 'j', "N", "jobs", HW_OPT_UINT, offsetof(struct hw_run_opts, jobs), NULL, 1, HW_SLOTS_MAX, NULL,
      "run up to N workers at once, while their predicted peaks fit the limit (default: one per CPU this process "
      "may use); peaks are each worker's own, walls beside another are marked contended"),
+    FLAG("--recalibrate", 0, NULL, "recalibrate", HW_OPT_BOOL, offsetof(struct hw_run_opts, recalibrate), NULL, 0, 0,
+     NULL, "measure this machine's rates again instead of taking them from the cache, and rewrite it"),
     {0},
 };
 

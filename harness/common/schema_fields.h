@@ -51,10 +51,21 @@
 #define HW_F_LIBC "libc"
 #define HW_F_ALLOCATOR_VERSIONS "allocator_versions"
 #define HW_F_CALIBRATION "calibration"
+/* host.calibration's provenance (parent/helper_cache.h): "measured" this run or "cached", when
+ * it was measured (UTC, "2026-12-01T21:30:00Z") and the cache file (null when not kept) */
+#define HW_F_ORIGIN "origin"
+#define HW_F_MEASURED_AT "measured_at"
+#define HW_F_CACHE_FILE "cache_file"
 #define HW_F_PARENT_PEAK_RSS_BYTES "parent_peak_rss_bytes"
 #define HW_F_LAUNCHER_PEAK_RSS_BYTES "launcher_peak_rss_bytes"
 /* harness: the helper workers' (calibration, reference) largest peak, for the step's bound */
 #define HW_F_HELPER_PEAK_RSS_BYTES "helper_peak_rss_bytes"
+/* harness: the references the runs are checked against, one per output dtype: {output_dtype,
+ * origin ("computed", "cached" or "failed"), wall_seconds (computing or reading it),
+ * computed_at, cache_file}; and the helpers' whole wall time, before the first run starts */
+#define HW_F_REFERENCES "references"
+#define HW_F_COMPUTED_AT "computed_at"
+#define HW_F_HELPERS_WALL_SECONDS "helpers_wall_seconds"
 /* The root's scheduler block (parent/scheduler.h): the task this run was, in the engine's ids */
 #define HW_F_SCHEDULER "scheduler"
 #define HW_F_ENGINE "engine"

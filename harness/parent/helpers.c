@@ -1,6 +1,11 @@
 #include "helpers.h"
 #include "calibrate.h"
+#include "clock.h"
 #include "event.h"
+#include "helper_cache.h"
+#include "schema_fields.h"
+#include "supervisor.h"
+#include "version.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,12 +72,18 @@ void hw_reference_compute(struct hw_references *refs, enum hw_dtype dtype, const
     ref->dtype = dtype;
     if (helper_run(h, HW_MODE_REFERENCE, dtype, "reference", &ch, reason, sizeof reason) == 0) {
         const cJSON *ev = hw_child_event(&ch, "reference"), *e;
-        const cJSON *m = cJSON_GetObjectItemCaseSensitive(ev, "medians");
+        const cJSON *m = cJSON_GetObjectItemCaseSensitive(ev, "median_bits");
         if (ev && cJSON_GetArraySize(m) == (int)h->cfg->ds.cols &&
             hw_hex_u64(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ev, "checksum")), &ref->checksum) == 0) {
             uint32_t i = 0;
-            cJSON_ArrayForEach(e, m) ref->medians[i++] = e->valuedouble;
-            ref->have = true;
+            bool ok = true;
+            /* Bit patterns, so a median is the worker's to the last bit (and a cached one too). */
+            cJSON_ArrayForEach(e, m) {
+                uint64_t bits = 0;
+                ok &= hw_hex_u64(cJSON_GetStringValue(e), &bits) == 0;
+                memcpy(&ref->medians[i++], &bits, sizeof bits);
+            }
+            ref->have = ok;
         }
     } else if (!hw_sup_signalled()) {
         fprintf(stderr, "highwater: the reference could not be computed (%s); outputs stay unchecked\n", reason);
@@ -104,4 +115,110 @@ cJSON *hw_calibration_compute(const struct hw_helpers *h)
         fprintf(stderr, "highwater: calibration failed (%s); the report has no machine rates\n", reason);
     hw_child_release(&ch);
     return cal;
+}
+
+void hw_helpers_cache_open(struct hw_helpers *h)
+{
+    char err[PATH_MAX + 256];
+    h->build[0] = '\0';
+    if (hw_cache_dir(h->cache_dir, sizeof h->cache_dir, err, sizeof err) != 0) {
+        h->cache_dir[0] = '\0';
+        fprintf(stderr, "highwater: %s; measuring and computing everything this run\n", err);
+        return;
+    }
+    /* The binary the reference workers exec is this one (h->self is its path). */
+    if (hw_cache_build_identity(hw_build_commit, "/proc/self/exe", h->build, sizeof h->build) != 0) {
+        h->build[0] = '\0';
+        fprintf(stderr, "highwater: cannot read /proc/self/exe for the reference cache's key; computing the "
+                "reference every run\n");
+    }
+}
+
+/* After a measurement or computation: keep it, and the directory bounded. path becomes "" when
+ * it could not be kept. */
+static void kept(int rc, const char *dir, const char *prefix, unsigned keep, char *path, const char *err)
+{
+    if (rc != 0) {
+        fprintf(stderr, "highwater: cache: %s; not kept\n", err);
+        path[0] = '\0';
+    } else {
+        hw_cache_prune(dir, prefix, keep);
+    }
+}
+
+cJSON *hw_calibration_get(const struct hw_helpers *h, const cJSON *host)
+{
+    char defrag[64], boot[64], key[HW_CACHE_KEY_MAX], path[PATH_MAX] = "", stamp[21], err[PATH_MAX + 256];
+    hw_cache_host_facts(defrag, sizeof defrag, boot, sizeof boot);
+    /* No boot id, no cache: a reboot (new memory layout, other host pages) could not be told. */
+    if (h->cache_dir[0] && hw_cache_calibration_key(host, defrag, boot, hw_build_commit, key, sizeof key) == 0)
+        hw_cache_path(h->cache_dir, "calibration", key, path, sizeof path);
+    cJSON *cal = path[0] && !h->recalibrate ? hw_cache_calibration_load(path, key, stamp) : NULL;
+    const char *origin = "cached";
+    if (!cal) {
+        origin = "measured";
+        if (!(cal = hw_calibration_compute(h)))
+            return NULL;
+        hw_cache_now_utc(stamp);
+        if (path[0])
+            kept(hw_cache_calibration_store(path, key, cal, stamp, err, sizeof err), h->cache_dir, "calibration",
+                 HW_CACHE_KEEP_CALIBRATIONS, path, err);
+    }
+    cJSON_AddStringToObject(cal, HW_F_ORIGIN, origin);
+    cJSON_AddStringToObject(cal, HW_F_MEASURED_AT, stamp);
+    if (path[0])
+        cJSON_AddStringToObject(cal, HW_F_CACHE_FILE, path);
+    else
+        cJSON_AddNullToObject(cal, HW_F_CACHE_FILE);
+    return cal;
+}
+
+/* dtype's reference from the cache file into refs: true when it had a good one. */
+static bool reference_cached(struct hw_references *refs, enum hw_dtype dtype, const struct hw_helpers *h,
+                             const char *path, const char *key, char stamp[21])
+{
+    double *med = malloc(HW_MAX_COLS * sizeof *med);
+    uint64_t sum;
+    bool hit = med && hw_cache_reference_load(path, key, h->cfg->ds.cols, &sum, med, stamp) == 1;
+    if (hit) {
+        struct hw_reference *ref = &refs->r[refs->n++];
+        *ref = (struct hw_reference){.have = true, .dtype = dtype, .checksum = sum};
+        memcpy(ref->medians, med, h->cfg->ds.cols * sizeof *med);
+    }
+    free(med);
+    return hit;
+}
+
+void hw_reference_get(struct hw_references *refs, enum hw_dtype dtype, const struct hw_helpers *h, cJSON *records)
+{
+    if (!hw_reference_needed(refs, dtype))
+        return;
+    char key[HW_CACHE_KEY_MAX], path[PATH_MAX] = "", stamp[21] = "", err[PATH_MAX + 256];
+    double t0 = hw_now();
+    const char *origin = "cached";
+    if (h->cache_dir[0] && h->build[0] && hw_cache_reference_key(&h->cfg->ds, dtype, h->build, key, sizeof key) == 0)
+        hw_cache_path(h->cache_dir, "reference", key, path, sizeof path);
+    if (!path[0] || !reference_cached(refs, dtype, h, path, key, stamp)) {
+        hw_reference_compute(refs, dtype, h);
+        const struct hw_reference *ref = reference_for(refs, dtype);
+        origin = ref && ref->have ? "computed" : "failed";
+        if (ref && ref->have) {
+            hw_cache_now_utc(stamp);
+            if (path[0])
+                kept(hw_cache_reference_store(path, key, h->cfg->ds.cols, ref->checksum, ref->medians, stamp, err,
+                                              sizeof err), h->cache_dir, "reference", HW_CACHE_KEEP_REFERENCES,
+                     path, err);
+        } else {
+            path[0] = '\0';
+        }
+    }
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, HW_F_OUTPUT_DTYPE, hw_dtype_name(dtype));
+    cJSON_AddStringToObject(r, HW_F_ORIGIN, origin);
+    cJSON_AddNumberToObject(r, HW_F_WALL_SECONDS, hw_now() - t0);
+    if (stamp[0])
+        cJSON_AddStringToObject(r, HW_F_COMPUTED_AT, stamp);
+    if (path[0])
+        cJSON_AddStringToObject(r, HW_F_CACHE_FILE, path);
+    cJSON_AddItemToArray(records, r);
 }

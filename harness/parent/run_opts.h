@@ -23,6 +23,7 @@ struct hw_run_opts {
     char shard[256];          /* --shard K/N; "" = the whole list (shard.h) */
     bool shard_memory;        /* print the shard's predicted step peak in bytes, run nothing */
     uint64_t jobs;            /* -j: workers at once; 0 = one per CPU this process may use */
+    bool recalibrate;         /* measure the host again, not from the helper cache, and rewrite it */
 };
 
 #endif

@@ -86,6 +86,15 @@ static int run_reference(const struct hw_spec *spec)
     cJSON *m = cJSON_AddArrayToObject(ev, "medians");
     for (uint32_t c = 0; c < spec->ds.cols; c++)
         cJSON_AddItemToArray(m, cJSON_CreateNumber(med[c]));
+    /* The same as bit patterns, which the parent reads: cJSON prints a double that reads back
+     * within its epsilon, not exactly (an f64 column's median here lost its last bit). */
+    m = cJSON_AddArrayToObject(ev, "median_bits");
+    for (uint32_t c = 0; c < spec->ds.cols; c++) {
+        uint64_t bits;
+        memcpy(&bits, &med[c], sizeof bits);
+        hw_u64_hex(bits, hex);
+        cJSON_AddItemToArray(m, cJSON_CreateString(hex));
+    }
     free(med);
     hw_event_send(HW_EVENT_FD, ev);
     return 0;
