@@ -380,7 +380,7 @@ static void double_fork_counted(void **state)
         assert_false(left);
         const char *method = hw_jstr(run, "tree_method");
         if (mode)
-            assert_string_equal(method, "subreaper and ppid walk (no cgroup: HIGHWATER_NO_CGROUP is set)");
+            assert_string_equal(method, "subreaper and children walk (no cgroup: HIGHWATER_NO_CGROUP is set)");
         else
             assert_true(strncmp(method, "cgroup v1 memory /sys/fs/cgroup/memory/", 39) == 0 &&
                         access(method + 17, F_OK) != 0);   /* and removed */

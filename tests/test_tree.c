@@ -46,7 +46,7 @@ static void orphan_found_and_killed(bool cgroup)
     if (cgroup && geteuid() == 0 && access("/sys/fs/cgroup/memory", F_OK) == 0)
         assert_true(cg[0] && access(cg, F_OK) == 0);
     if (!cgroup)
-        assert_string_equal(method, "subreaper and ppid walk (no cgroup: HIGHWATER_NO_CGROUP is set)");
+        assert_string_equal(method, "subreaper and children walk (no cgroup: HIGHWATER_NO_CGROUP is set)");
     assert_int_equal(pipe(ready), 0);
     assert_int_equal(pipe(told), 0);
     pid_t cmd = fork();
