@@ -127,8 +127,8 @@ static cJSON *exec_pss(const struct hw_sup *s)
     char method[256];
     cJSON *o = cJSON_CreateObject();
     snprintf(method, sizeof method, "smaps_rollup summed over the tree by a reader thread held to %g%% of a core: "
-             "the next reading max(%g s, %gx the last one's CPU time) after it", HW_PSS_SHARE * 100, HW_PSS_MIN_GAP,
-             (1 - HW_PSS_SHARE) / HW_PSS_SHARE);
+             "the next reading %gx the last one's CPU time after its end, %g s after its start at the soonest",
+             HW_PSS_SHARE * 100, (1 - HW_PSS_SHARE) / HW_PSS_SHARE, HW_PSS_MIN_GAP);
     cJSON_AddStringToObject(o, HW_F_METHOD, method);
     int rc = hw_tree_pss(s->tree, &p, &why);
     if (rc != 0 || p.readings == 0) {

@@ -2,8 +2,8 @@
  * (double fork, setsid), found, summed and killed, on every exit path and after a SIGKILL of
  * highwater itself.
  *
- * How the tree is found, from the kernel, never by scanning /proc (which cost 31-70% of a core
- * at 1 ms with 87-173 processes on this machine and fell to 27-61% of the samples):
+ * How the tree is found, from the kernel, never by scanning /proc (which cost 31% of a core at
+ * 1 ms with 87 processes on the machine, 67-70% with 178, and kept 27-30% of the samples):
  * - its own memory cgroup (hw-PID-exec under ours, through cgroup.h: v2 where its memory
  *   controller is on, else v1), which the command joins before it execs: every descendant is
  *   born in it and cannot leave it without root, so cgroup.procs is the tree. The file is kept

@@ -95,8 +95,9 @@ static void *reader_main(void *arg)
         double c = thread_cpu() - c0;
         pthread_mutex_lock(&r->mu);
         r->res.cpu_seconds += c;
+        /* From the reading's end: c of CPU, then c * (1 - share) / share of rest. */
         double gap = c * (1 - HW_PSS_SHARE) / HW_PSS_SHARE;
-        wait_until(r, start + (gap > HW_PSS_MIN_GAP ? gap : HW_PSS_MIN_GAP));
+        wait_until(r, gap > HW_PSS_MIN_GAP ? hw_now() + gap : start + HW_PSS_MIN_GAP);
     }
     pthread_mutex_unlock(&r->mu);
     return NULL;
