@@ -380,7 +380,7 @@ static void double_fork_counted(void **state)
         assert_false(left);
         const char *method = hw_jstr(run, "tree_method");
         if (mode)
-            assert_string_equal(method, "subreaper and ppid walk (no cgroup: HIGHWATER_NO_CGROUP is set)");
+            assert_string_equal(method, "subreaper and children walk (no cgroup: HIGHWATER_NO_CGROUP is set)");
         else
             assert_true(strncmp(method, "cgroup v1 memory /sys/fs/cgroup/memory/", 39) == 0 &&
                         access(method + 17, F_OK) != 0);   /* and removed */
@@ -508,6 +508,112 @@ static void long_marker_line_capped(void **state)
     cJSON_Delete(r);
 }
 
+/* ---- a fork pool's Pss; the sampler's pace ---- */
+
+/* A fork pool: the parent touches S = 200 MiB, then forks k - 1 = 2 children that only read it
+ * (copy-on-write, never copied), and all hold it for 2 s. Summing RSS counts the S shared pages
+ * once per process, Pss (and the cgroup's charge) once:
+ * - every process maps all S pages, so the RSS sum's peak is at least k*S, and Pss counts them
+ *   once, plus what is not the pool: RSS sum - Pss >= (k-1)*S, less the counters' resolution
+ *   (statm's per-CPU batches, well under 1 MiB a process);
+ * - no process is above the largest one L, so the RSS sum is at most k*L, and the Pss holds
+ *   the pool at least once: RSS sum - Pss <= k*L - S;
+ * - the group is charged each page once, by the parent that touched it: at least S, and below
+ *   2*S (the interpreters and page tables are far below another S).
+ * The Pss reader's gap after a reading is 99x its cost, at most ~1.2 s for a tree under S here
+ * even on a loaded machine, so one reading lands in the 2 s after the touch. */
+static void fork_pool_pss(void **state)
+{
+    (void)state;
+    const double S = 200 * MIB, k = 3;
+    const char *py =
+        "import os, time\n"
+        "a = bytearray(b'\\x01') * (200 << 20)\n"
+        "kids = []\n"
+        "for i in range(2):\n"
+        "    pid = os.fork()\n"
+        "    if pid == 0:\n"
+        "        s = sum(a[::4096]); time.sleep(2); os._exit(0 if s == (200 << 20) // 4096 else 1)\n"
+        "    kids.append(pid)\n"
+        "time.sleep(2)\n"
+        "for k in kids: assert os.waitpid(k, 0)[1] == 0\n";
+    char path[700];
+    write_file("pool.py", py, path, sizeof path);
+    assert_int_equal(tu_sh("%s exec -o %s/pool.json -- python3 %s > /dev/null", bin, work, path), 0);
+    cJSON *r = tu_report("%s/pool.json", work);
+    const cJSON *run = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "runs"), 0);
+    const cJSON *pss = cJSON_GetObjectItem(run, "pss");
+    double rss = hw_jnum(run, "peak_rss_bytes"), L = hw_jnum(run, "largest_process_rss_bytes");
+    double p = hw_jnum(pss, "peak_bytes"), eps = k * MIB;
+    assert_int_equal(hw_jnum(run, "exit_code"), 0);
+    assert_true(hw_jnum(pss, "readings") >= 1);
+    if (!(p < rss && rss - p >= (k - 1) * S - eps && rss - p <= k * L - S))
+        fail_msg("RSS sum %.0f MiB, Pss %.0f MiB, largest %.0f MiB: RSS - Pss should be within [%.0f, %.0f] MiB",
+                 rss / MIB, p / MIB, L / MIB, ((k - 1) * S - eps) / MIB, (k * L - S) / MIB);
+    double cg = hw_jnum(cJSON_GetObjectItem(run, "container"), "peak_bytes");
+    if (!isnan(cg) && !(cg >= S && cg < 2 * S))
+        fail_msg("cgroup peak %.0f MiB: the pool charged once is within [%.0f, %.0f) MiB", cg / MIB, S / MIB, 2 * S / MIB);
+    cJSON_Delete(r);
+}
+
+/* 100 sleeping processes on the machine beside a command of 5 (sh and 4 sleeps) for 3 s, at
+ * 1 ms: the tree is found from the kernel, not by scanning every process, so the sampler keeps
+ * its interval and its cost. Bands, for a 2-core machine shared with other jobs:
+ * - samples >= 80% of wall / interval: the sampler waits until each sample is due and only
+ *   drops one when it wakes more than an interval late, so it loses samples only while it is
+ *   off the CPU; 80% tolerates 0.6 s of that in 3 s. The scan made 27% here (61% in the
+ *   issue), with the cgroup 81-88% before the wait was kept to the schedule; now 99%.
+ * - exec's own CPU (every thread) < 10% of a core: merely waking 1000 times a second costs
+ *   2-3% here, the scan cost 31-70%, and 10% leaves room for a loaded machine. */
+static pid_t g_sleepers[100];
+
+static void sleepers_end(void)
+{
+    for (size_t i = 0; i < sizeof g_sleepers / sizeof g_sleepers[0]; i++)
+        if (g_sleepers[i] > 0) {
+            kill(g_sleepers[i], SIGKILL);
+            waitpid(g_sleepers[i], NULL, 0);
+            g_sleepers[i] = 0;
+        }
+}
+
+static int sleepers_teardown(void **state)
+{
+    (void)state;
+    sleepers_end();
+    return 0;
+}
+
+static void pace_with(const char *env)
+{
+    assert_int_equal(tu_sh("%s %s exec -o %s/pace.json -- sh -c 'for i in 1 2 3 4; do sleep 3 & done; wait' > /dev/null",
+                           env, bin, work), 0);
+    cJSON *r = tu_report("%s/pace.json", work);
+    const cJSON *run = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "runs"), 0);
+    double wall = hw_jnum(run, "wall_seconds"), cpu = hw_jnum(run, "sampler_cpu_seconds");
+    double samples = hw_jnum(cJSON_GetObjectItem(run, "timeline"), "samples"), expected = wall * 1000.0;
+    if (!(samples >= 0.8 * expected && cpu < 0.10 * wall))
+        fail_msg("%s: %.0f samples of %.0f expected in %.2f s, exec's CPU %.3f s (%.1f%% of a core); want >= 80%% "
+                 "and < 10%%", env, samples, expected, wall, cpu, 100 * cpu / wall);
+    cJSON_Delete(r);
+}
+
+static void sampler_keeps_pace(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof g_sleepers / sizeof g_sleepers[0]; i++) {
+        g_sleepers[i] = fork();
+        if (g_sleepers[i] == 0) {
+            for (;;)
+                pause();
+        }
+        assert_true(g_sleepers[i] > 0);
+    }
+    pace_with("HIGHWATER_UNUSED=1");    /* the tree's cgroup, where there is one */
+    pace_with("HIGHWATER_NO_CGROUP=1"); /* the subreaper's children walk */
+    sleepers_end();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -522,6 +628,8 @@ int main(void)
         cmocka_unit_test(setsid_grandchild_killed),
         cmocka_unit_test(sigkill_of_exec_cleans_up),
         cmocka_unit_test(long_marker_line_capped),
+        cmocka_unit_test(fork_pool_pss),
+        cmocka_unit_test_teardown(sampler_keeps_pace, sleepers_teardown),
     };
     tu_scratch = work;
     return cmocka_run_group_tests(tests, setup, tu_scratch_teardown);

@@ -71,6 +71,46 @@ static void stat_ppid_and_start(void **state)
     assert_true(mine > 0);
 }
 
+/* statm in pages, as this kernel prints it; a zombie's is all zero; too few numbers fail. */
+static void statm_in_bytes(void **state)
+{
+    (void)state;
+    struct hw_statm st;
+    assert_int_equal(hw_statm_parse("765 436 407 5 0 123 0\n", 4096, &st), 0);
+    assert_int_equal(st.size, 765 * 4096);
+    assert_int_equal(st.resident, 436 * 4096);
+    assert_int_equal(st.shared, 407 * 4096);
+    assert_int_equal(hw_statm_parse("0 0 0 0 0 0 0\n", 4096, &st), 0);
+    assert_int_equal(st.size, 0);
+    assert_int_equal(hw_statm_parse("765 436\n", 4096, &st), -1);
+    assert_int_equal(hw_statm_parse("", 4096, &st), -1);
+}
+
+/* smaps_rollup as this kernel prints it: "Pss" must not be taken from "Pss_Anon" and the
+ * like, nor "Rss" from anything but its own line. */
+static void rollup_fields_in_bytes(void **state)
+{
+    (void)state;
+    struct hw_rollup r;
+    const char *text = "56351810a000-7ffe8dc0e000 ---p 00000000 00:00 0                          [rollup]\n"
+                       "Rss:                1752 kB\nPss:                 315 kB\nPss_Dirty:           112 kB\n"
+                       "Pss_Anon:            112 kB\nPss_File:            203 kB\nPss_Shmem:             0 kB\n"
+                       "Shared_Clean:       1576 kB\nShared_Dirty:          0 kB\nPrivate_Clean:        64 kB\n"
+                       "Private_Dirty:       112 kB\nReferenced:         1752 kB\nAnonymous:           112 kB\n"
+                       "Swap:                  0 kB\nSwapPss:               0 kB\n";
+    assert_int_equal(hw_rollup_parse(text, &r), 0);
+    assert_int_equal(r.rss, 1752 * 1024);
+    assert_int_equal(r.pss, 315 * 1024);
+    assert_int_equal(r.pss_anon, 112 * 1024);
+    assert_int_equal(r.pss_file, 203 * 1024);
+    assert_int_equal(r.shared_clean, 1576 * 1024);
+    assert_int_equal(r.private_dirty, 112 * 1024);
+    assert_int_equal(hw_rollup_parse("Pss_Anon: 5 kB\nRss: 8 kB\n", &r), -1);
+    /* Our own, read: Pss never above Rss. */
+    assert_int_equal(hw_rollup_read(getpid(), &r), 0);
+    assert_true(r.pss > 0 && r.pss <= r.rss);
+}
+
 static void clear_refs_resets_vmhwm(void **state)
 {
     (void)state;
@@ -98,6 +138,8 @@ int main(void)
         cmocka_unit_test(meminfo_available_and_total),
         cmocka_unit_test(stat_ppid_and_start),
         cmocka_unit_test(clear_refs_resets_vmhwm),
+        cmocka_unit_test(statm_in_bytes),
+        cmocka_unit_test(rollup_fields_in_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,6 @@
 /* The exec tree: an orphaned, setsid'd grandchild is found, summed, killed and reaped; the
- * cgroup is removed. With the cgroup (as root on a v1 memory hierarchy) and without. */
+ * cgroup is removed. With the cgroup (as root on a v1 memory hierarchy) and without. The two
+ * ways of finding the tree (cgroup.procs, the children walk) find the same processes. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -7,6 +8,7 @@
 #include <cmocka.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +48,7 @@ static void orphan_found_and_killed(bool cgroup)
     if (cgroup && geteuid() == 0 && access("/sys/fs/cgroup/memory", F_OK) == 0)
         assert_true(cg[0] && access(cg, F_OK) == 0);
     if (!cgroup)
-        assert_string_equal(method, "subreaper and ppid walk (no cgroup: HIGHWATER_NO_CGROUP is set)");
+        assert_string_equal(method, "subreaper and children walk (no cgroup: HIGHWATER_NO_CGROUP is set)");
     assert_int_equal(pipe(ready), 0);
     assert_int_equal(pipe(told), 0);
     pid_t cmd = fork();
@@ -119,9 +121,116 @@ static void without_cgroup(void **state)
     orphan_found_and_killed(false);
 }
 
+/* ---- cgroup.procs and the children walk: the same tree ---- */
+
+static int g_ready_w;
+
+static void leaf(void)
+{
+    char b = 1;
+    if (write(g_ready_w, &b, 1) != 1)
+        _exit(4);
+    for (;;)
+        pause();
+}
+
+/* A second thread of the command forks a child of its own: that child is in this thread's
+ * children file, not the main thread's, and the thread stays so it keeps it. */
+static void *forking_thread(void *arg)
+{
+    (void)arg;
+    if (fork() == 0)
+        leaf();
+    for (;;)
+        pause();
+    return NULL;
+}
+
+/* The command: a child with a grandchild, a double-forked orphan (ours, the subreaper's, once
+ * its parent has been reaped), a child of its second thread, and itself: 5 processes, all
+ * alive (cgroup.procs has no zombies; the walk would list them). One byte per leaf and one
+ * once the orphan's parent is reaped, 4 in all. */
+static _Noreturn void forked_tree(const struct hw_tree *t)
+{
+    pthread_t th;
+    setpgid(0, 0);
+    if (hw_tree_join(t) != 0)
+        _exit(3);
+    if (fork() == 0) {
+        if (fork() == 0)
+            leaf();
+        for (;;)
+            pause();
+    }
+    pid_t mid = fork();
+    if (mid == 0) {
+        if (fork() == 0)
+            leaf();
+        _exit(0);
+    }
+    if (pthread_create(&th, NULL, forking_thread, NULL) != 0)
+        _exit(5);
+    char b = 1;
+    if (waitpid(mid, NULL, 0) != mid || write(g_ready_w, &b, 1) != 1)
+        _exit(6);
+    for (;;)
+        pause();
+}
+
+static void sorted(pid_t *p, int n)
+{
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && p[j - 1] > p[j]; j--) {
+            pid_t x = p[j];
+            p[j] = p[j - 1];
+            p[j - 1] = x;
+        }
+}
+
+static void cgroup_equals_children_walk(void **state)
+{
+    (void)state;
+    char err[PATH_MAX + 128];
+    int ready[2];
+    pid_t by_cg[64], by_walk[64];
+    unsetenv("HIGHWATER_NO_CGROUP");
+    struct hw_tree *t = g_tree = hw_tree_new(err, sizeof err);
+    assert_non_null(t);
+    if (!hw_tree_cgroup(t))
+        skip();   /* no memory cgroup here (not root): only the walk exists */
+    assert_int_equal(pipe(ready), 0);
+    g_ready_w = ready[1];
+    pid_t cmd = fork();
+    if (cmd == 0)
+        forked_tree(t);
+    assert_true(cmd > 0);
+    hw_tree_started(t, cmd);
+    close(ready[1]);
+    char b[4];
+    for (size_t got = 0; got < sizeof b;) {
+        ssize_t n = read(ready[0], b + got, sizeof b - got);
+        assert_true(n > 0);
+        got += (size_t)n;
+    }
+    close(ready[0]);
+    int nc = hw_tree_list(t, HW_TREE_BY_CGROUP, by_cg, 64), nw = hw_tree_list(t, HW_TREE_BY_CHILDREN, by_walk, 64);
+    assert_int_equal(nc, 5);
+    assert_int_equal(nw, 5);
+    sorted(by_cg, nc);
+    sorted(by_walk, nw);
+    for (int i = 0; i < nc; i++)
+        assert_int_equal(by_cg[i], by_walk[i]);
+    /* And the sampler's set is that tree: five processes with an mm. */
+    struct hw_tree_rss rs;
+    hw_tree_sample(t, &rs);
+    assert_int_equal(rs.procs, 5);
+    assert_int_equal(hw_tree_end(t, err, sizeof err), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test_teardown(with_cgroup, teardown),
-                                       cmocka_unit_test_teardown(without_cgroup, teardown)};
+                                       cmocka_unit_test_teardown(without_cgroup, teardown),
+                                       cmocka_unit_test_teardown(cgroup_equals_children_walk, teardown)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -90,6 +90,63 @@ int hw_status_read_fd(int fd, struct hw_status *st)
     return hw_status_parse(buf, st);
 }
 
+int hw_statm_parse(const char *text, uint64_t page, struct hw_statm *st)
+{
+    /* strtoull, not sscanf: this runs for every process at every sample. */
+    uint64_t v[3];
+    const char *p = text;
+    for (int i = 0; i < 3; i++) {
+        char *end;
+        v[i] = strtoull(p, &end, 10);
+        if (end == p)
+            return -1;
+        p = end;
+    }
+    st->size = v[0] * page;
+    st->resident = v[1] * page;
+    st->shared = v[2] * page;
+    return 0;
+}
+
+int hw_statm_read_fd(int fd, struct hw_statm *st)
+{
+    static uint64_t page;
+    char buf[256];
+    if (!page)
+        page = (uint64_t)sysconf(_SC_PAGESIZE);
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    return hw_statm_parse(buf, page, st);
+}
+
+int hw_rollup_parse(const char *text, struct hw_rollup *r)
+{
+    bool pss = false, other = false;
+    memset(r, 0, sizeof *r);
+    r->rss = kb_field(text, "Rss", &other);
+    r->pss = kb_field(text, "Pss", &pss);
+    r->pss_anon = kb_field(text, "Pss_Anon", &other);
+    r->pss_file = kb_field(text, "Pss_File", &other);
+    r->pss_shmem = kb_field(text, "Pss_Shmem", &other);
+    r->shared_clean = kb_field(text, "Shared_Clean", &other);
+    r->shared_dirty = kb_field(text, "Shared_Dirty", &other);
+    r->private_clean = kb_field(text, "Private_Clean", &other);
+    r->private_dirty = kb_field(text, "Private_Dirty", &other);
+    r->swap = kb_field(text, "Swap", &other);
+    return pss ? 0 : -1;
+}
+
+int hw_rollup_read(pid_t pid, struct hw_rollup *r)
+{
+    char path[64], buf[4096];
+    snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int)pid);
+    if (hw_read_text(path, buf, sizeof buf) <= 0)
+        return -1;
+    return hw_rollup_parse(buf, r);
+}
+
 int hw_clear_refs(void)
 {
     int fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);

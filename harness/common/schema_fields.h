@@ -120,6 +120,20 @@
 #define HW_F_TIMELINE "timeline"
 #define HW_F_THROUGHPUT "throughput"
 
+/* exec's tree (runs[].pss): its proportional set size, smaps_rollup's Pss summed over the
+ * tree by a reader slower than the RSS sampler (parent/tree_pss.h), beside the Rss sum of the
+ * same reading; also peak_bytes, cpu_seconds and reason (when there was no reading) */
+#define HW_F_PSS "pss"
+#define HW_F_RSS_SUM_BYTES "rss_sum_bytes"
+#define HW_F_PROCESSES "processes"
+#define HW_F_AT_SECONDS "at_seconds"
+#define HW_F_READINGS "readings"
+#define HW_F_MAX_INTERVAL_SECONDS "max_interval_seconds"
+#define HW_F_METHOD "method"
+/* exec's own CPU time (every thread of it: sampler, marker reader, Pss reader) from the
+ * command's start to its end (runs[]) */
+#define HW_F_SAMPLER_CPU_SECONDS "sampler_cpu_seconds"
+
 /* A run's rusage */
 #define HW_F_MAXRSS_BYTES "maxrss_bytes"
 #define HW_F_MAXRSS_COVERS "maxrss_covers"

@@ -1,4 +1,5 @@
 #include "exec.h"
+#include "markers.h"
 #include "clock.h"
 #include "container.h"
 #include "json.h"
@@ -10,6 +11,7 @@
 #include "size.h"
 #include "supervisor.h"
 #include "tree.h"
+#include "tree_pss.h"
 #include <ctype.h>
 #include <fcntl.h>
 #include <math.h>
@@ -19,223 +21,6 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#define MAX_PHASES 1024
-#define MAX_DEPTH 64
-
-/* ---- phase markers ---- */
-
-struct mphase {
-    char name[128];
-    int depth;
-    double start, end;
-    bool open, by_exit;
-    double exact;            /* the command's own VmHWM over the phase (top level), or NaN */
-    double rss_start;        /* the command's own VmRSS when the begin marker was read, or NaN */
-    double rss_end;          /* its VmRSS when the end marker was read (top-level phases), or NaN */
-};
-
-struct hw_markers {
-    struct mphase p[MAX_PHASES];
-    int n;
-    int stack[MAX_DEPTH];
-    int depth;
-};
-
-struct hw_markers *hw_markers_new(void) { return calloc(1, sizeof(struct hw_markers)); }
-void hw_markers_free(struct hw_markers *m) { free(m); }
-
-/* "begin NAME" / "end NAME"; NAME is printable, no spaces at its ends, < 128 bytes. */
-int hw_markers_line(struct hw_markers *m, const char *line, double t, char *why, size_t len)
-{
-    const char *name;
-    bool begin = strncmp(line, "begin ", 6) == 0, end = strncmp(line, "end ", 4) == 0;
-    if (!begin && !end) {
-        snprintf(why, len, "malformed marker '%.60s': expected 'begin NAME' or 'end NAME'", line);
-        return -1;
-    }
-    name = line + (begin ? 6 : 4);
-    size_t n = strlen(name);
-    bool printable = n > 0 && n < sizeof m->p[0].name && !isspace((unsigned char)name[0]) &&
-                     !isspace((unsigned char)name[n - 1]);
-    for (size_t i = 0; printable && i < n; i++)
-        printable = isprint((unsigned char)name[i]);
-    if (!printable) {
-        snprintf(why, len, "malformed marker '%.60s': the name must be 1-127 printable characters", line);
-        return -1;
-    }
-    if (begin) {
-        if (m->n == MAX_PHASES || m->depth == MAX_DEPTH) {
-            snprintf(why, len, "marker 'begin %.60s' ignored: more than %d phases or %d levels", name,
-                     MAX_PHASES, MAX_DEPTH);
-            return -1;
-        }
-        struct mphase *p = &m->p[m->n];
-        snprintf(p->name, sizeof p->name, "%s", name);
-        p->depth = m->depth;
-        p->start = t;
-        p->open = true;
-        p->exact = NAN;
-        p->rss_start = NAN;
-        p->rss_end = NAN;
-        m->stack[m->depth++] = m->n++;
-        return 0;
-    }
-    /* end: the innermost open phase of that name; phases opened inside it close with it. */
-    for (int d = m->depth - 1; d >= 0; d--) {
-        struct mphase *p = &m->p[m->stack[d]];
-        if (strcmp(p->name, name) != 0)
-            continue;
-        for (int k = m->depth - 1; k >= d; k--) {
-            m->p[m->stack[k]].end = t;
-            m->p[m->stack[k]].open = false;
-        }
-        bool inner = d < m->depth - 1;
-        m->depth = d;
-        if (inner) {
-            snprintf(why, len, "'end %.60s' also closed the phases still open inside it", name);
-            return -1;
-        }
-        return 0;
-    }
-    snprintf(why, len, "'end %.60s' has no open phase of that name; ignored", name);
-    return -1;
-}
-
-cJSON *hw_markers_finish(struct hw_markers *m, double t, cJSON *warnings)
-{
-    cJSON *arr = cJSON_CreateArray();
-    for (int d = m->depth - 1; d >= 0; d--) {
-        struct mphase *p = &m->p[m->stack[d]];
-        char w[256];
-        p->end = t;
-        p->open = false;
-        p->by_exit = true;
-        snprintf(w, sizeof w, "phase '%s' was never ended; closed when the command exited", p->name);
-        if (warnings)
-            cJSON_AddItemToArray(warnings, cJSON_CreateString(w));
-    }
-    m->depth = 0;
-    for (int i = 0; i < m->n; i++) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "name", m->p[i].name);
-        cJSON_AddNumberToObject(o, "depth", m->p[i].depth);
-        cJSON_AddNumberToObject(o, "start_seconds", m->p[i].start);
-        cJSON_AddNumberToObject(o, "end_seconds", m->p[i].end);
-        cJSON_AddBoolToObject(o, "closed_by_exit", m->p[i].by_exit);
-        if (!isnan(m->p[i].exact))
-            cJSON_AddNumberToObject(o, "exact_bytes", m->p[i].exact);
-        if (!isnan(m->p[i].rss_start))
-            cJSON_AddNumberToObject(o, "rss_start_bytes", m->p[i].rss_start);
-        if (!isnan(m->p[i].rss_end))
-            cJSON_AddNumberToObject(o, "rss_end_bytes", m->p[i].rss_end);
-        cJSON_AddItemToArray(arr, o);
-    }
-    return arr;
-}
-
-/* The command's own process gets exact top-level phase peaks, as workers do: VmHWM reset
- * (clear_refs 5) when a top-level phase begins, read when it ends. Only that process: its
- * children have their own mm. The reset happens when the marker is read, within one sampling
- * interval of the write; memory taken in between is still counted (the reset sets the mark to
- * the RSS of that moment). */
-static void exact_marks(struct hw_markers *m, pid_t pid, int before, int *resets)
-{
-    char path[64];
-    if (before == 0 && m->depth == 1) {
-        /* Where the phase starts from, before the reset: a twin's increment over its loaded
-         * source is a phase's peak minus the first phase's start (highwater fidelity). */
-        struct hw_status st;
-        if (hw_status_read(pid, &st) == 0)
-            m->p[m->n - 1].rss_start = (double)st.vm_rss;
-        snprintf(path, sizeof path, "/proc/%d/clear_refs", (int)pid);
-        int fd = open(path, O_WRONLY | O_CLOEXEC);
-        if (fd >= 0) {
-            if (write(fd, "5", 1) == 1)
-                (*resets)++;
-            close(fd);
-        }
-    } else if (before > 0 && m->depth == 0 && *resets > 0) {
-        struct hw_status st;
-        for (int i = m->n - 1; i >= 0; i--)
-            if (m->p[i].depth == 0) {
-                if (hw_status_read(pid, &st) == 0) {
-                    m->p[i].exact = (double)st.vm_hwm;
-                    m->p[i].rss_end = (double)st.vm_rss;   /* what the phase left behind */
-                }
-                break;
-            }
-    }
-}
-
-/* ---- the marker fd ---- */
-
-#define MARKER_LINE_MAX 4096
-#define MAX_WARNINGS 100
-
-/* Lines from the marker pipe through the supervisor's line reader (supervisor.h): a line
- * longer than MARKER_LINE_MAX is one warning and is skipped up to its newline. */
-struct hw_marker_reader {
-    struct hw_lines lines;
-    struct hw_markers *m;
-    cJSON *warnings;
-    pid_t cmd;     /* for exact phase peaks; 0 once it has been reaped (its pid may be reused) */
-    int resets;
-};
-
-static void warn(cJSON *warnings, const char *w)
-{
-    if (cJSON_GetArraySize(warnings) < MAX_WARNINGS)
-        cJSON_AddItemToArray(warnings, cJSON_CreateString(w));
-}
-
-static void marker_line(void *arg, const char *line, size_t len, double t)
-{
-    struct hw_marker_reader *r = arg;
-    char why[256];
-    int before = r->m->depth;
-    if (memchr(line, '\0', len)) {
-        warn(r->warnings, "marker line with a NUL byte ignored");
-        return;
-    }
-    if (hw_markers_line(r->m, line, t, why, sizeof why) != 0)
-        warn(r->warnings, why);
-    if (r->cmd > 0)
-        exact_marks(r->m, r->cmd, before, &r->resets);
-}
-
-static void marker_too_long(void *arg)
-{
-    struct hw_marker_reader *r = arg;
-    char w[128];
-    snprintf(w, sizeof w, "marker line longer than %d bytes ignored, up to its newline", MARKER_LINE_MAX);
-    warn(r->warnings, w);
-}
-
-struct hw_marker_reader *hw_marker_reader_new(struct hw_markers *m, cJSON *warnings)
-{
-    struct hw_marker_reader *r = calloc(1, sizeof *r);
-    if (r) {
-        hw_lines_init(&r->lines, MARKER_LINE_MAX, marker_line, marker_too_long, r);
-        r->m = m;
-        r->warnings = warnings;
-    }
-    return r;
-}
-
-void hw_marker_reader_feed(struct hw_marker_reader *r, const char *p, size_t n, double t)
-{
-    hw_lines_feed(&r->lines, p, n, t);
-}
-
-void hw_marker_reader_end(struct hw_marker_reader *r, double t) { hw_lines_end(&r->lines, t); }
-
-void hw_marker_reader_free(struct hw_marker_reader *r)
-{
-    if (r)
-        hw_lines_release(&r->lines);
-    free(r);
-}
 
 /* ---- the run ---- */
 
@@ -273,10 +58,10 @@ static void watch_line(void *arg, const char *line, size_t len, double t)
 {
     struct watch *w = arg;
     w->mr->cmd = w->s->reaped ? 0 : w->s->pid;
-    marker_line(w->mr, line, len, t);
+    hw_marker_line(w->mr, line, len, t);
 }
 
-static void watch_too_long(void *arg) { marker_too_long(((struct watch *)arg)->mr); }
+static void watch_too_long(void *arg) { hw_marker_too_long(((struct watch *)arg)->mr); }
 
 /* How the command ended, in the supervisor's vocabulary, with exec's words. */
 static const char *exec_status(const struct hw_sup *s, const struct hw_run_group *g, uint64_t budget, char *reason,
@@ -334,9 +119,37 @@ static cJSON *exec_phases(const struct hw_sup *s, struct hw_markers *marks, doub
     return phases;
 }
 
+/* The tree's Pss beside its RSS sum (runs[].pss): the peak of the Pss reader's readings. */
+static cJSON *exec_pss(const struct hw_sup *s)
+{
+    struct hw_tree_pss p;
+    const char *why;
+    char method[256];
+    cJSON *o = cJSON_CreateObject();
+    snprintf(method, sizeof method, "smaps_rollup summed over the tree by a reader thread held to %g%% of a core: "
+             "the next reading %gx the last one's CPU time after its end, %g s after its start at the soonest",
+             HW_PSS_SHARE * 100, (1 - HW_PSS_SHARE) / HW_PSS_SHARE, HW_PSS_MIN_GAP);
+    cJSON_AddStringToObject(o, HW_F_METHOD, method);
+    int rc = hw_tree_pss(s->tree, &p, &why);
+    if (rc != 0 || p.readings == 0) {
+        cJSON_AddNullToObject(o, HW_F_PEAK_BYTES);
+        cJSON_AddStringToObject(o, HW_F_REASON, rc != 0 ? why : "no reading: the tree ended before the first one");
+        return o;
+    }
+    cJSON_AddNumberToObject(o, HW_F_PEAK_BYTES, (double)p.peak_pss);
+    cJSON_AddNumberToObject(o, HW_F_RSS_SUM_BYTES, (double)p.rss_at_peak);
+    cJSON_AddNumberToObject(o, HW_F_PROCESSES, p.procs_at_peak);
+    cJSON_AddNumberToObject(o, HW_F_AT_SECONDS, p.peak_at - s->t_start);
+    cJSON_AddNumberToObject(o, HW_F_READINGS, p.readings);
+    cJSON_AddNumberToObject(o, HW_F_MAX_INTERVAL_SECONDS, p.max_gap);
+    cJSON_AddNumberToObject(o, HW_F_CPU_SECONDS, p.cpu_seconds);
+    return o;
+}
+
 /* The one run of the report, through the same builder as `run`'s; warnings are taken over. */
 static cJSON *exec_run(const struct hw_exec_opts *o, const struct hw_sup *s, const struct hw_run_group *group,
-                       struct hw_marker_reader *mr, struct hw_markers *marks, const char *label, cJSON *warnings)
+                       struct hw_marker_reader *mr, struct hw_markers *marks, const char *label, cJSON *warnings,
+                       double sampler_cpu)
 {
     cJSON *run = cJSON_CreateObject();
     char reason[512];
@@ -368,6 +181,8 @@ static cJSON *exec_run(const struct hw_exec_opts *o, const struct hw_sup *s, con
     bool completed = hw_sup_ending(s) == HW_END_EXITED;
     res.container = hw_run_group_json(group, hw_container_outcome(group, completed, group->end_peak), group->end_peak);
     hw_schema_run_result(run, &res);
+    cJSON_AddItemToObject(run, HW_F_PSS, exec_pss(s));
+    cJSON_AddNumberToObject(run, HW_F_SAMPLER_CPU_SECONDS, sampler_cpu);
     return run;
 }
 
@@ -377,13 +192,16 @@ static void exec_print(const cJSON *run, const struct hw_sup *s, const char *lab
     const cJSON *p;
     if (WIFEXITED(s->wstatus))
         snprintf(code, sizeof code, "%d", WEXITSTATUS(s->wstatus));
-    char cg[64] = "";
+    char cg[64] = "", pss[64] = "";
     double cgp = hw_jnum(cJSON_GetObjectItemCaseSensitive(run, HW_F_CONTAINER), HW_F_PEAK_BYTES);
+    double pssp = hw_jnum(cJSON_GetObjectItemCaseSensitive(run, HW_F_PSS), HW_F_PEAK_BYTES);
     if (!isnan(cgp))
         snprintf(cg, sizeof cg, ", cgroup peak %s", hw_fmt_bytes(cgp, b1, sizeof b1));
-    printf("%s: %s, peak RSS of the tree %s (largest process %s)%s, %.2fs, exit code %s\n",
+    if (!isnan(pssp))
+        snprintf(pss, sizeof pss, ", Pss %s", hw_fmt_bytes(pssp, b1, sizeof b1));
+    printf("%s: %s, peak RSS of the tree %s (largest process %s)%s%s, %.2fs, exit code %s\n",
            label, hw_jstr(run, HW_F_STATUS), hw_fmt_bytes((double)s->tl->max.rss, b1, sizeof b1),
-           hw_fmt_bytes((double)s->largest, b2, sizeof b2), cg, s->t_end - s->t_start, code);
+           hw_fmt_bytes((double)s->largest, b2, sizeof b2), pss, cg, s->t_end - s->t_start, code);
     cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(run, HW_F_PHASES))
         printf("  %*s%-24s %10s  %.2fs%s\n", 2 * (int)hw_jnum(p, HW_F_DEPTH), "", hw_jstr(p, HW_F_NAME),
                hw_fmt_bytes(hw_jnum(p, HW_F_PEAK_RSS_BYTES), b1, sizeof b1), hw_jnum(p, HW_F_WALL_SECONDS),
@@ -401,20 +219,26 @@ static int exec_finish(const struct hw_exec_opts *o, struct hw_sup *s, struct hw
     struct hw_sup_opts so = {.interval_ms = o->interval_ms ? (int)o->interval_ms : 1,
                              .limit = o->budget ? o->budget : UINT64_MAX, .line_max = MARKER_LINE_MAX,
                              .on_line = watch_line, .on_long_line = watch_too_long, .arg = &w};
-    /* Sample until the command itself has exited; then what it left behind is killed. */
+    /* Sample until the command itself has exited; then what it left behind is killed. What
+     * that cost us: our own CPU time over it, every thread (the Pss reader's too). */
+    struct rusage ru0, ru1;
+    getrusage(RUSAGE_SELF, &ru0);
     hw_sup_follow(s, &so);
+    getrusage(RUSAGE_SELF, &ru1);
+    double sampler_cpu = rusage_seconds(&ru1.ru_utime) + rusage_seconds(&ru1.ru_stime) -
+                         rusage_seconds(&ru0.ru_utime) - rusage_seconds(&ru0.ru_stime);
     struct hw_cg_stat cg_end;
     uint64_t cg_peak;
     if (hw_tree_cgroup_end(s->tree, &cg_end, &cg_peak) == 0)
         hw_run_group_end_with(group, &cg_end, cg_peak);
     mr->cmd = 0;
     if (s->end_err[0])
-        warn(*warnings, s->end_err);
+        hw_exec_warn(*warnings, s->end_err);
     if (s->drain_timed_out) {
         char m[160];
         snprintf(m, sizeof m, "the marker fd was still open %d ms after the command's tree was killed; "
                  "markers after that are lost", HW_SUP_DRAIN_MS);
-        warn(*warnings, m);
+        hw_exec_warn(*warnings, m);
     }
     size_t used = 0;
     for (int i = 0; i < o->argc && used < sizeof label; i++)
@@ -424,7 +248,7 @@ static int exec_finish(const struct hw_exec_opts *o, struct hw_sup *s, struct hw
         fprintf(stderr, "highwater exec: out of memory building the report\n");
         return 3;
     }
-    cJSON *run = exec_run(o, s, group, mr, marks, label, *warnings);
+    cJSON *run = exec_run(o, s, group, mr, marks, label, *warnings, sampler_cpu);
     *warnings = NULL;
     cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(report, HW_F_RUNS), run);
     hw_report_summarize(report);

@@ -1,173 +1,27 @@
-#include "tree.h"
-#include "cgroup.h"
+#include "tree_internal.h"
 #include "clock.h"
 #include "procfs.h"
-#include <ctype.h>
-#include <dirent.h>
+#include "tree_pss.h"
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#define TREE_MAX 4096
-#define END_SECONDS 2.0   /* how long SIGKILLed processes get to disappear */
 
-/* What the guard is told: {-pgid, 0} for the command's process group, {pid, start} for a
- * process seen in the tree (start: field 22 of /proc/PID/stat, so a reused pid is spared). */
-struct guard_rec {
-    int64_t pid;
-    uint64_t start;
-};
+/* Set by SIGCHLD: a child changed state, so wait4 has something to reap. The supervisor reaps
+ * at every round; without it each round paid a wait4 that found nothing (12% of exec's own
+ * CPU in a profile here). Set at the start, for a child that ended before the handler. */
+static volatile sig_atomic_t g_chld = 1;
 
-struct hw_tree {
-    char cg[PATH_MAX];          /* the cgroup directory, "" without one */
-    int cg_kind;                /* enum hw_cg_kind */
-    bool cg_read;               /* its last figures taken, just before its removal */
-    struct hw_cg_stat cg_end;
-    uint64_t cg_peak;
-    char method[PATH_MAX + 128];
-    pid_t self, cmd, guard;
-    int guard_fd;               /* our end of the guard's socket, -1 once released */
-    int subreaper_was;
-    bool cmd_reaped, ended;
-    struct guard_rec known[TREE_MAX];   /* told to the guard (no cgroup only) */
-    int nknown;
-    pid_t pids[TREE_MAX];               /* the last listing */
-    int npids;
-};
-
-static void nap_ms(long ms)
+static void on_chld(int sig)
 {
-    struct timespec ts = {0, ms * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-/* Every process (zombies too) below self through ppid links, the guard's branch left out. */
-static int walk_from(pid_t self, pid_t guard, pid_t *out, int max)
-{
-    static pid_t pid[32768], ppid[32768];
-    int n = 0, k = 0;
-    DIR *d = opendir("/proc");
-    struct dirent *e;
-    while (d && (e = readdir(d)) && n < (int)(sizeof pid / sizeof pid[0])) {
-        uint64_t start;
-        if (!isdigit((unsigned char)e->d_name[0]))
-            continue;
-        pid[n] = atoi(e->d_name);
-        if (pid[n] != guard && hw_stat_read(pid[n], &ppid[n], &start) == 0)
-            n++;
-    }
-    if (d)
-        closedir(d);
-    for (int i = 0; i < n && k < max; i++)
-        if (ppid[i] == self)
-            out[k++] = pid[i];
-    for (int i = 0; i < k; i++)
-        for (int j = 0; j < n && k < max; j++)
-            if (ppid[j] == out[i])
-                out[k++] = pid[j];
-    return k;
-}
-
-/* cgroup.procs of dir: the live processes in it (zombies have left). -1 when it is gone. */
-static int cgroup_procs(const char *dir, pid_t *out, int max)
-{
-    char path[PATH_MAX + 16];
-    snprintf(path, sizeof path, "%s/cgroup.procs", dir);
-    FILE *f = fopen(path, "re");
-    int n = 0, p;
-    if (!f)
-        return -1;
-    while (n < max && fscanf(f, "%d", &p) == 1)
-        out[n++] = p;
-    fclose(f);
-    return n;
-}
-
-static int tree_list(struct hw_tree *t)
-{
-    int n = t->cg[0] ? cgroup_procs(t->cg, t->pids, TREE_MAX) : walk_from(t->self, t->guard, t->pids, TREE_MAX);
-    t->npids = n < 0 ? 0 : n;
-    return t->npids;
-}
-
-/* ---- the guard ---- */
-
-static void guard_kill(const char *cg, pid_t pgid, const struct guard_rec *rec, int n)
-{
-    static pid_t pids[TREE_MAX];
-    double until = hw_now() + END_SECONDS;
-    for (;;) {
-        if (pgid > 0)
-            killpg(pgid, SIGKILL);
-        for (int i = 0; i < n; i++) {
-            pid_t pp;
-            uint64_t start;
-            if (hw_stat_read((pid_t)rec[i].pid, &pp, &start) == 0 && start == rec[i].start)
-                kill((pid_t)rec[i].pid, SIGKILL);
-        }
-        int k = cg[0] ? cgroup_procs(cg, pids, TREE_MAX) : 0;
-        for (int i = 0; i < k; i++)
-            kill(pids[i], SIGKILL);
-        if (k <= 0 && (!cg[0] || rmdir(cg) == 0 || errno == ENOENT))
-            return;
-        if (hw_now() > until)
-            return;   /* nothing left to tell: highwater is gone */
-        nap_ms(5);
-    }
-}
-
-static _Noreturn void guard_main(struct hw_tree *t, int fd)
-{
-    struct guard_rec r;
-    pid_t pgid = 0;
-    int n = 0, null = open("/dev/null", O_RDWR);
-    /* Out of the terminal's foreground group: Ctrl-C is for highwater, which cleans up itself. */
-    setpgid(0, 0);
-    signal(SIGINT, SIG_IGN);
-    signal(SIGHUP, SIG_IGN);
-    signal(SIGTERM, SIG_DFL);
-    /* Hold no one else's pipe open (a reader of our output, the marker pipe) past our parent. */
-    if (null >= 0) {
-        dup2(null, 0);
-        dup2(null, 1);
-        dup2(null, 2);
-    }
-    if (fd > 3)
-        close_range(3, (unsigned)fd - 1, 0);
-    close_range((unsigned)fd + 1, ~0U, 0);
-    for (;;) {
-        ssize_t got = read(fd, &r, sizeof r);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got != (ssize_t)sizeof r)
-            break;   /* EOF: highwater ended, by its own hand or not */
-        if (r.pid < 0)
-            pgid = (pid_t)-r.pid;
-        else if (n < TREE_MAX)
-            t->known[n++] = r;
-    }
-    guard_kill(t->cg, pgid, t->known, n);
-    _exit(0);
-}
-
-static void guard_tell(struct hw_tree *t, int64_t pid, uint64_t start)
-{
-    struct guard_rec r = {pid, start};
-    /* MSG_NOSIGNAL: a guard that died must not take us with it through SIGPIPE. */
-    if (t->guard_fd >= 0 && send(t->guard_fd, &r, sizeof r, MSG_NOSIGNAL) != (ssize_t)sizeof r) {
-        close(t->guard_fd);
-        t->guard_fd = -1;
-    }
+    (void)sig;
+    g_chld = 1;
 }
 
 /* ---- the cgroup ---- */
@@ -214,6 +68,9 @@ struct hw_tree *hw_tree_new(char *err, size_t len)
     t->self = getpid();
     t->guard_fd = -1;
     t->guard = -1;
+    t->cg_procs = t->self_kids = t->loadavg = -1;
+    t->relist = true;
+    snprintf(t->pss_why, sizeof t->pss_why, "the command has not started");
     if (prctl(PR_GET_CHILD_SUBREAPER, &t->subreaper_was) != 0 || prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
         snprintf(err, len, "cannot become a child subreaper (prctl): %s", strerror(errno));
         goto fail;
@@ -221,7 +78,19 @@ struct hw_tree *hw_tree_new(char *err, size_t len)
     if (cgroup_make(t, why, sizeof why) == 0)
         snprintf(t->method, sizeof t->method, "cgroup %s memory %s", t->cg_kind == HW_CG_V2 ? "v2" : "v1", t->cg);
     else
-        snprintf(t->method, sizeof t->method, "subreaper and ppid walk (no cgroup: %s)", why);
+        snprintf(t->method, sizeof t->method, "subreaper and children walk (no cgroup: %s)", why);
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/cgroup.procs", t->cg);
+    if (t->cg[0] && t->cg_kind == HW_CG_V2 && (t->cg_procs = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+        snprintf(err, len, "cannot read %s: %s", path, strerror(errno));
+        goto fail;
+    }
+    snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)t->self);
+    t->loadavg = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
+    if ((t->self_kids = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+        snprintf(err, len, "cannot read %s: %s; the kernel needs CONFIG_PROC_CHILDREN", path, strerror(errno));
+        goto fail;
+    }
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
         snprintf(err, len, "cannot create the guard's socket: %s", strerror(errno));
         goto fail;
@@ -230,7 +99,7 @@ struct hw_tree *hw_tree_new(char *err, size_t len)
     t->guard = fork();
     if (t->guard == 0) {
         close(sv[0]);
-        guard_main(t, sv[1]);
+        hw_tree_guard_main(t, sv[1]);
     }
     if (t->guard < 0) {
         snprintf(err, len, "cannot fork the guard: %s", strerror(errno));
@@ -238,6 +107,10 @@ struct hw_tree *hw_tree_new(char *err, size_t len)
     }
     close(sv[1]);
     t->guard_fd = sv[0];
+    struct sigaction sa = {.sa_handler = on_chld, .sa_flags = SA_RESTART | SA_NOCLDSTOP};
+    sigemptyset(&sa.sa_mask);
+    g_chld = 1;
+    t->chld_set = sigaction(SIGCHLD, &sa, &t->chld_was) == 0;
     return t;
 fail:
     if (sv[0] >= 0)
@@ -270,42 +143,67 @@ int hw_tree_join(const struct hw_tree *t)
 void hw_tree_started(struct hw_tree *t, pid_t cmd)
 {
     t->cmd = cmd;
-    guard_tell(t, -(int64_t)cmd, 0);
+    hw_tree_guard_tell(t, -(int64_t)cmd, 0);
+    t->pss = hw_pss_reader_start(t->pss_why, sizeof t->pss_why);
+}
+
+int hw_tree_pss(const struct hw_tree *t, struct hw_tree_pss *out, const char **why)
+{
+    memset(out, 0, sizeof *out);
+    *why = t->pss ? NULL : t->pss_why;
+    if (!t->pss)
+        return -1;
+    hw_pss_reader_get(t->pss, out);
+    return 0;
 }
 
 const char *hw_tree_method(const struct hw_tree *t) { return t->method; }
 
+/* The last pid the kernel gave out in our pid namespace (/proc/loadavg's last field), or -1.
+ * The tree grows only by forks (or clones: threads take pids too), and every fork anywhere
+ * below us moves it, so while it stays put the set is what it was. */
+static long last_pid(struct hw_tree *t)
+{
+    char buf[128];
+    if (t->loadavg < 0 || hw_tree_read_fd(t->loadavg, buf, sizeof buf) <= 0)
+        return -1;
+    const char *p = strrchr(buf, ' ');
+    return p ? strtol(p + 1, NULL, 10) : -1;
+}
+
 void hw_tree_sample(struct hw_tree *t, struct hw_tree_rss *out)
 {
     memset(out, 0, sizeof *out);
-    tree_list(t);
-    for (int i = 0; i < t->npids; i++) {
-        struct hw_status st;
-        if (!t->cg[0]) {
-            /* Without a cgroup the guard only knows what we tell it. */
-            bool told = false;
-            for (int k = 0; k < t->nknown && !told; k++)
-                told = t->known[k].pid == t->pids[i];
-            pid_t pp;
-            uint64_t start;
-            if (!told && t->nknown < TREE_MAX && hw_stat_read(t->pids[i], &pp, &start) == 0) {
-                t->known[t->nknown++] = (struct guard_rec){t->pids[i], start};
-                guard_tell(t, t->pids[i], start);
-            }
+    /* Listed again only when a pid was given out since the last listing (read before
+     * listing, so a fork in between is listed next time) or a member ended: a process that
+     * left is seen by its read (gone, or a zombie's empty mm). */
+    long lp = last_pid(t);
+    if (t->relist || lp < 0 || lp != t->last_pid) {
+        t->last_pid = lp;
+        t->relist = false;
+        hw_tree_relist(t);
+        hw_tree_sync(t);
+    }
+    for (int i = 0; i < t->nprocs; i++) {
+        struct hw_statm st;
+        if (hw_tree_proc_read(t, &t->procs[i], &st) != 0 || st.size == 0) {
+            t->relist = true;
+            continue;
         }
-        if (hw_status_read(t->pids[i], &st) != 0)
-            continue;   /* gone, or a zombie without an mm */
         out->procs++;
-        out->rss += st.vm_rss;
-        out->anon += st.rss_anon;
-        out->file += st.rss_file;
-        if (st.vm_rss > out->largest)
-            out->largest = st.vm_rss;
+        out->rss += st.resident;
+        out->anon += st.resident - st.shared;
+        out->file += st.shared;
+        if (st.resident > out->largest)
+            out->largest = st.resident;
     }
 }
 
 bool hw_tree_reap(struct hw_tree *t, int *wstatus, struct rusage *ru)
 {
+    if (t->chld_set && !g_chld)
+        return t->cmd_reaped;
+    g_chld = 0;   /* before the waits: a child that ends during them sets it again */
     for (;;) {
         int st;
         struct rusage r;
@@ -329,7 +227,7 @@ void hw_tree_kill(struct hw_tree *t)
 {
     if (t->cmd > 0)
         killpg(t->cmd, SIGKILL);
-    tree_list(t);
+    hw_tree_relist(t);
     for (int i = 0; i < t->npids; i++)
         kill(t->pids[i], SIGKILL);
 }
@@ -368,13 +266,15 @@ int hw_tree_end(struct hw_tree *t, char *err, size_t len)
     if (t->ended)
         return 0;
     t->ended = true;
+    /* Its figures stay; the tree it reads is about to be killed. */
+    hw_pss_reader_stop(t->pss);
     double until = hw_now() + END_SECONDS;
     /* Done when nothing is left in the group and we have no child but the guard: the killed
      * leave cgroup.procs before they are zombies and reparented to us, so both are checked. */
     for (;;) {
         hw_tree_kill(t);
         hw_tree_reap(t, NULL, NULL);
-        int left = t->npids + walk_from(t->self, t->guard, kids, TREE_MAX);
+        int left = t->npids + (t->cg[0] ? hw_tree_walk(t, kids, TREE_MAX) : 0);
         if (left == 0 && t->cg[0] && !t->cg_read)
             read_group_end(t);
         if (left == 0 && (!t->cg[0] || rmdir(t->cg) == 0 || errno == ENOENT))
@@ -385,8 +285,9 @@ int hw_tree_end(struct hw_tree *t, char *err, size_t len)
             rc = -1;
             break;
         }
-        nap_ms(1);
+        hw_tree_nap_ms(1);
     }
+    hw_tree_release(t);
     if (t->guard_fd >= 0)
         close(t->guard_fd);
     t->guard_fd = -1;
@@ -395,6 +296,9 @@ int hw_tree_end(struct hw_tree *t, char *err, size_t len)
         waitpid(t->guard, NULL, 0);
     t->guard = -1;
     prctl(PR_SET_CHILD_SUBREAPER, t->subreaper_was);
+    if (t->chld_set)
+        sigaction(SIGCHLD, &t->chld_was, NULL);
+    t->chld_set = false;
     return rc;
 }
 
@@ -405,6 +309,7 @@ void hw_tree_free(struct hw_tree *t)
         return;
     if (hw_tree_end(t, err, sizeof err) != 0)
         fprintf(stderr, "highwater exec: %s\n", err);
+    hw_pss_reader_free(t->pss);
     free(t);
 }
 
