@@ -20,6 +20,7 @@
  * larger one is inf either way. hw_convert_cell, the reference's path, keeps the plain C casts
  * and tests/test_convert.c checks the two against each other. */
 #include "convert.h"
+#include "bitwords.h"
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -37,37 +38,6 @@ typedef void convert_fn(const void *data, const uint8_t *validity, uint64_t vbit
                         double median, void *dst, size_t stride);
 
 enum { BLOCK = 64 };
-
-/* nbits (1..64) validity bits from bit `bit` on, bit 0 first. Reads only the bytes those bits
- * live in, so a ragged end never reads past the bitmap. */
-ALWAYS_INLINE uint64_t valid_word(const uint8_t *v, uint64_t bit, unsigned nbits)
-{
-    const uint8_t *p = v + (bit >> 3);
-    unsigned sh = (unsigned)(bit & 7), nbytes = (sh + nbits + 7) >> 3;
-    uint64_t w = 0;
-    if (nbytes >= 8) {
-        memcpy(&w, p, 8);
-        w >>= sh;
-        if (nbytes == 9) /* sh > 0 here */
-            w |= (uint64_t)p[8] << (64 - sh);
-    } else {
-        for (unsigned i = 0; i < nbytes; i++)
-            w |= (uint64_t)p[i] << (8 * i);
-        w >>= sh;
-    }
-    return nbits < 64 ? w & ((1ull << nbits) - 1) : w;
-}
-
-/* Bit j of w into byte j of mk (0 or 1): each byte of w broadcast to 8 bytes, byte k keeping
- * bit k, then "nonzero" by an add that carries into bit 7 and never past it. */
-ALWAYS_INLINE void spread(uint64_t w, uint8_t *mk)
-{
-    for (unsigned b = 0; b < BLOCK / 8; b++) {
-        uint64_t x = ((w >> (8 * b)) & 0xff) * 0x0101010101010101ull & 0x8040201008040201ull;
-        x = ((x + 0x7f7f7f7f7f7f7f7full) >> 7) & 0x0101010101010101ull;
-        memcpy(mk + 8 * b, &x, 8);
-    }
-}
 
 /* binary16 bits of a finite float given by its bits u, round to nearest even (F. Giesen's
  * float_to_half_fast3_rtne, with selects for its branches). Subnormal results: adding 0.5f
@@ -153,7 +123,7 @@ ALWAYS_INLINE uint16_t half_fill(double m)
                                                             OT fill, OT *restrict dst)           \
     {                                                                                            \
         uint8_t mk[BLOCK];                                                                       \
-        spread(w, mk);                                                                           \
+        hw_spread_word(w, mk);                                                                           \
         UT fb;                                                                                   \
         memcpy(&fb, &fill, sizeof fb);                                                           \
         for (unsigned j = 0; j < BLOCK; j++) {                                                   \
@@ -173,7 +143,7 @@ ALWAYS_INLINE uint16_t half_fill(double m)
         const OT fill = FILL(OT, median);                                                        \
         for (size_t i = 0; i < n; i += BLOCK) {                                                  \
             unsigned k = n - i < BLOCK ? (unsigned)(n - i) : BLOCK;                              \
-            uint64_t w = validity ? valid_word(validity, vbit0 + i, k) : ~0ull;                  \
+            uint64_t w = validity ? hw_valid_word(validity, vbit0 + i, k) : ~0ull;                  \
             if (k == BLOCK && stride == 1) {                                                     \
                 block_##SN##_##ON(src + i, w, fill, dst + i);                                    \
                 continue;                                                                        \
