@@ -36,7 +36,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/version.o
 MAIN_OBJ := $(B)/obj/harness/cli/main.o
 TESTS    := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 
-.PHONY: all deps twins run test unit asan clean FORCE fuzz fuzz-check fuzz-build fuzz-deps fuzz-bins
+.PHONY: all deps twins run test unit asan bench clean FORCE fuzz fuzz-check fuzz-build fuzz-deps fuzz-bins
 all: $(B)/highwater
 
 deps:
@@ -104,6 +104,19 @@ $(TWINS_NPM): scripts/twins/polars/package-lock.json scripts/twins/polars/packag
 	$(Q)bash scripts/install-deps.sh --twins
 	$(Q)cd scripts/twins/polars && npm install --no-audit --no-fund --loglevel=error >&2
 	$(Q)touch $@
+
+# Kernel micro-benchmarks (bench/*.c, one binary each): GB/s beside memcpy in the same process.
+# Timings, so not part of `make test`; on a shared machine run it alone.
+BENCH_SRC := $(wildcard bench/*.c)
+BENCHES   := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
+
+bench: $(BENCHES)
+	$(Q)for b in $(BENCHES); do $$b || exit $$?; done
+
+$(B)/bench/%: bench/%.c $(B)/libhw.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  BENCH   $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(B)/libhw.a $(LDLIBS)
 
 # Unit tests only: the sanitizer build runs its workers with glibc malloc (ASan and
 # jemalloc both replace malloc), and integration tests measure RSS, which ASan inflates.

@@ -272,7 +272,9 @@ static void test_extra_calls(void **state)
         hw_median_end_pass(&m);
         passes++;
     }
-    assert_int_equal(passes, 4);
+    /* Two passes, not the f64 key's four digits: pass 0's buckets hold 3 keys, so pass 1
+     * collects them and selects (issue 16 asked for fewer passes; this was 4). */
+    assert_int_equal(passes, 2);
     hw_median_feed(&m, v, NULL, 0, 3);
     hw_median_end_pass(&m);
     assert_same_double(hw_median_value(&m), 2.0);
@@ -291,6 +293,81 @@ static void test_extra_calls(void **state)
     hw_median_release(&m);
 }
 
+
+/* Buckets too big to collect (over 131072 keys in one top-16-bit bucket): the select falls
+ * back to histogram passes, with one prefix, and with the middle ranks in two buckets. */
+static void test_big_buckets(void **state)
+{
+    (void)state;
+    enum { M = 300001 };
+    uint64_t s = 99;
+    float *f = malloc(M * sizeof *f);
+    double *d = malloc(M * sizeof *d);
+    int64_t *q = malloc(M * sizeof *q);
+    uint8_t *v = malloc((M + 7) / 8);
+    assert_non_null(f);
+    assert_non_null(d);
+    assert_non_null(q);
+    assert_non_null(v);
+    for (size_t i = 0; i < M; i++) {
+        f[i] = 1.0f + (float)(rng(&s) >> 48) * 0x1p-23f; /* one top-16 bucket */
+        d[i] = 1000.0 + (double)(rng(&s) >> 40) * 0x1p-30;
+        q[i] = (int64_t)(rng(&s) >> 20) - ((int64_t)1 << 43); /* the dataset's i64 shape */
+    }
+    for (size_t i = 0; i < (M + 7) / 8; i++)
+        v[i] = (uint8_t)(rng(&s) | 0x11);
+    double got;
+    for (int with_validity = 0; with_validity < 2; with_validity++) {
+        const uint8_t *val = with_validity ? v : NULL;
+        for (size_t n = M - 1; n <= M; n++) {
+            assert_int_equal(hw_median_column(HW_F32, f, val, n, &got), 0);
+            assert_same_double(got, sorted_median(HW_F32, f, val, n));
+            assert_int_equal(hw_median_column(HW_F64, d, val, n, &got), 0);
+            assert_same_double(got, sorted_median(HW_F64, d, val, n));
+            assert_int_equal(hw_median_column(HW_I64, q, val, n, &got), 0);
+            assert_same_double(got, sorted_median(HW_I64, q, val, n));
+        }
+    }
+    /* Half 1.0, half 2.0: the middle ranks sit in two full buckets. */
+    for (size_t i = 0; i < M - 1; i++)
+        f[i] = i % 2 ? 1.0f : 2.0f;
+    assert_int_equal(hw_median_column(HW_F32, f, NULL, M - 1, &got), 0);
+    assert_same_double(got, 1.5);
+    free(f);
+    free(d);
+    free(q);
+    free(v);
+}
+
+/* All-NaN and all-infinite columns, and all-null ones at lengths off the 64-row blocks. */
+static void test_non_finite_and_null_columns(void **state)
+{
+    (void)state;
+    enum { M = 1000 };
+    static float f[M];
+    static double d[M];
+    static uint8_t none[(M + 7) / 8];
+    double got = 1;
+    for (size_t i = 0; i < M; i++) {
+        f[i] = i % 2 ? NAN : -INFINITY;
+        d[i] = i % 3 ? -NAN : INFINITY;
+    }
+    for (size_t n = 61; n <= M; n += 131) {
+        assert_int_equal(hw_median_column(HW_F32, f, NULL, n, &got), 0);
+        assert_same_double(got, 0.0);
+        assert_int_equal(hw_median_column(HW_F64, d, NULL, n, &got), 0);
+        assert_same_double(got, 0.0);
+        f[n / 2] = 3.5f; /* one finite value among them */
+        assert_int_equal(hw_median_column(HW_F32, f, NULL, n, &got), 0);
+        assert_same_double(got, 3.5);
+        f[n / 2] = NAN;
+        for (size_t t = 0; t < sizeof sources / sizeof *sources; t++) {
+            assert_int_equal(hw_median_column(sources[t], d, none, n, &got), 0);
+            assert_same_double(got, 0.0);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -299,6 +376,8 @@ int main(void)
         cmocka_unit_test(test_edge_cases),
         cmocka_unit_test(test_f16),
         cmocka_unit_test(test_extra_calls),
+        cmocka_unit_test(test_big_buckets),
+        cmocka_unit_test(test_non_finite_and_null_columns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

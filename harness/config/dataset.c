@@ -117,9 +117,13 @@ ALWAYS_INLINE uint32_t f32_cell(const struct gen *g, uint32_t x, uint32_t v)
     uint32_t b;
     memcpy(&b, &f, sizeof b);
     uint32_t inf = 0x7f800000u | (v & 0x80000000u);
-    b = x < g->nan_below ? 0x7fc00000u : b;
-    b = x < g->inf_below ? inf : b;
-    return x < g->null_below ? 0 : b;
+    /* As masks, not ?: : after a float operation gcc makes a ?: a branch, and a loop with a
+     * branch is one it does not vectorise. */
+    uint32_t nan = -(uint32_t)(x < g->nan_below), in = -(uint32_t)(x < g->inf_below);
+    uint32_t nul = -(uint32_t)(x < g->null_below);
+    b = (0x7fc00000u & nan) | (b & ~nan);
+    b = (inf & in) | (b & ~in);
+    return b & ~nul;
 }
 
 ALWAYS_INLINE uint64_t f64_cell(const struct gen *g, uint32_t x, uint32_t v)
@@ -128,9 +132,11 @@ ALWAYS_INLINE uint64_t f64_cell(const struct gen *g, uint32_t x, uint32_t v)
     uint64_t b;
     memcpy(&b, &d, sizeof b);
     uint64_t inf = 0x7ff0000000000000ull | ((uint64_t)(v >> 31) << 63);
-    b = x < g->nan_below ? 0x7ff8000000000000ull : b;
-    b = x < g->inf_below ? inf : b;
-    return x < g->null_below ? 0 : b;
+    uint64_t nan = -(uint64_t)(x < g->nan_below), in = -(uint64_t)(x < g->inf_below);
+    uint64_t nul = -(uint64_t)(x < g->null_below);
+    b = (0x7ff8000000000000ull & nan) | (b & ~nan);
+    b = (inf & in) | (b & ~in);
+    return b & ~nul;
 }
 
 /* Write element i of data from draw r; returns the validity bit. dtype is a compile-time
@@ -143,32 +149,81 @@ ALWAYS_INLINE unsigned gen_one(enum hw_dtype dtype, const struct gen *g, uint64_
     switch (dtype) {
     case HW_F32: { uint32_t b = f32_cell(g, x, v); memcpy((char *)data + 4 * i, &b, 4); } break;
     case HW_F64: { uint64_t b = f64_cell(g, x, v); memcpy((char *)data + 8 * i, &b, 8); } break;
-    case HW_I64: ((int64_t *)data)[i] = valid ? (int64_t)(int32_t)v * 1000 + (v & 1023) : 0; break;
-    case HW_I32: ((int32_t *)data)[i] = valid ? (int32_t)v >> 4 : 0; break;
-    case HW_I16: ((int16_t *)data)[i] = valid ? (int16_t)v : 0; break;
-    case HW_I8:  ((int8_t *)data)[i] = valid ? (int8_t)v : 0; break;
+    /* null cells hold 0: the value ANDed with a mask of the validity (a select gcc vectorises) */
+    case HW_I64: ((int64_t *)data)[i] = ((int64_t)(int32_t)v * 1000 + (v & 1023)) & -(int64_t)valid; break;
+    case HW_I32: ((int32_t *)data)[i] = ((int32_t)v >> 4) & -(int32_t)valid; break;
+    case HW_I16: ((int16_t *)data)[i] = (int16_t)((int16_t)v & -(int16_t)valid); break;
+    case HW_I8:  ((int8_t *)data)[i] = (int8_t)((int8_t)v & -(int8_t)valid); break;
     default:     break; /* f16 is never a source dtype */
     }
     return valid;
 }
 
-/* Validity is built a byte (8 rows) at a time, so no read-modify-write of the bitmap. */
-ALWAYS_INLINE void fill_typed(enum hw_dtype dtype, const struct gen *g, uint64_t key, size_t n,
-                              void *data, uint8_t *validity)
-{
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        unsigned byte = 0;
-        for (unsigned j = 0; j < 8; j++) {
-            byte |= gen_one(dtype, g, draw(key), data, i + j) << j;
-            key += GAMMA;
-        }
-        if (validity)
-            validity[i >> 3] = (uint8_t)byte;
+/* The cells of 64 draws, for one dtype: no multiply left, only selects, casts and stores,
+ * which gcc vectorises at -O2 where the lanes allow (a fixed trip count, restrict). */
+#define DEF_CELLS(NAME, DT)                                                                    \
+    static __attribute__((noinline)) void NAME(const struct gen *g, const uint64_t *restrict r, \
+                                               void *restrict data, uint8_t *restrict valid)   \
+    {                                                                                          \
+        for (unsigned j = 0; j < 64; j++)                                                      \
+            valid[j] = (uint8_t)gen_one(DT, g, r[j], data, j);                                 \
     }
-    if (i < n) {
+DEF_CELLS(cells_f32, HW_F32)
+DEF_CELLS(cells_f64, HW_F64)
+DEF_CELLS(cells_i64, HW_I64)
+DEF_CELLS(cells_i32, HW_I32)
+DEF_CELLS(cells_i16, HW_I16)
+DEF_CELLS(cells_i8, HW_I8)
+
+typedef void cells_fn(const struct gen *g, const uint64_t *restrict r, void *restrict data,
+                      uint8_t *restrict valid);
+
+/* 64 draws from key on. Apart (noinline) so the 128-bit product stays in registers:
+ * inlined into the fill, gcc kept it on the stack. */
+static __attribute__((noinline)) void draws(uint64_t key, uint64_t *restrict r)
+{
+    for (unsigned j = 0; j < 64; j++) {
+        r[j] = draw(key);
+        key += GAMMA;
+    }
+}
+
+/* 64 bytes of 0 or 1 into a 64-bit word, 8 at a time: the multiply gathers byte k's bit into
+ * bit 56 + k (the partial products never carry into one another). */
+static uint64_t pack_bytes(const uint8_t *valid)
+{
+    uint64_t w = 0;
+    for (unsigned b = 0; b < 8; b++) {
+        uint64_t x;
+        memcpy(&x, valid + 8 * b, 8);
+        w |= ((x * 0x0102040810204080ull) >> 56) << (8 * b);
+    }
+    return w;
+}
+
+/* 64 rows at a time: the draws (one 64x64->128 multiply each, which no SSE2 or AVX2 lane
+ * does) and the validity word in a tight scalar loop, then the cells from the draws. The
+ * rows after the last full 64 are made byte by byte, so no read-modify-write of the bitmap
+ * either way. (One loop for both kept the 128-bit product on the stack and shifted each
+ * validity bit by a variable count: 287-447 M f32 cells/s.) */
+ALWAYS_INLINE void fill_typed(enum hw_dtype dtype, cells_fn *cells, const struct gen *g,
+                              uint64_t key, size_t n, void *data, uint8_t *validity)
+{
+    size_t i = 0, size = hw_dtype_size(dtype);
+    uint64_t r[64];
+    uint8_t valid[64];
+    for (; i + 64 <= n; i += 64) {
+        draws(key, r);
+        key += 64 * GAMMA;
+        cells(g, r, (char *)data + i * size, valid);
+        if (validity) {
+            uint64_t w = pack_bytes(valid);
+            memcpy(validity + (i >> 3), &w, 8); /* little-endian: bit j is row i+j */
+        }
+    }
+    for (; i < n; i += 8) {
         unsigned byte = 0;
-        for (unsigned j = 0; i + j < n; j++) {
+        for (unsigned j = 0; j < 8 && i + j < n; j++) {
             byte |= gen_one(dtype, g, draw(key), data, i + j) << j;
             key += GAMMA;
         }
@@ -191,12 +246,12 @@ void hw_gen_fill(const struct hw_dataset *ds, uint32_t col, uint64_t row0, size_
     const struct gen g = {cs.null_below, cs.inf_below, cs.nan_below};
     uint64_t key = column_key(ds->seed, col) + row0 * GAMMA;
     switch (cs.dtype) {
-    case HW_F32: fill_typed(HW_F32, &g, key, n, data, validity); break;
-    case HW_F64: fill_typed(HW_F64, &g, key, n, data, validity); break;
-    case HW_I64: fill_typed(HW_I64, &g, key, n, data, validity); break;
-    case HW_I32: fill_typed(HW_I32, &g, key, n, data, validity); break;
-    case HW_I16: fill_typed(HW_I16, &g, key, n, data, validity); break;
-    case HW_I8:  fill_typed(HW_I8, &g, key, n, data, validity); break;
+    case HW_F32: fill_typed(HW_F32, cells_f32, &g, key, n, data, validity); break;
+    case HW_F64: fill_typed(HW_F64, cells_f64, &g, key, n, data, validity); break;
+    case HW_I64: fill_typed(HW_I64, cells_i64, &g, key, n, data, validity); break;
+    case HW_I32: fill_typed(HW_I32, cells_i32, &g, key, n, data, validity); break;
+    case HW_I16: fill_typed(HW_I16, cells_i16, &g, key, n, data, validity); break;
+    case HW_I8:  fill_typed(HW_I8, cells_i8, &g, key, n, data, validity); break;
     default:     break;
     }
 }

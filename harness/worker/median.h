@@ -1,7 +1,11 @@
 /* Exact column medians without copying the column: a radix select on the order-preserving
- * bit pattern of each value, 16 bits per pass, a fixed pair of 65536-entry tables (one per
- * middle rank, so odd and even counts take the same passes). Works on chunks, so a
- * streaming source can feed it pass after pass.
+ * bit pattern of each value. Pass 0 histograms the top 16 bits into a 65536-entry table; when
+ * the bucket(s) holding the two middle ranks are small enough to fit in the tables' own
+ * memory (131072 keys), pass 1 collects those keys and the median is selected among them in
+ * memory: two passes for every dtype (one for i8 and i16) on the data this harness generates.
+ * A larger bucket takes another 16-bit histogram pass first (one table per middle rank), as
+ * many as the key has digits. Works on chunks, so a streaming source can feed it pass after
+ * pass. The tables and the candidates share one 1 MiB allocation.
  *
  * The median of a column is over its valid, finite values: nulls (validity 0), +-inf and NaN
  * are skipped. Even count: the midpoint of the two middle values, hw_median_mid(). No such
@@ -20,10 +24,13 @@ struct hw_median {
     uint64_t count;            /* valid finite values, known after pass 0 */
     uint64_t rank[2];          /* remaining rank inside the chosen prefix, per middle rank */
     uint64_t prefix[2];        /* key bits resolved so far, per middle rank */
-    uint64_t *hist[2];
+    uint64_t *hist[2];         /* one allocation: hist[1] = hist[0] + 65536 */
+    bool collect;              /* this pass gathers the candidate keys into the tables' memory */
+    uint64_t ncand, below;     /* candidates so far; keys of the lower prefix among them */
 };
 
-/* 0, or -1 if the tables could not be allocated. */
+/* npasses is the most passes a dtype can take (its key's 16-bit digits); the usual number is
+ * two. 0, or -1 if the tables could not be allocated. */
 int  hw_median_init(struct hw_median *m, enum hw_dtype dtype);
 /* Start over for another column, keeping the tables (cleared): no allocation. */
 void hw_median_reset(struct hw_median *m, enum hw_dtype dtype);
