@@ -26,23 +26,6 @@
 static char dir[] = "/tmp/hw-test-helper_cache-XXXXXX";
 static char err_text[4096];
 
-/* The ci dtype mix, small: every source dtype, nulls, infs, NaNs and an all-null column. */
-static struct hw_dataset ci_like(uint64_t rows)
-{
-    struct hw_dataset ds = {
-        .rows = rows, .cols = 114, .seed = 20261124, .ngroups = 6, .all_null_columns = 1,
-        .groups = {
-            {HW_F32, 102, 0.02, 0.005, 0.005},
-            {HW_F64, 2, 0.01, 0.001, 0.0},
-            {HW_I64, 1, 0.05, 0.0, 0.0},
-            {HW_I32, 2, 0.0, 0.0, 0.0},
-            {HW_I16, 3, 0.01, 0.0, 0.0},
-            {HW_I8, 4, 0.0, 0.0, 0.0},
-        },
-    };
-    return ds;
-}
-
 /* stderr of the calls between quiet_begin and quiet_end lands in err_text. */
 static int saved_fd = -1;
 static void quiet_begin(void)
@@ -76,7 +59,7 @@ static void reference_key_has_every_input(void **state)
 {
     (void)state;
     static char base[HW_CACHE_KEY_MAX], k[HW_CACHE_KEY_MAX];
-    struct hw_dataset ds = ci_like(250000), d;
+    struct hw_dataset ds = tu_ci_dataset(250000), d;
     key_of(&ds, HW_F32, "commit abc", base);
     key_of(&ds, HW_F32, "commit abc", k);
     assert_string_equal(base, k);
@@ -240,7 +223,7 @@ static void reference_round_trip_is_bit_exact(void **state)
 static void cached_reference_equals_fresh(void **state)
 {
     (void)state;
-    struct hw_dataset ds = ci_like(20000);
+    struct hw_dataset ds = tu_ci_dataset(20000);
     static double fresh[114], cached[114];
     char path[300], stamp[21], err[512], key[HW_CACHE_KEY_MAX];
     assert_int_equal(hw_reference_medians(&ds, fresh), 0);

@@ -39,23 +39,6 @@ static const char config[] = "name: cache\n" TU_CI_DATASET
                              "  - name: fused-single-pass\n"
                              "    output: {dtype: f64}\n";
 
-/* configs/ci.yaml's dataset (TU_CI_DATASET) at ROWS rows. */
-static struct hw_dataset ci_dataset(void)
-{
-    struct hw_dataset ds = {
-        .rows = ROWS, .cols = 114, .seed = 20261124, .ngroups = 6, .all_null_columns = 1,
-        .groups = {
-            {HW_F32, 102, 0.02, 0.005, 0.005},
-            {HW_F64, 2, 0.01, 0.001, 0.0},
-            {HW_I64, 1, 0.05, 0.0, 0.0},
-            {HW_I32, 2, 0.0, 0.0, 0.0},
-            {HW_I16, 3, 0.01, 0.0, 0.0},
-            {HW_I8, 4, 0.0, 0.0, 0.0},
-        },
-    };
-    return ds;
-}
-
 /* `highwater run` of the test's config with the cache at cache_dir and extra args (binary:
  * which one); the report, for the caller to delete; stderr in dir/NAME.err. */
 static cJSON *run_with(const char *binary, const char *cache_dir, const char *extra, const char *name, int want_rc)
@@ -147,7 +130,7 @@ static void cache_file_is_fresh(const char *dtype_name, enum hw_dtype dt)
     static double fresh[114], got[114];
     static char key[HW_CACHE_KEY_MAX];
     char commit[128], build[1024], path[1024], stamp[21];
-    struct hw_dataset ds = ci_dataset();
+    struct hw_dataset ds = tu_ci_dataset(ROWS);
     uint64_t sum = 0;
     binary_commit(bin, commit, sizeof commit);
     assert_int_equal(hw_cache_build_identity(commit, bin, build, sizeof build), 0);

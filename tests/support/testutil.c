@@ -214,3 +214,19 @@ char *tu_scratch_slurp(const char *name)
     snprintf(path, sizeof path, "%s/%s", tu_scratch, name);
     return tu_slurp(path, NULL);
 }
+
+struct hw_dataset tu_ci_dataset(uint64_t rows)
+{
+    struct hw_dataset ds = {
+        .rows = rows, .cols = 114, .seed = 20261124, .ngroups = 6, .all_null_columns = 1,
+        .groups = {
+            {HW_F32, 102, 0.02, 0.005, 0.005},
+            {HW_F64, 2, 0.01, 0.001, 0.0},
+            {HW_I64, 1, 0.05, 0.0, 0.0},
+            {HW_I32, 2, 0.0, 0.0, 0.0},
+            {HW_I16, 3, 0.01, 0.0, 0.0},
+            {HW_I8, 4, 0.0, 0.0, 0.0},
+        },
+    };
+    return ds;
+}

@@ -6,6 +6,7 @@
 #ifndef HW_TESTUTIL_H
 #define HW_TESTUTIL_H
 
+#include "dataset.h"
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
@@ -81,5 +82,8 @@ int tu_scratch_teardown(void **state);
 char *tu_scratch_read(const char *name);
 /* The same malloc'd (the caller frees): for a test that holds several at once. */
 char *tu_scratch_slurp(const char *name);
+
+/* configs/ci.yaml's dataset (the seed-70m dtype mix) at rows, as the config parser makes it. */
+struct hw_dataset tu_ci_dataset(uint64_t rows);
 
 #endif
