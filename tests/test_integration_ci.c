@@ -57,10 +57,14 @@ static int setup(void **state)
         return -1;
     struct state *s = calloc(1, sizeof *s);
     char args[1024];
-    snprintf(args, sizeof args, "run configs/ci.yaml -o %s/reset.json", work);
+    /* -j 1 for the run whose sampler is held to 5% of the exact peak (cross_checks): with as
+     * many workers as cores the parent's 1 ms sampling threads wait for a CPU and miss short
+     * spikes (19.35 against 20.47 MB on the evicting memmap once, README lesson 29); the
+     * kernel's peaks do not depend on it, so the other run takes -j 2. */
+    snprintf(args, sizeof args, "run configs/ci.yaml -j 1 -o %s/reset.json", work);
     if (run_cmd(args, "reset") != 0)
         return fprintf(stderr, "ci run failed: %s\n", tu_text("%s/reset.err", work)), -1;
-    snprintf(args, sizeof args, "run configs/ci.yaml --no-phase-reset -o %s/noreset.json", work);
+    snprintf(args, sizeof args, "run configs/ci.yaml -j 2 --no-phase-reset -o %s/noreset.json", work);
     if (run_cmd(args, "noreset") != 0)
         return fprintf(stderr, "ci run failed: %s\n", tu_text("%s/noreset.err", work)), -1;
     s->reset = tu_report("%s/reset.json", work);
