@@ -1,5 +1,6 @@
 #include "json.h"
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <inttypes.h>
 #include "size.h"
@@ -48,4 +49,22 @@ cJSON *hw_json_add_whole(cJSON *o, const char *k, uint64_t v)
 cJSON *hw_json_add_measured(cJSON *o, const char *k, uint64_t v, uint64_t unknown)
 {
     return v == unknown ? cJSON_AddNullToObject(o, k) : hw_json_add_whole(o, k, v);
+}
+
+/* A JSON array of numbers as doubles (NaN for anything else), at most n. */
+double *hw_read_series(const cJSON *a, size_t n)
+{
+    double *v = malloc((n ? n : 1) * sizeof *v);
+    if (!v)
+        return NULL;
+    size_t i = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, a) {
+        if (i == n)
+            break;
+        v[i++] = cJSON_IsNumber(e) && isfinite(e->valuedouble) ? e->valuedouble : NAN;
+    }
+    while (i < n)
+        v[i++] = NAN;
+    return v;
 }

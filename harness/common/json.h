@@ -15,6 +15,10 @@ const char *hw_jstr(const cJSON *o, const char *k);
 int hw_json_u64(const cJSON *o, const char *k, uint64_t min, uint64_t max, uint64_t *out,
                 char *err, size_t len);
 
+/* A JSON array of numbers as n doubles (NaN for anything else, and past its end); NULL out
+ * of memory. A timeline's t[] and rss[], for the charts and for merge --sacct's bounds. */
+double *hw_read_series(const cJSON *a, size_t n);
+
 /* Adds o[k] = v exactly. cJSON prints a number with 15 significant digits whenever that reads
  * back within its epsilon, so 9007199254740991 (a valid seed) would be written as
  * 9.00719925474099e+15 and read back as ...990: from 10^15 on, the digits are written raw.

@@ -9,6 +9,7 @@
 #include "jobs.h"
 #include "json.h"
 #include "launcher.h"
+#include "accounting.h"
 #include "lessons.h"
 #include "plan.h"
 #include "plot.h"
@@ -201,19 +202,19 @@ static int save(struct ctx *c)
     /* The harness's own cost: the parent's high-water mark, kept small because a worker's
      * ru_maxrss can include the parent's RSS at fork time. */
     if (hw_status_read(0, &self) == 0) {
-        cJSON *h = cJSON_GetObjectItemCaseSensitive(c->report, "harness");
+        cJSON *h = cJSON_GetObjectItemCaseSensitive(c->report, HW_F_HARNESS);
         if (!h)
-            h = cJSON_AddObjectToObject(c->report, "harness");
-        cJSON_DeleteItemFromObjectCaseSensitive(h, "parent_peak_rss_bytes");
-        cJSON_AddNumberToObject(h, "parent_peak_rss_bytes", (double)self.vm_hwm);
+            h = cJSON_AddObjectToObject(c->report, HW_F_HARNESS);
+        cJSON_DeleteItemFromObjectCaseSensitive(h, HW_F_PARENT_PEAK_RSS_BYTES);
+        cJSON_AddNumberToObject(h, HW_F_PARENT_PEAK_RSS_BYTES, (double)self.vm_hwm);
         /* What a worker's ru_maxrss could inherit: the launcher's, not the parent's. */
-        cJSON_DeleteItemFromObjectCaseSensitive(h, "launcher_peak_rss_bytes");
+        cJSON_DeleteItemFromObjectCaseSensitive(h, HW_F_LAUNCHER_PEAK_RSS_BYTES);
         uint64_t launcher = 0;
         for (uint32_t i = 0; i < (c->nslots ? c->nslots : 1); i++) {
             uint64_t l = hw_launcher_rss(slot_launcher(c, i));
             launcher = l > launcher ? l : launcher;
         }
-        cJSON_AddNumberToObject(h, "launcher_peak_rss_bytes", (double)launcher);
+        cJSON_AddNumberToObject(h, HW_F_LAUNCHER_PEAK_RSS_BYTES, (double)launcher);
         /* With the runs' peaks these bound what a scheduler can see of the whole step. */
         cJSON_DeleteItemFromObjectCaseSensitive(h, HW_F_HELPER_PEAK_RSS_BYTES);
         cJSON_AddNumberToObject(h, HW_F_HELPER_PEAK_RSS_BYTES, (double)c->helper_peak);
@@ -543,27 +544,21 @@ static uint32_t slot_count(const struct ctx *c)
     return n < 1 ? 1 : n > HW_SLOTS_MAX ? HW_SLOTS_MAX : (uint32_t)n;
 }
 
-static int by_size_desc(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? 1 : x > y ? -1 : 0;
-}
-
 /* The most memory the shard's runs can hold at once: the nslots largest predicted peaks, but
- * never more than the admission lets run together (the limit), nor less than the largest. */
-static double runs_at_once(const struct ctx *c)
+ * never more than the admission lets run together (the limit), nor less than the largest.
+ * 0, or -1 out of memory. */
+static int runs_at_once(const struct ctx *c, double *most)
 {
-    double *p = calloc(c->njobs ? c->njobs : 1, sizeof *p), sum = 0;
+    double *p = calloc(c->njobs ? c->njobs : 1, sizeof *p);
     if (!p)
-        return NAN;
+        return -1;
     for (uint32_t i = 0; i < c->njobs; i++)
         p[i] = c->jobs[i].skip[0] || !(c->jobs[i].predicted > 0) ? 0 : c->jobs[i].predicted;
-    qsort(p, c->njobs, sizeof *p, by_size_desc);
-    for (uint32_t i = 0; i < c->nslots && i < c->njobs; i++)
-        sum += p[i];
-    double most = c->njobs ? p[0] : 0, cap = (double)c->limit > most ? (double)c->limit : most;
+    double sum = hw_accounting_at_once(p, c->njobs, c->nslots);
+    double top = c->njobs ? p[0] : 0, cap = (double)c->limit > top ? (double)c->limit : top;
     free(p);
-    return sum < cap ? sum : cap;
+    *most = sum < cap ? sum : cap;
+    return 0;
 }
 
 /* A launcher per extra slot, forked now while the parent is still small; a slot whose
@@ -604,11 +599,16 @@ int hw_runner(const struct hw_run_opts *o)
     if (rc == 0 && o->shard_memory) {
         /* The whole step a scheduler accounts: the largest workers at once (the runs', or a
          * helper's, which runs alone) beside the harness's own processes as they are now. */
-        double helpers = hw_helpers_predicted_peak(c.cfg), most = runs_at_once(&c);
+        double helpers = hw_helpers_predicted_peak(c.cfg), most = 0;
         struct hw_status self = {0};
         hw_status_read(0, &self);
-        printf("%.0f\n", ceil((most > helpers ? most : helpers) + (double)self.vm_rss +
-                              (double)c.nslots * (double)hw_launcher_rss(&c.launcher)));
+        if (runs_at_once(&c, &most) != 0) {
+            fprintf(stderr, "highwater: --shard-memory: out of memory sorting %u predicted peaks\n", c.njobs);
+            rc = 3;
+        } else {
+            printf("%.0f\n", ceil((most > helpers ? most : helpers) + (double)self.vm_rss +
+                                  (double)c.nslots * (double)hw_launcher_rss(&c.launcher)));
+        }
     } else if (rc == 0 && o->dry_run) {
         dry_run(&c);
     } else if (rc == 0) {

@@ -7,10 +7,8 @@
 #include <string.h>
 
 /* The kernel keeps a process's RSS in per-CPU counters that may each be up to this many pages
- * behind (DESIGN's measurement notes: a sampled VmRSS ran 256 KiB past VmHWM on 2 CPUs). */
+ * behind (measured here: a sampled VmRSS ran up to 256 KiB past VmHWM on 2 CPUs). */
 #define COUNTER_SKEW_PAGES 32
-/* The step's processes besides the worker that sacct adds up: highwater's parent, its launcher. */
-#define STEP_PROCESSES 3
 
 double hw_accounting_held(const cJSON *timeline, double window)
 {
@@ -21,16 +19,13 @@ double hw_accounting_held(const cJSON *timeline, double window)
         return -1;
     if (n < 2)
         return 0;
-    double *t = malloc((size_t)n * sizeof *t), *v = malloc((size_t)n * sizeof *v), gap = 0, best = 0;
-    int *dq = malloc((size_t)n * sizeof *dq), i = 0, head = 0, tail = 0, right = 0;
-    const cJSON *a = ts->child, *b = vs->child;
+    double *t = hw_read_series(ts, (size_t)n), *v = hw_read_series(vs, (size_t)n), gap = 0, best = 0;
+    int *dq = malloc((size_t)n * sizeof *dq), head = 0, tail = 0, right = 0;
     if (!t || !v || !dq)
         goto cleanup;
-    for (; a && b; a = a->next, b = b->next, i++) {
-        t[i] = cJSON_IsNumber(a) ? a->valuedouble : NAN;
-        v[i] = cJSON_IsNumber(b) ? b->valuedouble : NAN;
+    for (int i = 0; i < n; i++) {
         /* A timeline out of order or with holes in it bounds nothing. */
-        if (!isfinite(t[i]) || !isfinite(v[i]) || (i && t[i] < t[i - 1])) {
+        if (isnan(t[i]) || isnan(v[i]) || (i && t[i] < t[i - 1])) {
             best = -1;
             goto cleanup;
         }
@@ -68,13 +63,12 @@ static int by_size_desc(const void *a, const void *b)
     return x < y ? 1 : x > y ? -1 : 0;
 }
 
-/* The sum of the n largest of v[0..len), sorted in place. */
-static double top_sum(double *v, size_t len, size_t n)
+double hw_accounting_at_once(double *peaks, size_t len, size_t workers)
 {
     double sum = 0;
-    qsort(v, len, sizeof *v, by_size_desc);
-    for (size_t i = 0; i < n && i < len; i++)
-        sum += v[i];
+    qsort(peaks, len, sizeof *peaks, by_size_desc);
+    for (size_t i = 0; i < workers && i < len; i++)
+        sum += peaks[i];
     return sum;
 }
 
@@ -109,17 +103,20 @@ static void shard_bounds(const cJSON *report, const cJSON *shard, const cJSON **
     }
     if (!any_timeline)
         b->held = NAN;
-    double at_once = peaks ? top_sum(peaks, np, n) : NAN;
+    if (!peaks) {              /* out of memory: no bound rather than a wrong one */
+        b->largest = b->step = NAN;
+        return;
+    }
+    double at_once = hw_accounting_at_once(peaks, np, n);
     free(peaks);
     b->largest = at_once > b->largest ? at_once : b->largest;
+    /* The processes sacct adds up: the parent, and a launcher and a worker a slot. A figure
+     * the reports do not hold leaves the step without a bound, never an assumed one. */
     double parent = hw_jnum(h, HW_F_PARENT_PEAK_RSS_BYTES), launcher = hw_jnum(h, HW_F_LAUNCHER_PEAK_RSS_BYTES);
-    if (!isfinite(cpus) || cpus < 1)
-        cpus = 1;
-    if (!isfinite(page) || page <= 0)
-        page = 4096;
-    b->step = isfinite(parent) && isfinite(launcher) && b->largest > 0 && isfinite(b->largest)
-                  ? b->largest + parent + (double)n * launcher +
-                        (double)(STEP_PROCESSES - 2 + 2 * n) * COUNTER_SKEW_PAGES * cpus * page
+    double processes = 1.0 + 2.0 * (double)n;
+    b->step = isfinite(parent) && isfinite(launcher) && isfinite(cpus) && cpus >= 1 && isfinite(page) && page > 0 &&
+                      b->largest > 0 && isfinite(b->largest)
+                  ? b->largest + parent + (double)n * launcher + processes * COUNTER_SKEW_PAGES * cpus * page
                   : NAN;
 }
 

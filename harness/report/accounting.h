@@ -32,6 +32,11 @@ int hw_accounting_attach(cJSON *merged_report, const struct hw_sacct *s, double 
  * highest sample). 0 when the run is shorter than the window; -1 without a timeline. */
 double hw_accounting_held(const cJSON *timeline, double window);
 
+/* What `workers` workers can hold at once: the sum of the largest that many of peaks[0..len)
+ * (sorted in place, largest first). The bound above for a run -j N step, and run
+ * --shard-memory's prediction for one. */
+double hw_accounting_at_once(double *peaks, size_t len, size_t workers);
+
 /* The merged.accounting table, one line a task. */
 void hw_accounting_print(const cJSON *accounting, FILE *f);
 

@@ -284,26 +284,23 @@ static int take_first(struct hw_merge *m, cJSON *r, const struct place *p, const
 static cJSON *shard_entry(const cJSON *r, const struct place *p, const char *path, const uint64_t *idx, size_t nruns)
 {
     static const char *const brief[] = {HW_F_HOSTNAME, HW_F_CPU, HW_F_CPUS, HW_F_MEM_TOTAL_BYTES, HW_F_KERNEL};
-    const cJSON *host = cJSON_GetObjectItemCaseSensitive(r, HW_F_HOST), *harness, *sched;
+    /* The shard's own blocks, copied whole: its harness's peaks, which scheduler task it was
+     * and how many workers ran at once, what a cross-check against the scheduler's accounting
+     * of that task needs (report/accounting.h). */
+    static const char *const whole[] = {HW_F_HARNESS, HW_F_SCHEDULER, HW_F_PARALLEL};
+    const cJSON *host = cJSON_GetObjectItemCaseSensitive(r, HW_F_HOST), *v;
     cJSON *e = cJSON_CreateObject(), *h;
     cJSON_AddNumberToObject(e, HW_F_INDEX, (double)p->index);
     cJSON_AddNumberToObject(e, HW_F_COUNT, (double)p->count);
     cJSON_AddStringToObject(e, HW_F_PATH, path);
     cJSON_AddNumberToObject(e, HW_F_RUNS, (double)nruns);
     h = cJSON_AddObjectToObject(e, HW_F_HOST);
-    for (size_t i = 0; i < sizeof brief / sizeof brief[0]; i++) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(host, brief[i]);
-        if (v)
+    for (size_t i = 0; i < sizeof brief / sizeof brief[0]; i++)
+        if ((v = cJSON_GetObjectItemCaseSensitive(host, brief[i])))
             cJSON_AddItemToObject(h, brief[i], cJSON_Duplicate(v, true));
-    }
-    if ((harness = cJSON_GetObjectItemCaseSensitive(r, HW_F_HARNESS)))
-        cJSON_AddItemToObject(e, HW_F_HARNESS, cJSON_Duplicate(harness, true));
-    /* Which task of the scheduler it was, and which runs it holds: what a cross-check against
-     * the scheduler's own accounting of that task needs (report/accounting.h). */
-    if ((sched = cJSON_GetObjectItemCaseSensitive(r, HW_F_SCHEDULER)))
-        cJSON_AddItemToObject(e, HW_F_SCHEDULER, cJSON_Duplicate(sched, true));
-    if ((sched = cJSON_GetObjectItemCaseSensitive(r, HW_F_PARALLEL)))
-        cJSON_AddItemToObject(e, HW_F_PARALLEL, cJSON_Duplicate(sched, true));
+    for (size_t i = 0; i < sizeof whole / sizeof whole[0]; i++)
+        if ((v = cJSON_GetObjectItemCaseSensitive(r, whole[i])))
+            cJSON_AddItemToObject(e, whole[i], cJSON_Duplicate(v, true));
     cJSON *jobs = cJSON_AddArrayToObject(e, HW_F_JOBS);
     for (size_t j = 0; j < nruns; j++)
         cJSON_AddItemToArray(jobs, cJSON_CreateNumber((double)idx[j]));

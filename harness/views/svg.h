@@ -161,7 +161,5 @@ int hw_pts_reduce(const double *t, const double *v, size_t n, const struct hw_sc
                   const struct hw_scale *sy, bool top_only, struct hw_pts *out);
 /* <path> through the points in relative steps; closed down to base_y when area. */
 void hw_svg_path(FILE *f, const struct hw_pts *v, bool area, double base_y, const char *cls);
-/* A JSON array of numbers as n doubles (NaN for anything else); NULL out of memory. */
-double *hw_read_series(const cJSON *a, size_t n);
 
 #endif

@@ -161,22 +161,3 @@ void hw_svg_path(FILE *f, const struct hw_pts *v, bool area, double base_y, cons
         fputs("0 0", f);
     fprintf(f, "%s\" class=\"%s\"/>\n", area ? "z" : "", cls);
 }
-
-/* A JSON array of numbers as doubles (NaN for anything else), at most n. */
-double *hw_read_series(const cJSON *a, size_t n)
-{
-    double *v = malloc((n ? n : 1) * sizeof *v);
-    if (!v)
-        return NULL;
-    size_t i = 0;
-    const cJSON *e;
-    cJSON_ArrayForEach(e, a) {
-        if (i == n)
-            break;
-        v[i++] = cJSON_IsNumber(e) && isfinite(e->valuedouble) ? e->valuedouble : NAN;
-    }
-    while (i < n)
-        v[i++] = NAN;
-    return v;
-}
-
