@@ -17,6 +17,7 @@
 #include "convert.h"
 #include "dataset.h"
 #include "median.h"
+#include "procfs.h"
 #include "tiles.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,20 +42,15 @@ static void *map(size_t bytes)
 
 static void cpu_model(char *buf, size_t len)
 {
-    snprintf(buf, len, "unknown");
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f)
+    char text[4096]; /* "model name" is in the first processor's lines, well inside this */
+    const char *p = hw_read_text("/proc/cpuinfo", text, sizeof text) > 0
+                        ? strstr(text, "model name") : NULL;
+    if (!p || !(p = strchr(p, ':'))) {
+        snprintf(buf, len, "unknown");
         return;
-    char line[512];
-    while (fgets(line, sizeof line, f)) {
-        char *c = strchr(line, ':');
-        if (strncmp(line, "model name", 10) == 0 && c) {
-            snprintf(buf, len, "%s", c + 2);
-            buf[strcspn(buf, "\n")] = 0;
-            break;
-        }
     }
-    fclose(f);
+    p += 1 + strspn(p + 1, " \t");
+    snprintf(buf, len, "%.*s", (int)strcspn(p, "\n"), p);
 }
 
 /* The source: one column per dtype, generated once by the harness's own generator with the
@@ -67,17 +63,6 @@ static struct hw_dataset dataset(enum hw_dtype t, uint64_t rows)
     return ds;
 }
 
-static double best_of(double (*fn)(void *), void *arg)
-{
-    double best = 1e30;
-    for (int r = 0; r < RUNS; r++) {
-        double t = fn(arg);
-        if (t < best)
-            best = t;
-    }
-    return best;
-}
-
 struct job {
     enum hw_dtype src, out;
     const void *data;
@@ -86,59 +71,77 @@ struct job {
     size_t n, bytes;
     const struct hw_dataset *ds;
     struct hw_median *m;
+    const struct hw_colview *views; /* tiles: ncols columns of n rows, their fills */
+    const double *medians;
+    uint32_t ncols;
 };
 
-static double time_memcpy(void *arg)
+/* Each kernel returns a word of its result, which best_of adds to `sink`: so no call is dead
+ * code to the compiler. */
+typedef uint64_t kernel_fn(const struct job *j);
+
+static uint64_t run_memcpy(const struct job *j)
 {
-    struct job *j = arg;
-    double t0 = hw_now();
     memcpy(j->dst, j->data, j->bytes);
-    double t = hw_now() - t0;
-    sink += ((unsigned char *)j->dst)[j->bytes / 2];
-    return t;
+    return ((unsigned char *)j->dst)[j->bytes / 2];
 }
 
-static double time_convert(void *arg)
+static uint64_t run_convert(const struct job *j)
 {
-    struct job *j = arg;
-    double t0 = hw_now();
     hw_convert(j->src, j->data, j->validity, 0, j->n, 1.5, j->out, j->dst, 1);
-    double t = hw_now() - t0;
-    sink += ((unsigned char *)j->dst)[j->n / 2];
-    return t;
+    return ((unsigned char *)j->dst)[j->n / 2];
 }
 
-static double time_gen(void *arg)
+static uint64_t run_gen(const struct job *j)
 {
-    struct job *j = arg;
-    double t0 = hw_now();
     hw_gen_fill(j->ds, 0, 0, j->n, j->dst, (uint8_t *)j->validity);
-    double t = hw_now() - t0;
-    sink += ((unsigned char *)j->dst)[j->n / 2];
-    return t;
+    return ((unsigned char *)j->dst)[j->n / 2];
 }
 
-static double time_median(void *arg)
+static uint64_t run_median(const struct job *j)
 {
-    struct job *j = arg;
-    double t0 = hw_now();
     hw_median_reset(j->m, j->src);
     while (hw_median_pass_needed(j->m)) {
         hw_median_feed(j->m, j->data, j->validity, 0, j->n);
         hw_median_end_pass(j->m);
     }
-    double med = hw_median_value(j->m);
-    double t = hw_now() - t0;
-    sink += (uint64_t)med;
-    return t;
+    return (uint64_t)hw_median_value(j->m);
 }
 
-static double time_checksum(void *arg)
+static uint64_t run_checksum(const struct job *j)
 {
-    struct job *j = arg;
-    double t0 = hw_now();
-    sink += hw_checksum_range(j->out, HW_ORDER_C, j->n / 64, 64, 0, j->n, j->data);
-    return hw_now() - t0;
+    return hw_checksum_range(j->out, HW_ORDER_C, j->n / 64, 64, 0, j->n, j->data);
+}
+
+static uint64_t run_tiles(const struct job *j)
+{
+    hw_tiles_convert(j->views, j->ncols, j->medians, j->n, HW_F32, HW_ORDER_C, j->n, 0, j->dst);
+    return ((unsigned char *)j->dst)[j->n / 2];
+}
+
+/* Seconds of the fastest of RUNS calls. */
+static double best_of(kernel_fn *fn, const struct job *j)
+{
+    double best = 1e30;
+    for (int r = 0; r < RUNS; r++) {
+        double t0 = hw_now();
+        sink += fn(j);
+        double t = hw_now() - t0;
+        if (t < best)
+            best = t;
+    }
+    return best;
+}
+
+/* One row of the values table: "what dtype", GB/s of n values of t in `secs`, beside memcpy's
+ * copied GB/s, and cells a second. */
+static void values_row(const char *what, enum hw_dtype t, size_t n, double secs, double mcopy)
+{
+    double gbs = (double)n * hw_dtype_size(t) / secs / 1e9;
+    char name[32];
+    snprintf(name, sizeof name, "%s %s", what, hw_dtype_name(t));
+    printf("%-18s %6.2f GB/s %6.1f GB/s %6.2f %7.0f M/s\n", name, gbs, mcopy, gbs / mcopy,
+           n / secs / 1e6);
 }
 
 int main(void)
@@ -153,13 +156,14 @@ int main(void)
     uint8_t *validity = map(vbytes);
     struct hw_median m;
     if (hw_median_init(&m, HW_F32) != 0) {
-        fprintf(stderr, "bench: out of memory for the median tables\n");
+        fprintf(stderr, "bench: out of memory for the median tables (%zu bytes)\n",
+                (size_t)2 * 65536 * sizeof(uint64_t)); /* median.h: two 65536-entry tables */
         return 3;
     }
 
     const size_t cbytes = n * 4; /* 64 MiB: twice a 32 MiB L3 */
     struct job mj = {.data = src, .dst = dst, .bytes = cbytes};
-    double tm = best_of(time_memcpy, &mj);
+    double tm = best_of(run_memcpy, &mj);
     double mcopy = cbytes / tm / 1e9, mtraffic = 2 * mcopy;
     printf("CPU: %s\n", cpu);
     printf("rows: %zu (%zu MiB f32 column), best of %d runs, pages faulted before timing\n",
@@ -174,7 +178,7 @@ int main(void)
         for (size_t o = 0; o < sizeof outs / sizeof *outs; o++) {
             struct job j = {.src = srcs[s], .out = outs[o], .data = src, .validity = validity,
                             .dst = dst, .n = n};
-            double t = best_of(time_convert, &j);
+            double t = best_of(run_convert, &j);
             double traffic = (double)n * (hw_dtype_size(srcs[s]) + hw_dtype_size(outs[o])) +
                              (double)vbytes;
             char name[32];
@@ -189,32 +193,17 @@ int main(void)
     for (size_t s = 0; s < sizeof srcs / sizeof *srcs; s++) {
         struct hw_dataset ds = dataset(srcs[s], n);
         struct job j = {.src = srcs[s], .ds = &ds, .dst = src, .validity = validity, .n = n};
-        double t = best_of(time_gen, &j);
-        double gbs = (double)n * hw_dtype_size(srcs[s]) / t / 1e9;
-        char name[32];
-        snprintf(name, sizeof name, "generate %s", hw_dtype_name(srcs[s]));
-        printf("%-18s %6.2f GB/s %6.1f GB/s %6.2f %7.0f M/s\n", name, gbs, mcopy, gbs / mcopy,
-               n / t / 1e6);
+        values_row("generate", srcs[s], n, best_of(run_gen, &j), mcopy);
     }
     for (size_t s = 0; s < sizeof srcs / sizeof *srcs; s++) {
         struct hw_dataset ds = dataset(srcs[s], n);
         hw_gen_fill(&ds, 0, 0, n, src, validity);
         struct job j = {.src = srcs[s], .data = src, .validity = validity, .n = n, .m = &m};
-        double t = best_of(time_median, &j);
-        double gbs = (double)n * hw_dtype_size(srcs[s]) / t / 1e9;
-        char name[32];
-        snprintf(name, sizeof name, "median %s", hw_dtype_name(srcs[s]));
-        printf("%-18s %6.2f GB/s %6.1f GB/s %6.2f %7.0f M/s\n", name, gbs, mcopy, gbs / mcopy,
-               n / t / 1e6);
+        values_row("median", srcs[s], n, best_of(run_median, &j), mcopy);
     }
     for (size_t o = 0; o < sizeof outs / sizeof *outs; o++) {
         struct job j = {.out = outs[o], .data = dst, .n = n};
-        double t = best_of(time_checksum, &j);
-        double gbs = (double)n * hw_dtype_size(outs[o]) / t / 1e9;
-        char name[32];
-        snprintf(name, sizeof name, "checksum %s", hw_dtype_name(outs[o]));
-        printf("%-18s %6.2f GB/s %6.1f GB/s %6.2f %7.0f M/s\n", name, gbs, mcopy, gbs / mcopy,
-               n / t / 1e6);
+        values_row("checksum", outs[o], n, best_of(run_checksum, &j), mcopy);
     }
 
     /* C order the way the strategies write it (tiles.c): every column of a row tile strided
@@ -231,13 +220,8 @@ int main(void)
         views[c] = (struct hw_colview){HW_F32, col, val, 0};
         medians[c] = 0.5;
     }
-    double tbest = 1e30;
-    for (int r = 0; r < RUNS; r++) {
-        double t0 = hw_now();
-        hw_tiles_convert(views, TCOLS, medians, trows, HW_F32, HW_ORDER_C, trows, 0, dst);
-        double t = hw_now() - t0;
-        tbest = t < tbest ? t : tbest;
-    }
+    struct job tj = {.views = views, .ncols = TCOLS, .medians = medians, .n = trows, .dst = dst};
+    double tbest = best_of(run_tiles, &tj);
     double ttraffic = (double)trows * TCOLS * 8 + (double)TCOLS * hw_validity_bytes(trows);
     printf("\n%-18s %8.1f GB/s %6.1f GB/s %6.2f  (%d f32 columns, C order, tiles.c)\n",
            "convert C tiles", ttraffic / tbest / 1e9, mtraffic, ttraffic / tbest / 1e9 / mtraffic,

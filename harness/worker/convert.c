@@ -93,12 +93,14 @@ ALWAYS_INLINE bool finite_f64(double d)
     return ((uint32_t)(u >> 32) & 0x7ff00000u) != 0x7ff00000u;
 }
 ALWAYS_INLINE bool finite_f32(float f) { return (f32_bits(f) & 0x7f800000u) != 0x7f800000u; }
-ALWAYS_INLINE bool finite_f16(hw_f16 h)
+/* A half's bit pattern: a half source converts to half by copying it (pframe's casts). */
+ALWAYS_INLINE uint16_t f16_bits(hw_f16 h)
 {
-    uint16_t u;
-    memcpy(&u, &h, 2);
-    return (u & 0x7c00u) != 0x7c00u;
+    uint16_t b;
+    memcpy(&b, &h, 2);
+    return b;
 }
+ALWAYS_INLINE bool finite_f16(hw_f16 h) { return (f16_bits(h) & 0x7c00u) != 0x7c00u; }
 #define FINITE_F64(v)  finite_f64(v)
 #define FINITE_F32(v)  finite_f32(v)
 #define FINITE_HALF(v) finite_f16(v)
@@ -106,13 +108,7 @@ ALWAYS_INLINE bool finite_f16(hw_f16 h)
 
 /* The fill: the median cast straight from double, once per call (gcc's correctly rounded
  * conversion, as the reference makes it). */
-ALWAYS_INLINE uint16_t half_fill(double m)
-{
-    hw_f16 h = (hw_f16)m;
-    uint16_t b;
-    memcpy(&b, &h, 2);
-    return b;
-}
+ALWAYS_INLINE uint16_t half_fill(double m) { return f16_bits((hw_f16)m); }
 #define FILL_PLAIN(OT, m) ((OT)(m))
 #define FILL_HALF(OT, m)  ((OT)half_fill(m))
 
@@ -124,7 +120,7 @@ ALWAYS_INLINE uint16_t half_fill(double m)
                                                             OT fill, OT *restrict dst)           \
     {                                                                                            \
         uint8_t mk[BLOCK];                                                                       \
-        hw_spread_word(w, mk);                                                                           \
+        hw_spread_word(w, mk);                                                                   \
         UT fb;                                                                                   \
         memcpy(&fb, &fill, sizeof fb);                                                           \
         for (unsigned j = 0; j < BLOCK; j++) {                                                   \
@@ -144,7 +140,7 @@ ALWAYS_INLINE uint16_t half_fill(double m)
         const OT fill = FILL(OT, median);                                                        \
         for (size_t i = 0; i < n; i += BLOCK) {                                                  \
             unsigned k = n - i < BLOCK ? (unsigned)(n - i) : BLOCK;                              \
-            uint64_t w = validity ? hw_valid_word(validity, vbit0 + i, k) : ~0ull;                  \
+            uint64_t w = validity ? hw_valid_word(validity, vbit0 + i, k) : ~0ull;               \
             if (k == BLOCK && stride == 1) {                                                     \
                 block_##SN##_##ON(src + i, w, fill, dst + i);                                    \
                 continue;                                                                        \
@@ -176,13 +172,6 @@ ALWAYS_INLINE uint16_t half_fill(double m)
     DEF_CONVERT(SN, ST, f32, float, uint32_t, FINITE, CAST_PLAIN, FILL_PLAIN)                   \
     DEF_CONVERT(SN, ST, f16, half_bits_t, uint16_t, FINITE, HALF, FILL_HALF)
 
-/* A half source (pframe's casts only) converts to half by copying its bits. */
-ALWAYS_INLINE uint16_t f16_bits(hw_f16 h)
-{
-    uint16_t b;
-    memcpy(&b, &h, 2);
-    return b;
-}
 #define CAST_HALF_SAME(OT, v) ((OT)f16_bits(v))
 
 DEF_SOURCE(f64, double, FINITE_F64, CAST_HALF_F64)
