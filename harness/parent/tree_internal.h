@@ -50,8 +50,8 @@ struct hw_tree {
     struct sigaction chld_was;  /* SIGCHLD's action before ours */
     bool chld_set;
     bool cmd_reaped, ended;
-    struct guard_rec known[TREE_MAX];   /* told to the guard (no cgroup only) */
-    int nknown;
+    struct guard_rec known[TREE_MAX];   /* the guard's copy of what it was told, in the guard */
+    int nknown;                         /* how many the parent told it (no cgroup only) */
     pid_t pids[TREE_MAX];               /* the last listing */
     int npids;
     struct proc procs[TREE_MAX], next[TREE_MAX];   /* the set, by pid; the next one */

@@ -3,8 +3,9 @@
  * 500 MiB of 4 KiB pages on this machine, against ~1 us for statm), so it is read at a rate
  * its own cost sets: after a reading that took c seconds of the thread's CPU, the next waits
  * c * (1 - share) / share from its end, with share = HW_PSS_SHARE, which holds the reader to
- * 1% of a core, and starts HW_PSS_MIN_GAP after its start at the soonest. A thread, so that a walk of tens of milliseconds never delays the
- * 1 ms RSS sample, nor the budget kill that rides on it. */
+ * 1% of a core, and starts HW_PSS_MIN_GAP after its start at the soonest. A thread, so that
+ * a walk of tens of milliseconds never delays the 1 ms RSS sample, nor the budget kill that
+ * rides on it. */
 #ifndef HW_TREE_PSS_H
 #define HW_TREE_PSS_H
 #include "tree.h"

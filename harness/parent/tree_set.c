@@ -177,9 +177,9 @@ static struct proc proc_open(struct hw_tree *t, pid_t pid)
         p.task = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         snprintf(path, sizeof path, "%d/children", (int)pid);
         p.kids = p.task >= 0 ? open_at(p.task, path) : -1;
-        /* Without a cgroup the guard only knows what we tell it. */
+        /* Without a cgroup the guard only knows what we tell it (as many as it keeps). */
         if (t->nknown < TREE_MAX && hw_stat_read(pid, &pp, &start) == 0) {
-            t->known[t->nknown++] = (struct guard_rec){pid, start};
+            t->nknown++;
             hw_tree_guard_tell(t, pid, start);
         }
     }
@@ -207,16 +207,20 @@ static int cmp_pid(const void *a, const void *b)
  * closed for who left; the Pss reader is told when it changed. */
 void hw_tree_sync(struct hw_tree *t)
 {
-    int n = t->npids, i = 0, j = 0, m = 0;
+    int n = 0, i = 0, j = 0, m = 0;
     bool changed = false, sorted = true;
-    for (int k = 1; k < n && sorted; k++)
+    for (int k = 1; k < t->npids && sorted; k++)
         sorted = t->pids[k - 1] < t->pids[k];
     if (!sorted)
-        qsort(t->pids, (size_t)n, sizeof *t->pids, cmp_pid);
+        qsort(t->pids, (size_t)t->npids, sizeof *t->pids, cmp_pid);
+    /* A pid listed twice (a walk that met it under its old parent and its new one) is one
+     * process: dropped here, so the Pss reader, which is given this list, sums it once. */
+    for (int k = 0; k < t->npids; k++)
+        if (n == 0 || t->pids[k] != t->pids[n - 1])
+            t->pids[n++] = t->pids[k];
+    t->npids = n;
     while (i < n || j < t->nprocs) {
-        if (i > 0 && i < n && t->pids[i] == t->pids[i - 1]) {
-            i++;
-        } else if (j < t->nprocs && (i == n || t->procs[j].pid < t->pids[i])) {
+        if (j < t->nprocs && (i == n || t->procs[j].pid < t->pids[i])) {
             proc_close(&t->procs[j++]);
             changed = true;
         } else if (j == t->nprocs || t->pids[i] < t->procs[j].pid) {
