@@ -1,5 +1,8 @@
 #include "helper_cache.h"
 #include "atomic.h"
+#include "event.h"
+#include "json.h"
+#include "procfs.h"
 #include "sha256.h"
 #include "version.h"
 #include <dirent.h>
@@ -184,12 +187,7 @@ int hw_cache_reference_key(const struct hw_dataset *ds, enum hw_dtype out_dtype,
     return ok && append(key, len, &used, ";build=%s", build) ? 0 : -1;
 }
 
-static const char *jstr(const cJSON *o, const char *k)
-{
-    const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
-    return s ? s : "";
-}
-
+/* hw_jnum but -1, not NaN, for a missing fact: the key text stays what earlier files hold. */
 static double jnum(const cJSON *o, const char *k)
 {
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, k);
@@ -203,23 +201,18 @@ int hw_cache_calibration_key(const cJSON *host, const char *defrag, const char *
         return -1;
     const char *dirty = strstr(commit, "-dirty");
     int n = snprintf(key, len, "cpu=%s;cpus=%.0f;mem_total_bytes=%.0f;kernel=%s;thp=%s;thp_defrag=%s;boot_id=%s;"
-                     "commit=%.*s", jstr(host, "cpu"), jnum(host, "cpus"), jnum(host, "mem_total_bytes"),
-                     jstr(host, "kernel"), jstr(host, "thp"), defrag, boot_id,
+                     "commit=%.*s", hw_jstr(host, "cpu"), jnum(host, "cpus"), jnum(host, "mem_total_bytes"),
+                     hw_jstr(host, "kernel"), hw_jstr(host, "thp"), defrag, boot_id,
                      (int)(dirty ? (size_t)(dirty - commit) : strlen(commit)), commit);
     return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
-/* The first line of a small file, "" when unreadable. */
+/* The first line of a one-line /sys or /proc file, "" when unreadable. */
 static void first_line(const char *path, char *out, size_t len)
 {
-    FILE *f = fopen(path, "re");
-    out[0] = '\0';
-    if (f && fgets(out, (int)len, f))
-        out[strcspn(out, "\n")] = '\0';
-    else
+    if (hw_read_text(path, out, len) < 0)
         out[0] = '\0';
-    if (f)
-        fclose(f);
+    out[strcspn(out, "\n")] = '\0';
 }
 
 void hw_cache_host_facts(char *defrag, size_t dlen, char *boot_id, size_t blen)
@@ -248,7 +241,8 @@ static void ignored(const char *path, const char *again, const char *fmt, ...)
 }
 
 /* The file's text, NUL-terminated, or NULL: errno ENOENT when there is no file (say nothing),
- * otherwise after the line. */
+ * otherwise after the line. Not hw_file_read_text: that one caps at a report's 256 MiB, not
+ * 1 MiB, and words a missing file as an error, where here it is the common, silent miss. */
 static char *read_small(const char *path, const char *again)
 {
     struct stat st;
@@ -306,11 +300,11 @@ static cJSON *load_entry(const char *path, const char *schema, const char *key, 
         ignored(path, again, "not a JSON object (truncated or malformed)");
         goto bad;
     }
-    if (strcmp(jstr(j, "schema"), schema) != 0) {
-        ignored(path, again, "field 'schema' is '%.64s', expected '%s'", jstr(j, "schema"), schema);
+    if (strcmp(hw_jstr(j, "schema"), schema) != 0) {
+        ignored(path, again, "field 'schema' is '%.64s', expected '%s'", hw_jstr(j, "schema"), schema);
         goto bad;
     }
-    if (strcmp(jstr(j, "key"), key) != 0) {
+    if (strcmp(hw_jstr(j, "key"), key) != 0) {
         ignored(path, again, "its key is not this one (another host, boot, dataset or build)");
         goto bad;
     }
@@ -323,7 +317,7 @@ bad:
 /* o[k] is "YYYY-MM-DDTHH:MM:SSZ": into out. */
 static bool stamp_ok(const cJSON *o, const char *k, char out[21])
 {
-    const char *s = jstr(o, k);
+    const char *s = hw_jstr(o, k);
     struct tm tm = {0};
     const char *end = strlen(s) == 20 ? strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm) : NULL;
     if (!end || *end)
@@ -332,7 +326,7 @@ static bool stamp_ok(const cJSON *o, const char *k, char out[21])
     return true;
 }
 
-/* s is exactly 16 hex digits (strtoull alone would take " -1" or "0x1"). */
+/* s is exactly 16 hex digits (strtoull alone, and so hw_hex_u64, would take " -1" or "0x1"). */
 static bool hex16(const char *s, uint64_t *v)
 {
     if (!s || strlen(s) != 16 || strspn(s, "0123456789abcdefABCDEF") != 16)
@@ -409,7 +403,7 @@ int hw_cache_reference_load(const char *path, const char *key, uint32_t cols, ui
         ignored(path, again, "field 'computed_at' is not a UTC time like 2026-12-01T21:30:00Z");
         goto out;
     }
-    if (!hex16(jstr(j, "checksum"), checksum)) {
+    if (!hex16(hw_jstr(j, "checksum"), checksum)) {
         ignored(path, again, "field 'checksum' is not 16 hex digits");
         goto out;
     }
@@ -477,12 +471,12 @@ int hw_cache_reference_store(const char *path, const char *key, uint32_t cols, u
 {
     char hex[17];
     cJSON *j = entry(HW_REFERENCE_CACHE_SCHEMA, key, "computed_at", computed_at), *m = NULL;
-    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)checksum);
+    hw_u64_hex(checksum, hex);
     if (j && cJSON_AddStringToObject(j, "checksum", hex) && (m = cJSON_AddArrayToObject(j, "medians"))) {
         /* Bit patterns: a double printed by cJSON reads back within an epsilon, not exactly
          * (one in eight here), and -0.0 would come back as 0. */
         for (uint32_t c = 0; c < cols && m; c++) {
-            snprintf(hex, sizeof hex, "%016llx", (unsigned long long)bits_of(medians[c]));
+            hw_u64_hex(bits_of(medians[c]), hex);
             if (!cJSON_AddItemToArray(m, cJSON_CreateString(hex)))
                 m = NULL;
         }

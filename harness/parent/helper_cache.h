@@ -1,7 +1,8 @@
 /* The helper workers' results kept on disk between runs: the calibration once per host and
- * boot, the reference once per dataset, output dtype and build. A run otherwise spends ~5 s
- * measuring a machine it measured a minute ago and 2-2.5x a worker's time recomputing medians
- * and a checksum that depend only on the config and the code.
+ * boot, the reference once per dataset, output dtype and build. A run otherwise spends its
+ * first seconds measuring a machine it measured a minute ago and recomputing medians and a
+ * checksum that depend only on the config and the code (README, "Calibration and reference
+ * caches", has the times measured here).
  *
  * One JSON file per key, named by the key's sha256, in the cache directory: HW_CACHE_DIR when
  * set, else $XDG_CACHE_HOME/highwater (when absolute, as the XDG spec asks), else
@@ -40,8 +41,8 @@ void hw_cache_now_utc(char out[21]);
 /* What the reference's code is. For a clean build (commit without "-dirty"), the commit with
  * the compiler, flags and glibc: it names the source exactly and survives a relink, make clean
  * or a copy of the binary. For a "-dirty" or "unknown" build the commit says nothing about the
- * edits, so the bytes of the binary at exe stand in (sha256; ~2 MB, a few ms). -1 when exe
- * cannot be read (then nothing may be cached). */
+ * edits, so the bytes of the binary at exe stand in (sha256; 50-57 ms for the 2 MB binary,
+ * README). -1 when exe cannot be read (then nothing may be cached). */
 int hw_cache_build_identity(const char *commit, const char *exe, char *out, size_t len);
 
 /* The reference's key: everything its medians and checksum depend on (rows, cols, seed, every
