@@ -31,12 +31,7 @@
 /* Larger than any file we write (4096 medians are ~80 kB): past it a file is refused unread. */
 #define HW_CACHE_FILE_MAX (1u << 20)
 
-/* The cache directory, made (0700, with its parents) when missing. 0, or -1 with err
- * "cache directory D: why; set HW_CACHE_DIR to a writable directory". */
-int hw_cache_dir(char *out, size_t len, char *err, size_t errlen);
-
-/* Now as "2026-12-01T21:30:00Z" (UTC); out holds 21 bytes. */
-void hw_cache_now_utc(char out[21]);
+/* ---- keys (helper_cache_key.c) ---- */
 
 /* What the reference's code is. For a clean build (commit without "-dirty"), the commit with
  * the compiler, flags and glibc: it names the source exactly and survives a relink, make clean
@@ -59,6 +54,15 @@ int hw_cache_calibration_key(const cJSON *host, const char *defrag, const char *
                              char *key, size_t len);
 /* This machine's THP defrag mode ("madvise") and boot id, "" when unreadable. */
 void hw_cache_host_facts(char *defrag, size_t dlen, char *boot_id, size_t blen);
+
+/* ---- files (helper_cache.c) ---- */
+
+/* The cache directory, made (0700, with its parents) when missing. 0, or -1 with err
+ * "cache directory D: why; set HW_CACHE_DIR to a writable directory". */
+int hw_cache_dir(char *out, size_t len, char *err, size_t errlen);
+
+/* Now as "2026-12-01T21:30:00Z" (UTC); out holds 21 bytes. */
+void hw_cache_now_utc(char out[21]);
 
 /* The file a key lives in: DIR/PREFIX-<first 32 hex digits of sha256(key)>.json. */
 void hw_cache_path(const char *dir, const char *prefix, const char *key, char *path, size_t len);
