@@ -119,8 +119,10 @@ static char *read_small(const char *path, const char *again)
         goto fail;
     }
     size_t used = 0;
-    if (!(text = malloc(HW_CACHE_FILE_MAX + 1)))
+    if (!(text = malloc(HW_CACHE_FILE_MAX + 1))) {   /* said too: the caller promises a line */
+        ignored(path, again, "out of memory for %u bytes", HW_CACHE_FILE_MAX + 1);
         goto fail;
+    }
     for (;;) {   /* to EOF, never past the cap: the file may be growing */
         ssize_t r = read(fd, text + used, HW_CACHE_FILE_MAX + 1 - used);
         if (r < 0 && errno == EINTR)
