@@ -1,11 +1,13 @@
+/* The helper cache's files: where they live, reading one back with every field checked,
+ * writing one atomically, and keeping the directory bounded. The keys are helper_cache_key.c's. */
 #include "helper_cache.h"
 #include "atomic.h"
+#include "event.h"
+#include "json.h"
 #include "sha256.h"
-#include "version.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <gnu/libc-version.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -83,154 +85,6 @@ void hw_cache_now_utc(char out[21])
     strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* ---- keys ---- */
-
-/* sha256 of the file's 64 KiB chunks' sha256s, read a chunk at a time: the parent stays
- * small (hw_sha256_hex takes its data whole), and finding two files with one such digest is
- * as hard as a sha256 collision. 0, or -1. */
-static int file_digest(const char *path, char hex[65])
-{
-    enum { CHUNK = 64 << 10 };
-    int fd = open(path, O_RDONLY | O_CLOEXEC), rc = -1;
-    unsigned char *buf = malloc(CHUNK);
-    char *list = NULL;
-    size_t nlist = 0, cap = 0;
-    if (fd < 0 || !buf)
-        goto out;
-    for (;;) {
-        size_t got = 0;
-        while (got < CHUNK) {
-            ssize_t r = read(fd, buf + got, CHUNK - got);
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r < 0)
-                goto out;
-            if (r == 0)
-                break;
-            got += (size_t)r;
-        }
-        if (got == 0)
-            break;
-        if (nlist + 65 > cap) {
-            char *p = realloc(list, cap = cap ? 2 * cap : 64 * 65);
-            if (!p)
-                goto out;
-            list = p;
-        }
-        hw_sha256_hex(buf, got, list + nlist);
-        nlist += 64;
-        if (got < CHUNK)
-            break;
-    }
-    hw_sha256_hex(list ? list : "", nlist, hex);
-    rc = 0;
-out:
-    if (fd >= 0)
-        close(fd);
-    free(buf);
-    free(list);
-    return rc;
-}
-
-int hw_cache_build_identity(const char *commit, const char *exe, char *out, size_t len)
-{
-    if (commit[0] && strcmp(commit, "unknown") != 0 && !strstr(commit, "-dirty")) {
-        int n = snprintf(out, len, "commit %s; cc %s; cflags %s; glibc %s", commit, hw_build_cc, hw_build_cflags,
-                         gnu_get_libc_version());
-        return n < 0 || (size_t)n >= len ? -1 : 0;
-    }
-    char hex[65];
-    if (file_digest(exe, hex) != 0)
-        return -1;
-    int n = snprintf(out, len, "binary sha256-of-64KiB-chunks %s; commit %s", hex, commit);
-    return n < 0 || (size_t)n >= len ? -1 : 0;
-}
-
-static uint64_t bits_of(double d)
-{
-    uint64_t u;
-    memcpy(&u, &d, sizeof u);
-    return u;
-}
-
-/* Appends to key[*used..len); false once it no longer fits. */
-static bool append(char *key, size_t len, size_t *used, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static bool append(char *key, size_t len, size_t *used, const char *fmt, ...)
-{
-    va_list ap;
-    if (*used >= len)
-        return false;
-    va_start(ap, fmt);
-    int n = vsnprintf(key + *used, len - *used, fmt, ap);
-    va_end(ap);
-    *used += n < 0 ? len : (size_t)n;
-    return *used < len;
-}
-
-int hw_cache_reference_key(const struct hw_dataset *ds, enum hw_dtype out_dtype, const char *build,
-                           char *key, size_t len)
-{
-    size_t used = 0;
-    bool ok = append(key, len, &used, "rows=%llu;cols=%u;seed=%llu;all_null_columns=%u;output_dtype=%s;groups=",
-                     (unsigned long long)ds->rows, ds->cols, (unsigned long long)ds->seed, ds->all_null_columns,
-                     hw_dtype_name(out_dtype));
-    for (uint32_t g = 0; ok && g < ds->ngroups; g++) {
-        const struct hw_col_group *cg = &ds->groups[g];
-        /* Rates as bit patterns: a key compares exactly, and 0.1 printed is not always 0.1. */
-        ok = append(key, len, &used, "%s%s*%u(null=%016llx,inf=%016llx,nan=%016llx)", g ? "," : "",
-                    hw_dtype_name(cg->dtype), cg->count, (unsigned long long)bits_of(cg->null_rate),
-                    (unsigned long long)bits_of(cg->inf_rate), (unsigned long long)bits_of(cg->nan_rate));
-    }
-    return ok && append(key, len, &used, ";build=%s", build) ? 0 : -1;
-}
-
-static const char *jstr(const cJSON *o, const char *k)
-{
-    const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
-    return s ? s : "";
-}
-
-static double jnum(const cJSON *o, const char *k)
-{
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsNumber(it) ? it->valuedouble : -1;
-}
-
-int hw_cache_calibration_key(const cJSON *host, const char *defrag, const char *boot_id, const char *commit,
-                             char *key, size_t len)
-{
-    if (!boot_id[0])
-        return -1;
-    const char *dirty = strstr(commit, "-dirty");
-    int n = snprintf(key, len, "cpu=%s;cpus=%.0f;mem_total_bytes=%.0f;kernel=%s;thp=%s;thp_defrag=%s;boot_id=%s;"
-                     "commit=%.*s", jstr(host, "cpu"), jnum(host, "cpus"), jnum(host, "mem_total_bytes"),
-                     jstr(host, "kernel"), jstr(host, "thp"), defrag, boot_id,
-                     (int)(dirty ? (size_t)(dirty - commit) : strlen(commit)), commit);
-    return n < 0 || (size_t)n >= len ? -1 : 0;
-}
-
-/* The first line of a small file, "" when unreadable. */
-static void first_line(const char *path, char *out, size_t len)
-{
-    FILE *f = fopen(path, "re");
-    out[0] = '\0';
-    if (f && fgets(out, (int)len, f))
-        out[strcspn(out, "\n")] = '\0';
-    else
-        out[0] = '\0';
-    if (f)
-        fclose(f);
-}
-
-void hw_cache_host_facts(char *defrag, size_t dlen, char *boot_id, size_t blen)
-{
-    char line[256];
-    first_line("/sys/kernel/mm/transparent_hugepage/defrag", line, sizeof line);
-    char *a = strchr(line, '['), *b = a ? strchr(a, ']') : NULL;   /* "always [madvise] never" */
-    snprintf(defrag, dlen, "%.*s", a && b ? (int)(b - a - 1) : 0, a && b ? a + 1 : "");
-    first_line("/proc/sys/kernel/random/boot_id", boot_id, blen);
-}
-
 /* ---- reading ---- */
 
 static void ignored(const char *path, const char *again, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -248,7 +102,8 @@ static void ignored(const char *path, const char *again, const char *fmt, ...)
 }
 
 /* The file's text, NUL-terminated, or NULL: errno ENOENT when there is no file (say nothing),
- * otherwise after the line. */
+ * otherwise after the line. Not hw_file_read_text: that one caps at a report's 256 MiB, not
+ * 1 MiB, and words a missing file as an error, where here it is the common, silent miss. */
 static char *read_small(const char *path, const char *again)
 {
     struct stat st;
@@ -264,8 +119,10 @@ static char *read_small(const char *path, const char *again)
         goto fail;
     }
     size_t used = 0;
-    if (!(text = malloc(HW_CACHE_FILE_MAX + 1)))
+    if (!(text = malloc(HW_CACHE_FILE_MAX + 1))) {   /* said too: the caller promises a line */
+        ignored(path, again, "out of memory for %u bytes", HW_CACHE_FILE_MAX + 1);
         goto fail;
+    }
     for (;;) {   /* to EOF, never past the cap: the file may be growing */
         ssize_t r = read(fd, text + used, HW_CACHE_FILE_MAX + 1 - used);
         if (r < 0 && errno == EINTR)
@@ -306,11 +163,11 @@ static cJSON *load_entry(const char *path, const char *schema, const char *key, 
         ignored(path, again, "not a JSON object (truncated or malformed)");
         goto bad;
     }
-    if (strcmp(jstr(j, "schema"), schema) != 0) {
-        ignored(path, again, "field 'schema' is '%.64s', expected '%s'", jstr(j, "schema"), schema);
+    if (strcmp(hw_jstr(j, "schema"), schema) != 0) {
+        ignored(path, again, "field 'schema' is '%.64s', expected '%s'", hw_jstr(j, "schema"), schema);
         goto bad;
     }
-    if (strcmp(jstr(j, "key"), key) != 0) {
+    if (strcmp(hw_jstr(j, "key"), key) != 0) {
         ignored(path, again, "its key is not this one (another host, boot, dataset or build)");
         goto bad;
     }
@@ -323,7 +180,7 @@ bad:
 /* o[k] is "YYYY-MM-DDTHH:MM:SSZ": into out. */
 static bool stamp_ok(const cJSON *o, const char *k, char out[21])
 {
-    const char *s = jstr(o, k);
+    const char *s = hw_jstr(o, k);
     struct tm tm = {0};
     const char *end = strlen(s) == 20 ? strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm) : NULL;
     if (!end || *end)
@@ -332,7 +189,7 @@ static bool stamp_ok(const cJSON *o, const char *k, char out[21])
     return true;
 }
 
-/* s is exactly 16 hex digits (strtoull alone would take " -1" or "0x1"). */
+/* s is exactly 16 hex digits (strtoull alone, and so hw_hex_u64, would take " -1" or "0x1"). */
 static bool hex16(const char *s, uint64_t *v)
 {
     if (!s || strlen(s) != 16 || strspn(s, "0123456789abcdefABCDEF") != 16)
@@ -409,7 +266,7 @@ int hw_cache_reference_load(const char *path, const char *key, uint32_t cols, ui
         ignored(path, again, "field 'computed_at' is not a UTC time like 2026-12-01T21:30:00Z");
         goto out;
     }
-    if (!hex16(jstr(j, "checksum"), checksum)) {
+    if (!hex16(hw_jstr(j, "checksum"), checksum)) {
         ignored(path, again, "field 'checksum' is not 16 hex digits");
         goto out;
     }
@@ -477,12 +334,14 @@ int hw_cache_reference_store(const char *path, const char *key, uint32_t cols, u
 {
     char hex[17];
     cJSON *j = entry(HW_REFERENCE_CACHE_SCHEMA, key, "computed_at", computed_at), *m = NULL;
-    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)checksum);
+    hw_u64_hex(checksum, hex);
     if (j && cJSON_AddStringToObject(j, "checksum", hex) && (m = cJSON_AddArrayToObject(j, "medians"))) {
         /* Bit patterns: a double printed by cJSON reads back within an epsilon, not exactly
          * (one in eight here), and -0.0 would come back as 0. */
         for (uint32_t c = 0; c < cols && m; c++) {
-            snprintf(hex, sizeof hex, "%016llx", (unsigned long long)bits_of(medians[c]));
+            uint64_t bits;
+            memcpy(&bits, &medians[c], sizeof bits);
+            hw_u64_hex(bits, hex);
             if (!cJSON_AddItemToArray(m, cJSON_CreateString(hex)))
                 m = NULL;
         }

@@ -1,7 +1,8 @@
 /* The helper workers' results kept on disk between runs: the calibration once per host and
- * boot, the reference once per dataset, output dtype and build. A run otherwise spends ~5 s
- * measuring a machine it measured a minute ago and 2-2.5x a worker's time recomputing medians
- * and a checksum that depend only on the config and the code.
+ * boot, the reference once per dataset, output dtype and build. A run otherwise spends its
+ * first seconds measuring a machine it measured a minute ago and recomputing medians and a
+ * checksum that depend only on the config and the code (README, "Calibration and reference
+ * caches", has the times measured here).
  *
  * One JSON file per key, named by the key's sha256, in the cache directory: HW_CACHE_DIR when
  * set, else $XDG_CACHE_HOME/highwater (when absolute, as the XDG spec asks), else
@@ -27,21 +28,17 @@
  * so without a bound the directory grows for ever. 256 references of 114 columns are ~0.7 MB. */
 #define HW_CACHE_KEEP_CALIBRATIONS 16
 #define HW_CACHE_KEEP_REFERENCES 256
-/* Larger than any file we write (4096 medians are ~80 kB): past it a file is refused unread. */
+/* Larger than any file we write (114 medians took 3.0 kB here, so 4096 are ~90 kB): past it a
+ * file is refused unread. */
 #define HW_CACHE_FILE_MAX (1u << 20)
 
-/* The cache directory, made (0700, with its parents) when missing. 0, or -1 with err
- * "cache directory D: why; set HW_CACHE_DIR to a writable directory". */
-int hw_cache_dir(char *out, size_t len, char *err, size_t errlen);
-
-/* Now as "2026-12-01T21:30:00Z" (UTC); out holds 21 bytes. */
-void hw_cache_now_utc(char out[21]);
+/* ---- keys (helper_cache_key.c) ---- */
 
 /* What the reference's code is. For a clean build (commit without "-dirty"), the commit with
  * the compiler, flags and glibc: it names the source exactly and survives a relink, make clean
  * or a copy of the binary. For a "-dirty" or "unknown" build the commit says nothing about the
- * edits, so the bytes of the binary at exe stand in (sha256; ~2 MB, a few ms). -1 when exe
- * cannot be read (then nothing may be cached). */
+ * edits, so the bytes of the binary at exe stand in (sha256; 50-57 ms for the 2 MB binary,
+ * README). -1 when exe cannot be read (then nothing may be cached). */
 int hw_cache_build_identity(const char *commit, const char *exe, char *out, size_t len);
 
 /* The reference's key: everything its medians and checksum depend on (rows, cols, seed, every
@@ -58,6 +55,15 @@ int hw_cache_calibration_key(const cJSON *host, const char *defrag, const char *
                              char *key, size_t len);
 /* This machine's THP defrag mode ("madvise") and boot id, "" when unreadable. */
 void hw_cache_host_facts(char *defrag, size_t dlen, char *boot_id, size_t blen);
+
+/* ---- files (helper_cache.c) ---- */
+
+/* The cache directory, made (0700, with its parents) when missing. 0, or -1 with err
+ * "cache directory D: why; set HW_CACHE_DIR to a writable directory". */
+int hw_cache_dir(char *out, size_t len, char *err, size_t errlen);
+
+/* Now as "2026-12-01T21:30:00Z" (UTC); out holds 21 bytes. */
+void hw_cache_now_utc(char out[21]);
 
 /* The file a key lives in: DIR/PREFIX-<first 32 hex digits of sha256(key)>.json. */
 void hw_cache_path(const char *dir, const char *prefix, const char *key, char *path, size_t len);

@@ -177,16 +177,15 @@ cJSON *hw_calibration_get(const struct hw_helpers *h, const cJSON *host)
 static bool reference_cached(struct hw_references *refs, enum hw_dtype dtype, const struct hw_helpers *h,
                              const char *path, const char *key, char stamp[21])
 {
-    double *med = malloc(HW_MAX_COLS * sizeof *med);
-    uint64_t sum;
-    bool hit = med && hw_cache_reference_load(path, key, h->cfg->ds.cols, &sum, med, stamp) == 1;
-    if (hit) {
-        struct hw_reference *ref = &refs->r[refs->n++];
-        *ref = (struct hw_reference){.have = true, .dtype = dtype, .checksum = sum};
-        memcpy(ref->medians, med, h->cfg->ds.cols * sizeof *med);
-    }
-    free(med);
-    return hit;
+    /* Straight into the next slot: it counts only on a hit, and hw_reference_compute clears it
+     * before using it on a miss. */
+    struct hw_reference *ref = &refs->r[refs->n];
+    if (hw_cache_reference_load(path, key, h->cfg->ds.cols, &ref->checksum, ref->medians, stamp) != 1)
+        return false;
+    ref->have = true;
+    ref->dtype = dtype;
+    refs->n++;
+    return true;
 }
 
 void hw_reference_get(struct hw_references *refs, enum hw_dtype dtype, const struct hw_helpers *h, cJSON *records)
