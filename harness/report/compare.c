@@ -23,8 +23,13 @@ static const char *delta(double a, double b, char *buf, size_t len)
 {
     if (isnan(a) || isnan(b) || a == 0)
         snprintf(buf, len, "-");
-    else
-        snprintf(buf, len, "%+.1f%%", 100 * (b / a - 1));
+    else {
+        /* A change below the printed 0.1% is none: the same median recomputed from a report's
+         * 15-digit numbers can differ from the one computed before writing in its last bit,
+         * which would print as "-0.0%". */
+        double d = 100 * (b / a - 1);
+        snprintf(buf, len, "%+.1f%%", fabs(d) < 0.05 ? 0.0 : d);
+    }
     return buf;
 }
 
