@@ -4,11 +4,12 @@
  * machine runs on any x86-64. The clones compute the same bits: integer operations and IEEE
  * conversions are exact, and -std=c11 turns off FMA contraction (gcc's -ffp-contract=off in
  * ISO modes), so a*b+c rounds twice in both. clang 14 (the fuzz build) refuses
- * target_clones beside noinline, so it gets the baseline only. */
+ * target_clones beside noinline, so it gets the baseline only; so does `make asan`
+ * (HW_NO_CLONES), which is how the unit tests check the baseline clone on an AVX2 machine. */
 #ifndef HW_SIMD_H
 #define HW_SIMD_H
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(HW_NO_CLONES)
 #define HW_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define HW_CLONES
