@@ -44,6 +44,7 @@
  *    allocations of 4 KiB and more, which are all freed). The model allocates the same large
  *    blocks on the same number of threads, and its heaps go back.
  */
+#include "bitmaps.h"
 #include "output.h"
 #include "pframe.h"
 #include "phase.h"
@@ -82,10 +83,7 @@ static uint64_t part_rows(const struct parts *pt, uint64_t k)
 
 static bool any_null(const uint8_t *validity, uint64_t bit0, uint64_t n)
 {
-    for (uint64_t i = 0; i < n; i++)
-        if (!hw_valid_bit(validity, bit0 + i))
-            return true;
-    return false;
+    return hw_bits_zeros(validity, bit0, n) > 0;
 }
 
 /* The source as pl.concat(parts, rechunk=False) holds it: parts made one after another
@@ -114,9 +112,7 @@ static int build_parts(struct hw_run *run, struct hw_source *src, uint64_t chunk
             if (!(*v = hw_alloc(run, HW_SIDE_POLARS, hw_validity_bytes(n))))
                 return hw_run_fail(run, "out of memory for part %llu of column %u", (unsigned long long)k, c);
             memset(*v, 0, hw_validity_bytes(n));
-            for (uint64_t i = 0; i < n; i++)
-                if (hw_valid_bit(col->validity, r0 + i))
-                    (*v)[i / 8] |= (uint8_t)(1u << (i % 8));
+            hw_bits_copy(*v, 0, col->validity, r0, n);
         }
     }
     for (uint32_t c = 0; c < src->cols; c++)
@@ -167,10 +163,8 @@ static int rechunk_column(void *arg, unsigned thread, uint32_t c, const char **w
     for (uint64_t k = 0; k < pt->nparts; k++) {
         uint64_t r0 = k * pt->chunk_rows, n = part_rows(pt, k);
         memcpy((char *)d + r0 * esz, pt->data[c * pt->nparts + k], n * esz);
-        const uint8_t *pv = pt->validity[c * pt->nparts + k];
-        for (uint64_t i = 0; v && i < n; i++)
-            if (hw_valid_bit(pv, i))
-                v[(r0 + i) / 8] |= (uint8_t)(1u << ((r0 + i) % 8));
+        if (v)   /* a part without a bitmap has no null: all ones */
+            hw_bits_copy(v, r0, pt->validity[c * pt->nparts + k], 0, n);
     }
     col->data = d;
     col->validity = v;   /* NULL: no null anywhere, as Polars keeps no bitmap */

@@ -71,6 +71,7 @@
  *   tolerance. Under jemalloc (LD_PRELOAD in the twin) every phase is within 0.19 D, most
  *   within 0.10: the mechanism is right, glibc's retention is what differs. See
  *   .fidelity_gaps. */
+#include "bitmaps.h"
 #include "convert.h"
 #include "median.h"
 #include "output.h"
@@ -292,15 +293,6 @@ static enum hw_dtype col_dtype(const struct hw_dataset *ds, uint32_t c)
     struct hw_colspec cs;
     hw_dataset_colspec(ds, c, &cs);
     return cs.dtype;
-}
-
-static bool finite_value(enum hw_dtype dt, const void *v)
-{
-    if (dt == HW_F64)
-        return isfinite(*(const double *)v);
-    if (dt == HW_F32)
-        return isfinite(*(const float *)v);
-    return true;
 }
 
 static uint64_t pad64(uint64_t n)
@@ -566,11 +558,8 @@ static void median_job(void *arg)
     memset(j->clean, 0xff, hw_validity_bytes(src->rows));
     for (uint64_t b = 0; b < j->f->nbatches; b++) {
         const struct col *cl = &j->batches[b][j->c];
-        for (uint64_t r = 0, n = batch_len(j->f, b); r < n; r++) {
-            const char *v = (const char *)cl->data + r * esz;
-            if (hw_valid_bit(cl->validity, r) && finite_value(dt, v))
-                memcpy((char *)j->copy + k++ * esz, v, esz);
-        }
+        k += hw_compact_finite(dt, cl->data, cl->validity, 0, batch_len(j->f, b),
+                               (char *)j->copy + k * esz);
     }
     if (hw_median_column(dt, j->copy, NULL, k, j->median) != 0)
         j->rc = hw_run_fail(j->run, "out of memory for the median tables");

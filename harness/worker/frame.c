@@ -1,4 +1,5 @@
 #include "frame.h"
+#include "bitmaps.h"
 #include "convert.h"
 #include "pool.h"
 #include <stdlib.h>
@@ -35,15 +36,7 @@ static void buf_unref(struct hw_run *run, struct hw_buf *b)
 }
 
 /* Rows whose bit is 0 among the first rows bits. */
-static uint64_t count_nulls(const uint8_t *v, uint64_t rows)
-{
-    uint64_t valid = 0, full = rows / 8;
-    for (uint64_t i = 0; i < full; i++)
-        valid += (uint64_t)__builtin_popcount(v[i]);
-    for (uint64_t r = full * 8; r < rows; r++)
-        valid += hw_valid_bit(v, r);
-    return rows - valid;
-}
+static uint64_t count_nulls(const uint8_t *v, uint64_t rows) { return hw_bits_zeros(v, 0, rows); }
 
 int hw_frame_init(struct hw_run *run, struct hw_frame *f, uint64_t rows, uint32_t cols)
 {
@@ -161,7 +154,7 @@ int hw_col_replace_nonfinite(struct hw_run *run, const struct hw_fcol *in, uint6
     struct hw_buf *mask = buf_new(run, vb);
     if (!mask)
         return -1;
-    hw_finite_mask(in->dtype, in->values->data, NULL, rows, mask->data);   /* is_finite() */
+    hw_bits_finite(in->dtype, in->values->data, NULL, 0, rows, mask->data);   /* is_finite() */
     if (in->validity) {
         /* The kernel's temporary bitmap (traced: allocated and freed between the mask and
          * the result), then the result: the input's validity AND the mask. */
@@ -173,7 +166,7 @@ int hw_col_replace_nonfinite(struct hw_run *run, const struct hw_fcol *in, uint6
             return -1;
         }
         memcpy(tmp, mask->data, vb);
-        hw_finite_mask(in->dtype, in->values->data, in->validity->data, rows, v->data);
+        hw_bits_finite(in->dtype, in->values->data, in->validity->data, 0, rows, v->data);
         hw_free(run, HW_SIDE_POLARS, tmp);
         buf_unref(run, mask);
         mask = v;
@@ -206,9 +199,11 @@ int hw_col_fill_null(struct hw_run *run, const struct hw_fcol *in, uint64_t rows
     char *dst = out->values->data;
     const uint8_t *iv = in->validity ? in->validity->data : NULL;
     memcpy(dst, src, rows * esz);
-    for (uint64_t r = 0; r < rows; r++)
-        if (!hw_valid_bit(iv, r))
-            memcpy(dst + r * esz, fill, esz);   /* nulls only: a valid inf stays */
+    for (uint64_t r0 = 0; iv && r0 < rows; r0 += 64) {   /* nulls only: a valid inf stays */
+        unsigned k = rows - r0 < 64 ? (unsigned)(rows - r0) : 64;
+        for (uint64_t nul = hw_null_word(iv, r0, k); nul; nul &= nul - 1)
+            memcpy(dst + (r0 + (unsigned)__builtin_ctzll(nul)) * esz, fill, esz);
+    }
     memset(out->validity->data, 0xff, vb);
     return 0;
 }

@@ -2,6 +2,7 @@
  * them, and pyarrow's to_pandas(). The operations are one file each (pdframe_*.c); see
  * pdframe.h for what each allocates. */
 #include "pdframe_blocks.h"
+#include "bitmaps.h"
 #include "convert.h"
 #include <math.h>
 #include <stdlib.h>
@@ -72,13 +73,7 @@ const void *hw_pd_column(const struct hw_pdframe *f, uint32_t c, enum hw_dtype *
 
 static bool column_has_null(const struct hw_column *col, uint64_t rows)
 {
-    for (uint64_t i = 0; i < rows / 8; i++)
-        if (col->validity[i] != 0xff)
-            return true;
-    for (uint64_t r = rows / 8 * 8; r < rows; r++)
-        if (!hw_valid_bit(col->validity, r))
-            return true;
-    return false;
+    return hw_bits_zeros(col->validity, 0, rows) > 0;
 }
 
 /* pyarrow's dtype for a column: a float keeps its type, an int with nulls becomes float64. */
@@ -129,10 +124,12 @@ int hw_pd_from_source(struct hw_run *run, const struct hw_source *src, struct hw
                 memcpy(dst, col->data, hw_pd_col_bytes(f, b->dtype));
             else                                 /* an int with nulls -> float64, exact */
                 hw_cast(col->dtype, col->data, src->rows, b->dtype, dst);
-            if (hw_dtype_is_float(b->dtype))
-                for (uint64_t r = 0; r < src->rows; r++)
-                    if (!hw_valid_bit(col->validity, r))
-                        hw_pd_set_nan(b->dtype, dst, r);
+            for (uint64_t r0 = 0; hw_dtype_is_float(b->dtype) && col->validity && r0 < src->rows;
+                 r0 += 64) {
+                unsigned k = src->rows - r0 < 64 ? (unsigned)(src->rows - r0) : 64;
+                for (uint64_t nul = hw_null_word(col->validity, r0, k); nul; nul &= nul - 1)
+                    hw_pd_set_nan(b->dtype, dst, r0 + (unsigned)__builtin_ctzll(nul));
+            }
         }
         count[dt[c]] = 0;
     }

@@ -1,5 +1,6 @@
 /* The pandas model's median(): bottleneck's nanmedian, a partition per column (pdframe.h). */
 #include "pdframe_blocks.h"
+#include "bitmaps.h"
 #include "convert.h"
 #include "median.h"
 #include <math.h>
@@ -75,15 +76,6 @@ static double max_below(enum hw_dtype dtype, const void *buf, size_t k)
     }
 }
 
-static bool finite_at(enum hw_dtype dt, const void *data, uint64_t r)
-{
-    if (dt == HW_F64)
-        return isfinite(((const double *)data)[r]);
-    if (dt == HW_F32)
-        return isfinite(((const float *)data)[r]);
-    return true;
-}
-
 int hw_pd_median(struct hw_run *run, const struct hw_pdframe *f, double *medians)
 {
     for (uint32_t i = 0; i < f->nblocks; i++) {
@@ -99,16 +91,15 @@ int hw_pd_median(struct hw_run *run, const struct hw_pdframe *f, double *medians
         for (uint32_t j = 0; j < b->ncols; j++) {
             const char *col = hw_pd_block_row(f, b, j);
             size_t n = 0;
-            for (uint64_t r = 0; r < f->rows; r++) {
-                if (b->dtype == HW_F16) {
+            if (b->dtype == HW_F16) {
+                for (uint64_t r = 0; r < f->rows; r++) {
                     float v;
                     hw_cast(HW_F16, col + r * esz, 1, HW_F32, &v);
                     if (isfinite(v))
                         ((float *)buf)[n++] = v;
-                } else if (finite_at(b->dtype, col, r)) {   /* NaN skipped, as bottleneck does */
-                    memcpy(buf + n * esz, col + r * esz, esz);
-                    n++;
                 }
+            } else {   /* NaN skipped, as bottleneck does */
+                n = (size_t)hw_compact_finite(b->dtype, col, NULL, 0, f->rows, buf);
             }
             double med = 0.0;    /* no value: highwater's reference says 0 */
             if (n > 0) {

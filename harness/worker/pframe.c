@@ -1,7 +1,7 @@
 #include "pframe.h"
+#include "bitmaps.h"
 #include "convert.h"
 #include "output.h"
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,32 +22,12 @@ static int frame_init(struct hw_run *run, struct hw_pframe *f, uint64_t rows, ui
     return 0;
 }
 
-static bool finite_value(enum hw_dtype t, const void *data, uint64_t i)
-{
-    switch (t) {
-    case HW_F64: return isfinite(((const double *)data)[i]);
-    case HW_F32: return isfinite(((const float *)data)[i]);
-    default:     return true;   /* integers (and f16, which no source holds) */
-    }
-}
-
 struct clean_job {
     struct hw_run *run;
     const struct hw_source *src;
     uint64_t row0, n;
     struct hw_pframe *a;
 };
-
-/* Zero bits in [0, n) of a view's bitmap from bit vbit0: Polars' null count. */
-static uint64_t null_count(const struct hw_colview *v, uint64_t n)
-{
-    if (!v->validity)
-        return 0;
-    uint64_t nulls = 0;
-    for (uint64_t i = 0; i < n; i++)
-        nulls += !hw_valid_bit(v->validity, v->vbit0 + i);
-    return nulls;
-}
 
 static int clean_column(void *arg, unsigned thread, uint32_t c, const char **why)
 {
@@ -67,7 +47,7 @@ static int clean_column(void *arg, unsigned thread, uint32_t c, const char **why
             return -1;
         memset(j->run->polars_kept, 0, (size_t)8 << 20);
     }
-    bool temps = hw_dtype_is_float(v.dtype) || null_count(&v, n) > 0;
+    bool temps = hw_dtype_is_float(v.dtype) || hw_bits_zeros(v.validity, v.vbit0, n) > 0;
     size_t bytes = temps ? hw_pframe_bitmap_bytes(n) : hw_validity_bytes(n);
     uint8_t *t1 = NULL, *t2 = NULL, *bits = NULL;
     if (temps) {
@@ -79,10 +59,8 @@ static int clean_column(void *arg, unsigned thread, uint32_t c, const char **why
     bits = hw_alloc(j->run, HW_SIDE_POLARS, bytes);
     if (!bits)
         goto out;
-    memset(bits, 0, bytes);
-    for (uint64_t i = 0; i < n; i++)
-        if (hw_valid_bit(v.validity, v.vbit0 + i) && finite_value(v.dtype, v.data, i))
-            bits[i / 8] |= (uint8_t)(1u << (i % 8));
+    memset(bits, 0, bytes);   /* the builder's padding past the bits stays 0 */
+    hw_bits_finite(v.dtype, v.data, v.validity, v.vbit0, n, bits);
     if (temps) {   /* written as the kernels write them: their pages are touched */
         memcpy(t1, bits, bytes);
         memcpy(t2, bits, bytes);
@@ -127,7 +105,7 @@ static int fill_column(void *arg, unsigned thread, uint32_t c, const char **why)
     *why = "out of memory for a fill_null column";
     const struct hw_colview *v = &j->a->view[c];
     uint64_t n = j->a->rows;
-    bool nulls = null_count(v, n) > 0;
+    bool nulls = hw_bits_zeros(v->validity, v->vbit0, n) > 0;
     const void *vals = v->data;      /* what the next step reads */
     void *owned = NULL;              /* the buffer behind vals, if this column made it */
     uint8_t *owned_bits = NULL;      /* its bitmap */

@@ -1,5 +1,6 @@
 #include "polars_median.h"
 #include <stddef.h>
+#include "bitmaps.h"
 #include "median.h"
 #include "pool.h"
 #include <stdlib.h>
@@ -47,20 +48,17 @@ static int sort_column(void *vctx, unsigned worker, uint32_t c, const char **why
     uint8_t *bits = NULL;
     if (!copy)
         goto oom;
-    uint64_t nulls = col->validity ? col->nulls : 0, k = nulls;
+    uint64_t nulls = col->validity ? col->nulls : 0;
     if (nulls) {
         memset(copy, 0, nulls * esz);   /* the nulls first, as default values */
-        for (uint64_t r = 0; r < rows; r++)
-            if (hw_valid_bit(valid, r))
-                memcpy(copy + (k++) * esz, src + r * esz, esz);
+        hw_bits_compact(esz, src, valid, 0, rows, copy + nulls * esz);
         /* The sorted array's bitmap: nulls first, then valid. */
         size_t vb = hw_validity_bytes(rows);
         bits = hw_alloc(x->run, HW_SIDE_POLARS, vb);
         if (!bits)
             goto oom;
         memset(bits, 0, vb);
-        for (uint64_t r = nulls; r < rows; r++)
-            bits[r >> 3] |= (uint8_t)(1u << (r & 7));
+        hw_bits_copy(bits, nulls, NULL, 0, rows - nulls);
     } else {
         memcpy(copy, src, rows * esz);
     }
