@@ -219,20 +219,35 @@ void hw_reference_compare(const struct hw_dataset *ds, const double *medians,
     size_t osize = hw_dtype_size(out_dtype);
     const unsigned char *got = data;
     uint64_t e1 = elem0 + n;
-    for (uint32_t c = 0; c < ds->cols; c++) {
-        struct hw_colspec cs;
-        uint64_t r0, r1;
-        hw_dataset_colspec(ds, c, &cs);
-        row_range(ds, order, c, elem0, e1, &r0, &r1);
-        for (uint64_t row0 = r0; row0 < r1; row0 += BLOCK) {
-            size_t m = r1 - row0 < BLOCK ? (size_t)(r1 - row0) : BLOCK;
-            reference_block(ds, c, cs.dtype, medians[c], out_dtype, row0, m, &b,
-                            (unsigned char *)ref);
-            for (size_t i = 0; i < m; i++) {
-                uint64_t r = row0 + i;
-                uint64_t s = order == HW_ORDER_C ? r * ds->cols + c : (uint64_t)c * ds->rows + r;
-                compare_cell(out_dtype, (unsigned char *)ref + i * osize,
-                             got + (s - elem0) * osize, differing, max_abs);
+    /* C order goes a band of BLOCK rows at a time, every column inside it: the band's output
+     * rows (BLOCK * cols elements) stay in cache while each column's cells are read at the
+     * row's stride. Column after column over the whole range read each line of a large
+     * output once per column, from memory (measured 0.7 s for 114 MB). */
+    uint64_t band = ds->rows ? ds->rows : 1, first = 0, end = ds->rows;
+    if (order == HW_ORDER_C && ds->cols) {   /* the rows the range touches, no more */
+        band = BLOCK;
+        first = elem0 / ds->cols;
+        end = (e1 + ds->cols - 1) / ds->cols;
+        end = end < ds->rows ? end : ds->rows;
+    }
+    for (uint64_t b0 = first; b0 < end; b0 += band) {
+        for (uint32_t c = 0; c < ds->cols; c++) {
+            struct hw_colspec cs;
+            uint64_t r0, r1;
+            hw_dataset_colspec(ds, c, &cs);
+            row_range(ds, order, c, elem0, e1, &r0, &r1);
+            r0 = r0 > b0 ? r0 : b0;
+            r1 = r1 < b0 + band ? r1 : b0 + band;
+            for (uint64_t row0 = r0; row0 < r1; row0 += BLOCK) {
+                size_t m = r1 - row0 < BLOCK ? (size_t)(r1 - row0) : BLOCK;
+                reference_block(ds, c, cs.dtype, medians[c], out_dtype, row0, m, &b,
+                                (unsigned char *)ref);
+                for (size_t i = 0; i < m; i++) {
+                    uint64_t r = row0 + i;
+                    uint64_t s = order == HW_ORDER_C ? r * ds->cols + c : (uint64_t)c * ds->rows + r;
+                    compare_cell(out_dtype, (unsigned char *)ref + i * osize,
+                                 got + (s - elem0) * osize, differing, max_abs);
+                }
             }
         }
     }
