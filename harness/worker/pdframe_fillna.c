@@ -1,21 +1,37 @@
 /* The pandas model's fillna(Series[, inplace]), column by column: see pdframe.h. */
 #include "pdframe_blocks.h"
+#include "simd.h"
 #include "convert.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-static bool is_nan(enum hw_dtype dt, const void *data, uint64_t r)
-{
-    if (dt == HW_F64)
-        return isnan(((const double *)data)[r]);
-    if (dt == HW_F32)
-        return isnan(((const float *)data)[r]);
-    if (dt == HW_F16) {
-        uint16_t h = ((const uint16_t *)data)[r];
-        return (h & 0x7c00) == 0x7c00 && (h & 0x03ff) != 0;
+/* mask[r] = isna(values[r]), one typed loop a dtype, whole blocks of 64 in a fixed-count
+ * loop that gcc vectorises at -O2 (HW_CLONES: SSE2 and AVX2). */
+#define DEF_ISNA(SN, T, NAN_TEST)                                                             \
+    static HW_CLONES void isna_##SN(const T *v, uint64_t n, uint8_t *mask)                    \
+    {                                                                                         \
+        uint64_t r = 0;                                                                       \
+        for (; r + 64 <= n; r += 64)                                                          \
+            for (unsigned j = 0; j < 64; j++)                                                 \
+                mask[r + j] = NAN_TEST(v[r + j]);                                             \
+        for (; r < n; r++)                                                                    \
+            mask[r] = NAN_TEST(v[r]);                                                         \
     }
-    return false;
+#define FLOAT_NAN(x) isnan(x)
+#define HALF_NAN(h)  (((h) & 0x7c00) == 0x7c00 && ((h) & 0x03ff) != 0)
+DEF_ISNA(f64, double, FLOAT_NAN)
+DEF_ISNA(f32, float, FLOAT_NAN)
+DEF_ISNA(f16, uint16_t, HALF_NAN)
+
+static void isna(enum hw_dtype dt, const void *col, uint64_t n, uint8_t *mask)
+{
+    switch (dt) {
+    case HW_F64: isna_f64(col, n, mask); break;
+    case HW_F32: isna_f32(col, n, mask); break;
+    case HW_F16: isna_f16(col, n, mask); break;
+    default:     memset(mask, 0, n); break;   /* an int column cannot hold NaN */
+    }
 }
 
 /* Series.fillna(v): an isna mask (float columns; an int column cannot hold NaN and is only
@@ -31,8 +47,7 @@ static void *series_fillna(struct hw_run *run, const struct hw_pdframe *f, enum 
             hw_run_fail(run, "out of memory for an isna mask");
             return NULL;
         }
-        for (uint64_t r = 0; r < f->rows; r++)
-            mask[r] = is_nan(dt, col, r);
+        isna(dt, col, f->rows, mask);
     }
     void *res = hw_alloc(run, HW_SIDE_NUMPY, bytes ? bytes : 1);
     if (!res) {
@@ -45,7 +60,15 @@ static void *series_fillna(struct hw_run *run, const struct hw_pdframe *f, enum 
         char fill[8];
         hw_convert_cell(HW_F64, &v, 1, v, dt, fill);
         size_t esz = hw_dtype_size(dt);
-        for (uint64_t r = 0; r < f->rows; r++)
+        uint64_t r = 0;
+        for (; r + 8 <= f->rows; r += 8) {   /* mostly zeros: 8 mask bytes at a time past them */
+            uint64_t w;
+            memcpy(&w, mask + r, 8);
+            for (unsigned j = 0; w && j < 8; j++, w >>= 8)
+                if (w & 0xff)
+                    memcpy((char *)res + (r + j) * esz, fill, esz);
+        }
+        for (; r < f->rows; r++)
             if (mask[r])
                 memcpy((char *)res + r * esz, fill, esz);
     }
