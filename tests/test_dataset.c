@@ -166,6 +166,33 @@ static void test_random_access(void **state)
     }
 }
 
+/* Rows are 64-bit while the generator's lanes hold the low 32 bits: each block of 2^32 rows
+ * has its own keys, so fills across a block boundary (the chunk that straddles it goes cell
+ * by cell) must still agree with hw_gen_cell, and block 1 must not repeat block 0. */
+static void test_block_boundary(void **state)
+{
+    (void)state;
+    struct hw_dataset ds = mixed(HW_ROWS_MAX, 7);
+    const uint64_t b1 = 1ull << 32, last = HW_ROWS_MAX - 1000;
+    for (uint32_t c = 0; c < 6; c++) {
+        check_window(&ds, c, b1 - 100, 300);
+        check_window(&ds, c, b1 - 1000, 5000);   /* whole chunks on both sides */
+        check_window(&ds, c, 3 * b1 - 257, 513);
+        check_window(&ds, c, b1, 777);
+        check_window(&ds, c, last, 1000);        /* up to the last row a config takes */
+    }
+    enum { N = 4096 };
+    static int32_t lo[N], hi[N];
+    uint8_t vlo[N / 8], vhi[N / 8];
+    hw_gen_fill(&ds, 3, 0, N, lo, vlo);
+    hw_gen_fill(&ds, 3, b1, N, hi, vhi);
+    assert_memory_not_equal(lo, hi, sizeof lo);
+    size_t same = 0;
+    for (size_t i = 0; i < N; i++)
+        same += hw_valid_bit(vlo, i) && hw_valid_bit(vhi, i) && lo[i] == hi[i];
+    assert_true(same < 4); /* 28-bit values: one coincidence in 4096 rows is rare (p ~ 1.5e-5) */
+}
+
 /* Filling in pieces (a streaming source) gives the bytes of filling at once. */
 static void test_pieces(void **state)
 {
@@ -277,6 +304,158 @@ static void test_class_rates_int(void **state)
     free(v);
 }
 
+/* Every class of every dtype at its rate, in a window far from row 0 that crosses a block
+ * boundary, with a rare class (0.1%) and a rate of 1 (every draw but one in 2^32 is null). */
+static void test_class_rates_all(void **state)
+{
+    (void)state;
+    enum { N = 1 << 19 };
+    struct hw_dataset ds = {
+        .rows = HW_ROWS_MAX, .cols = 7, .seed = 2026, .ngroups = 7,
+        .groups = {
+            {HW_F64, 1, 0.30, 0.001, 0.20},
+            {HW_F32, 1, 0.001, 0.25, 0.05},
+            {HW_I64, 1, 0.50, 0.0, 0.0},
+            {HW_I32, 1, 0.001, 0.0, 0.0},
+            {HW_I16, 1, 0.25, 0.0, 0.0},
+            {HW_I8, 1, 0.75, 0.0, 0.0},
+            {HW_I8, 1, 1.0, 0.0, 0.0},
+        },
+    };
+    unsigned char *d = malloc(N * 8);
+    uint8_t *v = malloc(N / 8);
+    assert_non_null(d);
+    assert_non_null(v);
+    const uint64_t row0 = 5 * (1ull << 32) - N / 2;
+    for (uint32_t c = 0; c < ds.cols; c++) {
+        const struct hw_col_group *g = &ds.groups[c];
+        size_t size = col_size(&ds, c);
+        hw_gen_fill(&ds, c, row0, N, d, v);
+        uint64_t nulls = 0, infs = 0, nans = 0, nonzero_null = 0;
+        for (size_t i = 0; i < N; i++) {
+            unsigned char *cell = d + i * size;
+            bool valid = hw_valid_bit(v, i);
+            if (!valid) {
+                nulls++;
+                for (size_t k = 0; k < size; k++)
+                    nonzero_null += cell[k] != 0;
+            } else if (g->dtype == HW_F64 || g->dtype == HW_F32) {
+                double x = g->dtype == HW_F64 ? *(double *)cell : *(float *)cell;
+                infs += isinf(x) != 0; /* glibc's isinf is -1 for -inf */
+                nans += isnan(x) != 0;
+            }
+        }
+        char what[64];
+        snprintf(what, sizeof what, "column %u (%s) nulls", c, hw_dtype_name(g->dtype));
+        if (g->null_rate >= 1.0)
+            assert_true(nulls >= N - 1);
+        else
+            assert_within(nulls, N, g->null_rate, what);
+        assert_int_equal(nonzero_null, 0);
+        snprintf(what, sizeof what, "column %u infs", c);
+        assert_within(infs, N, hw_dtype_is_float(g->dtype) ? g->inf_rate : 0, what);
+        snprintf(what, sizeof what, "column %u nans", c);
+        assert_within(nans, N, hw_dtype_is_float(g->dtype) ? g->nan_rate : 0, what);
+    }
+    free(d);
+    free(v);
+}
+
+/* Pearson correlation of n pairs. */
+static double correlation(const double *a, const double *b, size_t n)
+{
+    double ma = 0, mb = 0, sab = 0, saa = 0, sbb = 0;
+    for (size_t i = 0; i < n; i++) {
+        ma += a[i];
+        mb += b[i];
+    }
+    ma /= n;
+    mb /= n;
+    for (size_t i = 0; i < n; i++) {
+        sab += (a[i] - ma) * (b[i] - mb);
+        saa += (a[i] - ma) * (a[i] - ma);
+        sbb += (b[i] - mb) * (b[i] - mb);
+    }
+    return sab / sqrt(saa * sbb);
+}
+
+/* Neighbours are independent: consecutive columns at the same row and consecutive rows of one
+ * column, in value (correlation within 5 / sqrt(n), its 5-sigma band under independence) and
+ * in class (the 2x2 table of null/valid for the pair, chi-square with 1 degree of freedom
+ * below 25, 5 sigma); the value bits do not depend on the class (the top nibble of valid
+ * cells' value bits is uniform, chi-square with 15 degrees of freedom within 5 sigma). */
+static void check_pairs(const int32_t *a, const uint8_t *va, const int32_t *b, const uint8_t *vb,
+                        size_t n, double p, const char *what)
+{
+    double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+    assert_non_null(x);
+    assert_non_null(y);
+    size_t m = 0;
+    uint64_t table[2][2] = {{0, 0}, {0, 0}};
+    for (size_t i = 0; i < n; i++) {
+        bool ua = hw_valid_bit(va, i), ub = hw_valid_bit(vb, i);
+        table[ua][ub]++;
+        if (ua && ub) {
+            x[m] = a[i];
+            y[m++] = b[i];
+        }
+    }
+    double r = correlation(x, y, m);
+    if (fabs(r) > 5 / sqrt((double)m))
+        fail_msg("%s: value correlation %.5f over %zu pairs", what, r, m);
+    double chi2 = 0, e[2] = {p, 1 - p};
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 2; j++) {
+            double expect = n * e[i] * e[j];
+            chi2 += (table[i][j] - expect) * (table[i][j] - expect) / expect;
+        }
+    if (chi2 > 25)
+        fail_msg("%s: class pairs chi-square %.1f (null-null %llu of %zu)", what, chi2,
+                 (unsigned long long)table[0][0], n);
+    free(x);
+    free(y);
+}
+
+static void test_neighbours_independent(void **state)
+{
+    (void)state;
+    enum { N = 1 << 20 };
+    const double p = 0.3;
+    struct hw_dataset ds = {.rows = N + 1, .cols = 3, .seed = 99, .ngroups = 1,
+                            .groups = {{HW_I32, 3, p, 0, 0}}};
+    int32_t *d[3];
+    uint8_t *v[3];
+    for (int c = 0; c < 3; c++) {
+        d[c] = malloc((N + 1) * sizeof(int32_t));
+        v[c] = malloc(N / 8 + 1);
+        assert_non_null(d[c]);
+        assert_non_null(v[c]);
+        hw_gen_fill(&ds, c, 0, N, d[c], v[c]);
+    }
+    check_pairs(d[0], v[0], d[1], v[1], N, p, "columns 0, 1");
+    check_pairs(d[1], v[1], d[2], v[2], N, p, "columns 1, 2");
+    /* rows r and r + 1: column 0 against itself shifted by a row */
+    hw_gen_fill(&ds, 0, 1, N, d[1], v[1]);
+    check_pairs(d[0], v[0], d[1], v[1], N, p, "rows r, r+1");
+    hw_gen_fill(&ds, 0, 64, N - 64, d[1], v[1]);
+    check_pairs(d[0], v[0], d[1], v[1], N - 64, p, "rows r, r+64");
+
+    uint64_t hist[16] = {0}, valid = 0;
+    for (size_t i = 0; i < N; i++)
+        if (hw_valid_bit(v[2], i)) {
+            hist[((uint32_t)d[2][i] >> 24) & 15]++; /* v's top nibble: the value is v >> 4 */
+            valid++;
+        }
+    double chi2 = 0, expect = valid / 16.0;
+    for (int k = 0; k < 16; k++)
+        chi2 += (hist[k] - expect) * (hist[k] - expect) / expect;
+    assert_true(chi2 < 15 + 5 * sqrt(2 * 15.0));
+    for (int c = 0; c < 3; c++) {
+        free(d[c]);
+        free(v[c]);
+    }
+}
+
 static void test_all_null(void **state)
 {
     (void)state;
@@ -298,28 +477,34 @@ static void test_all_null(void **state)
     }
 }
 
-/* Not a pass/fail criterion (machines differ): the DESIGN target is >= 1 GB/s per core. */
+/* Not a pass/fail criterion (machines differ): issue 16's target is >= 2 GB/s of values per
+ * core for every dtype (`make bench` measures it beside memcpy). */
 static void test_throughput(void **state)
 {
     (void)state;
-    size_t n = (64u << 20) / sizeof(float);
-    struct hw_dataset ds = {.rows = n, .cols = 1, .seed = 1, .ngroups = 1,
-                            .groups = {{HW_F32, 1, 0.05, 0.01, 0.01}}};
-    float *d = malloc(n * sizeof *d);
+    static const enum hw_dtype types[] = {HW_F64, HW_F32, HW_I64, HW_I32, HW_I16, HW_I8};
+    size_t n = (size_t)16 << 20;
+    void *d = malloc(n * 8);
     uint8_t *v = malloc(n / 8);
     assert_non_null(d);
     assert_non_null(v);
-    hw_gen_fill(&ds, 0, 0, n, d, v); /* warm the pages */
-    int reps = 3;
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (int k = 0; k < reps; k++)
-        hw_gen_fill(&ds, 0, 0, n, d, v);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    double secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
-    double bytes = (double)reps * (n * sizeof *d + n / 8);
-    printf("generation: f32 64 MiB fill into warm memory: %.2f GB/s (%.0f Mcells/s)\n",
-           bytes / secs / 1e9, reps * n / secs / 1e6);
+    for (size_t t = 0; t < sizeof types / sizeof *types; t++) {
+        bool fl = hw_dtype_is_float(types[t]);
+        struct hw_dataset ds = {.rows = n, .cols = 1, .seed = 1, .ngroups = 1,
+                                .groups = {{types[t], 1, 0.05, fl ? 0.01 : 0, fl ? 0.01 : 0}}};
+        hw_gen_fill(&ds, 0, 0, n, d, v); /* warm the pages */
+        double best = 1e30;
+        for (int k = 0; k < 3; k++) {
+            struct timespec t0, t1;
+            clock_gettime(CLOCK_MONOTONIC, &t0);
+            hw_gen_fill(&ds, 0, 0, n, d, v);
+            clock_gettime(CLOCK_MONOTONIC, &t1);
+            double secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
+            best = secs < best ? secs : best;
+        }
+        printf("generation: %s, 16M rows into warm memory: %.2f GB/s of values (%.0f Mcells/s)\n",
+               hw_dtype_name(types[t]), n * hw_dtype_size(types[t]) / best / 1e9, n / best / 1e6);
+    }
     free(d);
     free(v);
 }
@@ -331,9 +516,12 @@ int main(void)
         cmocka_unit_test(test_byte_formulas),
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_random_access),
+        cmocka_unit_test(test_block_boundary),
         cmocka_unit_test(test_pieces),
         cmocka_unit_test(test_class_rates_float),
         cmocka_unit_test(test_class_rates_int),
+        cmocka_unit_test(test_class_rates_all),
+        cmocka_unit_test(test_neighbours_independent),
         cmocka_unit_test(test_all_null),
         cmocka_unit_test(test_throughput),
     };

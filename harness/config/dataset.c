@@ -1,35 +1,66 @@
 /* The synthetic source: a counter-based generator, so a cell is a pure function of
- * (seed, column, row). Each column is a wyrand stream (Wang Yi's wyhash PRNG) with its own
- * random start: draw(row) = mum(s, s ^ K) with s = colkey + row * GAMMA, mum folding the
- * 128-bit product into 64 bits. One multiply per cell where the splitmix64 finalizer takes
- * two: measured 1.55 against 1.2 GB/s for f32 fills, on a target of 1 GB/s per core.
- * The high 32 bits of a draw pick the cell's class (null, +-inf, NaN, valid), the low 32
- * bits its value.
+ * (seed, column, row), computed in 32-bit lanes so that it vectorises.
  *
- * hw_gen_fill and hw_gen_cell share gen_one(), which is always inlined with a constant
- * dtype: the fill path becomes one tight loop per dtype, with no call and no dispatch per
- * cell, and the single-cell path computes bit for bit the same value. Class picks are
+ * Design. A row is 64-bit; its high 32 bits pick a block of 2^32 rows, whose keys (an odd
+ * multiplier mul and two 32-bit keys kx, kv) come from the column's random 64-bit key and the
+ * block number by splitmix64's finalizer, once per fill and block. In the lanes only the low
+ * 32 bits lo of the row remain: s = lo * mul (a bijection of the block: no two rows collide,
+ * and columns' streams are not shifted copies of one another, as with a plain key xor), then
+ *   x = lowbias32(s + kx)                   the class draw: null, +-inf, NaN or valid
+ *   v = [16 21f0aaad 15 d35a2d97 15](s + kv) the value bits
+ * two 2-round multiply-xorshift hashes (Chris Wellons' hash prospector; the second constants
+ * TheIronBorn's) with different constants and keys. x is compared with the colspec's
+ * thresholds as before (null_below <= inf_below <= nan_below) and v becomes the value as
+ * before (f32 (int32)v >> 8 / 1024, f64 (int32)v / 1000, i64 (int32)v * 1000 + (v & 1023),
+ * i32 (int32)v >> 4, i16/i8 the low bits); null cells hold 0. A chunk never straddles a
+ * block: the one chunk that would (once in 2^32 rows) and a fill's tail go cell by cell
+ * through one_cell(), which is also hw_gen_cell, so both compute the same bits; the AVX2
+ * and baseline clones of the kernels compute them too (integer operations, exact
+ * conversions, a correctly rounded division).
+ *
+ * Why so. The previous generator drew one wyrand value per cell, a 64x64->128 multiply that
+ * no SIMD lane does: 0.6-1.1 G cells/s at best, so i8 (1 byte a cell) could not reach issue
+ * 16's 2 GB/s. 32-bit multiplies are lanes (vpmulld; SSE2 emulates them). Measured offline,
+ * avalanche (a flipped input bit flips each output bit with probability 0.5): the hashes
+ * alone, 4M random inputs, rms deviation 0.00026 and 0.00025 against a sampling sigma of
+ * 0.00024; as functions of lo (lo * mul first), 1M rows, rms 0.00054-0.00064 against 0.00049,
+ * the worst pair 0.0044-0.0073 (a row bit 26-30 against one output bit: two rows that
+ * differ in that bit agree on that output bit 50.7% of the time at worst). Over 2^28 consecutive rows the joint
+ * histogram of x's and v's top bytes (and low bytes, and mixed) is uniform: chi-square z
+ * -1.1..0.9 on 65535 degrees of freedom. Designs that shared the first multiply round
+ * between x and v, 7-13% faster, failed that test (z up to 2228: v nearly a function of x),
+ * so each cell pays for two full hashes. test_dataset checks what the API shows: class
+ * rates, and neighbouring columns and rows uncorrelated in value and in class.
+ *
+ * Speed (make bench, best of 5, GB/s of values and M cells/s, one core of the 2-core AMD EPYC
+ * Zen 4 VM, gcc 12 -O2, AVX2 clone; 3 locked runs of the old and new binaries alternately):
+ *   dtype  before                      after
+ *   f64    2.10-4.07 GB/s  263-509 M/s  5.90-8.66 GB/s  737-1083 M/s
+ *   f32    2.36-3.57       589-894      6.17-9.21      1543-2301
+ *   i64    2.51-4.58       314-573     10.36-14.05     1295-1757
+ *   i32    3.41-4.37       853-1093     6.22-11.27     1554-2818
+ *   i16    1.34-2.16       670-1081     4.39-6.22      2193-3109
+ *   i8     0.70-0.94       699-937      2.25-3.03      2252-3034
+ * i8 is bound by the two hashes (about 20 vector operations a vector of 8 rows) plus the
+ * narrowing of 32-bit lanes to bytes; f64 by the division by 1000.
+ *
+ * hw_gen_fill and hw_gen_cell share gen_one(), always inlined with a constant dtype: the
+ * fill becomes one kernel per dtype with no call and no dispatch per cell. Class picks are
  * selects rather than branches: the classes are random and a branch would mispredict. */
 #include "dataset.h"
+#include "simd.h"
 #include <string.h>
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
+/* Rows a kernel call makes per pass: a multiple of 64 (whole validity words). 256 rather than
+ * 64 spreads the per-pass setup (broadcasts, packing) over more cells: +7% for i8. */
+#define CHUNK 256
 
-#define GAMMA   0xa0761d6478bd642full /* wyrand's increment: odd, so rows never collide */
-#define WY_K    0xe7037ed1a0b428dbull
 #define SEED_K  0xd1b54a32d192ed03ull
 #define COL_K   0xaef17502108ef2d9ull
+#define BLOCK_K 0x9e3779b97f4a7c15ull /* golden ratio: odd, so blocks never share a key */
 
-__extension__ typedef unsigned __int128 u128;
-
-/* The draw of one row: wyrand's output function. */
-ALWAYS_INLINE uint64_t draw(uint64_t s)
-{
-    u128 p = (u128)s * (s ^ WY_K);
-    return (uint64_t)p ^ (uint64_t)(p >> 64);
-}
-
-/* splitmix64's finalizer, for the per-column start (once per call, not per cell). */
+/* splitmix64's finalizer, for the keys (once per call and block, never per cell). */
 static uint64_t fmix64(uint64_t z)
 {
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
@@ -37,11 +68,45 @@ static uint64_t fmix64(uint64_t z)
     return z ^ (z >> 31);
 }
 
-/* A random 64-bit start per column: consecutive columns must not be shifted copies of one
- * another, which they would be with a plain seed + col offset. */
+/* A random 64-bit key per column: consecutive columns must not be related streams, which
+ * they would be with a plain seed + col offset. */
 static uint64_t column_key(uint64_t seed, uint32_t col)
 {
     return fmix64(fmix64(seed * SEED_K) + (uint64_t)col * COL_K);
+}
+
+/* A column's keys for one block of 2^32 rows (row >> 32 picks the block): the lanes hold the
+ * low 32 bits of the row only. mul is odd, so lo * mul is a bijection of the block. */
+struct block {
+    uint32_t mul, kx, kv;
+};
+
+static struct block block_keys(uint64_t colkey, uint64_t hi)
+{
+    uint64_t a = fmix64(colkey + (hi + 1) * BLOCK_K), b = fmix64(a + BLOCK_K);
+    return (struct block){(uint32_t)a | 1u, (uint32_t)(a >> 32), (uint32_t)b};
+}
+
+/* Two 2-round multiply-xorshift permutations of 32 bits from Chris Wellons' hash prospector:
+ * lowbias32 [16 7feb352d 15 846ca68b 16] for the class draw, [16 21f0aaad 15 d35a2d97 15]
+ * (TheIronBorn's) for the value: different constants, so a cell's value is no simple
+ * function of its class draw, nor of another row's (the measurements are in the header). */
+ALWAYS_INLINE uint32_t hash_x(uint32_t h)
+{
+    h ^= h >> 16;
+    h *= 0x7feb352du;
+    h ^= h >> 15;
+    h *= 0x846ca68bu;
+    return h ^ (h >> 16);
+}
+
+ALWAYS_INLINE uint32_t hash_v(uint32_t h)
+{
+    h ^= h >> 16;
+    h *= 0x21f0aaadu;
+    h ^= h >> 15;
+    h *= 0xd35a2d97u;
+    return h ^ (h >> 15);
 }
 
 /* rate (cumulative fraction) -> threshold on the 32-bit class draw. A rate of 0 gives
@@ -139,12 +204,25 @@ ALWAYS_INLINE uint64_t f64_cell(const struct gen *g, uint32_t x, uint32_t v)
     return b & ~nul;
 }
 
-/* Write element i of data from draw r; returns the validity bit. dtype is a compile-time
- * constant at every call site, so the switch folds away. */
-ALWAYS_INLINE unsigned gen_one(enum hw_dtype dtype, const struct gen *g, uint64_t r, void *data,
-                               size_t i)
+/* The class draw x and the value bits v of row lo of block b. */
+ALWAYS_INLINE void draw(const struct block *b, uint32_t lo, uint32_t *x, uint32_t *v)
 {
-    uint32_t x = (uint32_t)(r >> 32), v = (uint32_t)r;
+    uint32_t s = lo * b->mul;
+    *x = hash_x(s + b->kx);
+    *v = hash_v(s + b->kv);
+}
+
+ALWAYS_INLINE size_t cell_bytes(enum hw_dtype dtype)
+{
+    return dtype == HW_F64 || dtype == HW_I64 ? 8 : dtype == HW_F32 || dtype == HW_I32 ? 4
+         : dtype == HW_I16 ? 2 : 1;
+}
+
+/* Write element i of data from draw (x, v); returns the validity bit. dtype is a compile-time
+ * constant at every call site, so the switch folds away. */
+ALWAYS_INLINE unsigned gen_one(enum hw_dtype dtype, const struct gen *g, uint32_t x, uint32_t v,
+                               void *data, size_t i)
+{
     unsigned valid = x >= g->null_below;
     switch (dtype) {
     case HW_F32: { uint32_t b = f32_cell(g, x, v); memcpy((char *)data + 4 * i, &b, 4); } break;
@@ -159,38 +237,9 @@ ALWAYS_INLINE unsigned gen_one(enum hw_dtype dtype, const struct gen *g, uint64_
     return valid;
 }
 
-/* The cells of 64 draws, for one dtype: no multiply left, only selects, casts and stores,
- * which gcc vectorises at -O2 where the lanes allow (a fixed trip count, restrict). */
-#define DEF_CELLS(NAME, DT)                                                                    \
-    static __attribute__((noinline)) void NAME(const struct gen *g, const uint64_t *restrict r, \
-                                               void *restrict data, uint8_t *restrict valid)   \
-    {                                                                                          \
-        for (unsigned j = 0; j < 64; j++)                                                      \
-            valid[j] = (uint8_t)gen_one(DT, g, r[j], data, j);                                 \
-    }
-DEF_CELLS(cells_f32, HW_F32)
-DEF_CELLS(cells_f64, HW_F64)
-DEF_CELLS(cells_i64, HW_I64)
-DEF_CELLS(cells_i32, HW_I32)
-DEF_CELLS(cells_i16, HW_I16)
-DEF_CELLS(cells_i8, HW_I8)
-
-typedef void cells_fn(const struct gen *g, const uint64_t *restrict r, void *restrict data,
-                      uint8_t *restrict valid);
-
-/* 64 draws from key on. Apart (noinline) so the 128-bit product stays in registers:
- * inlined into the fill, gcc kept it on the stack. */
-static __attribute__((noinline)) void draws(uint64_t key, uint64_t *restrict r)
-{
-    for (unsigned j = 0; j < 64; j++) {
-        r[j] = draw(key);
-        key += GAMMA;
-    }
-}
-
 /* 64 bytes of 0 or 1 into a 64-bit word, 8 at a time: the multiply gathers byte k's bit into
  * bit 56 + k (the partial products never carry into one another). */
-static uint64_t pack_bytes(const uint8_t *valid)
+ALWAYS_INLINE uint64_t pack_bytes(const uint8_t *valid)
 {
     uint64_t w = 0;
     for (unsigned b = 0; b < 8; b++) {
@@ -201,34 +250,92 @@ static uint64_t pack_bytes(const uint8_t *valid)
     return w;
 }
 
-/* 64 rows at a time: the draws (one 64x64->128 multiply each, which no SSE2 or AVX2 lane
- * does) and the validity word in a tight scalar loop, then the cells from the draws. The
- * rows after the last full 64 are made byte by byte, so no read-modify-write of the bitmap
- * either way. (One loop for both kept the 128-bit product on the stack and shifted each
- * validity bit by a variable count: 287-447 M f32 cells/s.) */
-ALWAYS_INLINE void fill_typed(enum hw_dtype dtype, cells_fn *cells, const struct gen *g,
-                              uint64_t key, size_t n, void *data, uint8_t *validity)
-{
-    size_t i = 0, size = hw_dtype_size(dtype);
-    uint64_t r[64];
-    uint8_t valid[64];
-    for (; i + 64 <= n; i += 64) {
-        draws(key, r);
-        key += 64 * GAMMA;
-        cells(g, r, (char *)data + i * size, valid);
-        if (validity) {
-            uint64_t w = pack_bytes(valid);
-            memcpy(validity + (i >> 3), &w, 8); /* little-endian: bit j is row i+j */
-        }
+/* chunks * CHUNK rows of one block from row lo on (no chunk straddles a block), validity
+ * CHUNK / 64 words a chunk. Two loops of fixed trip count and no branch, which gcc -O2
+ * vectorises whole: the draws, 8 rows a vector (the row's lo * mul plus a key is an
+ * induction variable: one add a vector, no multiply), into L1-resident arrays; then the cells
+ * from the draws (selects, conversions, narrowing stores). One fused loop was 12% slower for
+ * i8 and i16: narrowed to bytes it works 32 rows at a time, too many live vectors for 16
+ * registers, and it spilled. */
+#define DEF_CHUNKS(NAME, DT)                                                                   \
+    static HW_CLONES void NAME(struct gen g, struct block b, uint32_t lo, size_t chunks,       \
+                               void *restrict data, uint8_t *restrict validity)               \
+    {                                                                                          \
+        for (size_t c = 0; c < chunks; c++, lo += CHUNK) {                                     \
+            uint32_t xs[CHUNK], vs[CHUNK], sx = lo * b.mul + b.kx, sv = lo * b.mul + b.kv;     \
+            for (unsigned j = 0; j < CHUNK; j++) {                                             \
+                xs[j] = hash_x(sx);                                                            \
+                vs[j] = hash_v(sv);                                                            \
+                sx += b.mul;                                                                   \
+                sv += b.mul;                                                                   \
+            }                                                                                  \
+            uint8_t valid[CHUNK];                                                              \
+            void *cells = (char *)data + c * CHUNK * cell_bytes(DT);                           \
+            for (unsigned j = 0; j < CHUNK; j++)                                               \
+                valid[j] = (uint8_t)gen_one(DT, &g, xs[j], vs[j], cells, j);                   \
+            for (unsigned k = 0; validity && k < CHUNK / 64; k++) {                            \
+                uint64_t w = pack_bytes(valid + 64 * k);                                       \
+                memcpy(validity + CHUNK / 8 * c + 8 * k, &w, 8); /* LE: bit j is row j */      \
+            }                                                                                  \
+        }                                                                                      \
     }
-    for (; i < n; i += 8) {
+DEF_CHUNKS(chunks_f32, HW_F32)
+DEF_CHUNKS(chunks_f64, HW_F64)
+DEF_CHUNKS(chunks_i64, HW_I64)
+DEF_CHUNKS(chunks_i32, HW_I32)
+DEF_CHUNKS(chunks_i16, HW_I16)
+DEF_CHUNKS(chunks_i8, HW_I8)
+
+/* One cell, row lo of block b: the tail of a fill, a chunk that straddles two blocks (once
+ * in 2^32 rows), and hw_gen_cell. */
+static unsigned one_cell(enum hw_dtype dtype, const struct gen *g, const struct block *b,
+                         uint32_t lo, void *data, size_t i)
+{
+    uint32_t x, v;
+    draw(b, lo, &x, &v);
+    switch (dtype) {
+    case HW_F32: return gen_one(HW_F32, g, x, v, data, i);
+    case HW_F64: return gen_one(HW_F64, g, x, v, data, i);
+    case HW_I64: return gen_one(HW_I64, g, x, v, data, i);
+    case HW_I32: return gen_one(HW_I32, g, x, v, data, i);
+    case HW_I16: return gen_one(HW_I16, g, x, v, data, i);
+    case HW_I8:  return gen_one(HW_I8, g, x, v, data, i);
+    default:     return 0;
+    }
+}
+
+/* n <= CHUNK rows from row on, cell by cell, validity byte by byte (so no read-modify-write
+ * of the bitmap). */
+static void cells_slow(enum hw_dtype dtype, const struct gen *g, uint64_t colkey, uint64_t row,
+                       size_t n, void *data, uint8_t *validity)
+{
+    struct block b = block_keys(colkey, row >> 32);
+    for (size_t i = 0; i < n; i += 8) {
         unsigned byte = 0;
         for (unsigned j = 0; j < 8 && i + j < n; j++) {
-            byte |= gen_one(dtype, g, draw(key), data, i + j) << j;
-            key += GAMMA;
+            uint64_t r = row + i + j;
+            if ((uint32_t)r == 0)
+                b = block_keys(colkey, r >> 32);
+            byte |= one_cell(dtype, g, &b, (uint32_t)r, data, i + j) << j;
         }
         if (validity)
             validity[i >> 3] = (uint8_t)byte;
+    }
+}
+
+typedef void chunks_fn(struct gen g, struct block b, uint32_t lo, size_t chunks,
+                       void *restrict data, uint8_t *restrict validity);
+
+static chunks_fn *chunks_for(enum hw_dtype dtype)
+{
+    switch (dtype) {
+    case HW_F32: return chunks_f32;
+    case HW_F64: return chunks_f64;
+    case HW_I64: return chunks_i64;
+    case HW_I32: return chunks_i32;
+    case HW_I16: return chunks_i16;
+    case HW_I8:  return chunks_i8;
+    default:     return NULL;
     }
 }
 
@@ -237,22 +344,32 @@ void hw_gen_fill(const struct hw_dataset *ds, uint32_t col, uint64_t row0, size_
 {
     struct hw_colspec cs;
     hw_dataset_colspec(ds, col, &cs);
-    if (cs.all_null) {
-        memset(data, 0, n * hw_dtype_size(cs.dtype));
+    size_t size = hw_dtype_size(cs.dtype);
+    chunks_fn *chunks = chunks_for(cs.dtype);
+    if (cs.all_null || !chunks) {
+        memset(data, 0, n * size);
         if (validity)
             memset(validity, 0, hw_validity_bytes(n));
         return;
     }
     const struct gen g = {cs.null_below, cs.inf_below, cs.nan_below};
-    uint64_t key = column_key(ds->seed, col) + row0 * GAMMA;
-    switch (cs.dtype) {
-    case HW_F32: fill_typed(HW_F32, cells_f32, &g, key, n, data, validity); break;
-    case HW_F64: fill_typed(HW_F64, cells_f64, &g, key, n, data, validity); break;
-    case HW_I64: fill_typed(HW_I64, cells_i64, &g, key, n, data, validity); break;
-    case HW_I32: fill_typed(HW_I32, cells_i32, &g, key, n, data, validity); break;
-    case HW_I16: fill_typed(HW_I16, cells_i16, &g, key, n, data, validity); break;
-    case HW_I8:  fill_typed(HW_I8, cells_i8, &g, key, n, data, validity); break;
-    default:     break;
+    uint64_t colkey = column_key(ds->seed, col);
+    size_t i = 0;
+    while (i < n) {
+        uint64_t row = row0 + i;
+        char *cells = (char *)data + i * size;
+        uint8_t *bits = validity ? validity + (i >> 3) : NULL;
+        /* whole chunks left in the fill and in row's block */
+        uint64_t in_block = (UINT64_C(1) << 32) - (uint32_t)row;
+        size_t k = (size_t)((n - i) / CHUNK < in_block / CHUNK ? (n - i) / CHUNK : in_block / CHUNK);
+        if (k) {
+            chunks(g, block_keys(colkey, row >> 32), (uint32_t)row, k, cells, bits);
+            i += CHUNK * k;
+        } else { /* the tail, or the one chunk that straddles a block boundary */
+            size_t m = n - i < CHUNK ? n - i : CHUNK;
+            cells_slow(cs.dtype, &g, colkey, row, m, cells, bits);
+            i += m;
+        }
     }
 }
 
@@ -260,25 +377,14 @@ bool hw_gen_cell(const struct hw_dataset *ds, uint32_t col, uint64_t row, void *
 {
     struct hw_colspec cs;
     hw_dataset_colspec(ds, col, &cs);
-    size_t size = hw_dtype_size(cs.dtype);
-    if (cs.all_null) {
-        memset(value, 0, size);
-        return false;
-    }
-    const struct gen g = {cs.null_below, cs.inf_below, cs.nan_below};
-    uint64_t r = draw(column_key(ds->seed, col) + row * GAMMA);
     union { double f64; float f32; int64_t i64; int32_t i32; int16_t i16; int8_t i8;
             unsigned char bytes[8]; } cell = {0};
     unsigned valid = 0;
-    switch (cs.dtype) {
-    case HW_F32: valid = gen_one(HW_F32, &g, r, &cell.f32, 0); break;
-    case HW_F64: valid = gen_one(HW_F64, &g, r, &cell.f64, 0); break;
-    case HW_I64: valid = gen_one(HW_I64, &g, r, &cell.i64, 0); break;
-    case HW_I32: valid = gen_one(HW_I32, &g, r, &cell.i32, 0); break;
-    case HW_I16: valid = gen_one(HW_I16, &g, r, &cell.i16, 0); break;
-    case HW_I8:  valid = gen_one(HW_I8, &g, r, &cell.i8, 0); break;
-    default:     break;
+    if (!cs.all_null) {
+        const struct gen g = {cs.null_below, cs.inf_below, cs.nan_below};
+        const struct block b = block_keys(column_key(ds->seed, col), row >> 32);
+        valid = one_cell(cs.dtype, &g, &b, (uint32_t)row, cell.bytes, 0);
     }
-    memcpy(value, cell.bytes, size);
+    memcpy(value, cell.bytes, hw_dtype_size(cs.dtype));
     return valid;
 }
