@@ -48,6 +48,7 @@
  * fill becomes one kernel per dtype with no call and no dispatch per cell. Class picks are
  * selects rather than branches: the classes are random and a branch would mispredict. */
 #include "dataset.h"
+#include "bitwords.h"
 #include "simd.h"
 #include <string.h>
 
@@ -237,19 +238,6 @@ ALWAYS_INLINE unsigned gen_one(enum hw_dtype dtype, const struct gen *g, uint32_
     return valid;
 }
 
-/* 64 bytes of 0 or 1 into a 64-bit word, 8 at a time: the multiply gathers byte k's bit into
- * bit 56 + k (the partial products never carry into one another). */
-ALWAYS_INLINE uint64_t pack_bytes(const uint8_t *valid)
-{
-    uint64_t w = 0;
-    for (unsigned b = 0; b < 8; b++) {
-        uint64_t x;
-        memcpy(&x, valid + 8 * b, 8);
-        w |= ((x * 0x0102040810204080ull) >> 56) << (8 * b);
-    }
-    return w;
-}
-
 /* chunks * CHUNK rows of one block from row lo on (no chunk straddles a block), validity
  * CHUNK / 64 words a chunk. Two loops of fixed trip count and no branch, which gcc -O2
  * vectorises whole: the draws, 8 rows a vector (the row's lo * mul plus a key is an
@@ -274,7 +262,7 @@ ALWAYS_INLINE uint64_t pack_bytes(const uint8_t *valid)
             for (unsigned j = 0; j < CHUNK; j++)                                               \
                 valid[j] = (uint8_t)gen_one(DT, &g, xs[j], vs[j], cells, j);                   \
             for (unsigned k = 0; validity && k < CHUNK / 64; k++) {                            \
-                uint64_t w = pack_bytes(valid + 64 * k);                                       \
+                uint64_t w = hw_pack_bytes(valid + 64 * k);                                       \
                 memcpy(validity + CHUNK / 8 * c + 8 * k, &w, 8); /* LE: bit j is row j */      \
             }                                                                                  \
         }                                                                                      \

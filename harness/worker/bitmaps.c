@@ -13,19 +13,6 @@
 
 enum { BLOCK = 64 };
 
-/* 64 bytes of 0 or 1 into a word, bit j from byte j: the multiply gathers byte k's low bit
- * into bit 56 + k (the partial products never carry into one another). */
-ALWAYS_INLINE uint64_t pack_bytes(const uint8_t *b)
-{
-    uint64_t w = 0;
-    for (unsigned i = 0; i < 8; i++) {
-        uint64_t x;
-        memcpy(&x, b + 8 * i, 8);
-        w |= ((x * 0x0102040810204080ull) >> 56) << (8 * i);
-    }
-    return w;
-}
-
 ALWAYS_INLINE uint64_t low_bits(unsigned k) { return k < 64 ? (1ull << k) - 1 : ~0ull; }
 
 /* The finite bits of k <= 64 elements; the bits past k are 0. Integers are finite. */
@@ -48,7 +35,7 @@ ALWAYS_INLINE uint64_t low_bits(unsigned k) { return k < 64 ? (1ull << k) - 1 : 
             memcpy(&x, p + j * sizeof x, sizeof x);                                            \
             f[j] = (uint8_t)((x & EXP) != EXP);                                                \
         }                                                                                      \
-        return pack_bytes(f);                                                                  \
+        return hw_pack_bytes(f);                                                                  \
     }
 /* f64 on its high word: a 64-bit compare beside byte masks is one gcc finds no vector for. */
 ALWAYS_INLINE uint64_t finite_word_f64(const void *data, unsigned k)
@@ -69,7 +56,7 @@ ALWAYS_INLINE uint64_t finite_word_f64(const void *data, unsigned k)
         memcpy(&hi, p + 8 * j + 4, 4);
         f[j] = (uint8_t)((hi & 0x7ff00000u) != 0x7ff00000u);
     }
-    return pack_bytes(f);
+    return hw_pack_bytes(f);
 }
 DEF_FINITE_WORD(f32, uint32_t, 0x7f800000u)
 DEF_FINITE_WORD(f16, uint16_t, 0x7c00u)

@@ -1,6 +1,7 @@
-/* Validity bitmaps a 64-bit word at a time, for the kernels (convert.c, median.c): a word
- * from any bit offset that never reads past the bitmap, and a word spread into 64 bytes of 0
- * or 1 that a vectorised loop can read beside its values. */
+/* Validity bitmaps a 64-bit word at a time, for the kernels (convert.c, median.c, bitmaps.c,
+ * the generator in dataset.c): a word from any bit offset that never reads past the bitmap, a
+ * word spread into 64 bytes of 0 or 1 that a vectorised loop can read beside its values, and
+ * 64 such bytes packed back into a word. */
 #ifndef HW_BITWORDS_H
 #define HW_BITWORDS_H
 #include <stdint.h>
@@ -36,6 +37,19 @@ static inline __attribute__((always_inline)) void hw_spread_word(uint64_t w, uin
         x = ((x + 0x7f7f7f7f7f7f7f7full) >> 7) & 0x0101010101010101ull;
         memcpy(mk + 8 * b, &x, 8);
     }
+}
+
+/* 64 bytes of 0 or 1 into a word, bit j from byte j: the multiply gathers byte k's low bit
+ * into bit 56 + k (the partial products never carry into one another). */
+static inline __attribute__((always_inline)) uint64_t hw_pack_bytes(const uint8_t *b)
+{
+    uint64_t w = 0;
+    for (unsigned i = 0; i < 8; i++) {
+        uint64_t x;
+        memcpy(&x, b + 8 * i, 8);
+        w |= ((x * 0x0102040810204080ull) >> 56) << (8 * i);
+    }
+    return w;
 }
 
 #endif
