@@ -511,7 +511,7 @@ static void long_marker_line_capped(void **state)
 /* ---- a fork pool's Pss; the sampler's pace ---- */
 
 /* A fork pool: the parent touches S = 200 MiB, then forks k - 1 = 2 children that only read it
- * (copy-on-write, never copied), and all hold it for 2 s. Summing RSS counts the S shared pages
+ * (copy-on-write, never copied), and all hold it for 4 s. Summing RSS counts the S shared pages
  * once per process, Pss (and the cgroup's charge) once:
  * - every process maps all S pages, so the RSS sum's peak is at least k*S, and Pss counts them
  *   once, plus what is not the pool: RSS sum - Pss >= (k-1)*S, less the counters' resolution
@@ -520,8 +520,11 @@ static void long_marker_line_capped(void **state)
  *   the pool at least once: RSS sum - Pss <= k*L - S;
  * - the group is charged each page once, by the parent that touched it: at least S, and below
  *   2*S (the interpreters and page tables are far below another S).
- * The Pss reader's gap after a reading is 99x its cost, at most ~1.2 s for a tree under S here
- * even on a loaded machine, so one reading lands in the 2 s after the touch. */
+ * The Pss reader's gap after a reading is 399x its cost (0.5 s after its start at least): a
+ * reading that came before the touch ended read at most the parent's S (6.6-7.1 ms measured
+ * here), so the next one comes within 2.8 s, inside the 4 s after the touch. Measured: the
+ * first reading at the start, the second at 0.5 s, after the touch; one of the whole pool
+ * costs ~20 ms, so a third would be ~8 s later. */
 static void fork_pool_pss(void **state)
 {
     (void)state;
@@ -533,9 +536,9 @@ static void fork_pool_pss(void **state)
         "for i in range(2):\n"
         "    pid = os.fork()\n"
         "    if pid == 0:\n"
-        "        s = sum(a[::4096]); time.sleep(2); os._exit(0 if s == (200 << 20) // 4096 else 1)\n"
+        "        s = sum(a[::4096]); time.sleep(4); os._exit(0 if s == (200 << 20) // 4096 else 1)\n"
         "    kids.append(pid)\n"
-        "time.sleep(2)\n"
+        "time.sleep(4)\n"
         "for k in kids: assert os.waitpid(k, 0)[1] == 0\n";
     char path[700];
     write_file("pool.py", py, path, sizeof path);

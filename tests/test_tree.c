@@ -1,6 +1,7 @@
 /* The exec tree: an orphaned, setsid'd grandchild is found, summed, killed and reaped; the
- * cgroup is removed. With the cgroup (as root on a v1 memory hierarchy) and without. The two
- * ways of finding the tree (cgroup.procs, the children walk) find the same processes. */
+ * cgroup is removed. With the cgroup (as root on a v1 memory hierarchy) and without. A newly
+ * forked process joins the sum within a few samples. The two ways of finding the tree
+ * (cgroup.procs, the children walk) find the same processes. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -121,6 +122,87 @@ static void without_cgroup(void **state)
     orphan_found_and_killed(false);
 }
 
+/* ---- a new process joins the sum within a few samples ---- */
+
+/* The command says on ready that it has joined the tree (a 0), waits for a byte on go, then
+ * forks a child that touches 16 MiB and sends its pid on ready. Sampled every >= 1 ms, the child must be in the sum by the sample that comes
+ * HW_TREE_CHECK_SECONDS after it was ready: the set is checked for new processes at that pace
+ * (the last pid given out), not at every sample. */
+static void new_child_seen(bool cgroup)
+{
+    char err[PATH_MAX + 128];
+    int go[2], ready[2];
+    if (cgroup)
+        unsetenv("HIGHWATER_NO_CGROUP");
+    else
+        setenv("HIGHWATER_NO_CGROUP", "1", 1);
+    struct hw_tree *t = g_tree = hw_tree_new(err, sizeof err);
+    assert_non_null(t);
+    assert_int_equal(pipe(go), 0);
+    assert_int_equal(pipe(ready), 0);
+    pid_t cmd = fork();
+    if (cmd == 0) {
+        char b;
+        pid_t joined = 0;
+        setpgid(0, 0);
+        if (hw_tree_join(t) != 0 || write(ready[1], &joined, sizeof joined) != sizeof joined ||
+            read(go[0], &b, 1) != 1)
+            _exit(3);
+        if (fork() == 0) {
+            volatile char *p = malloc(16 * MIB);
+            for (size_t i = 0; p && i < 16 * MIB; i += 4096)
+                p[i] = 1;
+            pid_t me = getpid();
+            if (write(ready[1], &me, sizeof me) != sizeof me)
+                _exit(4);
+            for (;;)
+                pause();
+        }
+        for (;;)
+            pause();
+    }
+    assert_true(cmd > 0);
+    hw_tree_started(t, cmd);
+    close(go[0]);
+    close(ready[1]);
+    struct hw_tree_rss rs = {0};
+    pid_t kid = -1;
+    assert_int_equal(read(ready[0], &kid, sizeof kid), sizeof kid);
+    assert_int_equal(kid, 0);
+    /* The command alone, listed and sampled for longer than a check period. */
+    for (int i = 0; i < 10; i++) {
+        hw_tree_sample(t, &rs);
+        poll(NULL, 0, 1);
+    }
+    assert_int_equal(rs.procs, 1);
+    assert_int_equal(write(go[1], "x", 1), 1);
+    assert_int_equal(read(ready[0], &kid, sizeof kid), sizeof kid);
+    close(go[1]);
+    close(ready[0]);
+    int within = (int)(HW_TREE_CHECK_SECONDS * 1000) + 1, n = 0;
+    do {
+        hw_tree_sample(t, &rs);
+        n++;
+        poll(NULL, 0, 1);
+    } while (n < 100 && !(rs.procs == 2 && rs.rss >= 16 * MIB));
+    if (n > within)
+        fail_msg("the child %d joined the sum at sample %d after it was ready (procs %d); want <= %d", (int)kid, n,
+                 rs.procs, within);
+    assert_int_equal(hw_tree_end(t, err, sizeof err), 0);
+}
+
+static void new_child_seen_with_cgroup(void **state)
+{
+    (void)state;
+    new_child_seen(true);
+}
+
+static void new_child_seen_without_cgroup(void **state)
+{
+    (void)state;
+    new_child_seen(false);
+}
+
 /* ---- cgroup.procs and the children walk: the same tree ---- */
 
 static int g_ready_w;
@@ -231,6 +313,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test_teardown(with_cgroup, teardown),
                                        cmocka_unit_test_teardown(without_cgroup, teardown),
+                                       cmocka_unit_test_teardown(new_child_seen_with_cgroup, teardown),
+                                       cmocka_unit_test_teardown(new_child_seen_without_cgroup, teardown),
                                        cmocka_unit_test_teardown(cgroup_equals_children_walk, teardown)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

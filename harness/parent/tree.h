@@ -74,7 +74,9 @@ const char *hw_tree_cgroup(const struct hw_tree *t);
  * removed. 0, or -1 (no group, or not ended yet). */
 struct hw_cg_stat;
 int hw_tree_cgroup_end(const struct hw_tree *t, struct hw_cg_stat *st, uint64_t *peak);
-/* The command's live tree, summed from /proc/PID/statm. */
+/* The command's live tree, summed from /proc/PID/statm. A process it forks is in the sum from
+ * a sample at most this long after the fork (the set is checked for new ones at that pace). */
+#define HW_TREE_CHECK_SECONDS 0.004
 void hw_tree_sample(struct hw_tree *t, struct hw_tree_rss *out);
 /* The Pss reader's figures so far. -1 when there is no reader (why says why: its thread could
  * not start, or the tree has not started). */

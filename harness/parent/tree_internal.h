@@ -44,6 +44,7 @@ struct hw_tree {
     int self_kids;              /* /proc/self/task/SELF/children, kept open */
     int loadavg;                /* /proc/loadavg, kept open: its last field is the last pid */
     long last_pid;              /* at the last listing */
+    double next_check;          /* hw_now() when the last pid is read again */
     bool relist;                /* a read failed or found a zombie: list again */
     int guard_fd;               /* our end of the guard's socket, -1 once released */
     int subreaper_was;
