@@ -553,6 +553,51 @@ static void test_f64_half_ties(void **state)
                      half_bits_of(HW_F64, &in[i]));
 }
 
+
+/* int64 into f32/f64 with AVX2 takes blocks whose 64 values are all in [-2^51, 2^51) exactly
+ * through double (then f32 rounds once), the C cast otherwise: values of every magnitude up to
+ * that edge (f32 ties among them: odd values above 2^24), the edges themselves, and blocks
+ * with one value past it, against the one-cell path. */
+static void test_i64_float_blocks(void **state)
+{
+    (void)state;
+    enum { M = 64 * 40 };
+    static int64_t in[M];
+    static unsigned char got[M * 8];
+    uint64_t seed = 51;
+    for (size_t i = 0; i < M; i++) {
+        uint64_t r = rng(&seed);
+        int64_t v = (int64_t)(r >> (13 + (r & 63) % 50)); /* below 2^51 */
+        in[i] = (r >> 6) & 1 ? -v : v;
+    }
+    static const int64_t edges[] = {((int64_t)1 << 51) - 1, -((int64_t)1 << 51),
+                                    -((int64_t)1 << 51) + 1, ((int64_t)1 << 24) + 1,
+                                    ((int64_t)1 << 50) + ((int64_t)1 << 26) + 1, 0, -1};
+    for (size_t e = 0; e < sizeof edges / sizeof *edges; e++)
+        in[64 + e * 3] = edges[e];
+    in[64 * 5 + 17] = (int64_t)1 << 51; /* past the edge: those blocks by the C cast */
+    in[64 * 6 + 2] = ((int64_t)1 << 51) + 12345;
+    in[64 * 8 + 40] = ((int64_t)3 << 51) + 1;
+    in[64 * 7 + 63] = -((int64_t)1 << 51) - 1;
+    in[64 * 9] = INT64_MIN;
+    in[64 * 11 + 1] = INT64_MAX;
+    for (size_t o = 0; o < 2; o++) {
+        enum hw_dtype out = o ? HW_F32 : HW_F64;
+        size_t osize = hw_dtype_size(out);
+        for (size_t n = M; n + 200 > M; n -= 37) {
+            hw_convert(HW_I64, in, NULL, 0, n, 2.5, out, got, 1);
+            for (size_t i = 0; i < n; i++) {
+                unsigned char one[8];
+                hw_convert_cell(HW_I64, &in[i], 1, 2.5, out, one);
+                if (memcmp(one, got + i * osize, osize) != 0)
+                    fail_msg("i64 %lld -> %s: %llx, want %llx", (long long)in[i],
+                             hw_dtype_name(out), (unsigned long long)hw_out_bits(out, got + i * osize),
+                             (unsigned long long)hw_out_bits(out, one));
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -563,6 +608,7 @@ int main(void)
         cmocka_unit_test(test_all_null_and_all_valid), cmocka_unit_test(test_all_non_finite),
         cmocka_unit_test(test_half_rounding_sweep), cmocka_unit_test(test_half_every_float),
         cmocka_unit_test(test_int_half_clamp),      cmocka_unit_test(test_f64_half_ties),
+        cmocka_unit_test(test_i64_float_blocks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

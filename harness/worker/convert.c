@@ -203,6 +203,21 @@ DEF_X86(i32, int32_t, FINITE_INT, CAST_HALF_VIA_F32)
 DEF_X86(i16, int16_t, FINITE_INT, CAST_HALF_VIA_F32)
 DEF_X86(i8, int8_t, FINITE_INT, CAST_HALF_VIA_F32)
 
+/* int64 into floats by AVX2 where every value of a block is below 2^51 in magnitude (all of
+ * ours: the generator's int64 are below 2^42); the C blocks otherwise. Measured 0.35-0.80 of
+ * memcpy in the C blocks, the cast one lane at a time. */
+#define DEF_X86_I64(ON, OT)                                                                    \
+    static void block_i64_##ON##_x86(const int64_t *restrict src, uint64_t w, OT fill,         \
+                                     OT *restrict dst)                                         \
+    {                                                                                          \
+        if (!hw_x86_i64_##ON(src, w, fill, dst))                                               \
+            block_i64_##ON(src, w, fill, dst);                                                 \
+    }                                                                                          \
+    DEF_DRIVER(convert_i64_##ON##_x86, block_i64_##ON##_x86, int64_t, OT, FINITE_INT,          \
+               CAST_PLAIN, FILL_PLAIN)
+DEF_X86_I64(f64, double)
+DEF_X86_I64(f32, float)
+
 static convert_fn *const x86_halves[HW_DTYPE_COUNT] = {
     [HW_F64] = convert_f64_f16_x86, [HW_F32] = convert_f32_f16_x86, [HW_F16] = convert_f16_f16,
     [HW_I64] = convert_i64_f16_x86, [HW_I32] = convert_i32_f16_x86, [HW_I16] = convert_i16_f16_x86,
@@ -225,8 +240,9 @@ static convert_fn *kernel(enum hw_dtype src, enum hw_dtype out)
     convert_fn *fn = (unsigned)src < HW_DTYPE_COUNT && (unsigned)out < HW_DTYPE_COUNT
                          ? kernels[src][out] : NULL;
 #ifdef HW_CONVERT_X86
-    if (fn && out == HW_F16 && hw_x86_has_f16c()) /* two loads of libgcc's CPU model */
-        fn = x86_halves[src];
+    if (fn && (out == HW_F16 || src == HW_I64) && hw_x86_has_f16c()) /* libgcc's CPU model */
+        fn = out == HW_F16 ? x86_halves[src] : out == HW_F64 ? convert_i64_f64_x86
+                                                             : convert_i64_f32_x86;
 #endif
     if (!fn)
         abort();

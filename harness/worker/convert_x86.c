@@ -1,4 +1,5 @@
-/* Half outputs with F16C: 64 rows of one source dtype into binary16, 16 rows a step.
+/* Half outputs with F16C: 64 rows of one source dtype into binary16, 16 rows a step; and
+ * int64 sources into f32/f64 with AVX2 (at the end).
  *
  * Why intrinsics: gcc 12 turns a scalar (_Float16)float into vcvtps2ph under -mf16c but does
  * not vectorise it, and convert.c's integer rounding (half_of) built with -march=x86-64-v3
@@ -182,6 +183,68 @@ F16C void hw_x86_half_i8(const int8_t *restrict src, uint64_t w, uint16_t fill,
               half8(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(v, 8)))),
               (uint32_t)(w >> j), fv, dst + j);
     }
+}
+
+/* int64 -> double, exact for |x| < 2^51: x added to the bits of 2^52 + 2^51 is that double
+ * plus x (x lands in the mantissa), and subtracting 2^52 + 2^51 leaves x. AVX2 has no
+ * vcvtqq2pd, and gcc's AVX2 build of the C cast converts one lane at a time. */
+ALWAYS_INLINE __m256d i64_f64(__m256i x)
+{
+    const __m256i magic = _mm256_set1_epi64x(0x4338000000000000ll);
+    return _mm256_sub_pd(_mm256_castsi256_pd(_mm256_add_epi64(x, magic)),
+                         _mm256_castsi256_pd(magic));
+}
+
+/* Whether every one of the 64 values is in [-2^51, 2^51): x + 2^51 as an unsigned < 2^52. */
+ALWAYS_INLINE bool i64_block_fits(const int64_t *s)
+{
+    const __m256i off = _mm256_set1_epi64x((int64_t)1 << 51);
+    __m256i any = _mm256_setzero_si256();
+    for (unsigned j = 0; j < 64; j += 4)
+        any = _mm256_or_si256(any, _mm256_add_epi64(_mm256_loadu_si256((const __m256i *)(s + j)), off));
+    return _mm256_testz_si256(any, _mm256_set1_epi64x(~(((int64_t)1 << 52) - 1)));
+}
+
+/* Rows j of 8 (bits of keep) -> 32-bit lanes all ones; of 4 -> 64-bit lanes. */
+ALWAYS_INLINE __m256i lanes32(uint32_t keep)
+{
+    const __m256i bit = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+    return _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32((int)keep), bit), bit);
+}
+ALWAYS_INLINE __m256i lanes64(uint32_t keep)
+{
+    const __m256i bit = _mm256_setr_epi64x(1, 2, 4, 8);
+    return _mm256_cmpeq_epi64(_mm256_and_si256(_mm256_set1_epi64x(keep), bit), bit);
+}
+
+F16C bool hw_x86_i64_f64(const int64_t *restrict src, uint64_t w, double fill,
+                         double *restrict dst)
+{
+    if (!i64_block_fits(src))
+        return false;
+    __m256d fv = _mm256_set1_pd(fill);
+    for (unsigned j = 0; j < 64; j += 4) {
+        __m256d d = i64_f64(_mm256_loadu_si256((const __m256i *)(src + j)));
+        __m256d m = _mm256_castsi256_pd(lanes64((uint32_t)(w >> j) & 15));
+        _mm256_storeu_pd(dst + j, _mm256_blendv_pd(fv, d, m));
+    }
+    return true;
+}
+
+/* int64 -> float: the exact double rounded once, as the straight cast rounds. */
+F16C bool hw_x86_i64_f32(const int64_t *restrict src, uint64_t w, float fill,
+                         float *restrict dst)
+{
+    if (!i64_block_fits(src))
+        return false;
+    __m256 fv = _mm256_set1_ps(fill);
+    for (unsigned j = 0; j < 64; j += 8) {
+        __m128 lo = _mm256_cvtpd_ps(i64_f64(_mm256_loadu_si256((const __m256i *)(src + j))));
+        __m128 hi = _mm256_cvtpd_ps(i64_f64(_mm256_loadu_si256((const __m256i *)(src + j + 4))));
+        __m256 m = _mm256_castsi256_ps(lanes32((uint32_t)(w >> j) & 0xff));
+        _mm256_storeu_ps(dst + j, _mm256_blendv_ps(fv, _mm256_set_m128(hi, lo), m));
+    }
+    return true;
 }
 
 #endif

@@ -21,6 +21,10 @@ void hw_x86_half_i16(const int16_t *restrict src, uint64_t w, uint16_t fill,
                      uint16_t *restrict dst);
 void hw_x86_half_i8(const int8_t *restrict src, uint64_t w, uint16_t fill,
                      uint16_t *restrict dst);
+/* int64 into f64/f32 like the half blocks, when every value of the 64 is in [-2^51, 2^51)
+ * (true); otherwise nothing is written (false) and the caller converts the block itself. */
+bool hw_x86_i64_f64(const int64_t *restrict src, uint64_t w, double fill, double *restrict dst);
+bool hw_x86_i64_f32(const int64_t *restrict src, uint64_t w, float fill, float *restrict dst);
 #endif
 
 /* The CPU has AVX2 and F16C (false where the blocks are not built). */
