@@ -9,6 +9,8 @@
 
 #include "convert.h"
 #include <float.h>
+/* gcc's binary16, as convert.c has it (__extension__: ISO C11 has no half type) */
+__extension__ typedef _Float16 test_f16;
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -401,6 +403,201 @@ static void test_half_rounding_sweep(void **state)
     }
 }
 
+
+/* Every finite float's half by hw_convert (the AVX2/F16C blocks where the CPU has them, the
+ * integer rounding under HW_NO_CLONES) against gcc's scalar (_Float16) cast built for F16C
+ * (one vcvtps2ph, round to nearest even); every non-finite float gets the fill. gcc's
+ * software cast (libgcc, the reference's path) takes 60 ns a float here, too slow for 2^32:
+ * test_half_rounding_sweep checks that one on every 256th pattern. Under HW_NO_CLONES (`make
+ * asan`: the baseline kernels, 70 s for all 2^32 under ASan) every 16th block of 65536. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+__attribute__((target("f16c"), noinline)) static void f16c_halves(const float *in, size_t n,
+                                                                  uint16_t *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        test_f16 h = (test_f16)in[i];
+        memcpy(&out[i], &h, 2);
+    }
+}
+
+static void test_half_every_float(void **state)
+{
+    (void)state;
+    if (!__builtin_cpu_supports("f16c"))
+        skip();
+    enum { M = 1 << 16 };
+    static float in[M];
+    static uint16_t got[M], want[M];
+    const uint16_t fill = 0x3e00; /* 1.5 */
+#ifdef HW_NO_CLONES
+    const uint64_t step = (uint64_t)M * 16;
+#else
+    const uint64_t step = M;
+#endif
+    for (uint64_t base = 0; base < (1ull << 32); base += step) {
+        for (size_t i = 0; i < M; i++) {
+            uint32_t u = (uint32_t)(base + i);
+            memcpy(&in[i], &u, 4);
+        }
+        hw_convert(HW_F32, in, NULL, 0, M, 1.5, HW_F16, got, 1);
+        f16c_halves(in, M, want);
+        for (size_t i = 0; i < M; i++) {
+            uint16_t w = isfinite(in[i]) ? want[i] : fill;
+            if (got[i] != w)
+                fail_msg("float %08llx: half %04x, want %04x", (unsigned long long)(base + i),
+                         got[i], w);
+        }
+    }
+}
+#else
+static void test_half_every_float(void **state)
+{
+    (void)state;
+    skip();
+}
+#endif
+
+/* The half kernels take an integer through int32 -> float after clamping it to
+ * [-65536, 65536]: every integer a half tells apart (|x| < 65520) is exact in float and every
+ * larger one rounds to +-inf. The claim itself, by gcc's casts, then the kernels against the
+ * one-cell path at every integer near the edges, in blocks and ragged ends, every source. */
+static uint16_t half_bits_of(enum hw_dtype src, const void *v)
+{
+    unsigned char one[8];
+    hw_convert_cell(src, v, 1, 0.0, HW_F16, one);
+    return (uint16_t)hw_out_bits(HW_F16, one);
+}
+
+static void test_int_half_clamp(void **state)
+{
+    (void)state;
+    enum { M = 1 << 16 };
+    static int64_t vals[M];
+    size_t nv = 0;
+    for (int64_t x = -66000; x <= 66000; x += 17) /* every 17th, then each edge densely */
+        vals[nv++] = x;
+    static const int64_t edges[] = {65504, 65519, 65520, 65535, 65536, 65537, 1 << 20,
+                                    INT32_MAX, (int64_t)1 << 32, ((int64_t)1 << 53) + 1,
+                                    INT64_MAX - 3};
+    for (size_t e = 0; e < sizeof edges / sizeof *edges; e++)
+        for (int64_t d = -3; d <= 3; d++) {
+            vals[nv++] = edges[e] + d;
+            vals[nv++] = -(edges[e] + d);
+        }
+    vals[nv++] = INT64_MIN;
+    for (size_t i = 0; i < nv; i++) {
+        int64_t x = vals[i], c = x < -65536 ? -65536 : x > 65536 ? 65536 : x;
+        float f = (float)(int32_t)c;
+        int32_t i32 = (int32_t)c;
+        assert_int_equal(half_bits_of(HW_I64, &x), half_bits_of(HW_F32, &f));
+        assert_int_equal(half_bits_of(HW_I64, &x), half_bits_of(HW_I32, &i32));
+    }
+    /* the kernels: every source width, the values that fit it */
+    static const enum hw_dtype ints[] = {HW_I64, HW_I32, HW_I16, HW_I8};
+    static unsigned char data[M * 8];
+    static uint16_t got[M];
+    for (size_t s = 0; s < sizeof ints / sizeof *ints; s++) {
+        size_t sz = hw_dtype_size(ints[s]), n = 0;
+        for (size_t i = 0; i < nv; i++) {
+            int64_t x = vals[i];
+            if (sz < 8 && (x < -((int64_t)1 << (8 * sz - 1)) || x >= (int64_t)1 << (8 * sz - 1)))
+                continue;
+            memcpy(data + n++ * sz, &x, sz); /* little-endian: the low bytes */
+        }
+        if (sz <= 2) { /* every value of the type */
+            n = (size_t)1 << (8 * sz);
+            for (size_t i = 0; i < n; i++) {
+                uint16_t u = (uint16_t)i;
+                memcpy(data + i * sz, &u, sz);
+            }
+        }
+        for (size_t len = n; len + 64 >= n && len > 0; len -= 29) { /* ragged ends */
+            hw_convert(ints[s], data, NULL, 0, len, 0.0, HW_F16, got, 1);
+            for (size_t i = 0; i < len; i++)
+                if (got[i] != half_bits_of(ints[s], data + i * sz))
+                    fail_msg("%s row %zu of %zu: half %04x, want %04x", hw_dtype_name(ints[s]),
+                             i, len, got[i], half_bits_of(ints[s], data + i * sz));
+        }
+    }
+}
+
+/* Doubles at and beside every half's rounding boundary (the midpoint to the next half, a
+ * double ulp either side, and a float ulp either side: where a rounding through the nearest
+ * float would land on the tie), both signs, against the one-cell path: the f64 -> f16 blocks
+ * round to float with round-to-odd first. */
+static void test_f64_half_ties(void **state)
+{
+    (void)state;
+    enum { PER = 5, M = 0x7c00 * PER * 2 };
+    static double in[M];
+    static uint16_t got[M];
+    size_t n = 0;
+    for (uint32_t h = 0; h < 0x7c00; h++) {
+        uint16_t b = (uint16_t)h, nb = (uint16_t)(h + 1);
+        test_f16 lo, hi;
+        memcpy(&lo, &b, 2);
+        memcpy(&hi, &nb, 2);
+        /* exact (12 bits); past the largest half, the tie with 2^16 */
+        double mid = h == 0x7bff ? 65520.0 : ((double)lo + (double)hi) / 2;
+        double c[PER] = {mid, nextafter(mid, 0), nextafter(mid, INFINITY),
+                         mid - ldexp(mid, -24), mid + ldexp(mid, -24)};
+        for (int k = 0; k < PER; k++) {
+            in[n++] = c[k];
+            in[n++] = -c[k];
+        }
+    }
+    hw_convert(HW_F64, in, NULL, 0, n, 0.0, HW_F16, got, 1);
+    for (size_t i = 0; i < n; i++)
+        if (got[i] != half_bits_of(HW_F64, &in[i]))
+            fail_msg("double %a: half %04x, want %04x", in[i], got[i],
+                     half_bits_of(HW_F64, &in[i]));
+}
+
+
+/* int64 into f32/f64 with AVX2 takes blocks whose 64 values are all in [-2^51, 2^51) exactly
+ * through double (then f32 rounds once), the C cast otherwise: values of every magnitude up to
+ * that edge (f32 ties among them: odd values above 2^24), the edges themselves, and blocks
+ * with one value past it, against the one-cell path. */
+static void test_i64_float_blocks(void **state)
+{
+    (void)state;
+    enum { M = 64 * 40 };
+    static int64_t in[M];
+    static unsigned char got[M * 8];
+    uint64_t seed = 51;
+    for (size_t i = 0; i < M; i++) {
+        uint64_t r = rng(&seed);
+        int64_t v = (int64_t)(r >> (13 + (r & 63) % 50)); /* below 2^51 */
+        in[i] = (r >> 6) & 1 ? -v : v;
+    }
+    static const int64_t edges[] = {((int64_t)1 << 51) - 1, -((int64_t)1 << 51),
+                                    -((int64_t)1 << 51) + 1, ((int64_t)1 << 24) + 1,
+                                    ((int64_t)1 << 50) + ((int64_t)1 << 26) + 1, 0, -1};
+    for (size_t e = 0; e < sizeof edges / sizeof *edges; e++)
+        in[64 + e * 3] = edges[e];
+    in[64 * 5 + 17] = (int64_t)1 << 51; /* past the edge: those blocks by the C cast */
+    in[64 * 6 + 2] = ((int64_t)1 << 51) + 12345;
+    in[64 * 8 + 40] = ((int64_t)3 << 51) + 1;
+    in[64 * 7 + 63] = -((int64_t)1 << 51) - 1;
+    in[64 * 9] = INT64_MIN;
+    in[64 * 11 + 1] = INT64_MAX;
+    for (size_t o = 0; o < 2; o++) {
+        enum hw_dtype out = o ? HW_F32 : HW_F64;
+        size_t osize = hw_dtype_size(out);
+        for (size_t n = M; n + 200 > M; n -= 37) {
+            hw_convert(HW_I64, in, NULL, 0, n, 2.5, out, got, 1);
+            for (size_t i = 0; i < n; i++) {
+                unsigned char one[8];
+                hw_convert_cell(HW_I64, &in[i], 1, 2.5, out, one);
+                if (memcmp(one, got + i * osize, osize) != 0)
+                    fail_msg("i64 %lld -> %s: %llx, want %llx", (long long)in[i],
+                             hw_dtype_name(out), (unsigned long long)hw_out_bits(out, got + i * osize),
+                             (unsigned long long)hw_out_bits(out, one));
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -409,7 +606,9 @@ int main(void)
         cmocka_unit_test(test_no_validity),    cmocka_unit_test(test_fill_rounding),
         cmocka_unit_test(test_out_bits_value), cmocka_unit_test(test_blocks_match_cells),
         cmocka_unit_test(test_all_null_and_all_valid), cmocka_unit_test(test_all_non_finite),
-        cmocka_unit_test(test_half_rounding_sweep),
+        cmocka_unit_test(test_half_rounding_sweep), cmocka_unit_test(test_half_every_float),
+        cmocka_unit_test(test_int_half_clamp),      cmocka_unit_test(test_f64_half_ties),
+        cmocka_unit_test(test_i64_float_blocks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
