@@ -296,34 +296,6 @@ void hw_cast(enum hw_dtype src_dtype, const void *data, size_t n, enum hw_dtype 
     fn(data, n, dst);
 }
 
-#define DEF_FINITE_MASK(SN, ST, FINITE)                                                        \
-    static void mask_##SN(const void *data, const uint8_t *in, size_t n, uint8_t *out)          \
-    {                                                                                           \
-        const ST *src = data;                                                                   \
-        for (size_t b = 0; b < (n + 7) / 8; b++) {                                              \
-            unsigned byte = in ? in[b] : 0xffu, keep = 0;                                       \
-            for (unsigned j = 0; j < 8 && b * 8 + j < n; j++)                                   \
-                keep |= (unsigned)(((byte >> j) & 1u) && FINITE(src[b * 8 + j])) << j;          \
-            out[b] = (uint8_t)keep;                                                             \
-        }                                                                                       \
-    }
-DEF_FINITE_MASK(f64, double, FINITE_F64)
-DEF_FINITE_MASK(f32, float, FINITE_F32)
-DEF_FINITE_MASK(f16, hw_f16, FINITE_HALF)
-
-void hw_finite_mask(enum hw_dtype dtype, const void *data, const uint8_t *validity, size_t n,
-                    uint8_t *out)
-{
-    switch (dtype) {
-    case HW_F64: mask_f64(data, validity, n, out); break;
-    case HW_F32: mask_f32(data, validity, n, out); break;
-    case HW_F16: mask_f16(data, validity, n, out); break;
-    default:     /* integers are always finite: the mask is the validity */
-        for (size_t b = 0; b < (n + 7) / 8; b++)
-            out[b] = validity ? validity[b] : 0xff;
-    }
-}
-
 /* One cell by plain C casts: the reference's path (reference.c), kept apart from the block
  * kernels above so that the checker does not share the code it checks. */
 #define CELL_CAST(OT, PTR)                                                                     \

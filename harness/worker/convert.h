@@ -16,11 +16,6 @@ void hw_convert(enum hw_dtype src_dtype, const void *data, const uint8_t *validi
 /* The cast alone (Polars' cast): rows [0, n) of a column into a contiguous dst of out_dtype,
  * NaN and inf kept, no fill. Exact like hw_convert: straight from the source type. */
 void hw_cast(enum hw_dtype src_dtype, const void *data, size_t n, enum hw_dtype out_dtype, void *dst);
-/* Validity AND finite: bit i of out is set iff row i is valid (validity NULL: all are) and
- * its value is finite. out holds (n+7)/8 bytes; validity starts at bit 0. */
-void hw_finite_mask(enum hw_dtype dtype, const void *data, const uint8_t *validity, size_t n,
-                    uint8_t *out);
-
 /* One value of src_dtype (or the median when !valid or non-finite) as out_dtype, into dst. */
 void hw_convert_cell(enum hw_dtype src_dtype, const void *value, int valid, double median,
                      enum hw_dtype out_dtype, void *dst);

@@ -19,13 +19,6 @@ void hw_cast(enum hw_dtype src_dtype, const void *data, size_t n, enum hw_dtype 
     abort();
 }
 
-void hw_finite_mask(enum hw_dtype dtype, const void *data, const uint8_t *validity, size_t n,
-                    uint8_t *out)
-{
-    (void)dtype, (void)data, (void)validity, (void)n, (void)out;
-    abort();
-}
-
 void hw_convert_cell(enum hw_dtype src_dtype, const void *value, int valid, double median,
                      enum hw_dtype out_dtype, void *dst)
 {
