@@ -137,11 +137,57 @@ static void test_tiles_long(void **state)
     }
 }
 
+/* The copy (no conversion): raw random bits of the output dtype, NaN payloads included, into
+ * rows [row0, row0 + n) of a taller matrix; every other byte untouched. */
+static void test_tiles_copy(void **state)
+{
+    (void)state;
+    static const enum hw_dtype outs[] = {HW_F64, HW_F32, HW_F16};
+    static const uint32_t widths[] = {1, 7, 8, 9, 114, 300, 1100};
+    static const uint64_t lengths[] = {0, 1, 63, 64, 65, 1000, 3001};
+    uint64_t seed = 5;
+    for (size_t o = 0; o < 3; o++)
+        for (size_t w = 0; w < sizeof widths / sizeof *widths; w++)
+            for (size_t l = 0; l < sizeof lengths / sizeof *lengths; l++) {
+                size_t esz = hw_dtype_size(outs[o]);
+                uint32_t ncols = widths[w];
+                uint64_t n = lengths[l], row0 = 3, rows = n + 5;
+                struct hw_colview *v = calloc(ncols, sizeof *v);
+                unsigned char **data = calloc(ncols, sizeof *data);
+                unsigned char *want = malloc(rows * ncols * esz + 1);
+                unsigned char *got = malloc(rows * ncols * esz + 1);
+                assert_non_null(v);
+                assert_non_null(data);
+                assert_non_null(want);
+                assert_non_null(got);
+                for (size_t i = 0; i < rows * ncols * esz; i++)
+                    want[i] = got[i] = (unsigned char)rng(&seed);
+                for (uint32_t c = 0; c < ncols; c++) {
+                    data[c] = malloc(n * esz + 1);
+                    assert_non_null(data[c]);
+                    for (size_t i = 0; i < n * esz; i++)
+                        data[c][i] = (unsigned char)rng(&seed);
+                    v[c] = (struct hw_colview){.dtype = outs[o], .data = data[c]};
+                    for (uint64_t r = 0; r < n; r++)
+                        memcpy(want + ((row0 + r) * ncols + c) * esz, data[c] + r * esz, esz);
+                }
+                hw_tiles_copy(v, ncols, n, outs[o], row0, got);
+                assert_memory_equal(got, want, rows * ncols * esz);
+                for (uint32_t c = 0; c < ncols; c++)
+                    free(data[c]);
+                free(data);
+                free(v);
+                free(want);
+                free(got);
+            }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tiles_shapes),
         cmocka_unit_test(test_tiles_long),
+        cmocka_unit_test(test_tiles_copy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,6 +2,7 @@
 #include "bitmaps.h"
 #include "convert.h"
 #include "output.h"
+#include "tiles.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -228,18 +229,8 @@ void hw_pframe_to_numpy(const struct hw_pframe *f, enum hw_dtype dtype, enum hw_
             memcpy(m + ((uint64_t)c * total + row0) * esz, f->view[c].data, f->rows * esz);
         return;
     }
-    /* C order in tiles of rows, so a tile of the output stays in cache while every column
-     * passes through it (tiles.h). */
-    enum { TILE = 512 };
-    for (uint64_t t0 = 0; t0 < f->rows; t0 += TILE) {
-        uint64_t tn = f->rows - t0 < TILE ? f->rows - t0 : TILE;
-        for (uint32_t c = 0; c < f->cols; c++) {
-            const char *src = (const char *)f->view[c].data + t0 * esz;
-            char *dst = m + ((row0 + t0) * f->cols + c) * esz;
-            for (uint64_t i = 0; i < tn; i++)
-                memcpy(dst + i * f->cols * esz, src + i * esz, esz);
-        }
-    }
+    /* C order: a tile of rows at a time, transposed by SIMD blocks (tiles.h). */
+    hw_tiles_copy(f->view, f->cols, f->rows, dtype, row0, matrix);
 }
 
 void hw_pframe_free(struct hw_run *run, struct hw_pframe *f)

@@ -240,7 +240,8 @@ static void prefetch_output(char *o, size_t len, uint32_t j, uint32_t cc)
         __builtin_prefetch(o + b, 1, 2);
 }
 
-/* Columns [c0, c0 + cc) of rows [t, t + k) of the tile: each into the scratch, then across. */
+/* Columns [c0, c0 + cc) of rows [t, t + k) of the tile: each into the scratch (converted, or
+ * copied as it is when medians is NULL), then across. */
 static void tile_chunk(const struct hw_colview *cols, uint32_t c0, uint32_t cc, uint64_t t,
                        size_t k, uint64_t n, size_t trows, const double *medians,
                        enum hw_dtype dtype, char *scratch, char *out, size_t ld)
@@ -253,10 +254,33 @@ static void tile_chunk(const struct hw_colview *cols, uint32_t c0, uint32_t cc, 
         if (kahead)
             prefetch_source(v, ahead, kahead);
         prefetch_output(out, (k - 1) * ld * esz + cc * esz, j, cc);
+        if (!medians) {
+            memcpy(scratch + j * k * esz, (const char *)v->data + t * esz, k * esz);
+            continue;
+        }
         hw_convert(v->dtype, (const char *)v->data + t * hw_dtype_size(v->dtype), v->validity,
                    v->vbit0 + t, k, medians[c0 + j], dtype, scratch + j * k * esz, 1);
     }
     transpose(scratch, k, cc, esz, out, ld);
+}
+
+/* C order, tile after tile; medians NULL copies the cells' bits. */
+static void tiles_c(const struct hw_colview *cols, uint32_t ncols, const double *medians,
+                    uint64_t n, enum hw_dtype dtype, uint64_t row0, char *m)
+{
+    size_t esz = hw_dtype_size(dtype);
+    if (ncols == 0)
+        return;
+    _Alignas(64) char scratch[SCRATCH_BYTES];
+    size_t trows;
+    uint32_t chunk;
+    tile_shape(ncols, esz, &trows, &chunk);
+    for (uint64_t t = 0; t < n; t += trows) {
+        size_t k = n - t < trows ? (size_t)(n - t) : trows;
+        for (uint32_t c0 = 0; c0 < ncols; c0 += chunk)
+            tile_chunk(cols, c0, ncols - c0 < chunk ? ncols - c0 : chunk, t, k, n, trows,
+                       medians, dtype, scratch, m + ((row0 + t) * ncols + c0) * esz, ncols);
+    }
 }
 
 void hw_tiles_convert(const struct hw_colview *cols, uint32_t ncols, const double *medians,
@@ -271,16 +295,11 @@ void hw_tiles_convert(const struct hw_colview *cols, uint32_t ncols, const doubl
                        medians[c], dtype, m + ((uint64_t)c * rows + row0) * esz, 1);
         return;
     }
-    if (ncols == 0)
-        return;
-    _Alignas(64) char scratch[SCRATCH_BYTES];
-    size_t trows;
-    uint32_t chunk;
-    tile_shape(ncols, esz, &trows, &chunk);
-    for (uint64_t t = 0; t < n; t += trows) {
-        size_t k = n - t < trows ? (size_t)(n - t) : trows;
-        for (uint32_t c0 = 0; c0 < ncols; c0 += chunk)
-            tile_chunk(cols, c0, ncols - c0 < chunk ? ncols - c0 : chunk, t, k, n, trows,
-                       medians, dtype, scratch, m + ((row0 + t) * ncols + c0) * esz, ncols);
-    }
+    tiles_c(cols, ncols, medians, n, dtype, row0, m);
+}
+
+void hw_tiles_copy(const struct hw_colview *cols, uint32_t ncols, uint64_t n, enum hw_dtype dtype,
+                   uint64_t row0, void *matrix)
+{
+    tiles_c(cols, ncols, NULL, n, dtype, row0, matrix);
 }

@@ -20,4 +20,10 @@ void hw_tiles_convert(const struct hw_colview *cols, uint32_t ncols, const doubl
                       uint64_t n, enum hw_dtype dtype, enum hw_order order, uint64_t rows,
                       uint64_t row0, void *matrix);
 
+/* The same without a conversion: rows [0, n) of columns that already hold dtype, validity
+ * ignored, their bits (NaN and inf too) into rows [row0, row0 + n) of a C-order matrix of
+ * ncols columns (Polars' to_numpy of a frame of one dtype). */
+void hw_tiles_copy(const struct hw_colview *cols, uint32_t ncols, uint64_t n, enum hw_dtype dtype,
+                   uint64_t row0, void *matrix);
+
 #endif
