@@ -165,7 +165,8 @@ static uint64_t first_key_i64(uint32_t d)
 static void range_i64(uint32_t d, uint64_t *lo, uint64_t *span)
 {
     *lo = first_key_i64(d);
-    *span = (d == 0xffffu ? ~0ull : first_key_i64(d + 1) - 1) - *lo;
+    bool top = digit_i64(~0ull ^ SIGN(64)) <= d; /* no key above: INT64_MAX is in d */
+    *span = (top ? ~0ull : first_key_i64(d + 1) - 1) - *lo;
 }
 
 /* Bucket indices of 64 elements for pass 0: the top 16 bits of the key (all of it for f16),
@@ -448,6 +449,16 @@ static size_t t32_used(const struct hw_median *m)
     return byte_mode(m) ? BYTE_FINAL : WIDE_BINS;
 }
 
+/* The count of key digit d in the byte tables, modulo 2^32 as the nulls were backed out of
+ * table 0 (exact: below 2^32 since the last fold). */
+static uint32_t byte_sum(const struct hw_median *m, unsigned d)
+{
+    uint32_t sum = 0;
+    for (unsigned t = 0; t < 4; t++)
+        sum += m->t32[256 * t + (d ^ 0x80)];
+    return sum;
+}
+
 /* The 32-bit counters added into the 64-bit tables, and cleared: before 2^32 values. */
 static void fold(struct hw_median *m)
 {
@@ -457,8 +468,7 @@ static void fold(struct hw_median *m)
     m->wide_used = true;
     if (byte_mode(m)) {
         for (unsigned d = 0; d < 256; d++)
-            for (unsigned t = 0; t < 4; t++)
-                wide[BYTE_FINAL + d] += m->t32[256 * t + (d ^ 0x80)];
+            wide[BYTE_FINAL + d] += byte_sum(m, d);
     } else {
         for (size_t b = 0; b < t32_used(m); b++)
             wide[b] += m->t32[b];
@@ -482,6 +492,7 @@ static void start(struct hw_median *m, enum hw_dtype dtype)
     m->bits = key_bits(dtype);
     m->npasses = 1 + (span0[dtype] + 14) / 15;
     m->mode = MODE_PASS0;
+    m->fold_at = UINT32_MAX;
 }
 
 int hw_median_init(struct hw_median *m, enum hw_dtype dtype)
@@ -517,7 +528,7 @@ void hw_median_feed(struct hw_median *m, const void *data, const uint8_t *validi
         return;
     size_t size = hw_dtype_size(m->dtype);
     while (n > 0) {
-        uint64_t room = m->mode == MODE_COLLECT ? n : UINT32_MAX - m->fed;
+        uint64_t room = m->mode == MODE_COLLECT ? n : m->fed < m->fold_at ? m->fold_at - m->fed : 0;
         if (room == 0) {
             fold(m);
             continue;
@@ -608,12 +619,8 @@ static void end_pass0(struct hw_median *m, uint64_t *held)
     uint32_t first = 0, last = WIDE_BINS;
     size_t base = 0;
     if (byte_mode(m)) {
-        for (unsigned d = 0; d < 256; d++) {
-            uint32_t sum = 0;
-            for (unsigned t = 0; t < 4; t++)
-                sum += m->t32[256 * t + (d ^ 0x80)];
-            m->t32[BYTE_FINAL + d] = sum;
-        }
+        for (unsigned d = 0; d < 256; d++)
+            m->t32[BYTE_FINAL + d] = byte_sum(m, d);
         base = BYTE_FINAL;
         last = 256;
     } else if (hw_dtype_is_float(m->dtype)) {

@@ -33,6 +33,7 @@ struct hw_median {
     uint32_t *t32;             /* the counters a pass increments */
     bool wide_used;            /* counts folded into mem (a pass of 2^32 values or more) */
     uint64_t fed;              /* values counted in t32 since the last fold */
+    uint64_t fold_at;          /* fold when fed reaches it: UINT32_MAX (a test lowers it) */
     uint64_t ncand, below;     /* candidates so far; keys of the lower range among them */
 };
 
