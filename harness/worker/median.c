@@ -16,12 +16,12 @@
  * ones), folded into 64-bit tables before 2^32 values could overflow them. i8 and i16 count a
  * byte (the whole i8 key, the top byte of i16's) in four 256-entry tables, element j into
  * table j % 4, so repeated values do not wait on one counter's store (zstd's HIST_count):
- * 3.4 G/s here against 2.5 G/s with one table, and against 1.2-1.5 G/s for a one-pass
+ * 3.4-3.6 G/s here against 2.2-2.9 G/s with one table, and against 1.2-1.5 G/s for a one-pass
  * 65536-bucket i16 table in L2, which is why i16 takes two cheap passes. The other dtypes
  * compute a block's 64 bucket indices in a loop gcc vectorises (HW_CLONES) and count them;
  * the collecting pass tests a block's 64 raw values against the ranges in a vectorised loop
  * and looks only at the hits. i64's pass-0 digit is float-like (below), because its keys'
- * top 16 bits say nothing about values within +-2^47: the dataset's i64 (+-2^41) took three
+ * top 16 bits say nothing about values within +-2^48: the dataset's i64 (+-2^41) took three
  * passes, two of them on two hot counters. */
 #include "median.h"
 #include "dataset.h" /* hw_valid_bit */
@@ -32,8 +32,6 @@
 #include <string.h>
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
-#define BUCKETS 65536u
-#define CAP (2 * BUCKETS) /* candidate keys the two tables' memory holds */
 enum { BLOCK = 64 };
 
 static int key_bits(enum hw_dtype t) { return 8 * (int)hw_dtype_size(t); }
@@ -105,7 +103,8 @@ static double value_of(enum hw_dtype t, uint64_t key)
 }
 
 #define SIGN(w) ((uint64_t)1 << ((w) - 1))
-#define WIDE_BINS 65536u   /* the 64-bit tables: mem[0, 65536) */
+#define WIDE_BINS 65536u   /* the 64-bit tables: mem[0, 65536); the 32-bit ones follow */
+#define CAP (2 * WIDE_BINS) /* candidate keys the allocation (1 MiB) holds */
 #define HALF 32768u        /* a histogram pass inside ranges: 15 bits, a table per range */
 #define BYTE_FINAL 1024u   /* the byte tables take t32[0, 1024); their sums follow */
 /* Bytes ahead a counting pass prefetches: the counting between a block's loads leaves the
@@ -147,10 +146,11 @@ static inline uint32_t digit_i64(uint64_t u)
     return (uint32_t)((0x8000u + (code ^ s)) & 0xffffu);
 }
 
-/* The least key whose digit is d or more (the digit is monotone: a binary search). */
+/* The least key whose digit is d or more (the digit is monotone: a binary search); the
+ * largest key when none is (range_i64 tells the two apart). */
 static uint64_t first_key_i64(uint32_t d)
 {
-    uint64_t lo = 0, hi = ~0ull; /* digit(hi ^ sign) is 0xffff: the answer is in [lo, hi] */
+    uint64_t lo = 0, hi = ~0ull;
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo) / 2;
         if (digit_i64(mid ^ SIGN(64)) >= d)
