@@ -396,6 +396,9 @@ static void test_folds(void **state)
     for (size_t d = 0; d < sizeof sources / sizeof *sources; d++)
         for (size_t f = 0; f < sizeof folds / sizeof *folds; f++)
             for (unsigned pool = 0; pool <= 300; pool += 150) {
+                /* a fold adds 65536 counters but for i8 and i16's 1024: keep the test short */
+                if (folds[f] < 64 && hw_dtype_size(sources[d]) > 2)
+                    continue;
                 struct column c = random_column(sources[d], 3001, &s, pool, 0.3);
                 double want = sorted_median(c.t, c.data, c.validity, c.n);
                 struct hw_median m;
@@ -526,17 +529,17 @@ static void test_int_big_buckets(void **state)
             w[i] = (int32_t)(r & 0xffff) - (hi ? 0x40000000 : 0);        /* one top 16 bits */
             q[i] = ((int64_t)1 << 40) + (int64_t)(r >> 44) - (hi ? (int64_t)1 << 42 : 0);
         }
-        for (size_t n = M - 1; n <= M; n++)
-            for (int with = 0; with < 2; with++) {
-                const uint8_t *val = with ? v : NULL;
-                double got;
-                passes_of(HW_I16, h, val, n, &got);
-                assert_same_double(got, sorted_median(HW_I16, h, val, n));
-                passes_of(HW_I32, w, val, n, &got);
-                assert_same_double(got, sorted_median(HW_I32, w, val, n));
-                passes_of(HW_I64, q, val, n, &got);
-                assert_same_double(got, sorted_median(HW_I64, q, val, n));
-            }
+        for (int with = 0; with < 2; with++) { /* n even, then odd */
+            size_t n = M - (size_t)with;
+            const uint8_t *val = with ? v : NULL;
+            double got;
+            passes_of(HW_I16, h, val, n, &got);
+            assert_same_double(got, sorted_median(HW_I16, h, val, n));
+            passes_of(HW_I32, w, val, n, &got);
+            assert_same_double(got, sorted_median(HW_I32, w, val, n));
+            passes_of(HW_I64, q, val, n, &got);
+            assert_same_double(got, sorted_median(HW_I64, q, val, n));
+        }
     }
     free(h);
     free(w);
@@ -549,7 +552,7 @@ static void test_int_big_buckets(void **state)
 static void test_dataset_passes(void **state)
 {
     (void)state;
-    enum { M = 1 << 20 };
+    enum { M = 1 << 18 };
     uint64_t s = 5;
     int64_t *q = malloc(M * sizeof *q);
     int16_t *h = malloc(M * sizeof *h);
