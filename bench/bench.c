@@ -157,7 +157,7 @@ int main(void)
     struct hw_median m;
     if (hw_median_init(&m, HW_F32) != 0) {
         fprintf(stderr, "bench: out of memory for the median tables (%zu bytes)\n",
-                (size_t)2 * 65536 * sizeof(uint64_t)); /* median.h: two 65536-entry tables */
+                (size_t)2 * 65536 * sizeof(uint64_t)); /* median.h: one 1 MiB allocation */
         return 3;
     }
 

@@ -286,10 +286,10 @@ static void test_extra_calls(void **state)
     assert_int_equal(m.npasses, 1);
     hw_median_release(&m);
     assert_int_equal(hw_median_init(&m, HW_I16), 0);
-    assert_int_equal(m.npasses, 1);
+    assert_int_equal(m.npasses, 2); /* the top byte, then the low byte's range */
     hw_median_release(&m);
     assert_int_equal(hw_median_init(&m, HW_F32), 0);
-    assert_int_equal(m.npasses, 2);
+    assert_int_equal(m.npasses, 3); /* 16 bits, then 15 and 1 of a range past 131072 keys */
     hw_median_release(&m);
 }
 
@@ -368,6 +368,216 @@ static void test_non_finite_and_null_columns(void **state)
     }
 }
 
+/* The passes a column takes, fed whole. */
+static int passes_of(enum hw_dtype t, const void *data, const uint8_t *validity, size_t n,
+                     double *median)
+{
+    struct hw_median m;
+    int passes = 0;
+    assert_int_equal(hw_median_init(&m, t), 0);
+    while (hw_median_pass_needed(&m)) {
+        hw_median_feed(&m, data, validity, 0, n);
+        hw_median_end_pass(&m);
+        passes++;
+    }
+    assert_true(passes <= m.npasses);
+    *median = hw_median_value(&m);
+    hw_median_release(&m);
+    return passes;
+}
+
+/* The 32-bit counters folded into the 64-bit tables every few values, in random chunks: the
+ * path a real column takes only past 2^32 values. */
+static void test_folds(void **state)
+{
+    (void)state;
+    uint64_t s = 7;
+    static const uint64_t folds[] = {1, 7, 64, 1000};
+    for (size_t d = 0; d < sizeof sources / sizeof *sources; d++)
+        for (size_t f = 0; f < sizeof folds / sizeof *folds; f++)
+            for (unsigned pool = 0; pool <= 300; pool += 150) {
+                /* a fold adds 65536 counters but for i8 and i16's 1024: keep the test short */
+                if (folds[f] < 64 && hw_dtype_size(sources[d]) > 2)
+                    continue;
+                struct column c = random_column(sources[d], 3001, &s, pool, 0.3);
+                double want = sorted_median(c.t, c.data, c.validity, c.n);
+                struct hw_median m;
+                assert_int_equal(hw_median_init(&m, c.t), 0);
+                m.fold_at = folds[f];
+                size_t size = hw_dtype_size(c.t);
+                while (hw_median_pass_needed(&m)) {
+                    for (size_t start = 0; start < c.n;) {
+                        size_t len = rng(&s) % 300;
+                        len = len > c.n - start ? c.n - start : len;
+                        hw_median_feed(&m, (const char *)c.data + start * size, c.validity,
+                                       start, len);
+                        start += len;
+                    }
+                    hw_median_end_pass(&m);
+                }
+                assert_same_double(hw_median_value(&m), want);
+                hw_median_release(&m);
+                free_column(&c);
+            }
+}
+
+/* i64's float-like pass-0 digit at every binade edge: +-(2^k - 1), +-2^k, +-(2^k + 1), the
+ * extremes and 0, in random subsets with nulls, odd and even counts. */
+static void test_i64_magnitudes(void **state)
+{
+    (void)state;
+    enum { POOL = 63 * 6 + 3 };
+    int64_t pool[POOL];
+    size_t np = 0;
+    for (int k = 0; k < 63; k++) {
+        int64_t p = (int64_t)((uint64_t)1 << k);
+        int64_t v[6] = {p - 1, p, k < 62 ? p + 1 : INT64_MAX, -(p - 1), -p, -p - 1};
+        for (int i = 0; i < 6; i++)
+            pool[np++] = v[i];
+    }
+    pool[np++] = INT64_MIN;
+    pool[np++] = INT64_MAX;
+    pool[np++] = 0;
+    uint64_t s = 11;
+    int64_t col[400];
+    uint8_t val[50];
+    for (int trial = 0; trial < 3000; trial++) {
+        size_t n = 1 + rng(&s) % 400;
+        for (size_t i = 0; i < n; i++)
+            col[i] = pool[rng(&s) % np];
+        for (size_t i = 0; i < sizeof val; i++)
+            val[i] = (uint8_t)(rng(&s) | rng(&s)); /* 3/4 valid */
+        const uint8_t *v = trial % 2 ? val : NULL;
+        double got;
+        assert_int_equal(hw_median_column(HW_I64, col, v, n, &got), 0);
+        assert_same_double(got, sorted_median(HW_I64, col, v, n));
+    }
+}
+
+/* Every dtype's extremes, -1 and 0, one value or all equal, at lengths around the 64-row
+ * blocks and past the 131072 keys a collect holds (so the histogram passes run down to a
+ * single key); all-null at each length too. */
+static void test_all_equal(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {1, 2, 63, 64, 65, 300001};
+    enum { MAX = 300001 };
+    char *data = malloc(MAX * 8);
+    uint8_t *val = malloc(MAX / 8 + 1), *none = calloc(MAX / 8 + 1, 1);
+    assert_non_null(data);
+    assert_non_null(val);
+    assert_non_null(none);
+    memset(val, 0xb7, MAX / 8 + 1);
+    for (size_t d = 0; d < sizeof sources / sizeof *sources; d++) {
+        enum hw_dtype t = sources[d];
+        size_t size = hw_dtype_size(t);
+        for (int which = 0; which < 4; which++) {
+            unsigned char x[8];
+            int64_t top = (int64_t)(((uint64_t)1 << (8 * size - 1)) - 1); /* the dtype's max */
+            int64_t iv = which == 0 ? -top - 1 : which == 1 ? -1 : which == 2 ? 0 : top;
+            double fv = which == 0 ? -3.4e38 : which == 1 ? -1.0 : which == 2 ? -0.0 : 1e-40;
+            if (t == HW_F64) {
+                memcpy(x, &fv, 8);
+            } else if (t == HW_F32) {
+                float f = (float)fv;
+                memcpy(x, &f, 4);
+            } else {
+                memcpy(x, &iv, size); /* little-endian: the low bytes */
+            }
+            for (size_t i = 0; i < MAX; i++)
+                memcpy(data + i * size, x, size);
+            double want;
+            assert_true(as_double(t, x, 0, &want));
+            for (size_t z = 0; z < sizeof sizes / sizeof *sizes; z++) {
+                double got;
+                passes_of(t, data, NULL, sizes[z], &got);
+                assert_same_double(got, want);
+                passes_of(t, data, val, sizes[z], &got);
+                assert_same_double(got, want);
+                passes_of(t, data, none, sizes[z], &got);
+                assert_same_double(got, 0.0);
+            }
+        }
+    }
+    free(data);
+    free(val);
+    free(none);
+}
+
+/* Buckets past the 131072 keys a collect holds, for the integer digits: one bucket, and the
+ * two middle ranks in two different buckets (two histogram tables). */
+static void test_int_big_buckets(void **state)
+{
+    (void)state;
+    enum { M = 300002 };
+    uint64_t s = 123;
+    int16_t *h = malloc(M * sizeof *h);
+    int32_t *w = malloc(M * sizeof *w);
+    int64_t *q = malloc(M * sizeof *q);
+    uint8_t *v = malloc(M / 8 + 1);
+    assert_non_null(h);
+    assert_non_null(w);
+    assert_non_null(q);
+    assert_non_null(v);
+    for (size_t i = 0; i < M / 8 + 1; i++)
+        v[i] = (uint8_t)(rng(&s) | 0x81);
+    for (int shape = 0; shape < 2; shape++) {
+        for (size_t i = 0; i < M; i++) {
+            uint64_t r = rng(&s);
+            bool hi = shape == 1 && i % 2;
+            h[i] = (int16_t)((r & 255) + (hi ? 256 : 0));                 /* one top byte */
+            w[i] = (int32_t)(r & 0xffff) - (hi ? 0x40000000 : 0);        /* one top 16 bits */
+            q[i] = ((int64_t)1 << 40) + (int64_t)(r >> 44) - (hi ? (int64_t)1 << 42 : 0);
+        }
+        for (int with = 0; with < 2; with++) { /* n even, then odd */
+            size_t n = M - (size_t)with;
+            const uint8_t *val = with ? v : NULL;
+            double got;
+            passes_of(HW_I16, h, val, n, &got);
+            assert_same_double(got, sorted_median(HW_I16, h, val, n));
+            passes_of(HW_I32, w, val, n, &got);
+            assert_same_double(got, sorted_median(HW_I32, w, val, n));
+            passes_of(HW_I64, q, val, n, &got);
+            assert_same_double(got, sorted_median(HW_I64, q, val, n));
+        }
+    }
+    free(h);
+    free(w);
+    free(q);
+    free(v);
+}
+
+/* The dataset's shapes (bench/bench.c's columns) take the passes median.h promises: i8 one,
+ * i16 two (top byte, then a collect), i64 two (+-2^41: the float-like digit resolves it). */
+static void test_dataset_passes(void **state)
+{
+    (void)state;
+    enum { M = 1 << 18 };
+    uint64_t s = 5;
+    int64_t *q = malloc(M * sizeof *q);
+    int16_t *h = malloc(M * sizeof *h);
+    int8_t *b = malloc(M);
+    assert_non_null(q);
+    assert_non_null(h);
+    assert_non_null(b);
+    for (size_t i = 0; i < M; i++) {
+        uint32_t r = (uint32_t)rng(&s);
+        q[i] = (int64_t)(int32_t)r * 1000 + (r & 1023);
+        h[i] = (int16_t)r;
+        b[i] = (int8_t)r;
+    }
+    double got;
+    assert_int_equal(passes_of(HW_I64, q, NULL, M, &got), 2);
+    assert_same_double(got, sorted_median(HW_I64, q, NULL, M));
+    assert_int_equal(passes_of(HW_I16, h, NULL, M, &got), 2);
+    assert_same_double(got, sorted_median(HW_I16, h, NULL, M));
+    assert_int_equal(passes_of(HW_I8, b, NULL, M, &got), 1);
+    assert_same_double(got, sorted_median(HW_I8, b, NULL, M));
+    free(q);
+    free(h);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -378,6 +588,11 @@ int main(void)
         cmocka_unit_test(test_extra_calls),
         cmocka_unit_test(test_big_buckets),
         cmocka_unit_test(test_non_finite_and_null_columns),
+        cmocka_unit_test(test_folds),
+        cmocka_unit_test(test_i64_magnitudes),
+        cmocka_unit_test(test_all_equal),
+        cmocka_unit_test(test_int_big_buckets),
+        cmocka_unit_test(test_dataset_passes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,11 +1,13 @@
 /* Exact column medians without copying the column: a radix select on the order-preserving
- * bit pattern of each value. Pass 0 histograms the top 16 bits into a 65536-entry table; when
- * the bucket(s) holding the two middle ranks are small enough to fit in the tables' own
- * memory (131072 keys), pass 1 collects those keys and the median is selected among them in
- * memory: two passes for every dtype (one for i8 and i16) on the data this harness generates.
- * A larger bucket takes another 16-bit histogram pass first (one table per middle rank), as
- * many as the key has digits. Works on chunks, so a streaming source can feed it pass after
- * pass. The tables and the candidates share one 1 MiB allocation.
+ * bit pattern of each value. Pass 0 histograms a 16-bit digit of every key (f32, f64, i32:
+ * the top 16 bits; i64: a float-like digit, 6 bits of magnitude and 9 below the leading one,
+ * so small and large values both resolve; i16: the top byte; i8: the whole key, in one pass).
+ * The bucket holding each middle rank is a key range; a range of one key is the answer, a
+ * range whose keys fit in the tables' own memory (131072 keys) is collected by the next pass
+ * and selected in memory, and a larger one takes a 15-bit histogram pass inside the range.
+ * On the data this harness generates: one pass for i8, two for every other dtype. Works on
+ * chunks, so a streaming source can feed it pass after pass. The tables and the candidates
+ * share one 1 MiB allocation.
  *
  * The median of a column is over its valid, finite values: nulls (validity 0), +-inf and NaN
  * are skipped. Even count: the midpoint of the two middle values, hw_median_mid(). No such
@@ -21,16 +23,22 @@
 struct hw_median {
     enum hw_dtype dtype;
     int bits, pass, npasses;
+    int mode;                  /* what this pass does (median.c) */
+    bool done;
     uint64_t count;            /* valid finite values, known after pass 0 */
-    uint64_t rank[2];          /* remaining rank inside the chosen prefix, per middle rank */
-    uint64_t prefix[2];        /* key bits resolved so far, per middle rank */
-    uint64_t *hist[2];         /* one allocation: hist[1] = hist[0] + 65536 */
-    bool collect;              /* this pass gathers the candidate keys into the tables' memory */
-    uint64_t ncand, below;     /* candidates so far; keys of the lower prefix among them */
+    uint64_t rank[2];          /* remaining rank inside the chosen range, per middle rank */
+    uint64_t lo[2], span[2];   /* key range [lo, lo + span] of each middle rank */
+    int shift[2];              /* digit shift of a histogram pass inside the ranges */
+    uint64_t *mem;             /* the one allocation: the wide tables, then the 32-bit ones */
+    uint32_t *t32;             /* the counters a pass increments */
+    bool wide_used;            /* counts folded into mem (a pass of 2^32 values or more) */
+    uint64_t fed;              /* values counted in t32 since the last fold */
+    uint64_t fold_at;          /* fold when fed reaches it: UINT32_MAX (a test lowers it) */
+    uint64_t ncand, below;     /* candidates so far; keys of the lower range among them */
 };
 
-/* npasses is the most passes a dtype can take (its key's 16-bit digits); the usual number is
- * two. 0, or -1 if the tables could not be allocated. */
+/* npasses is the most passes a dtype can take (pass 0, then 15 bits of the range a pass);
+ * the usual number is two, one for i8. 0, or -1 if the tables could not be allocated. */
 int  hw_median_init(struct hw_median *m, enum hw_dtype dtype);
 /* Start over for another column, keeping the tables (cleared): no allocation. */
 void hw_median_reset(struct hw_median *m, enum hw_dtype dtype);
