@@ -25,7 +25,9 @@
  * passes, two of them on two hot counters. */
 #include "median.h"
 #include "dataset.h" /* hw_valid_bit */
+#include "bitmaps.h"
 #include "bitwords.h"
+#include "buffer_median.h"
 #include "simd.h"
 #include <math.h>
 #include <stdlib.h>
@@ -715,6 +717,20 @@ void hw_median_release(struct hw_median *m)
     free(m->mem);
     m->mem = NULL;
     m->t32 = NULL;
+}
+
+/* The scratch is the wide tables' half of the allocation (512 KiB, 32768 f64 at most), which
+ * a pass only uses after a fold and clears first then: the 32-bit tables stay as they were. */
+bool hw_median_short(struct hw_median *m, enum hw_dtype dtype, const void *data,
+                     const uint8_t *validity, uint64_t vbit0, size_t n, double *median,
+                     uint64_t *count)
+{
+    if (n > HW_MEDIAN_SHORT || !m->mem || dtype == HW_F16 || m->wide_used)
+        return false;
+    uint64_t k = hw_compact_finite(dtype, data, validity, vbit0, n, m->mem);
+    *median = hw_buffer_median(dtype, m->mem, (size_t)k);
+    *count = k;
+    return true;
 }
 
 int hw_median_column(enum hw_dtype dtype, const void *data, const uint8_t *validity, size_t n,

@@ -69,11 +69,4 @@ int hw_pd_to_numpy(struct hw_run *run, struct hw_pdframe *f, struct hw_output *o
 /* Column c's block and its row there. */
 const void *hw_pd_column(const struct hw_pdframe *f, uint32_t c, enum hw_dtype *dtype);
 
-/* The k-th smallest (0-based) of n values of dtype in buf, partitioning buf (quickselect,
- * as bottleneck's median does), as double. n > k. */
-double hw_pd_select(enum hw_dtype dtype, void *buf, size_t n, size_t k);
-/* The median of n finite values in buf (0 when n is 0): the midpoint of the two middle ranks,
- * found by narrowing the buffer in place to their values, then hw_pd_select. */
-double hw_pd_buffer_median(enum hw_dtype dtype, void *buf, size_t n);
-
 #endif

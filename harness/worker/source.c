@@ -78,6 +78,12 @@ int hw_source_medians(struct hw_run *run, const struct hw_source *src, uint64_t 
         return hw_run_fail(run, "out of memory for the median tables");
     for (uint32_t c = 0; c < src->cols; c++) {
         struct hw_colview v = hw_source_view(src, c, row0);
+        uint64_t k;
+        if (hw_median_short(&m, v.dtype, v.data, v.validity, v.vbit0, n, &medians[c], &k)) {
+            if (counts)
+                counts[c] = k;
+            continue;
+        }
         hw_median_reset(&m, v.dtype);
         while (hw_median_pass_needed(&m)) {
             hw_median_feed(&m, v.data, v.validity, v.vbit0, n);
