@@ -384,6 +384,20 @@ static void report_has_every_documented_field(void **state)
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "summary")), 34);   /* 17 strategies x 2 */
 }
 
+/* The largest rise of RSS from one timeline point to the next (0 without a timeline). */
+static double largest_rise(const cJSON *timeline)
+{
+    const cJSON *rss = cJSON_GetObjectItem(timeline, "rss");
+    double prev = NAN, rise = 0;
+    const cJSON *v;
+    cJSON_ArrayForEach(v, rss) {
+        if (!isnan(prev) && v->valuedouble - prev > rise)
+            rise = v->valuedouble - prev;
+        prev = v->valuedouble;
+    }
+    return rise;
+}
+
 /* Without resets VmHWM is the whole run's high-water mark, the same counter ru_maxrss comes
  * from: equal within 1% or 1 MiB. And the largest phase peak measured with resets (another
  * run of the same thing) agrees within 2% or 2 MiB. */
@@ -403,13 +417,19 @@ static void cross_checks(void **state)
         if (fabs(peak - with_resets) > fmax(0.02 * peak, 2 << 20))
             fail_msg("%s/%s: no-reset peak %.0f vs reset peak %.0f", st, al, peak, with_resets);
     }
-    /* On runs longer than 200 ms the 1 ms sampler sees the peak within 5%. */
-    cJSON_ArrayForEach(r, cJSON_GetObjectItem(s->reset, "runs"))
-        if (num(r, "wall_seconds") > 0.2 && num(r, "sampler_peak_bytes") < 0.95 * num(r, "peak_rss_bytes"))
-            fail_msg("%s/%s: sampler %.0f below 95%% of the exact peak %.0f",
+    /* On runs longer than 200 ms the 1 ms sampler sees the peak within 5%, or within the
+     * largest rise its own timeline shows between two samples, whichever is more: a peak
+     * that is the top of a sawtooth shorter than the interval (the evicting memmap's write
+     * window: 3 -> 13 MB and back every few ms since the kernels got faster) falls between
+     * samples by up to one swing, and a flat peak is held to 5%. README, lesson 30. */
+    cJSON_ArrayForEach(r, cJSON_GetObjectItem(s->reset, "runs")) {
+        double peak = num(r, "peak_rss_bytes"), seen = num(r, "sampler_peak_bytes");
+        double slack = fmax(0.05 * peak, largest_rise(cJSON_GetObjectItem(r, "timeline")));
+        if (num(r, "wall_seconds") > 0.2 && seen < peak - slack)
+            fail_msg("%s/%s: sampler %.0f below the exact peak %.0f by more than %.0f",
                      cJSON_GetStringValue(cJSON_GetObjectItem(r, "label")),
-                     cJSON_GetStringValue(cJSON_GetObjectItem(r, "allocator")),
-                     num(r, "sampler_peak_bytes"), num(r, "peak_rss_bytes"));
+                     cJSON_GetStringValue(cJSON_GetObjectItem(r, "allocator")), seen, peak, slack);
+    }
     /* The sampler never sees more than the kernel's high-water mark, up to the counters'
      * resolution: since 6.2 the RSS counters are per-CPU (percpu_counter, batch 32 pages),
      * the high-water mark is taken from the approximate sum while /proc/PID/status may sum
