@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "buffer_median.h"
 #include "median.h"
 #include <math.h>
@@ -43,17 +45,6 @@ static void test_select(void **state)
         free(a);
         free(b);
     }
-}
-
-/* The sort order of the reference: numeric, -0.0 before +0.0. */
-static int cmp_double(const void *pa, const void *pb)
-{
-    double a = *(const double *)pa, b = *(const double *)pb;
-    if (a < b)
-        return -1;
-    if (a > b)
-        return 1;
-    return (signbit(b) != 0) - (signbit(a) != 0);
 }
 
 static double as_double(enum hw_dtype t, const void *buf, size_t i)
@@ -103,7 +94,7 @@ static void test_buffer_median(void **state)
                     put_value(types[t], buf, i, rng(&seed), spreads[p]);
                     sorted[i] = as_double(types[t], buf, i);
                 }
-                qsort(sorted, n, sizeof *sorted, cmp_double);
+                qsort(sorted, n, sizeof *sorted, tu_cmp_double);
                 double want = n == 0 ? 0.0 : hw_median_mid(sorted[(n - 1) / 2], sorted[n / 2]);
                 double got = hw_buffer_median(types[t], buf, n);
                 assert_memory_equal(&got, &want, sizeof got);

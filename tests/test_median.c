@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "median.h"
 #include <math.h>
 #include <stdlib.h>
@@ -20,17 +22,6 @@ static uint64_t rng(uint64_t *s)
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
     return z ^ (z >> 31);
-}
-
-/* The sort order of the reference: numeric, -0.0 before +0.0 (they are distinct values). */
-static int cmp_double(const void *pa, const void *pb)
-{
-    double a = *(const double *)pa, b = *(const double *)pb;
-    if (a < b)
-        return -1;
-    if (a > b)
-        return 1;
-    return (signbit(b) != 0) - (signbit(a) != 0);
 }
 
 static bool as_double(enum hw_dtype t, const void *data, size_t i, double *v)
@@ -59,7 +50,7 @@ static double sorted_median(enum hw_dtype t, const void *data, const uint8_t *va
     }
     double m = 0.0;
     if (count) {
-        qsort(vals, count, sizeof *vals, cmp_double);
+        qsort(vals, count, sizeof *vals, tu_cmp_double);
         m = hw_median_mid(vals[(count - 1) / 2], vals[count / 2]);
     }
     free(vals);

@@ -32,15 +32,21 @@ static int teardown(void **state)
     return 0;
 }
 
-static void orphan_found_and_killed(bool cgroup)
+/* A tree from the cgroup's process list, or (HIGHWATER_NO_CGROUP) from the children walk. */
+static struct hw_tree *tree_by(bool cgroup, char *err, size_t len)
 {
-    char err[PATH_MAX + 128];
-    int ready[2], told[2];
     if (cgroup)
         unsetenv("HIGHWATER_NO_CGROUP");
     else
         setenv("HIGHWATER_NO_CGROUP", "1", 1);
-    struct hw_tree *t = g_tree = hw_tree_new(err, sizeof err);
+    return hw_tree_new(err, len);
+}
+
+static void orphan_found_and_killed(bool cgroup)
+{
+    char err[PATH_MAX + 128];
+    int ready[2], told[2];
+    struct hw_tree *t = g_tree = tree_by(cgroup, err, sizeof err);
     assert_non_null(t);
     const char *method = hw_tree_method(t);
     char cg[PATH_MAX] = "";
@@ -132,11 +138,7 @@ static void new_child_seen(bool cgroup)
 {
     char err[PATH_MAX + 128];
     int go[2], ready[2];
-    if (cgroup)
-        unsetenv("HIGHWATER_NO_CGROUP");
-    else
-        setenv("HIGHWATER_NO_CGROUP", "1", 1);
-    struct hw_tree *t = g_tree = hw_tree_new(err, sizeof err);
+    struct hw_tree *t = g_tree = tree_by(cgroup, err, sizeof err);
     assert_non_null(t);
     assert_int_equal(pipe(go), 0);
     assert_int_equal(pipe(ready), 0);

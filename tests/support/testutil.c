@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include "report.h"
 #include "testutil.h"
+#include <math.h>
 
 int tu_sh(const char *fmt, ...)
 {
@@ -229,4 +230,14 @@ struct hw_dataset tu_ci_dataset(uint64_t rows)
         },
     };
     return ds;
+}
+
+int tu_cmp_double(const void *pa, const void *pb)
+{
+    double a = *(const double *)pa, b = *(const double *)pb;
+    if (a < b)
+        return -1;
+    if (a > b)
+        return 1;
+    return (signbit(b) != 0) - (signbit(a) != 0);
 }

@@ -86,4 +86,8 @@ char *tu_scratch_slurp(const char *name);
 /* configs/ci.yaml's dataset (the seed-70m dtype mix) at rows, as the config parser makes it. */
 struct hw_dataset tu_ci_dataset(uint64_t rows);
 
+/* qsort's comparison of doubles in the order the reference and the radix select use:
+ * numeric, -0.0 before +0.0. */
+int tu_cmp_double(const void *pa, const void *pb);
+
 #endif
