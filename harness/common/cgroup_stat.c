@@ -157,10 +157,8 @@ int hw_cg_peak_reset(struct hw_cg_peak *p)
 uint64_t hw_cg_read_fd(int fd)
 {
     char buf[64], *end;
-    ssize_t n = fd < 0 ? -1 : pread(fd, buf, sizeof buf - 1, 0);
-    if (n <= 0)
+    if (fd < 0 || hw_read_fd_text(fd, buf, sizeof buf) <= 0)
         return HW_CG_UNKNOWN;
-    buf[n] = '\0';
     errno = 0;
     unsigned long long v = strtoull(buf, &end, 10);
     return errno || end == buf ? HW_CG_UNKNOWN : (uint64_t)v;

@@ -19,6 +19,26 @@ long hw_read_text(const char *path, char *buf, size_t len)
     return (long)n;
 }
 
+/* A kept fd's whole text from offset 0 into buf (NUL-terminated); the length, or -1. A short
+ * read is the end: these files (seq_file) fill what they are given up to their end. */
+long hw_read_fd_text(int fd, char *buf, size_t len)
+{
+    size_t n = 0;
+    while (n < len - 1) {
+        size_t want = len - 1 - n;
+        ssize_t r = pread(fd, buf + n, want, (off_t)n);
+        if (r < 0 && n == 0)
+            return -1;
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+        if ((size_t)r < want)
+            break;
+    }
+    buf[n] = '\0';
+    return (long)n;
+}
+
 int hw_stat_parse(const char *text, pid_t *ppid, uint64_t *start)
 {
     /* Fields restart after the last ')'; fields 5-21 are skipped as words, whatever their
@@ -83,10 +103,8 @@ int hw_status_read(pid_t pid, struct hw_status *st)
 int hw_status_read_fd(int fd, struct hw_status *st)
 {
     char buf[4096];
-    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-    if (n <= 0)
+    if (hw_read_fd_text(fd, buf, sizeof buf) <= 0)
         return -1;
-    buf[n] = '\0';
     return hw_status_parse(buf, st);
 }
 
@@ -116,10 +134,8 @@ int hw_statm_read_fd(int fd, struct hw_statm *st)
     char buf[256];
     if (!page)
         page = (uint64_t)sysconf(_SC_PAGESIZE);
-    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-    if (n <= 0)
+    if (hw_read_fd_text(fd, buf, sizeof buf) <= 0)
         return -1;
-    buf[n] = '\0';
     return hw_statm_parse(buf, page, st);
 }
 

@@ -60,5 +60,8 @@ int hw_meminfo_read(uint64_t *available, uint64_t *total);
 
 /* A small text file into buf (NUL-terminated, truncated at len-1). bytes read or -1. */
 long hw_read_text(const char *path, char *buf, size_t len);
+/* A kept fd's whole text from offset 0 into buf (NUL-terminated), for files read again at
+ * every sample without reopening them; the length, or -1. */
+long hw_read_fd_text(int fd, char *buf, size_t len);
 
 #endif

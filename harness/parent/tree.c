@@ -165,7 +165,7 @@ const char *hw_tree_method(const struct hw_tree *t) { return t->method; }
 static long last_pid(struct hw_tree *t)
 {
     char buf[128];
-    if (t->loadavg < 0 || hw_tree_read_fd(t->loadavg, buf, sizeof buf) <= 0)
+    if (t->loadavg < 0 || hw_read_fd_text(t->loadavg, buf, sizeof buf) <= 0)
         return -1;
     const char *p = strrchr(buf, ' ');
     return p ? strtol(p + 1, NULL, 10) : -1;

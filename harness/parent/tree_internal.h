@@ -63,8 +63,6 @@ struct hw_tree {
 };
 /* ---- tree_set.c ---- */
 
-/* A kept fd's whole text from offset 0 into buf (NUL-terminated); the length, or -1. */
-long hw_tree_read_fd(int fd, char *buf, size_t len);
 /* The listing into t->pids by the tree's way (cgroup or walk); the count. */
 int hw_tree_relist(struct hw_tree *t);
 /* Every process below us through the children files (zombies too, the guard left out). */

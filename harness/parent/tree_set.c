@@ -11,26 +11,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* A kept fd's whole text from offset 0 into buf (NUL-terminated); the length, or -1. A short
- * read is the end: these files (seq_file) fill what they are given up to their end. */
-long hw_tree_read_fd(int fd, char *buf, size_t len)
-{
-    size_t n = 0;
-    while (n < len - 1) {
-        size_t want = len - 1 - n;
-        ssize_t r = pread(fd, buf + n, want, (off_t)n);
-        if (r < 0 && n == 0)
-            return -1;
-        if (r <= 0)
-            break;
-        n += (size_t)r;
-        if ((size_t)r < want)
-            break;
-    }
-    buf[n] = '\0';
-    return (long)n;
-}
-
 /* The pids in text (separated by spaces or newlines) appended to out, skip left out. */
 static int parse_pids(const char *text, pid_t skip, pid_t *out, int max)
 {
@@ -70,7 +50,7 @@ static int threads_kids(struct hw_tree *t, int task, pid_t *out, int max)
             int fd = open_at(task, path);
             if (fd < 0)
                 continue;
-            if (hw_tree_read_fd(fd, t->buf, sizeof t->buf) > 0)
+            if (hw_read_fd_text(fd, t->buf, sizeof t->buf) > 0)
                 k += parse_pids(t->buf, t->guard, out + k, max - k);
             close(fd);
         }
@@ -107,7 +87,7 @@ static int proc_kids(struct hw_tree *t, pid_t pid, pid_t *out, int max)
     }
     /* One thread (links: ".", its parent's entry, the thread): its main thread's file. */
     if (p && p->kids >= 0 && fstat(task, &sb) == 0 && sb.st_nlink <= 3) {
-        if (hw_tree_read_fd(p->kids, t->buf, sizeof t->buf) > 0)
+        if (hw_read_fd_text(p->kids, t->buf, sizeof t->buf) > 0)
             k = parse_pids(t->buf, t->guard, out, max);
     } else {
         k = threads_kids(t, task, out, max);
@@ -123,7 +103,7 @@ static int proc_kids(struct hw_tree *t, pid_t pid, pid_t *out, int max)
 int hw_tree_walk(struct hw_tree *t, pid_t *out, int max)
 {
     int k = 0;
-    if (t->self_kids >= 0 && hw_tree_read_fd(t->self_kids, t->buf, sizeof t->buf) > 0)
+    if (t->self_kids >= 0 && hw_read_fd_text(t->self_kids, t->buf, sizeof t->buf) > 0)
         k = parse_pids(t->buf, t->guard, out, max);
     for (int i = 0; i < k && k < max; i++)
         k += proc_kids(t, out[i], out + k, max - k);
@@ -144,7 +124,7 @@ static int cgroup_list(struct hw_tree *t, pid_t *out, int max)
         snprintf(path, sizeof path, "%s/cgroup.procs", t->cg);
         fd = open(path, O_RDONLY | O_CLOEXEC);
     }
-    long n = fd >= 0 ? hw_tree_read_fd(fd, t->buf, sizeof t->buf) : -1;
+    long n = fd >= 0 ? hw_read_fd_text(fd, t->buf, sizeof t->buf) : -1;
     if (fd >= 0 && fd != t->cg_procs)
         close(fd);
     return n < 0 ? -1 : parse_pids(t->buf, 0, out, max);
