@@ -10,6 +10,9 @@
 #define HW_SIMD_H
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(HW_NO_CLONES)
+/* Where clones are built, code with explicit AVX2 intrinsics (convert_x86.c, tiles.c) is
+ * built too, and picked at run time by __builtin_cpu_supports. */
+#define HW_HAVE_CLONES 1
 #define HW_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define HW_CLONES

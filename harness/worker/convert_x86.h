@@ -4,10 +4,11 @@
  * `make asan` checks the baseline), and called only when hw_x86_has_f16c(). */
 #ifndef HW_CONVERT_X86_H
 #define HW_CONVERT_X86_H
+#include "simd.h"
 #include <stdbool.h>
 #include <stdint.h>
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(HW_NO_CLONES)
+#ifdef HW_HAVE_CLONES
 #define HW_CONVERT_X86 1
 void hw_x86_half_f64(const double *restrict src, uint64_t w, uint16_t fill,
                      uint16_t *restrict dst);

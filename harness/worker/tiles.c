@@ -9,6 +9,7 @@
  * Transposing moves bits, so the output is the contiguous kernel's, bit for bit. */
 #include "tiles.h"
 #include "convert.h"
+#include "simd.h"
 #include <string.h>
 #ifdef __SSE2__
 #include <immintrin.h>
@@ -113,7 +114,7 @@ DEF_CHUNK(chunk16_sse2, uint16_t, sse2_16, rest16, )
 
 /* AVX2 where common/simd.h builds clones (gcc, x86-64, not HW_NO_CLONES: `make asan` checks
  * the SSE2 blocks): 32-byte rows, half the shuffles and stores per cell. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(HW_NO_CLONES)
+#ifdef HW_HAVE_CLONES
 #define TILES_AVX2 1
 #define AVX2 __attribute__((target("avx2")))
 #define AVX2_INLINE static inline __attribute__((always_inline)) AVX2
