@@ -418,10 +418,10 @@ static void cross_checks(void **state)
             fail_msg("%s/%s: no-reset peak %.0f vs reset peak %.0f", st, al, peak, with_resets);
     }
     /* On runs longer than 200 ms the 1 ms sampler sees the peak within 5%, or within the
-     * largest rise its own timeline shows between two samples, whichever is more: a peak
-     * that is the top of a sawtooth shorter than the interval (the evicting memmap's write
-     * window: 3 -> 13 MB and back every few ms since the kernels got faster) falls between
-     * samples by up to one swing, and a flat peak is held to 5%. README, lesson 30. */
+     * largest rise its own timeline shows between two samples, whichever is more: the top of
+     * a sawtooth (the evicting memmap's write window: 3 -> 13 MB and back every few ms) can
+     * fall between samples by up to one swing, and a flat peak is held to 5%. README,
+     * lesson 30. */
     cJSON_ArrayForEach(r, cJSON_GetObjectItem(s->reset, "runs")) {
         double peak = num(r, "peak_rss_bytes"), seen = num(r, "sampler_peak_bytes");
         double slack = fmax(0.05 * peak, largest_rise(cJSON_GetObjectItem(r, "timeline")));

@@ -53,9 +53,10 @@ void hw_median_release(struct hw_median *m);
 /* A short column in one step: when n <= HW_MEDIAN_SHORT, its valid finite values are copied
  * into the tables' memory and their median found there in place (buffer_median.h), and true
  * is returned with *median and *count (the values counted); otherwise false, nothing done.
- * Clearing and scanning the 64K-bucket tables costs about 70 us a column, more than radix
- * passes over a slice of 10k rows (chunked-vstack's median=local: 2 850 columns a run). The
- * same median as the passes give. */
+ * The passes pay for clearing and scanning the 64K-bucket tables whatever the column's
+ * length: 73-78 us for a 10k-value f32 column, 141-171 us for a 64-value one, against 24-25
+ * and 0.2-0.3 us this way (2000 columns each, AMD EPYC); chunked-vstack's median=local has
+ * 2 850 such columns a run. The same median as the passes give. */
 #define HW_MEDIAN_SHORT 32768u
 bool hw_median_short(struct hw_median *m, enum hw_dtype dtype, const void *data,
                      const uint8_t *validity, uint64_t vbit0, size_t n, double *median,
