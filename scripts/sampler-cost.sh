@@ -82,7 +82,10 @@ run_case() {
 for r in $(seq "$rounds"); do
     floor_wake=
     for c in $cases; do
-        read -r n exp cpu pss wall <<< "$(run_case "$c")"
+        # Not in $(...): a subshell's sleepers would be out of cleanup's reach on an error or
+        # Ctrl-C (bash runs no EXIT trap there), 100 processes left for SECONDS + 30 s.
+        run_case "$c" > "$work/line"
+        read -r n exp cpu pss wall < "$work/line"
         [ "$c" = floor ] && floor_wake=$(awk -v c="$cpu" -v n="$n" 'BEGIN {print c / n}')
         echo "$r $c $n $exp $cpu $pss $wall ${floor_wake:-nan}" >> "$work/all"
     done
