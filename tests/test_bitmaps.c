@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "bitmaps.h"
 #include "dataset.h" /* hw_valid_bit */
 #include <math.h>
@@ -16,20 +18,12 @@
 
 enum { MAXN = 300, MAXOFF = 70, GUARD = 0xa5 };
 
-static uint64_t rng(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 /* A bitmap whose bits are 0 with probability null_per_1024 / 1024. */
 static void random_bits(uint64_t *s, uint8_t *bits, size_t bytes, unsigned null_per_1024)
 {
     memset(bits, 0, bytes);
     for (size_t i = 0; i < bytes * 8; i++)
-        if ((rng(s) & 1023) >= null_per_1024)
+        if ((tu_rng(s) & 1023) >= null_per_1024)
             bits[i / 8] |= (uint8_t)(1u << (i % 8));
 }
 
@@ -47,7 +41,7 @@ static bool finite_at(enum hw_dtype t, const void *data, size_t i)
 static void random_values(uint64_t *s, enum hw_dtype t, void *data, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        uint64_t r = rng(s);
+        uint64_t r = tu_rng(s);
         switch (t) {
         case HW_F64: ((double *)data)[i] = r % 7 == 0 ? (r & 8 ? INFINITY : -INFINITY)
                                          : r % 11 == 0 ? NAN : r % 13 == 0 ? -0.0

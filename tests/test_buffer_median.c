@@ -14,14 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t rng(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 static void test_select(void **state)
 {
     (void)state;
@@ -29,7 +21,7 @@ static void test_select(void **state)
     for (size_t n = 1; n < 300; n += 7) {
         double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
         for (size_t i = 0; i < n; i++)
-            a[i] = b[i] = (double)(rng(&seed) % 50);
+            a[i] = b[i] = (double)(tu_rng(&seed) % 50);
         for (size_t k = 0; k < n; k += 3) {
             memcpy(a, b, n * sizeof *a);
             double v = hw_select_kth(HW_F64, a, n, k);
@@ -91,7 +83,7 @@ static void test_buffer_median(void **state)
             for (size_t p = 0; p < sizeof spreads / sizeof *spreads; p++) {
                 size_t n = sizes[z];
                 for (size_t i = 0; i < n; i++) {
-                    put_value(types[t], buf, i, rng(&seed), spreads[p]);
+                    put_value(types[t], buf, i, tu_rng(&seed), spreads[p]);
                     sorted[i] = as_double(types[t], buf, i);
                 }
                 qsort(sorted, n, sizeof *sorted, tu_cmp_double);

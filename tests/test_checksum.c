@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "checksum.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,14 +15,6 @@
 #include <time.h>
 
 enum { ROWS = 37, COLS = 11 };
-
-static uint64_t rng(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
 
 /* A random logical matrix (rows x cols elements of `size` bytes) stored both ways. */
 struct pair {
@@ -33,7 +27,7 @@ static void make_pair(struct pair *p, size_t size, uint64_t seed)
     p->size = size;
     for (size_t r = 0; r < ROWS; r++)
         for (size_t c = 0; c < COLS; c++) {
-            uint64_t v = rng(&seed);
+            uint64_t v = tu_rng(&seed);
             memcpy(p->c + (r * COLS + c) * size, &v, size);
             memcpy(p->f + (c * ROWS + r) * size, &v, size);
         }
@@ -95,7 +89,7 @@ static void test_swap_changes(void **state)
         make_pair(&p, size, 100 + size);
         uint64_t base_c = whole(&p, HW_ORDER_C), base_f = whole(&p, HW_ORDER_F);
         for (int k = 0; k < 200; k++) {
-            size_t a = rng(&s) % (ROWS * COLS), b = rng(&s) % (ROWS * COLS);
+            size_t a = tu_rng(&s) % (ROWS * COLS), b = tu_rng(&s) % (ROWS * COLS);
             if (a == b || memcmp(p.c + a * size, p.c + b * size, size) == 0)
                 continue;
             swap_cells(p.c, size, a, b);
@@ -127,7 +121,7 @@ static void test_split_ranges(void **state)
             for (int k = 0; k < 50; k++) {
                 uint64_t sum = 0;
                 for (size_t e = 0; e < ROWS * COLS;) {
-                    size_t n = rng(&s) % 60;
+                    size_t n = tu_rng(&s) % 60;
                     if (n > ROWS * COLS - e)
                         n = ROWS * COLS - e;
                     sum += hw_checksum_range(dtype_of(size), order, ROWS, COLS, e, n, m + e * size);

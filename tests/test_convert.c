@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "convert.h"
 #include <float.h>
 /* gcc's binary16, as convert.c has it (__extension__: ISO C11 has no half type) */
@@ -258,27 +260,19 @@ static void test_out_bits_value(void **state)
  * random bit patterns (every float class: subnormals, ties, huge, inf, NaN; integers of
  * every magnitude), random validity at every bit offset, lengths around the 64-row blocks
  * (ragged validity words), contiguous and strided. */
-static uint64_t rng(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 /* A value worth converting: raw bits, or a small number, or one near an f16/f32 tie. */
 static uint64_t random_bits(enum hw_dtype t, uint64_t *s)
 {
-    uint64_t r = rng(s), kind = r & 7;
+    uint64_t r = tu_rng(s), kind = r & 7;
     if (t == HW_F64 && kind == 0) { /* near a half or float tie: low bits set sparsely */
-        double d = ldexp((double)(rng(s) >> 11), -52 + (int)(r >> 8 & 31) - 15);
+        double d = ldexp((double)(tu_rng(s) >> 11), -52 + (int)(r >> 8 & 31) - 15);
         memcpy(&r, &d, 8);
-        r ^= rng(s) & 0x1fffffffull;
+        r ^= tu_rng(s) & 0x1fffffffull;
     } else if (t == HW_F32 && kind == 0) {
-        float f = ldexpf((float)(rng(s) >> 40), -24 + (int)(r >> 8 & 31) - 15);
+        float f = ldexpf((float)(tu_rng(s) >> 40), -24 + (int)(r >> 8 & 31) - 15);
         uint32_t u;
         memcpy(&u, &f, 4);
-        r = u ^ (rng(s) & 0x3fff);
+        r = u ^ (tu_rng(s) & 0x3fff);
     } else if (kind == 1) {
         r >>= (r >> 58); /* integers of every magnitude */
     }
@@ -300,8 +294,8 @@ static void check_block_kernels(enum hw_dtype src, enum hw_dtype out, size_t n, 
         memcpy(data + i * ssize, &b, ssize);
     }
     for (size_t i = 0; i < vbytes; i++)
-        validity[i] = validity_kind == 0 ? (uint8_t)rng(seed) : validity_kind == 1 ? 0 : 0xff;
-    double median = (double)(int64_t)(rng(seed) >> 40) / 7.0;
+        validity[i] = validity_kind == 0 ? (uint8_t)tu_rng(seed) : validity_kind == 1 ? 0 : 0xff;
+    double median = (double)(int64_t)(tu_rng(seed) >> 40) / 7.0;
     memset(dst, 0xee, n * stride * osize);
     hw_convert(src, data, validity, vbit0, n, median, out, dst, stride);
     for (size_t i = 0; i < n; i++) {
@@ -566,7 +560,7 @@ static void test_i64_float_blocks(void **state)
     static unsigned char got[M * 8];
     uint64_t seed = 51;
     for (size_t i = 0; i < M; i++) {
-        uint64_t r = rng(&seed);
+        uint64_t r = tu_rng(&seed);
         int64_t v = (int64_t)(r >> (13 + (r & 63) % 50)); /* below 2^51 */
         in[i] = (r >> 6) & 1 ? -v : v;
     }

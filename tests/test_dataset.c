@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "dataset.h"
 #include <math.h>
 #include <stdio.h>
@@ -28,14 +30,6 @@ static struct hw_dataset mixed(uint64_t rows, uint64_t seed)
         },
     };
     return ds;
-}
-
-static uint64_t rng(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
 }
 
 static size_t col_size(const struct hw_dataset *ds, uint32_t c)
@@ -162,7 +156,7 @@ static void test_random_access(void **state)
         check_window(&ds, c, 1, 1);
         check_window(&ds, c, 5, 7);
         for (int k = 0; k < 20; k++)
-            check_window(&ds, c, rng(&s) % ds.rows, 1 + rng(&s) % 300);
+            check_window(&ds, c, tu_rng(&s) % ds.rows, 1 + tu_rng(&s) % 300);
     }
 }
 

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "convert.h"
 #include "frame.h"
 #include "median.h"
@@ -30,18 +32,10 @@ static struct hw_run *new_run(void)
     return run;
 }
 
-static uint64_t rng(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 /* One value of dtype t, as the dataset would write it; every 7th a non-finite float. */
 static void put(enum hw_dtype t, void *data, uint64_t r, uint64_t *s)
 {
-    double v = (double)(rng(s) % 2001) - 1000.0;
+    double v = (double)(tu_rng(s) % 2001) - 1000.0;
     if ((t == HW_F32 || t == HW_F64) && r % 7 == 3)
         v = (r % 3 == 0) ? INFINITY : (r % 3 == 1) ? -INFINITY : NAN;
     switch (t) {

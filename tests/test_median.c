@@ -16,14 +16,6 @@
 
 static const enum hw_dtype sources[] = {HW_F64, HW_F32, HW_I64, HW_I32, HW_I16, HW_I8};
 
-static uint64_t rng(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 static bool as_double(enum hw_dtype t, const void *data, size_t i, double *v)
 {
     switch (t) {
@@ -61,7 +53,7 @@ static double sorted_median(enum hw_dtype t, const void *data, const uint8_t *va
  * whole range, with +-0, +-inf and NaN mixed into float columns. */
 static void put_random(enum hw_dtype t, void *data, size_t i, uint64_t *s, unsigned pool)
 {
-    uint64_t r = rng(s);
+    uint64_t r = tu_rng(s);
     uint64_t v = pool ? r % pool : r;
     bool sign = (r >> 62) & 1;
     unsigned special = (r >> 56) & 31; /* 0..31: a few special values */
@@ -106,7 +98,7 @@ static struct column random_column(enum hw_dtype t, size_t n, uint64_t *s, unsig
     assert_non_null(c.validity);
     for (size_t i = 0; i < n; i++) {
         put_random(t, c.data, i, s, pool);
-        if ((double)(rng(s) >> 11) / 9007199254740992.0 >= null_rate)
+        if ((double)(tu_rng(s) >> 11) / 9007199254740992.0 >= null_rate)
             c.validity[i / 8] |= (uint8_t)(1u << (i % 8));
     }
     return c;
@@ -133,11 +125,11 @@ static double chunked_median(const struct column *c, uint64_t *s)
     assert_int_equal(hw_median_init(&m, c->t), 0);
     while (hw_median_pass_needed(&m)) {
         for (size_t start = 0; start < c->n;) {
-            size_t len = rng(s) % 97;
+            size_t len = tu_rng(s) % 97;
             if (len > c->n - start)
                 len = c->n - start;
             const char *d = (const char *)c->data + start * size;
-            if (rng(s) & 1)
+            if (tu_rng(s) & 1)
                 hw_median_feed(&m, d, c->validity, start, len);
             else
                 hw_median_feed(&m, d, c->validity + start / 8, start % 8, len);
@@ -301,12 +293,12 @@ static void test_big_buckets(void **state)
     assert_non_null(q);
     assert_non_null(v);
     for (size_t i = 0; i < M; i++) {
-        f[i] = 1.0f + (float)(rng(&s) >> 48) * 0x1p-23f; /* one top-16 bucket */
-        d[i] = 1000.0 + (double)(rng(&s) >> 40) * 0x1p-30;
-        q[i] = (int64_t)(rng(&s) >> 20) - ((int64_t)1 << 43); /* the dataset's i64 shape */
+        f[i] = 1.0f + (float)(tu_rng(&s) >> 48) * 0x1p-23f; /* one top-16 bucket */
+        d[i] = 1000.0 + (double)(tu_rng(&s) >> 40) * 0x1p-30;
+        q[i] = (int64_t)(tu_rng(&s) >> 20) - ((int64_t)1 << 43); /* the dataset's i64 shape */
     }
     for (size_t i = 0; i < (M + 7) / 8; i++)
-        v[i] = (uint8_t)(rng(&s) | 0x11);
+        v[i] = (uint8_t)(tu_rng(&s) | 0x11);
     double got;
     for (int with_validity = 0; with_validity < 2; with_validity++) {
         const uint8_t *val = with_validity ? v : NULL;
@@ -398,7 +390,7 @@ static void test_folds(void **state)
                 size_t size = hw_dtype_size(c.t);
                 while (hw_median_pass_needed(&m)) {
                     for (size_t start = 0; start < c.n;) {
-                        size_t len = rng(&s) % 300;
+                        size_t len = tu_rng(&s) % 300;
                         len = len > c.n - start ? c.n - start : len;
                         hw_median_feed(&m, (const char *)c.data + start * size, c.validity,
                                        start, len);
@@ -433,11 +425,11 @@ static void test_i64_magnitudes(void **state)
     int64_t col[400];
     uint8_t val[50];
     for (int trial = 0; trial < 3000; trial++) {
-        size_t n = 1 + rng(&s) % 400;
+        size_t n = 1 + tu_rng(&s) % 400;
         for (size_t i = 0; i < n; i++)
-            col[i] = pool[rng(&s) % np];
+            col[i] = pool[tu_rng(&s) % np];
         for (size_t i = 0; i < sizeof val; i++)
-            val[i] = (uint8_t)(rng(&s) | rng(&s)); /* 3/4 valid */
+            val[i] = (uint8_t)(tu_rng(&s) | tu_rng(&s)); /* 3/4 valid */
         const uint8_t *v = trial % 2 ? val : NULL;
         double got;
         assert_int_equal(hw_median_column(HW_I64, col, v, n, &got), 0);
@@ -511,10 +503,10 @@ static void test_int_big_buckets(void **state)
     assert_non_null(q);
     assert_non_null(v);
     for (size_t i = 0; i < M / 8 + 1; i++)
-        v[i] = (uint8_t)(rng(&s) | 0x81);
+        v[i] = (uint8_t)(tu_rng(&s) | 0x81);
     for (int shape = 0; shape < 2; shape++) {
         for (size_t i = 0; i < M; i++) {
-            uint64_t r = rng(&s);
+            uint64_t r = tu_rng(&s);
             bool hi = shape == 1 && i % 2;
             h[i] = (int16_t)((r & 255) + (hi ? 256 : 0));                 /* one top byte */
             w[i] = (int32_t)(r & 0xffff) - (hi ? 0x40000000 : 0);        /* one top 16 bits */
@@ -552,7 +544,7 @@ static void test_dataset_passes(void **state)
     assert_non_null(h);
     assert_non_null(b);
     for (size_t i = 0; i < M; i++) {
-        uint32_t r = (uint32_t)rng(&s);
+        uint32_t r = (uint32_t)tu_rng(&s);
         q[i] = (int64_t)(int32_t)r * 1000 + (r & 1023);
         h[i] = (int16_t)r;
         b[i] = (int8_t)r;

@@ -9,20 +9,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "convert.h"
 #include "median.h"
 #include "pdframe.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-static uint64_t rng(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
 
 #define ROWS 1001
 static const enum hw_dtype dts[] = {HW_F64, HW_F32, HW_I64, HW_I32, HW_I16, HW_I8, HW_F32, HW_I16};
@@ -44,7 +38,7 @@ static void make_source(struct hw_run *run, struct hw_source *src, uint64_t seed
         memset(col->validity, 0xff, (ROWS + 7) / 8);
         bool nulls = hw_dtype_is_float(dts[c]) || c == 2 || c == 7;
         for (uint64_t r = 0; r < ROWS; r++) {
-            uint64_t x = rng(&seed);
+            uint64_t x = tu_rng(&seed);
             int64_t v = (int64_t)(x % 200) - 100;
             switch (dts[c]) {
             case HW_F64: ((double *)col->data)[r] = x % 97 == 0 ? INFINITY : x % 89 == 0 ? -INFINITY

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "checksum.h"
 #include "convert.h"
 #include "median.h"
@@ -175,14 +177,6 @@ static void test_checksum(void **state)
                          hw_reference_checksum(&ds, med, HW_F32));
 }
 
-static uint64_t rng(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 /* Perturb distinct cells by known amounts; compare over the whole output and over a random
  * split into ranges must count exactly those cells and report the largest change. */
 static void check_perturbed(enum hw_order order)
@@ -197,7 +191,7 @@ static void check_perturbed(enum hw_order order)
     uint64_t changed = 0;
     double biggest = 0;
     for (int k = 0; k < 100; k++) {
-        uint64_t e = rng(&s) % cells;
+        uint64_t e = tu_rng(&s) % cells;
         float before = m[e], delta = (float)(1 + k);
         float after = k % 2 ? before + delta : before - delta;
         if (hit[e] || after == before) /* i64 values of 2^41 swallow small deltas */
@@ -217,7 +211,7 @@ static void check_perturbed(enum hw_order order)
     diff = 0;
     max_abs = 0;
     for (uint64_t e = 0; e < cells;) {
-        size_t n = 1 + rng(&s) % 3000;
+        size_t n = 1 + tu_rng(&s) % 3000;
         n = n > cells - e ? cells - e : n;
         float *part = malloc(n * sizeof *part); /* exactly the range: no reads outside */
         assert_non_null(part);

@@ -8,20 +8,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "convert.h"
 #include "tiles.h"
 #include <stdlib.h>
 #include <string.h>
 
 static const enum hw_dtype sources[] = {HW_F32, HW_F64, HW_I64, HW_I32, HW_I16, HW_I8};
-
-static uint64_t rng(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
 
 struct column {
     struct hw_colview view;
@@ -41,13 +35,13 @@ static void make_column(struct column *col, uint32_t c, uint64_t n, unsigned vbi
     assert_non_null(col->data);
     assert_non_null(col->validity);
     for (uint64_t i = 0; i < n; i++) {
-        uint64_t r = rng(seed);
+        uint64_t r = tu_rng(seed);
         if (r & 1)
             r >>= (r >> 58); /* every magnitude */
         memcpy(col->data + i * sz, &r, sz);
     }
     for (size_t i = 0; i < vbytes; i++)
-        col->validity[i] = (uint8_t)rng(seed);
+        col->validity[i] = (uint8_t)tu_rng(seed);
     col->view = (struct hw_colview){t, col->data, c % 5 == 4 ? NULL : col->validity, vbit0};
 }
 
@@ -67,7 +61,7 @@ static void check_tiles(uint32_t ncols, uint64_t n, enum hw_dtype out, enum hw_o
     for (uint32_t c = 0; c < ncols; c++) {
         make_column(&cols[c], c, n, vbit0, seed);
         views[c] = cols[c].view;
-        medians[c] = (double)(int64_t)(rng(seed) >> 40) / 7.0;
+        medians[c] = (double)(int64_t)(tu_rng(seed) >> 40) / 7.0;
     }
     memset(m, 0xee, rows * ncols * esz);
     hw_tiles_convert(views, ncols, medians, n, out, order, rows, row0, m);
@@ -161,12 +155,12 @@ static void test_tiles_copy(void **state)
                 assert_non_null(want);
                 assert_non_null(got);
                 for (size_t i = 0; i < rows * ncols * esz; i++)
-                    want[i] = got[i] = (unsigned char)rng(&seed);
+                    want[i] = got[i] = (unsigned char)tu_rng(&seed);
                 for (uint32_t c = 0; c < ncols; c++) {
                     data[c] = malloc(n * esz + 1);
                     assert_non_null(data[c]);
                     for (size_t i = 0; i < n * esz; i++)
-                        data[c][i] = (unsigned char)rng(&seed);
+                        data[c][i] = (unsigned char)tu_rng(&seed);
                     v[c] = (struct hw_colview){.dtype = outs[o], .data = data[c]};
                     for (uint64_t r = 0; r < n; r++)
                         memcpy(want + ((row0 + r) * ncols + c) * esz, data[c] + r * esz, esz);

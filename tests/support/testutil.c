@@ -241,3 +241,11 @@ int tu_cmp_double(const void *pa, const void *pb)
         return 1;
     return (signbit(b) != 0) - (signbit(a) != 0);
 }
+
+uint64_t tu_rng(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}

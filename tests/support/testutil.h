@@ -86,6 +86,10 @@ char *tu_scratch_slurp(const char *name);
 /* configs/ci.yaml's dataset (the seed-70m dtype mix) at rows, as the config parser makes it. */
 struct hw_dataset tu_ci_dataset(uint64_t rows);
 
+/* The next of a seeded sequence of random 64-bit values (splitmix64): the same sequence for
+ * a seed in every test, so a failure replays. */
+uint64_t tu_rng(uint64_t *state);
+
 /* qsort's comparison of doubles in the order the reference and the radix select use:
  * numeric, -0.0 before +0.0. */
 int tu_cmp_double(const void *pa, const void *pb);
