@@ -674,7 +674,6 @@ void hw_median_end_pass(struct hw_median *m)
 {
     if (!hw_median_pass_needed(m))
         return;
-    m->pass++;
     if (m->mode == MODE_COLLECT) {
         select_candidates(m);
         m->done = true;

@@ -22,7 +22,7 @@
 
 struct hw_median {
     enum hw_dtype dtype;
-    int bits, pass, npasses;
+    int bits, npasses;
     int mode;                  /* what this pass does (median.c) */
     bool done;
     uint64_t count;            /* valid finite values, known after pass 0 */
