@@ -37,7 +37,7 @@ static uint8_t *mask_missing(struct hw_run *run, const struct hw_pdframe *f,
                              const struct hw_pdblock *b, int sign)
 {
     size_t n = (size_t)b->ncols * f->rows;
-    uint8_t *mask = hw_alloc(run, HW_SIDE_NUMPY, n ? n : 1);
+    uint8_t *mask = hw_alloc_zeros(run, HW_SIDE_NUMPY, n ? n : 1);
     uint8_t *eq = hw_alloc(run, HW_SIDE_NUMPY, n ? n : 1);
     if (!mask || !eq) {
         hw_free(run, HW_SIDE_NUMPY, mask);
@@ -45,8 +45,8 @@ static uint8_t *mask_missing(struct hw_run *run, const struct hw_pdframe *f,
         hw_run_fail(run, "out of memory for a replace mask");
         return NULL;
     }
-    /* np.zeros is calloc, whose pages commit at the |= below; hw_alloc has no calloc, so it is
-     * zeroed here, in the same step: the same pages, committed a moment earlier. */
+    /* np.zeros is calloc, whose pages commit at the |= below; the allocators have no calloc,
+     * so it is zeroed here, in the same step: the same pages, committed a moment earlier. */
     memset(mask, 0, n);
     switch (b->dtype) {
     case HW_F64: eq_f64(b->data, n, sign > 0 ? INFINITY : -INFINITY, eq); break;

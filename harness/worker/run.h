@@ -37,14 +37,29 @@ struct hw_run {
     struct hw_container container; /* its memory cgroup's peak and split per phase */
     struct hw_pool *pool;          /* the library's threads (pool.h), started on first use */
     void *polars_kept;             /* what Polars allocates once and keeps for the process */
+    bool numpy_hugepage;           /* numpy advises huge pages for its large arrays (hw_alloc) */
     /* What the strategy asked of the allocators: the block sizes decide which side of an
      * allocator's thresholds a run sits on (jemalloc purges freed extents >= 8 MiB at once). */
     struct {
-        uint64_t count, largest, largest_freed, freed_small, freed_large;
+        uint64_t count, largest, largest_freed, freed_small, freed_large, numpy_hugepage;
     } blocks;
 };
 
+/* numpy's arrays of HW_NUMPY_HUGEPAGE_MIN bytes or more: numpy 1.24's malloc path
+ * (_npy_alloc_cache) madvises them MADV_HUGEPAGE from the first page boundary after the
+ * block's start; its calloc path (np.zeros) does not. */
+#define HW_NUMPY_HUGEPAGE_MIN ((size_t)1 << 22)
+
+/* A block for side. On the numpy side, with run->numpy_hugepage, one of
+ * HW_NUMPY_HUGEPAGE_MIN or more is advised as numpy advises it (np.empty, a copy, a ufunc's
+ * result); hw_alloc_zeros is np.zeros's calloc, never advised. */
 void *hw_alloc(struct hw_run *run, enum hw_side side, size_t bytes);
+void *hw_alloc_zeros(struct hw_run *run, enum hw_side side, size_t bytes);
+/* Whether numpy would advise huge pages in this process, decided as numpy 1.24's
+ * hugepage_setup does at import: NUMPY_MADVISE_HUGEPAGE when set (an integer, nonzero: on),
+ * otherwise on for Linux 4.6 and later. 0, or -1 with err when the variable is not an
+ * integer (numpy's import fails on it). */
+int hw_numpy_hugepage_setting(bool *on, char *err, size_t len);
 void hw_free(struct hw_run *run, enum hw_side side, void *p);
 /* Record the first failure (sent to the parent as the run's reason); returns -1. */
 int hw_run_fail(struct hw_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -205,6 +205,7 @@ static int run_strategy(const struct hw_spec *spec, struct hw_run *run)
     cJSON_AddNumberToObject(bl, "largest_freed_bytes", (double)run->blocks.largest_freed);
     cJSON_AddNumberToObject(bl, "freed_below_8MiB_bytes", (double)run->blocks.freed_small);
     cJSON_AddNumberToObject(bl, "freed_8MiB_or_more_bytes", (double)run->blocks.freed_large);
+    cJSON_AddNumberToObject(bl, "numpy_hugepage_advised_bytes", (double)run->blocks.numpy_hugepage);
     if (spec->have_reference) {
         cJSON_AddBoolToObject(ev, "matches_reference", k.checksum == spec->ref_checksum);
         cJSON_AddNumberToObject(ev, "cells_differing", (double)k.differing);
@@ -266,6 +267,11 @@ int hw_worker_main(void)
     /* A test hook: behave as on a kernel that refuses clear_refs (the sampler fallback). */
     run->clear_refs_ok = getenv("HW_TEST_REFUSE_CLEAR_REFS") == NULL;
     run->event_fd = HW_EVENT_FD;
+    if (hw_numpy_hugepage_setting(&run->numpy_hugepage, err, sizeof err) != 0) {
+        send_error(err);
+        rc = 2;
+        goto out;
+    }
     hw_container_open(&run->container);
     run->t0 = hw_now();
     snprintf(run->tmpdir, sizeof run->tmpdir, "%s", spec->tmpdir);
