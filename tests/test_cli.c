@@ -1,7 +1,8 @@
 /* The command line as a user meets it, through the built binary: every command listed by
  * `highwater help` answers `help CMD`, `CMD --help` and `CMD -h` with the same text (its
  * usage and every one of its flags), an unknown command or `help NOSUCH` is one line and
- * exit 2, plot writes only the suffixes it can, and --version names the build's commit. */
+ * exit 2, so is a bad NUMPY_MADVISE_HUGEPAGE, plot writes only the suffixes it can, and
+ * --version names the build's commit. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -133,6 +134,22 @@ static void unknown_command_is_one_line(void **state)
     free(err);
 }
 
+/* numpy's switch (NUMPY_MADVISE_HUGEPAGE, common/numpy_env.h) is input: a value numpy's import
+ * would fail on is one line and exit 2 before anything runs, and no report is written. */
+static void a_bad_numpy_switch_is_one_line_before_any_run(void **state)
+{
+    (void)state;
+    assert_int_equal(tu_sh("NUMPY_MADVISE_HUGEPAGE=1.5 %s run configs/ci.yaml -o %s/r.json > %s/out 2> %s/err",
+                           bin, dir, dir, dir), 2);
+    char *err = tu_scratch_slurp("err"), *out = tu_scratch_slurp("out");
+    assert_string_equal(err, "highwater: NUMPY_MADVISE_HUGEPAGE='1.5' is not an integer (numpy's import "
+                             "fails on it); set it to 0 or 1, or unset it\n");
+    assert_string_equal(out, "");
+    assert_int_equal(tu_sh("test -e %s/r.json", dir), 1);
+    free(err);
+    free(out);
+}
+
 /* plot writes .html or .svg, nothing under another name (no HTML in a .png), and a plan,
  * which has no SVG form, only .html. */
 static void plot_takes_only_its_suffixes(void **state)
@@ -232,6 +249,7 @@ int main(void)
         cmocka_unit_test(every_command_has_its_own_help),
         cmocka_unit_test(help_shows_defaults),
         cmocka_unit_test(unknown_command_is_one_line),
+        cmocka_unit_test(a_bad_numpy_switch_is_one_line_before_any_run),
         cmocka_unit_test(plot_takes_only_its_suffixes),
         cmocka_unit_test(arguments_checked_from_the_table),
         cmocka_unit_test(version_names_the_commit),

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "numpy_env.h"
 #include "run.h"
 #include <stdio.h>
 #include <stdlib.h>

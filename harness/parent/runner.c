@@ -11,6 +11,7 @@
 #include "launcher.h"
 #include "accounting.h"
 #include "lessons.h"
+#include "numpy_env.h"
 #include "plan.h"
 #include "plot.h"
 #include "preflight.h"
@@ -601,6 +602,13 @@ int hw_runner(const struct hw_run_opts *o)
     char err[256];
     /* Checked before anything starts: a scheduler's bad array index fails at once. */
     if (o->shard[0] && hw_shard_parse(o->shard, &c.shard, err, sizeof err) != 0) {
+        fprintf(stderr, "highwater: %s\n", err);
+        return 2;
+    }
+    /* The models read numpy's switch as numpy does (worker/run.h): a value numpy's import
+     * would fail on fails here once, not in every worker. */
+    bool numpy_hugepage;
+    if (hw_numpy_hugepage_setting(&numpy_hugepage, err, sizeof err) != 0) {
         fprintf(stderr, "highwater: %s\n", err);
         return 2;
     }

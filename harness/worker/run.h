@@ -52,14 +52,10 @@ struct hw_run {
 
 /* A block for side. On the numpy side, with run->numpy_hugepage, one of
  * HW_NUMPY_HUGEPAGE_MIN or more is advised as numpy advises it (np.empty, a copy, a ufunc's
- * result); hw_alloc_zeros is np.zeros's calloc, never advised. */
+ * result); hw_alloc_zeros is np.zeros's calloc, never advised. run->numpy_hugepage comes
+ * from hw_numpy_hugepage_setting (numpy_env.h). */
 void *hw_alloc(struct hw_run *run, enum hw_side side, size_t bytes);
 void *hw_alloc_zeros(struct hw_run *run, enum hw_side side, size_t bytes);
-/* Whether numpy would advise huge pages in this process, decided as numpy 1.24's
- * hugepage_setup does at import: NUMPY_MADVISE_HUGEPAGE when set (an integer, nonzero: on),
- * otherwise on for Linux 4.6 and later. 0, or -1 with err when the variable is not an
- * integer (numpy's import fails on it). */
-int hw_numpy_hugepage_setting(bool *on, char *err, size_t len);
 void hw_free(struct hw_run *run, enum hw_side side, void *p);
 /* Record the first failure (sent to the parent as the run's reason); returns -1. */
 int hw_run_fail(struct hw_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

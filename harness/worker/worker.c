@@ -7,6 +7,7 @@
 #include "schema_fields.h"
 #include "own_heap.h"
 #include "phase.h"
+#include "numpy_env.h"
 #include "reference.h"
 #include "source.h"
 #include "spec.h"
