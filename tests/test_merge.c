@@ -39,6 +39,8 @@ static cJSON *shard(int k, int n)
             cJSON_Delete(r);
             continue;
         }
+        /* A report of this highwater has job_index already (a baseline from before it, none). */
+        cJSON_DeleteItemFromObject(r, "job_index");
         cJSON_AddNumberToObject(r, "job_index", i);
         cJSON_AddItemToArray(keep, r);
         cJSON_AddItemToArray(jobs, cJSON_CreateNumber(i));
@@ -263,6 +265,7 @@ static void other_split(cJSON *r) { cJSON_ReplaceItemInObject(cJSON_GetObjectIte
 static void steal_job0(cJSON *r)
 {
     cJSON *run = cJSON_Duplicate(cJSON_GetArrayItem(cJSON_GetObjectItem(full, "runs"), 0), 1);
+    cJSON_DeleteItemFromObject(run, "job_index");
     cJSON_AddNumberToObject(run, "job_index", 0);
     cJSON_AddItemToArray(cJSON_GetObjectItem(r, "runs"), run);
     cJSON_AddItemToArray(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "shard"), "jobs"), cJSON_CreateNumber(0));
