@@ -70,8 +70,8 @@
  *   itself moves by 0.2-0.5 D from run to run at 1M (three runs each), more than the
  *   tolerance. Under jemalloc (LD_PRELOAD in the twin) every phase is within 0.19 D at 2M,
  *   most within 0.10: the mechanism is right, glibc's retention is what differs. At 250k on
- *   the one-batch file jemalloc's decay is a clock the model runs against 4x faster than the
- *   library: the twin's convert lands at +4.13-4.81 D, the model's at +4.81-4.86; with the decay
+ *   the one-batch file jemalloc's decay is a clock, and the whole twin takes about 4x the
+ *   model's time: the twin's convert lands at +4.13-4.81 D, the model's at +4.81-4.86; with the decay
  *   pinned on both sides (dirty_decay_ms 0: 3.13 / 3.17; -1: 6.21 / 6.26) they agree. See
  *   .fidelity_gaps. */
 #include "bitmaps.h"
@@ -892,10 +892,10 @@ static const struct hw_fidelity_gap gaps[] = {
      "0.2-0.7 D low on a one-batch file at 2M rows, 0.44-2.0 D low on the one-batch file at 250k rows "
      "(six runs, -2.0 twice on a loaded machine); the real figure moves by up to 1.6 D between runs", "glibc"},
     {"convert run", -0.10, 0.85,
-     "jemalloc purges freed extents on a clock (dirty_decay_ms, 10 s) and the twin's convert takes about "
-     "4x the model's (3.5 s against 0.8 s at 250k rows), so more of what the real process freed is purged "
-     "by its peak: +0.00 to +0.73 D high on the one-batch file at 250k rows (nine runs, bimodal: the twin "
-     "4.13-4.17 D in five, 4.77-4.81 in four; the model 4.81-4.86); with the decay pinned on both sides (dirty_decay_ms 0 or -1) "
+     "jemalloc purges freed extents on a clock (dirty_decay_ms, 10 s) and the whole twin takes about 4x "
+     "the model's time (3.5 s against 0.8 s at 250k rows), so more of what the real process freed is purged "
+     "by its peak: +0.00 to +0.73 D high on the one-batch file at 250k rows (ten runs, bimodal: the twin "
+     "4.13-4.17 D in six, 4.77-4.81 in four; the model 4.81-4.86); with the decay pinned on both sides (dirty_decay_ms 0 or -1) "
      "the two agree within 0.05 D", "jemalloc"},
     {0},
 };

@@ -74,8 +74,8 @@ out:
 /* Measured against the twin at 250k rows; within 0.10 D everywhere else. */
 static const struct hw_fidelity_gap gaps[] = {
     {"replace median fillna to_numpy drop_pandas run", -0.10, 0.20,
-     "jemalloc purges freed extents on a clock (dirty_decay_ms, 10 s) and the twin runs 2-3x the model's "
-     "time, so by replace it has purged more of the source it freed: +0.05 to +0.12 D high (eleven runs, "
+     "jemalloc purges freed extents on a clock (dirty_decay_ms, 10 s) and the twin runs 1.5-3x the model's "
+     "time, so by replace it has purged more of the source it freed: +0.05 to +0.12 D high (ten runs, "
      "+0.12 once, when the twin's run was 1.42 D instead of 1.47); with the decay pinned on both sides the "
      "two agree within 0.03 D (dirty_decay_ms 0: 1.04 / 1.05 D, -1: 2.72 / 2.73)", "jemalloc"},
     {0},

@@ -27,7 +27,7 @@ static int vm_hugepage_at(const void *addr)
     uintptr_t a = (uintptr_t)addr;
     while (fgets(line, sizeof line, f)) {
         unsigned long lo, hi;
-        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) {   /* a mapping's header line */
             in = a >= lo && a < hi;
             continue;
         }
